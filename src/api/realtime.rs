@@ -1,0 +1,141 @@
+//! The WebSocket protocol (docs/protocol.md): who a socket belongs to, and the client frames
+//! `resume`, `send`, `typing`, `read`. Replies go back on the same socket; everything else is an
+//! event that reaches sockets through the hub after commit.
+
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+
+use serde_json::{Value, json};
+
+use crate::app::App;
+use crate::db::{self, events::Viewer, users::User};
+use crate::error::{Error, Result};
+use crate::http::Request;
+use crate::hub::Conn;
+use crate::ws::{Peer, error_frame};
+
+/// How far behind a resuming client may be before it is told to reload instead.
+const MAX_REPLAY: i64 = 5_000;
+
+pub fn agent_peer(user: &User) -> Peer {
+    Peer { viewer: Viewer::Agent { user_id: user.id, support: user.sees_customers() } }
+}
+
+pub fn widget_peer(app: &App, req: &Request) -> Result<Peer> {
+    let token = req.query_param("token").or_else(|| bearer(req).map(str::to_string)).ok_or_else(|| Error::unauthorized())?;
+    let customer = crate::api::customer_by_token(app, &token)?;
+    Ok(Peer { viewer: Viewer::Customer { customer_id: customer } })
+}
+
+pub fn bearer(req: &Request) -> Option<&str> {
+    req.header("authorization").and_then(|v| v.strip_prefix("Bearer ")).map(str::trim)
+}
+
+/// Our own pages always; other sites only if listed (an empty list admits any origin).
+pub fn widget_origin_allowed(app: &App, origin: &str) -> bool {
+    if origin.eq_ignore_ascii_case(app.config.public_origin()) {
+        return true;
+    }
+    let s = app.settings();
+    s.allowed_origins.is_empty() || s.allowed_origins.iter().any(|o| o.eq_ignore_ascii_case(origin))
+}
+
+/// Presence: an agent's first socket opening or last closing is an event for every agent.
+pub fn install_presence(app: &Arc<App>) {
+    let weak = Arc::downgrade(app);
+    app.hub.on_presence(Box::new(move |user_id, online| {
+        let Some(app) = weak.upgrade() else { return };
+        // Presence is written from a socket thread; it never runs on the writer or fan-out thread.
+        std::thread::spawn(move || {
+            let _ = app.db.write(move |w| {
+                db::users::touch(w.conn, user_id)?;
+                w.emit("presence", None, db::events::Audience::Agents, json!({"user_id": user_id, "online": online}))
+            });
+        });
+    }));
+}
+
+/// Handle one text frame; the return value (if any) is sent back on the same socket.
+pub fn handle_frame(app: &Arc<App>, conn: &Arc<Conn>, text: &str) -> Option<String> {
+    let v: Value = match serde_json::from_str(text) {
+        Ok(v @ Value::Object(_)) => v,
+        _ => return Some(error_frame("Frames must be JSON objects with a \"type\".")),
+    };
+    let kind = v.get("type").and_then(Value::as_str).unwrap_or("");
+    let result = match kind {
+        "resume" => resume(app, conn, &v),
+        "ping" => Ok(Some(json!({"type": "pong"}).to_string())),
+        other => crate::api::frame(app, conn, other, &v),
+    };
+    match result {
+        Ok(r) => r,
+        Err(e) => {
+            if e.status >= 500 {
+                log::error!("ws frame {kind}: {e}");
+            }
+            let mut f = json!({"type": "error", "error": e.message, "status": e.status});
+            if let Some(r) = v.get("client_msg_id") {
+                f["client_msg_id"] = r.clone();
+            }
+            Some(f.to_string())
+        }
+    }
+}
+
+/// Replay what the client missed after `pos`, then release live events. With no `pos` the client
+/// starts live from now. Too far behind, or an unknown position: `reload`.
+fn resume(app: &Arc<App>, conn: &Arc<Conn>, v: &Value) -> Result<Option<String>> {
+    crate::ws::hold(conn);
+    let viewer = conn.viewer();
+    let (last, first) = app.db.read(|c| Ok((db::events::last_id(c)?, db::events::first_id(c)?)))?;
+    let pos = v.get("pos").and_then(Value::as_i64);
+    let reload = match pos {
+        None => {
+            conn.pos.store(last as u64, Ordering::Release);
+            false
+        }
+        Some(p) if p > last || p < first - 1 || last - p > MAX_REPLAY => {
+            conn.pos.store(last as u64, Ordering::Release);
+            true
+        }
+        Some(p) => {
+            conn.pos.store(p as u64, Ordering::Release);
+            let mut at = p;
+            loop {
+                let batch = app.db.read(|c| db::events::after(c, at, 500))?;
+                let Some(end) = batch.last().map(|e| e.id) else {
+                    break;
+                };
+                for ev in batch {
+                    if ev.audience.admits(&viewer) {
+                        let ev = Arc::new(ev);
+                        if conn.pos.fetch_max(ev.id as u64, Ordering::AcqRel) < ev.id as u64 {
+                            conn.outbox.text(&ev.frame());
+                        }
+                    }
+                }
+                conn.pos.fetch_max(end as u64, Ordering::AcqRel);
+                at = end;
+            }
+            false
+        }
+    };
+    if reload {
+        conn.outbox.text(&json!({"type": "reload", "pos": last}).to_string());
+    }
+    // Release what arrived live meanwhile, under the hold lock so no newer live event can overtake
+    // a held one; anything already replayed is skipped by position.
+    let mut hold = conn.resuming.lock().unwrap_or_else(|p| p.into_inner());
+    for ev in hold.take().unwrap_or_default() {
+        if ev.audience.admits(&viewer) && conn.pos.fetch_max(ev.id as u64, Ordering::AcqRel) < ev.id as u64 {
+            conn.outbox.text(&ev.frame());
+        }
+    }
+    drop(hold);
+    Ok(Some(json!({"type": "resumed", "pos": conn.pos.load(Ordering::Acquire)}).to_string()))
+}
+
+/// Refuse a frame type nobody handles.
+pub fn unknown(kind: &str) -> Error {
+    Error::bad_request(format!("Unknown frame type '{kind}'."))
+}

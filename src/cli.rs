@@ -1,0 +1,160 @@
+//! The command-line entry: subcommands, logging set-up, signals, the data-directory lock.
+
+use std::fs::File;
+use std::io::{BufRead, Write};
+use std::os::fd::AsRawFd;
+use std::path::Path;
+
+use crate::config::{self, Command, Config, HELP};
+use crate::error::{Error, Result};
+
+/// Run the command line; returns the process exit code (2 for usage errors).
+pub fn main(args: Vec<String>) -> i32 {
+    let env = |k: &str| std::env::var(k).ok();
+    let cmd = match config::parse(&args, &env) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("frontdesk: {e}");
+            return 2;
+        }
+    };
+    let result = match cmd {
+        Command::Help => {
+            print!("{HELP}");
+            Ok(())
+        }
+        Command::Version => {
+            println!("frontdesk {} (SQLite {})", env!("CARGO_PKG_VERSION"), rusqlite::version());
+            Ok(())
+        }
+        Command::Serve(c) => serve(c),
+        Command::AdminCreate { config, email, name } => admin_create(&config, &email, &name),
+        Command::Backup { config, file } => backup(&config, &file),
+        Command::Restore { config, file } => restore(&config, &file),
+        Command::Check(c) => check(&c),
+    };
+    match result {
+        Ok(()) => 0,
+        Err(e) => {
+            eprintln!("frontdesk: {}", if e.detail.is_empty() { &e.message } else { &e.detail });
+            1
+        }
+    }
+}
+
+fn init_logging(level: log::LevelFilter) {
+    let cfg = simplelog::ConfigBuilder::new()
+        .set_time_format_rfc3339()
+        .set_thread_level(log::LevelFilter::Off)
+        .set_target_level(log::LevelFilter::Off)
+        .build();
+    // Logs go to stderr: stdout's first line is the address, for scripts.
+    let _ = simplelog::WriteLogger::init(level, cfg, std::io::stderr());
+}
+
+/// An exclusive lock on the data directory: one server per directory, and `restore` can tell
+/// whether a server is running.
+fn lock_data_dir(config: &Config) -> Result<File> {
+    std::fs::create_dir_all(&config.data_dir).map_err(|e| Error::internal(format!("cannot create {}: {e}", config.data_dir.display())))?;
+    let path = config.data_dir.join("frontdesk.lock");
+    let f = File::create(&path).map_err(|e| Error::internal(format!("cannot open {}: {e}", path.display())))?;
+    // SAFETY: flock on a valid, open descriptor.
+    let r = unsafe { libc::flock(f.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) };
+    if r != 0 {
+        return Err(Error::internal(format!("another frontdesk is using {} (stop it first)", config.data_dir.display())));
+    }
+    Ok(f)
+}
+
+fn serve(config: Config) -> Result<()> {
+    init_logging(config.log_level);
+    // Block SIGTERM/SIGINT in every thread (the mask is inherited), and wait for them here.
+    // SAFETY: plain libc signal-mask calls on a local, initialized set.
+    let set = unsafe {
+        let mut set: libc::sigset_t = std::mem::zeroed();
+        libc::sigemptyset(&mut set);
+        libc::sigaddset(&mut set, libc::SIGTERM);
+        libc::sigaddset(&mut set, libc::SIGINT);
+        libc::pthread_sigmask(libc::SIG_BLOCK, &set, std::ptr::null_mut());
+        set
+    };
+    let _lock = lock_data_dir(&config)?;
+    log::info!("SQLite {}", rusqlite::version());
+    if config.public_url.starts_with("http://") && !config.addr.ip().is_loopback() {
+        log::warn!(
+            "the public URL {} is plain http on a non-loopback address: widgets on https sites cannot talk to it; put a TLS proxy in front (see README)",
+            config.public_url
+        );
+    }
+    let running = crate::start(config)?;
+    println!("listening on {}", running.url());
+    let _ = std::io::stdout().flush();
+    let mut sig: libc::c_int = 0;
+    // SAFETY: `set` was initialized above; `sig` is a valid out pointer.
+    unsafe { libc::sigwait(&set, &mut sig) };
+    log::info!("signal {sig}: shutting down");
+    let t = std::time::Instant::now();
+    running.shutdown();
+    log::info!("stopped in {:?}", t.elapsed());
+    Ok(())
+}
+
+fn open_db(config: &Config) -> Result<rusqlite::Connection> {
+    let mut conn = crate::db::connect(&config.db_path(), config.synchronous_full)?;
+    crate::db::migrate(&mut conn)?;
+    Ok(conn)
+}
+
+fn admin_create(config: &Config, email: &str, name: &str) -> Result<()> {
+    let mut line = String::new();
+    std::io::stdin().lock().read_line(&mut line)?;
+    let password = line.trim_end_matches(['\r', '\n']);
+    crate::auth::check_password_rules(password)?;
+    crate::api::users::check_identity(email, name)?;
+    let conn = open_db(config)?;
+    let hash = crate::auth::Hasher::new(config.argon2_m_kib, config.argon2_t, 1).hash(password)?;
+    let id = crate::db::users::insert(
+        &conn,
+        &crate::db::users::NewUser { email, name, password_hash: &hash, role: "admin", customer_support: true },
+    )
+    .map_err(|e| Error::internal(e.message))?;
+    println!("created admin {email} (id {id})");
+    Ok(())
+}
+
+fn backup(config: &Config, file: &Path) -> Result<()> {
+    let conn = crate::db::connect(&config.db_path(), config.synchronous_full)?;
+    crate::db::backup_to(&conn, file)?;
+    println!("backup written to {}", file.display());
+    Ok(())
+}
+
+fn restore(config: &Config, file: &Path) -> Result<()> {
+    let _lock = lock_data_dir(config).map_err(|_| {
+        Error::internal(format!("a frontdesk server is running on {}: stop it before restoring", config.data_dir.display()))
+    })?;
+    let src = rusqlite::Connection::open_with_flags(file, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+        .map_err(|e| Error::internal(format!("cannot open {}: {e}", file.display())))?;
+    let ok: String = src
+        .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+        .map_err(|e| Error::internal(format!("{} is not a Frontdesk database: {e}", file.display())))?;
+    if ok != "ok" {
+        return Err(Error::internal(format!("{} fails its integrity check: {ok}", file.display())));
+    }
+    let mut dst = crate::db::connect(&config.db_path(), config.synchronous_full)?;
+    {
+        let backup = rusqlite::backup::Backup::new(&src, &mut dst)?;
+        backup.run_to_completion(256, std::time::Duration::ZERO, None)?;
+    }
+    crate::db::migrate(&mut dst)?;
+    println!("restored {} into {}", file.display(), config.db_path().display());
+    Ok(())
+}
+
+fn check(config: &Config) -> Result<()> {
+    let conn = crate::db::connect(&config.db_path(), config.synchronous_full)?;
+    let ok: String = conn.query_row("PRAGMA integrity_check", [], |r| r.get(0))?;
+    let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    println!("integrity: {ok}\nschema version: {version} (this binary knows {})", crate::db::schema_version());
+    if ok != "ok" { Err(Error::internal("integrity check failed")) } else { Ok(()) }
+}

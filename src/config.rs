@@ -1,0 +1,287 @@
+//! Command line and `FRONTDESK_*` environment -> `Config`, with defaults and validation.
+//! Owns nothing at run time: the parsed `Config` is handed to `App` and never mutated.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// Everything the server needs to know before it starts.
+#[derive(Clone, Debug)]
+pub struct Config {
+    pub addr: SocketAddr,
+    pub data_dir: PathBuf,
+    /// `scheme://host[:port]` with no trailing slash; used for cookies, CSRF and the widget snippet.
+    pub public_url: String,
+    pub trust_proxy: bool,
+    pub max_connections: usize,
+    pub log_level: log::LevelFilter,
+    pub head_timeout: Duration,
+    pub idle_timeout: Duration,
+    /// argon2id memory cost in KiB (OWASP minimum 19456) and iterations.
+    pub argon2_m_kib: u32,
+    pub argon2_t: u32,
+    /// Concurrent password verifications allowed (each costs `argon2_m_kib` of memory).
+    pub max_hashing: usize,
+    pub synchronous_full: bool,
+    /// Test-only routes (a handler that panics). Off in production; `for_test` turns it on.
+    pub test_routes: bool,
+}
+
+/// What `main` was asked to do.
+#[derive(Debug)]
+pub enum Command {
+    Serve(Config),
+    AdminCreate { config: Config, email: String, name: String },
+    Backup { config: Config, file: PathBuf },
+    Restore { config: Config, file: PathBuf },
+    Check(Config),
+    Version,
+    Help,
+}
+
+pub const HELP: &str = "\
+frontdesk - a self-hosted live-chat help desk in one binary
+
+USAGE:
+    frontdesk [serve] [OPTIONS]        run the server (the default)
+    frontdesk admin create --email E --name N [OPTIONS]
+                                       create an admin; the password is read from stdin
+    frontdesk backup FILE [OPTIONS]    write a consistent copy of the database (safe while running)
+    frontdesk restore FILE [OPTIONS]   replace the database with FILE (refused while a server runs)
+    frontdesk check [OPTIONS]          run an integrity check and print the schema version
+    frontdesk version                  print the version
+    frontdesk help | --help            print this help
+
+OPTIONS (each also read from the environment variable shown):
+    --addr HOST:PORT        FRONTDESK_ADDR         listen address [default: 127.0.0.1:8080]; port 0 picks a free port
+    --data DIR              FRONTDESK_DATA         data directory [default: ./frontdesk-data]
+    --public-url URL        FRONTDESK_PUBLIC_URL   URL users reach us at [default: http://<addr>]
+    --trust-proxy           FRONTDESK_TRUST_PROXY  honour X-Forwarded-For/-Proto (only behind your own proxy)
+    --max-connections N     FRONTDESK_MAX_CONNECTIONS  concurrent connection cap [default: 10000]
+    --log-level LEVEL       FRONTDESK_LOG          error, warn, info, debug or trace [default: info]
+    --head-timeout SECS     FRONTDESK_HEAD_TIMEOUT seconds allowed to receive a request head [default: 10]
+    --synchronous MODE      FRONTDESK_SYNCHRONOUS  full (durable, default) or normal
+
+The server prints `listening on http://HOST:PORT` as its first line on stdout.
+";
+
+impl Config {
+    fn defaults() -> Config {
+        Config {
+            addr: "127.0.0.1:8080".parse().expect("literal address"),
+            data_dir: PathBuf::from("./frontdesk-data"),
+            public_url: String::new(),
+            trust_proxy: false,
+            max_connections: 10_000,
+            log_level: log::LevelFilter::Info,
+            head_timeout: Duration::from_secs(10),
+            idle_timeout: Duration::from_secs(60),
+            argon2_m_kib: 19_456,
+            argon2_t: 2,
+            max_hashing: 4,
+            synchronous_full: true,
+            test_routes: false,
+        }
+    }
+
+    /// A config for tests and benchmarks: free port, given data dir, cheap hashing.
+    pub fn for_test(data_dir: PathBuf) -> Config {
+        let mut c = Config::defaults();
+        c.addr = "127.0.0.1:0".parse().expect("literal address");
+        c.data_dir = data_dir;
+        c.argon2_m_kib = 256;
+        c.argon2_t = 1;
+        c.log_level = log::LevelFilter::Warn;
+        c.test_routes = true;
+        c
+    }
+
+    /// The origin (`scheme://host[:port]`) browsers send for our own pages.
+    pub fn public_origin(&self) -> &str {
+        &self.public_url
+    }
+
+    pub fn https(&self) -> bool {
+        self.public_url.starts_with("https://")
+    }
+
+    pub fn db_path(&self) -> PathBuf {
+        self.data_dir.join("frontdesk.db")
+    }
+}
+
+/// Parse `args` (without the program name) and the environment given by `env`.
+pub fn parse(args: &[String], env: &dyn Fn(&str) -> Option<String>) -> Result<Command, String> {
+    let mut c = Config::defaults();
+    let mut public_url = None;
+    let mut positional = Vec::new();
+    let mut email = None;
+    let mut name = None;
+
+    // Environment first, so flags override it.
+    let set = |c: &mut Config, key: &str, value: &str, public_url: &mut Option<String>| -> Result<(), String> {
+        match key {
+            "addr" => c.addr = value.parse().map_err(|_| format!("invalid address '{value}' (expected HOST:PORT, e.g. 127.0.0.1:8080)"))?,
+            "data" => c.data_dir = PathBuf::from(value),
+            "public-url" => *public_url = Some(value.to_string()),
+            "trust-proxy" => c.trust_proxy = parse_bool(value)?,
+            "max-connections" => {
+                c.max_connections = value
+                    .parse()
+                    .ok()
+                    .filter(|n| *n > 0)
+                    .ok_or(format!("invalid --max-connections '{value}' (expected a positive number)"))?
+            }
+            "log-level" => {
+                c.log_level =
+                    value.parse().map_err(|_| format!("invalid log level '{value}' (expected error, warn, info, debug or trace)"))?
+            }
+            "head-timeout" => {
+                let secs: u64 =
+                    value.parse().ok().filter(|n| *n > 0).ok_or(format!("invalid --head-timeout '{value}' (expected seconds)"))?;
+                c.head_timeout = Duration::from_secs(secs);
+            }
+            "synchronous" => {
+                c.synchronous_full = match value.to_ascii_lowercase().as_str() {
+                    "full" => true,
+                    "normal" => false,
+                    _ => {
+                        return Err(format!("invalid --synchronous '{value}' (expected full or normal)"));
+                    }
+                }
+            }
+            "argon2-m-kib" => c.argon2_m_kib = value.parse().map_err(|_| format!("invalid argon2 memory '{value}'"))?,
+            "argon2-t" => c.argon2_t = value.parse().map_err(|_| format!("invalid argon2 iterations '{value}'"))?,
+            _ => unreachable!("only known keys are passed"),
+        }
+        Ok(())
+    };
+    for (var, key) in [
+        ("FRONTDESK_ADDR", "addr"),
+        ("FRONTDESK_DATA", "data"),
+        ("FRONTDESK_PUBLIC_URL", "public-url"),
+        ("FRONTDESK_TRUST_PROXY", "trust-proxy"),
+        ("FRONTDESK_MAX_CONNECTIONS", "max-connections"),
+        ("FRONTDESK_LOG", "log-level"),
+        ("FRONTDESK_HEAD_TIMEOUT", "head-timeout"),
+        ("FRONTDESK_SYNCHRONOUS", "synchronous"),
+        // Test and benchmark knobs: cheaper hashing. Not in --help on purpose.
+        ("FRONTDESK_ARGON2_M_KIB", "argon2-m-kib"),
+        ("FRONTDESK_ARGON2_T", "argon2-t"),
+    ] {
+        if let Some(v) = env(var).filter(|v| !v.is_empty()) {
+            set(&mut c, key, &v, &mut public_url).map_err(|e| format!("{var}: {e}"))?;
+        }
+    }
+
+    let mut it = args.iter();
+    while let Some(arg) = it.next() {
+        if let Some(flag) = arg.strip_prefix("--") {
+            let (key, inline) = match flag.split_once('=') {
+                Some((k, v)) => (k, Some(v.to_string())),
+                None => (flag, None),
+            };
+            match key {
+                "help" => return Ok(Command::Help),
+                "trust-proxy" => c.trust_proxy = inline.as_deref().map(parse_bool).transpose()?.unwrap_or(true),
+                "addr" | "data" | "public-url" | "max-connections" | "log-level" | "head-timeout" | "synchronous" | "email" | "name" => {
+                    let value = match inline {
+                        Some(v) => v,
+                        None => it.next().cloned().ok_or(format!("--{key} needs a value"))?,
+                    };
+                    match key {
+                        "email" => email = Some(value),
+                        "name" => name = Some(value),
+                        _ => set(&mut c, key, &value, &mut public_url)?,
+                    }
+                }
+                _ => return Err(format!("unknown option '--{key}' (see frontdesk --help)")),
+            }
+        } else if arg == "-h" {
+            return Ok(Command::Help);
+        } else if arg.starts_with('-') {
+            return Err(format!("unknown option '{arg}' (see frontdesk --help)"));
+        } else {
+            positional.push(arg.clone());
+        }
+    }
+
+    c.public_url = match public_url {
+        Some(u) => normalize_public_url(&u)?,
+        None => format!("http://{}", c.addr),
+    };
+
+    let words: Vec<&str> = positional.iter().map(String::as_str).collect();
+    match words.as_slice() {
+        [] | ["serve"] => Ok(Command::Serve(c)),
+        ["version"] => Ok(Command::Version),
+        ["help"] => Ok(Command::Help),
+        ["check"] => Ok(Command::Check(c)),
+        ["backup", file] => Ok(Command::Backup { config: c, file: PathBuf::from(file) }),
+        ["restore", file] => Ok(Command::Restore { config: c, file: PathBuf::from(file) }),
+        ["admin", "create"] => {
+            let email = email.ok_or("admin create needs --email")?;
+            let name = name.ok_or("admin create needs --name")?;
+            Ok(Command::AdminCreate { config: c, email, name })
+        }
+        ["backup"] | ["restore"] => Err(format!("{} needs a FILE argument", words[0])),
+        _ => Err(format!("unknown command '{}' (see frontdesk --help)", positional.join(" "))),
+    }
+}
+
+fn parse_bool(v: &str) -> Result<bool, String> {
+    match v.to_ascii_lowercase().as_str() {
+        "1" | "true" | "yes" | "on" => Ok(true),
+        "0" | "false" | "no" | "off" => Ok(false),
+        _ => Err(format!("invalid boolean '{v}' (expected true or false)")),
+    }
+}
+
+fn normalize_public_url(u: &str) -> Result<String, String> {
+    let u = u.trim().trim_end_matches('/');
+    let rest = u
+        .strip_prefix("https://")
+        .or_else(|| u.strip_prefix("http://"))
+        .ok_or(format!("invalid public URL '{u}' (expected http://host or https://host)"))?;
+    if rest.is_empty() || rest.contains('/') || rest.contains(char::is_whitespace) {
+        return Err(format!("invalid public URL '{u}' (expected scheme://host[:port], no path)"));
+    }
+    Ok(u.to_ascii_lowercase())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn p(args: &[&str]) -> Result<Command, String> {
+        let args: Vec<String> = args.iter().map(|s| s.to_string()).collect();
+        parse(&args, &|_| None)
+    }
+
+    #[test]
+    fn defaults_and_flags() {
+        let Ok(Command::Serve(c)) = p(&["--addr", "127.0.0.1:0", "--public-url=https://Chat.Example.com/"]) else { panic!() };
+        assert_eq!(c.public_url, "https://chat.example.com");
+        assert!(c.https());
+        let Ok(Command::Serve(c)) = p(&[]) else { panic!() };
+        assert_eq!(c.public_url, "http://127.0.0.1:8080");
+    }
+
+    #[test]
+    fn env_is_read_and_flags_win() {
+        let env = |k: &str| (k == "FRONTDESK_MAX_CONNECTIONS").then(|| "5".to_string());
+        let Ok(Command::Serve(c)) = parse(&[], &env) else { panic!() };
+        assert_eq!(c.max_connections, 5);
+        let Ok(Command::Serve(c)) = parse(&["--max-connections".into(), "7".into()], &env) else { panic!() };
+        assert_eq!(c.max_connections, 7);
+    }
+
+    #[test]
+    fn bad_options_are_errors() {
+        assert!(p(&["--addr", "nope"]).is_err());
+        assert!(p(&["--bogus"]).is_err());
+        assert!(p(&["frobnicate"]).is_err());
+        assert!(p(&["--public-url", "ftp://x"]).is_err());
+        assert!(p(&["admin", "create", "--email", "a@b.c"]).is_err());
+    }
+}

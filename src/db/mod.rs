@@ -1,0 +1,136 @@
+//! The database: opening with the right pragmas, migrations, a pool of read connections and the
+//! single writer thread that commits in groups. No socket I/O here; the write path never waits on
+//! the network. Queries live in one file per table beside this one.
+
+// pub mod conversations;
+pub mod customers;
+pub mod events;
+// pub mod messages;
+pub mod sessions;
+pub mod settings;
+pub mod users;
+mod writer;
+
+use std::path::Path;
+use std::sync::Mutex;
+
+use rusqlite::Connection;
+
+pub use writer::{WriteCtx, Writer};
+
+use crate::error::{Error, Result};
+
+/// Embedded migrations, applied in order; the index + 1 is the `user_version` after each.
+const MIGRATIONS: &[&str] = &[include_str!("../../sql/0001_init.sql"), include_str!("../../sql/0002_conversations.sql")];
+
+/// SQLite below this has the WAL-reset corruption bug (fixed in 3.51.3).
+const MIN_SQLITE: i32 = 3_051_003;
+
+pub fn schema_version() -> i64 {
+    MIGRATIONS.len() as i64
+}
+
+/// Open a connection with the pragmas every connection needs. `busy_timeout` comes first so that
+/// even switching to WAL waits for a lock instead of failing.
+pub fn connect(path: &Path, synchronous_full: bool) -> Result<Connection> {
+    let conn = Connection::open(path).map_err(|e| Error::internal(format!("open {}: {e}", path.display())))?;
+    conn.busy_timeout(std::time::Duration::from_secs(10))?;
+    conn.pragma_update(None, "journal_mode", "WAL")?;
+    conn.pragma_update(None, "foreign_keys", "ON")?;
+    conn.pragma_update(None, "synchronous", if synchronous_full { "FULL" } else { "NORMAL" })?;
+    Ok(conn)
+}
+
+/// Apply pending migrations, each in its own transaction with its `user_version` bump.
+/// Refuses a database newer than this binary.
+pub fn migrate(conn: &mut Connection) -> Result<i64> {
+    let version = rusqlite::version_number();
+    if version < MIN_SQLITE {
+        return Err(Error::internal(format!("SQLite {} is too old: 3.51.3 or newer is required", rusqlite::version())));
+    }
+    let current: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    let known = MIGRATIONS.len() as i64;
+    if current > known {
+        return Err(Error::internal(format!(
+            "the database schema is version {current} but this frontdesk knows only up to {known}: run a newer frontdesk or restore a backup"
+        )));
+    }
+    for (i, sql) in MIGRATIONS.iter().enumerate().skip(current as usize) {
+        let tx = conn.transaction()?;
+        tx.execute_batch(sql).map_err(|e| Error::internal(format!("migration {:04}: {e}", i + 1)))?;
+        tx.pragma_update(None, "user_version", (i + 1) as i64)?;
+        tx.commit()?;
+        log::info!("applied migration {:04}", i + 1);
+    }
+    Ok(known)
+}
+
+/// Read connections, reused. Each request takes one for its duration.
+pub struct Pool {
+    path: std::path::PathBuf,
+    synchronous_full: bool,
+    idle: Mutex<Vec<Connection>>,
+}
+
+const POOL_KEEP: usize = 16;
+
+impl Pool {
+    pub fn new(path: &Path, synchronous_full: bool) -> Pool {
+        Pool { path: path.to_path_buf(), synchronous_full, idle: Mutex::new(Vec::new()) }
+    }
+
+    /// Run `f` with a read connection.
+    pub fn read<T>(&self, f: impl FnOnce(&Connection) -> Result<T>) -> Result<T> {
+        let conn = self.idle.lock().unwrap_or_else(|p| p.into_inner()).pop();
+        let conn = match conn {
+            Some(c) => c,
+            None => connect(&self.path, self.synchronous_full)?,
+        };
+        let out = f(&conn);
+        let mut idle = self.idle.lock().unwrap_or_else(|p| p.into_inner());
+        if idle.len() < POOL_KEEP {
+            idle.push(conn);
+        }
+        out
+    }
+}
+
+/// The database as the app sees it: reads from the pool, writes through the writer thread.
+pub struct Db {
+    pub pool: Pool,
+    pub writer: Writer,
+}
+
+impl Db {
+    pub fn read<T>(&self, f: impl FnOnce(&Connection) -> Result<T>) -> Result<T> {
+        self.pool.read(f)
+    }
+
+    /// Run `f` in the writer's transaction; returns after COMMIT.
+    pub fn write<T: Send + 'static>(&self, f: impl FnOnce(&mut WriteCtx) -> Result<T> + Send + 'static) -> Result<T> {
+        self.writer.write(f)
+    }
+}
+
+pub fn now_ms() -> i64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0)
+}
+
+/// Whether an error is a UNIQUE constraint violation (used for idempotency races).
+pub fn is_unique_violation(e: &rusqlite::Error) -> bool {
+    matches!(e, rusqlite::Error::SqliteFailure(f, _) if f.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE || f.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_PRIMARYKEY)
+}
+
+/// Copy the live database to `file` with SQLite's online backup API, in small steps so writers are
+/// never blocked for long.
+pub fn backup_to(conn: &Connection, file: &Path) -> Result<()> {
+    let tmp = file.with_extension("partial");
+    let _ = std::fs::remove_file(&tmp);
+    {
+        let mut dst = Connection::open(&tmp).map_err(|e| Error::internal(format!("cannot create {}: {e}", tmp.display())))?;
+        let backup = rusqlite::backup::Backup::new(conn, &mut dst)?;
+        backup.run_to_completion(128, std::time::Duration::from_millis(2), None)?;
+    }
+    std::fs::rename(&tmp, file).map_err(|e| Error::internal(format!("cannot write {}: {e}", file.display())))?;
+    Ok(())
+}

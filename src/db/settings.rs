@@ -1,0 +1,130 @@
+//! The `settings` table: one row per key that differs from its default. The typed view, defaults
+//! and validation are `Settings`; this is the only place settings are read or written.
+
+use rusqlite::{Connection, params};
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+use crate::error::{Error, Result};
+
+/// Every setting, with its default. Unknown keys in the table are ignored.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(default)]
+pub struct Settings {
+    pub helpdesk_name: String,
+    /// The manual online/offline switch ([S12]).
+    pub online: bool,
+    pub greeting: String,
+    pub online_message: String,
+    pub offline_message: String,
+    /// Origins allowed to embed the widget and open its socket; empty = any.
+    pub allowed_origins: Vec<String>,
+}
+
+impl Default for Settings {
+    fn default() -> Settings {
+        Settings {
+            helpdesk_name: "Frontdesk".into(),
+            online: true,
+            greeting: "Hi! How can we help?".into(),
+            online_message: "We're online and usually reply in a few minutes.".into(),
+            offline_message: "We're away right now. Leave a message and we'll answer as soon as we can.".into(),
+            allowed_origins: Vec::new(),
+        }
+    }
+}
+
+impl Settings {
+    /// What customers may see of the settings.
+    pub fn public(&self) -> Value {
+        serde_json::json!({
+            "helpdesk_name": self.helpdesk_name,
+            "online": self.online,
+            "greeting": self.greeting,
+            "online_message": self.online_message,
+            "offline_message": self.offline_message,
+        })
+    }
+
+    /// Check every field; the error names the field.
+    pub fn validate(&self) -> Result<()> {
+        let field = |name: &str, msg: &str| Err(Error::new(422, format!("{name}: {msg}")));
+        if self.helpdesk_name.trim().is_empty() || self.helpdesk_name.len() > 100 {
+            return field("helpdesk_name", "must be 1 to 100 characters");
+        }
+        for (name, v) in
+            [("greeting", &self.greeting), ("online_message", &self.online_message), ("offline_message", &self.offline_message)]
+        {
+            if v.trim().is_empty() {
+                return field(name, "must not be empty");
+            }
+            if v.len() > 1000 {
+                return field(name, "must be at most 1000 characters");
+            }
+        }
+        for o in &self.allowed_origins {
+            if !is_origin(o) {
+                return field("allowed_origins", &format!("'{o}' is not an origin (expected https://host[:port])"));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// `scheme://host[:port]` with nothing after it.
+pub fn is_origin(o: &str) -> bool {
+    let Some(rest) = o.strip_prefix("https://").or_else(|| o.strip_prefix("http://")) else {
+        return false;
+    };
+    !rest.is_empty() && rest.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':' | '[' | ']'))
+}
+
+pub fn load(conn: &Connection) -> Result<Settings> {
+    let mut map = match serde_json::to_value(Settings::default())? {
+        Value::Object(m) => m,
+        _ => Map::new(),
+    };
+    let mut st = conn.prepare_cached("SELECT key, value FROM settings")?;
+    let rows = st.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?;
+    for row in rows {
+        let (k, v) = row?;
+        if map.contains_key(&k) {
+            if let Ok(v) = serde_json::from_str(&v) {
+                map.insert(k, v);
+            }
+        }
+    }
+    // A stored value of the wrong type falls back to defaults rather than failing start-up.
+    Ok(serde_json::from_value(Value::Object(map)).unwrap_or_default())
+}
+
+/// Apply a partial update (only known keys), validate the result, store the changed keys.
+/// Returns the new settings and the names of the keys that changed.
+pub fn update(conn: &Connection, patch: &Map<String, Value>, by: Option<i64>) -> Result<(Settings, Vec<String>)> {
+    let current = load(conn)?;
+    let mut map = match serde_json::to_value(&current)? {
+        Value::Object(m) => m,
+        _ => Map::new(),
+    };
+    for (k, v) in patch {
+        if !map.contains_key(k) {
+            return Err(Error::new(422, format!("{k}: unknown setting")));
+        }
+        map.insert(k.clone(), v.clone());
+    }
+    let next: Settings = serde_json::from_value(Value::Object(map.clone())).map_err(|e| Error::new(422, format!("invalid value: {e}")))?;
+    next.validate()?;
+    let old = serde_json::to_value(&current)?;
+    let mut changed = Vec::new();
+    for (k, v) in serde_json::to_value(&next)?.as_object().into_iter().flatten() {
+        if old.get(k) != Some(v) {
+            conn.execute(
+                "INSERT INTO settings (key, value, updated_at, updated_by) VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at, updated_by = excluded.updated_by",
+                params![k, v.to_string(), super::now_ms(), by],
+            )?;
+            changed.push(k.clone());
+        }
+    }
+    Ok((next, changed))
+}

@@ -1,0 +1,181 @@
+//! The single writer thread. It owns the write connection and commits in groups: it takes every job
+//! queued while the previous commit was syncing, runs each in its own SAVEPOINT (one failing job
+//! does not undo the others), commits once, then answers each caller and hands the batch's events to
+//! fan-out. A caller is answered only after COMMIT returned, so an acknowledged write is durable.
+
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::mpsc::{self, Receiver, SyncSender};
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
+use std::time::Instant;
+
+use rusqlite::Connection;
+
+use super::events::{self, Audience, Event};
+use crate::error::{Error, Result};
+
+/// What a job sees: the open transaction and a place to record events for resume and fan-out.
+pub struct WriteCtx<'a> {
+    pub conn: &'a Connection,
+    events: &'a mut Vec<Event>,
+}
+
+impl WriteCtx<'_> {
+    /// Record an event durably (in this transaction) and queue it for fan-out after commit.
+    pub fn emit(&mut self, kind: &str, conversation_id: Option<i64>, audience: Audience, data: serde_json::Value) -> Result<i64> {
+        let ev = events::insert(self.conn, kind, conversation_id, audience, data)?;
+        let id = ev.id;
+        self.events.push(ev);
+        Ok(id)
+    }
+}
+
+type Done = Box<dyn FnOnce(bool) + Send>;
+type Job = Box<dyn FnOnce(&mut WriteCtx<'_>) -> Done + Send>;
+
+enum Msg {
+    Job(Job),
+    Stop,
+}
+
+/// Counters the metrics endpoint and the benchmarks read.
+#[derive(Default)]
+pub struct WriterStats {
+    pub commits: AtomicU64,
+    pub jobs: AtomicU64,
+    pub queued: AtomicUsize,
+    /// Commit latency histogram buckets (µs upper bounds in `COMMIT_BUCKETS_US`), cumulative later.
+    pub commit_hist: [AtomicU64; 8],
+    pub commit_us_sum: AtomicU64,
+}
+
+pub const COMMIT_BUCKETS_US: [u64; 8] = [100, 250, 500, 1_000, 2_500, 5_000, 10_000, u64::MAX];
+
+pub struct Writer {
+    tx: SyncSender<Msg>,
+    handle: Mutex<Option<JoinHandle<()>>>,
+    pub stats: Arc<WriterStats>,
+}
+
+const MAX_BATCH: usize = 512;
+
+impl Writer {
+    /// Start the writer thread on `conn`; committed events go to `sink` in commit order.
+    pub fn start(conn: Connection, sink: mpsc::Sender<Vec<Event>>) -> Writer {
+        let (tx, rx) = mpsc::sync_channel::<Msg>(16_384);
+        let stats = Arc::new(WriterStats::default());
+        let st = stats.clone();
+        let handle =
+            std::thread::Builder::new().name("db-writer".into()).spawn(move || run(conn, rx, sink, st)).expect("spawn the writer thread");
+        Writer { tx, handle: Mutex::new(Some(handle)), stats }
+    }
+
+    /// Run `f` inside the group transaction; returns its value once committed.
+    pub fn write<T: Send + 'static>(&self, f: impl FnOnce(&mut WriteCtx<'_>) -> Result<T> + Send + 'static) -> Result<T> {
+        let (reply_tx, reply_rx) = mpsc::sync_channel::<Result<T>>(1);
+        let job: Job = Box::new(move |ctx: &mut WriteCtx<'_>| {
+            let mark = ctx.events.len();
+            let result = match ctx.conn.execute_batch("SAVEPOINT job") {
+                Ok(()) => {
+                    let r = f(ctx);
+                    let end = if r.is_ok() { "RELEASE job" } else { "ROLLBACK TO job; RELEASE job" };
+                    if r.is_err() {
+                        ctx.events.truncate(mark);
+                    }
+                    match ctx.conn.execute_batch(end) {
+                        Ok(()) => r,
+                        Err(e) => Err(Error::internal(format!("savepoint: {e}"))),
+                    }
+                }
+                Err(e) => Err(Error::internal(format!("savepoint: {e}"))),
+            };
+            Box::new(move |committed: bool| {
+                let r = if committed { result } else { result.and(Err(Error::internal("commit failed"))) };
+                let _ = reply_tx.send(r);
+            })
+        });
+        self.stats.queued.fetch_add(1, Ordering::Relaxed);
+        self.tx.send(Msg::Job(job)).map_err(|_| Error::new(503, "The server is shutting down; try again in a moment."))?;
+        reply_rx.recv().map_err(|_| Error::new(503, "The server is shutting down; try again in a moment."))?
+    }
+
+    /// Finish every queued write, then stop the thread.
+    pub fn stop(&self) {
+        let _ = self.tx.send(Msg::Stop);
+        if let Some(h) = self.handle.lock().unwrap_or_else(|p| p.into_inner()).take() {
+            let _ = h.join();
+        }
+    }
+}
+
+fn run(conn: Connection, rx: Receiver<Msg>, sink: mpsc::Sender<Vec<Event>>, stats: Arc<WriterStats>) {
+    let mut stopping = false;
+    loop {
+        let mut batch: Vec<Job> = Vec::new();
+        if stopping {
+            // After Stop: commit whatever is still queued, without blocking, then leave.
+            match rx.try_recv() {
+                Ok(Msg::Job(j)) => batch.push(j),
+                Ok(Msg::Stop) => continue,
+                Err(_) => break,
+            }
+        } else {
+            match rx.recv() {
+                Ok(Msg::Job(j)) => batch.push(j),
+                Ok(Msg::Stop) => {
+                    stopping = true;
+                    continue;
+                }
+                Err(_) => break,
+            }
+        }
+        // Take everything that queued up meanwhile: this is the group commit.
+        while batch.len() < MAX_BATCH {
+            match rx.try_recv() {
+                Ok(Msg::Job(j)) => batch.push(j),
+                Ok(Msg::Stop) => stopping = true,
+                Err(_) => break,
+            }
+        }
+        stats.queued.fetch_sub(batch.len(), Ordering::Relaxed);
+        let mut events = Vec::new();
+        let mut dones = Vec::with_capacity(batch.len());
+        let began = conn.execute_batch("BEGIN IMMEDIATE");
+        if let Err(e) = began {
+            log::error!("writer: BEGIN failed: {e}");
+            // Dropping the jobs drops their reply senders: each caller gets an error, none waits.
+            drop(batch);
+            continue;
+        }
+        for job in batch {
+            let mut ctx = WriteCtx { conn: &conn, events: &mut events };
+            dones.push(job(&mut ctx));
+        }
+        let t = Instant::now();
+        let committed = match conn.execute_batch("COMMIT") {
+            Ok(()) => true,
+            Err(e) => {
+                log::error!("writer: COMMIT failed: {e}");
+                let _ = conn.execute_batch("ROLLBACK");
+                false
+            }
+        };
+        let us = t.elapsed().as_micros() as u64;
+        stats.commit_us_sum.fetch_add(us, Ordering::Relaxed);
+        let bucket = COMMIT_BUCKETS_US.iter().position(|b| us <= *b).unwrap_or(7);
+        stats.commit_hist[bucket].fetch_add(1, Ordering::Relaxed);
+        stats.commits.fetch_add(1, Ordering::Relaxed);
+        stats.jobs.fetch_add(dones.len() as u64, Ordering::Relaxed);
+        if committed && !events.is_empty() {
+            // Hand events on before answering, so an ack never overtakes its own event's fan-out
+            // by more than the fan-out thread's queue.
+            let _ = sink.send(events);
+        }
+        for done in dones {
+            done(committed);
+        }
+    }
+    if let Err(e) = conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE)") {
+        log::warn!("writer: checkpoint at stop failed: {e}");
+    }
+}

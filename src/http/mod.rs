@@ -1,0 +1,9 @@
+//! The HTTP/1.1 front we own: the listener, one thread per connection, limits, and the request and
+//! response types handlers use.
+
+pub mod request;
+pub mod response;
+pub mod server;
+
+pub use request::Request;
+pub use response::Response;

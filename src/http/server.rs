@@ -1,0 +1,232 @@
+//! The listener and the per-connection loop: the connection cap, head deadline, size limits,
+//! keep-alive, panic isolation, request logging, and the hand-off to WebSocket on upgrade.
+
+use std::io::{ErrorKind, Read, Write};
+use std::net::{IpAddr, SocketAddr, TcpListener, TcpStream};
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::time::{Duration, Instant};
+
+use super::request::{self, Head, Request};
+use super::response::Response;
+use crate::app::App;
+use crate::error::Error;
+
+/// Stack for connection threads: request handling is shallow (serde_json limits nesting to 128),
+/// and only touched pages cost memory, so this is an upper bound, not a price per connection.
+const STACK: usize = 256 * 1024;
+/// Default body cap (JSON APIs).
+pub const MAX_BODY: usize = 64 * 1024;
+const BODY_DEADLINE: Duration = Duration::from_secs(30);
+const WRITE_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Counts a connection for the cap while it lives.
+struct Slot(Arc<App>);
+impl Drop for Slot {
+    fn drop(&mut self) {
+        self.0.connections.fetch_sub(1, Ordering::AcqRel);
+    }
+}
+
+/// Accept until `app.stopping` is set. Errors from `accept` are logged and survived.
+pub fn accept_loop(app: Arc<App>, listener: TcpListener) {
+    for conn in listener.incoming() {
+        if app.stopping.load(Ordering::Acquire) {
+            break;
+        }
+        let stream = match conn {
+            Ok(s) => s,
+            Err(e) => {
+                // EMFILE/ENFILE: back off briefly so we don't spin; ECONNABORTED etc.: just go on.
+                log::warn!("accept failed: {e}");
+                if matches!(e.raw_os_error(), Some(libc::EMFILE) | Some(libc::ENFILE) | Some(libc::ENOBUFS) | Some(libc::ENOMEM)) {
+                    std::thread::sleep(Duration::from_millis(50));
+                }
+                continue;
+            }
+        };
+        let _ = stream.set_nodelay(true);
+        let n = app.connections.fetch_add(1, Ordering::AcqRel);
+        if n >= app.config.max_connections {
+            app.connections.fetch_sub(1, Ordering::AcqRel);
+            refuse(stream, "The server is at its connection limit; try again shortly.");
+            continue;
+        }
+        let slot = Slot(app.clone());
+        let a = app.clone();
+        let spawned = std::thread::Builder::new().stack_size(STACK).spawn(move || {
+            let _slot = slot;
+            serve_connection(&a, stream);
+        });
+        if let Err(e) = spawned {
+            // The closure (and with it the slot and the stream) is dropped: the count is restored.
+            log::error!("cannot start a connection thread: {e}");
+        }
+    }
+}
+
+/// A fast 503 without reading the request: never blocks the accept loop for long.
+fn refuse(stream: TcpStream, msg: &str) {
+    let _ = stream.set_write_timeout(Some(Duration::from_millis(200)));
+    let r = Response::from(Error::new(503, msg)).header("Retry-After", "1");
+    let _ = r.write_to(&mut &stream, false, true);
+}
+
+fn peer_ip(stream: &TcpStream) -> IpAddr {
+    stream.peer_addr().map(|a: SocketAddr| a.ip()).unwrap_or(IpAddr::from([0, 0, 0, 0]))
+}
+
+/// Serve requests on one connection until it closes, times out, or upgrades.
+pub fn serve_connection(app: &Arc<App>, stream: TcpStream) {
+    let peer = peer_ip(&stream);
+    let _ = stream.set_write_timeout(Some(WRITE_TIMEOUT));
+    let stream = Arc::new(stream);
+    let mut buf: Vec<u8> = Vec::with_capacity(1024);
+    let mut first = true;
+    loop {
+        // Wait for a request: the head deadline for the first, the keep-alive idle limit after.
+        let wait = if first { app.config.head_timeout } else { app.config.idle_timeout };
+        let started = Instant::now();
+        let mut deadline = started + wait;
+        let (mut req, head_len, body_len) = loop {
+            match request::parse_head(&buf, peer, app.config.trust_proxy) {
+                Ok(Head::Complete { req, len, content_length }) => break (req, len, content_length),
+                Ok(Head::Partial) => {}
+                Err(e) => {
+                    finish(app, &stream, None, e.into(), started, peer);
+                    return;
+                }
+            }
+            if !buf.is_empty() && !first && deadline == started + wait {
+                // The next request has begun: from now on it gets the head deadline.
+                deadline = Instant::now() + app.config.head_timeout;
+            }
+            match read_until(&stream, &mut buf, deadline, request::MAX_HEAD + 1) {
+                Ok(true) => {}
+                Ok(false) => return,                // closed by the peer
+                Err(_) if buf.is_empty() => return, // idle keep-alive connection: close quietly
+                Err(_) => {
+                    let e = Error::new(408, "Request head not received in time.");
+                    finish(app, &stream, None, e.into(), started, peer);
+                    return;
+                }
+            }
+        };
+        first = false;
+        let limit = body_limit(&req);
+        if body_len > limit {
+            let e = Error::new(413, format!("Request body too large (limit {} KiB).", limit / 1024));
+            finish(app, &stream, Some(&req), e.into(), started, peer);
+            return;
+        }
+        // Read the body, keeping whatever follows it (a pipelined request) in `buf`.
+        let body_deadline = Instant::now() + BODY_DEADLINE;
+        while buf.len() < head_len + body_len {
+            match read_until(&stream, &mut buf, body_deadline, head_len + body_len) {
+                Ok(true) => {}
+                Ok(false) => return,
+                Err(_) => {
+                    finish(app, &stream, Some(&req), Error::new(408, "Request body not received in time.").into(), started, peer);
+                    return;
+                }
+            }
+        }
+        req.body = buf[head_len..head_len + body_len].to_vec();
+        buf.drain(..head_len + body_len);
+
+        if req.path.starts_with("/ws/") {
+            match crate::api::upgrade(app, &req) {
+                Ok((response, peer_kind)) => {
+                    if response.write_to(&mut &*stream, false, false).is_err() {
+                        return;
+                    }
+                    log::info!("{} {} 101 {:?} {}", req.method, req.path, started.elapsed(), req.remote);
+                    let _ = stream.set_write_timeout(None);
+                    crate::ws::serve(app, stream, peer_kind, std::mem::take(&mut buf));
+                }
+                Err(r) => {
+                    finish(app, &stream, Some(&req), r, started, peer);
+                }
+            }
+            return;
+        }
+
+        let head_only = req.method == "HEAD";
+        let response = dispatch(app, &mut req);
+        let close = req.wants_close() || app.stopping.load(Ordering::Acquire);
+        log_request(&req, response.status, started, &response);
+        if response.write_to(&mut &*stream, head_only, close).is_err() || close {
+            return;
+        }
+    }
+}
+
+/// Route with panics contained: a panicking handler answers 500 and the server goes on.
+fn dispatch(app: &Arc<App>, req: &mut Request) -> Response {
+    let head = req.method == "HEAD";
+    if head {
+        req.method = "GET".into();
+    }
+    let result = catch_unwind(AssertUnwindSafe(|| crate::api::route(app, req)));
+    if head {
+        req.method = "HEAD".into();
+    }
+    match result {
+        Ok(Ok(r)) => r,
+        Ok(Err(e)) => {
+            if e.status >= 500 {
+                log::error!("{} {} from {}: {}", req.method, req.path, req.remote, e);
+            }
+            e.into()
+        }
+        Err(panic) => {
+            let what =
+                panic.downcast_ref::<&str>().map(|s| s.to_string()).or_else(|| panic.downcast_ref::<String>().cloned()).unwrap_or_default();
+            log::error!("{} {} from {}: handler panicked: {what}", req.method, req.path, req.remote);
+            Error::internal("panic").into()
+        }
+    }
+}
+
+/// Per-route body caps: everything we accept is JSON or a small form.
+fn body_limit(_req: &Request) -> usize {
+    MAX_BODY
+}
+
+/// Write an error response, log it, and leave (the caller closes the connection).
+fn finish(app: &App, stream: &TcpStream, req: Option<&Request>, r: Response, started: Instant, peer: IpAddr) {
+    let _ = app;
+    match req {
+        Some(q) => log_request(q, r.status, started, &r),
+        None => log::info!("- - {} {:?} {}", r.status, started.elapsed(), peer),
+    }
+    let _ = r.write_to(&mut &*stream, false, true);
+    let _ = (&*stream).flush();
+}
+
+fn log_request(req: &Request, status: u16, started: Instant, _r: &Response) {
+    log::info!("{} {} {} {:?} {}", req.method, req.path, status, started.elapsed(), req.remote);
+}
+
+/// Read more bytes into `buf` before `deadline`. Ok(false) on EOF; Err on timeout or error.
+fn read_until(stream: &TcpStream, buf: &mut Vec<u8>, deadline: Instant, max: usize) -> std::io::Result<bool> {
+    let left = deadline.saturating_duration_since(Instant::now());
+    if left.is_zero() {
+        return Err(ErrorKind::TimedOut.into());
+    }
+    stream.set_read_timeout(Some(left))?;
+    let mut chunk = [0u8; 4096];
+    let want = (max.saturating_sub(buf.len())).clamp(1, chunk.len());
+    loop {
+        match (&*stream).read(&mut chunk[..want]) {
+            Ok(0) => return Ok(false),
+            Ok(n) => {
+                buf.extend_from_slice(&chunk[..n]);
+                return Ok(true);
+            }
+            Err(e) if e.kind() == ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        }
+    }
+}

@@ -1,0 +1,249 @@
+//! Who is connected to what, and fan-out. `join()` registers a socket and returns a guard that
+//! removes it however the socket's thread ends. Committed events arrive from the writer in commit
+//! order on one channel; the fan-out thread sends each to every socket whose viewer its audience
+//! admits. Sending never blocks (see `ws::outbox`), so fan-out never holds the write path.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::mpsc::{Receiver, Sender};
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::Duration;
+
+use tungstenite::protocol::frame::coding::CloseCode;
+
+use crate::db::events::{Audience, Event, Viewer};
+use crate::ws::outbox::Outbox;
+
+const MAX_HELD: usize = 10_000;
+
+pub struct Conn {
+    pub outbox: Arc<Outbox>,
+    /// Visibility may change while connected (an admin toggles customer support).
+    pub viewer: RwLock<Viewer>,
+    /// Position of the last event sent to this socket: live pushes at or below it are skipped, so
+    /// an event replayed by resume is never delivered twice.
+    pub pos: AtomicU64,
+    /// While true, live events are held back (resume in progress) and replayed afterwards.
+    pub resuming: Mutex<Option<Vec<Arc<Event>>>>,
+}
+
+impl Conn {
+    pub fn viewer(&self) -> Viewer {
+        self.viewer.read().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    /// Send an event unless already sent (resume overlap) or held back while resuming.
+    pub fn deliver(&self, ev: &Arc<Event>, frame: &str) {
+        let mut hold = self.resuming.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(q) = hold.as_mut() {
+            if q.len() >= MAX_HELD {
+                // A client that never resumes: cut it rather than hold events forever.
+                self.outbox.kill();
+            } else {
+                q.push(ev.clone());
+            }
+            return;
+        }
+        drop(hold);
+        if self.pos.fetch_max(ev.id as u64, Ordering::AcqRel) < ev.id as u64 {
+            self.outbox.text(frame);
+        }
+    }
+}
+
+#[derive(Default)]
+struct Registry {
+    agents: HashMap<u64, Arc<Conn>>,
+    /// Customer sockets by customer id: most events go to one customer, so look them up directly.
+    customers: HashMap<i64, HashMap<u64, Arc<Conn>>>,
+}
+
+pub struct Hub {
+    reg: RwLock<Registry>,
+    next_id: AtomicU64,
+    pub flusher: Mutex<Sender<Arc<Outbox>>>,
+    pub delivered: AtomicU64,
+    /// Called when an agent's first socket opens or last one closes (presence).
+    presence: Mutex<Option<Box<dyn Fn(i64, bool) + Send + Sync>>>,
+}
+
+/// Removes the connection from the hub when dropped.
+pub struct Membership {
+    hub: Arc<Hub>,
+    pub conn: Arc<Conn>,
+}
+
+impl Drop for Membership {
+    fn drop(&mut self) {
+        self.hub.leave(&self.conn);
+    }
+}
+
+impl Hub {
+    pub fn new(flusher: Sender<Arc<Outbox>>) -> Hub {
+        Hub {
+            reg: RwLock::new(Registry::default()),
+            next_id: AtomicU64::new(1),
+            flusher: Mutex::new(flusher),
+            delivered: AtomicU64::new(0),
+            presence: Mutex::new(None),
+        }
+    }
+
+    pub fn next_id(&self) -> u64 {
+        self.next_id.fetch_add(1, Ordering::Relaxed)
+    }
+
+    pub fn on_presence(&self, f: Box<dyn Fn(i64, bool) + Send + Sync>) {
+        *self.presence.lock().unwrap_or_else(|p| p.into_inner()) = Some(f);
+    }
+
+    pub fn join(self: &Arc<Self>, outbox: Arc<Outbox>, viewer: Viewer) -> Membership {
+        // Live events are held until the client says where to start (`resume`), so none is missed.
+        let conn =
+            Arc::new(Conn { outbox, viewer: RwLock::new(viewer.clone()), pos: AtomicU64::new(0), resuming: Mutex::new(Some(Vec::new())) });
+        let first_for_user = {
+            let mut reg = self.reg.write().unwrap_or_else(|p| p.into_inner());
+            match viewer {
+                Viewer::Agent { user_id, .. } => {
+                    let first = !reg.agents.values().any(|c| matches!(c.viewer(), Viewer::Agent { user_id: u, .. } if u == user_id));
+                    reg.agents.insert(conn.outbox.id, conn.clone());
+                    first.then_some(user_id)
+                }
+                Viewer::Customer { customer_id } => {
+                    reg.customers.entry(customer_id).or_default().insert(conn.outbox.id, conn.clone());
+                    None
+                }
+            }
+        };
+        if let Some(uid) = first_for_user {
+            self.presence_changed(uid, true);
+        }
+        Membership { hub: self.clone(), conn }
+    }
+
+    fn leave(&self, conn: &Arc<Conn>) {
+        let id = conn.outbox.id;
+        let last_for_user = {
+            let mut reg = self.reg.write().unwrap_or_else(|p| p.into_inner());
+            match conn.viewer() {
+                Viewer::Agent { user_id, .. } => {
+                    reg.agents.remove(&id);
+                    let any = reg.agents.values().any(|c| matches!(c.viewer(), Viewer::Agent { user_id: u, .. } if u == user_id));
+                    (!any).then_some(user_id)
+                }
+                Viewer::Customer { customer_id } => {
+                    if let Some(m) = reg.customers.get_mut(&customer_id) {
+                        m.remove(&id);
+                        if m.is_empty() {
+                            reg.customers.remove(&customer_id);
+                        }
+                    }
+                    None
+                }
+            }
+        };
+        if let Some(uid) = last_for_user {
+            self.presence_changed(uid, false);
+        }
+    }
+
+    fn presence_changed(&self, user_id: i64, online: bool) {
+        if let Some(f) = self.presence.lock().unwrap_or_else(|p| p.into_inner()).as_ref() {
+            f(user_id, online);
+        }
+    }
+
+    /// Agent ids with at least one open socket.
+    pub fn online_agents(&self) -> Vec<i64> {
+        let reg = self.reg.read().unwrap_or_else(|p| p.into_inner());
+        let mut ids: Vec<i64> = reg
+            .agents
+            .values()
+            .filter_map(|c| match c.viewer() {
+                Viewer::Agent { user_id, .. } => Some(user_id),
+                _ => None,
+            })
+            .collect();
+        ids.sort_unstable();
+        ids.dedup();
+        ids
+    }
+
+    pub fn counts(&self) -> (usize, usize) {
+        let reg = self.reg.read().unwrap_or_else(|p| p.into_inner());
+        (reg.agents.len(), reg.customers.values().map(|m| m.len()).sum())
+    }
+
+    /// Deliver one committed event to every socket its audience admits.
+    pub fn publish(&self, ev: Arc<Event>) {
+        let frame = ev.frame();
+        let reg = self.reg.read().unwrap_or_else(|p| p.into_inner());
+        let mut n = 0u64;
+        for c in reg.agents.values() {
+            if ev.audience.admits(&c.viewer()) {
+                c.deliver(&ev, &frame);
+                n += 1;
+            }
+        }
+        let customers: Vec<&Arc<Conn>> = match &ev.audience {
+            Audience::Support { customer: Some(cid) } => reg.customers.get(cid).into_iter().flat_map(|m| m.values()).collect(),
+            Audience::Everyone => reg.customers.values().flat_map(|m| m.values()).collect(),
+            _ => Vec::new(),
+        };
+        for c in customers {
+            c.deliver(&ev, &frame);
+            n += 1;
+        }
+        self.delivered.fetch_add(n, Ordering::Relaxed);
+    }
+
+    /// Apply `f` to every socket of one agent (e.g. after their flags changed).
+    pub fn for_user(&self, user_id: i64, f: impl Fn(&Arc<Conn>)) {
+        let reg = self.reg.read().unwrap_or_else(|p| p.into_inner());
+        for c in reg.agents.values() {
+            if matches!(c.viewer(), Viewer::Agent { user_id: u, .. } if u == user_id) {
+                f(c);
+            }
+        }
+    }
+
+    /// Close every socket with `code` (1012 at restart: clients reconnect and resume).
+    pub fn close_all(&self, code: CloseCode, reason: &str) {
+        let reg = self.reg.read().unwrap_or_else(|p| p.into_inner());
+        for c in reg.agents.values().chain(reg.customers.values().flat_map(|m| m.values())) {
+            c.outbox.close(code, reason);
+            c.outbox.kill();
+        }
+    }
+
+    fn all(&self) -> Vec<Arc<Conn>> {
+        let reg = self.reg.read().unwrap_or_else(|p| p.into_inner());
+        reg.agents.values().chain(reg.customers.values().flat_map(|m| m.values())).cloned().collect()
+    }
+}
+
+/// The fan-out thread: events in commit order, published one by one.
+pub fn run_fanout(hub: Arc<Hub>, rx: Receiver<Vec<Event>>) {
+    while let Ok(batch) = rx.recv() {
+        for ev in batch {
+            hub.publish(Arc::new(ev));
+        }
+    }
+}
+
+/// Pings every socket every 30 s; a peer silent for 75 s is cut by its reader's timeout.
+pub fn run_pinger(hub: Arc<Hub>, stop: Arc<std::sync::atomic::AtomicBool>) {
+    let tick = Duration::from_millis(500);
+    let mut waited = Duration::ZERO;
+    while !stop.load(Ordering::Relaxed) {
+        std::thread::sleep(tick);
+        waited += tick;
+        if waited >= crate::ws::PING_EVERY {
+            waited = Duration::ZERO;
+            for c in hub.all() {
+                c.outbox.ping();
+            }
+        }
+    }
+}

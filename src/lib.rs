@@ -1,0 +1,113 @@
+//! Frontdesk: a self-hosted live-chat help desk in one synchronous binary.
+//! `start(Config)` runs the whole server in-process (tests and benchmarks use it); `main.rs` only
+//! parses the command line.
+
+pub mod api;
+pub mod app;
+pub mod assets;
+pub mod auth;
+pub mod cli;
+pub mod config;
+pub mod db;
+pub mod error;
+pub mod http;
+pub mod hub;
+pub mod ws;
+
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, RwLock, mpsc};
+use std::thread::JoinHandle;
+
+use app::App;
+use config::Config;
+use error::{Error, Result};
+
+/// A running server.
+pub struct Running {
+    pub addr: SocketAddr,
+    pub app: Arc<App>,
+    accept: Option<JoinHandle<()>>,
+    stop_pinger: Arc<AtomicBool>,
+}
+
+/// Open the database (migrating it), bind the listener and start serving in background threads.
+pub fn start(config: Config) -> Result<Running> {
+    std::fs::create_dir_all(&config.data_dir)
+        .map_err(|e| Error::internal(format!("cannot create data directory {}: {e}", config.data_dir.display())))?;
+    let db_path = config.db_path();
+    let mut conn = db::connect(&db_path, config.synchronous_full)?;
+    db::migrate(&mut conn)?;
+    let settings = db::settings::load(&conn)?;
+
+    let (events_tx, events_rx) = mpsc::channel();
+    let writer = db::Writer::start(conn, events_tx);
+    let pool = db::Pool::new(&db_path, config.synchronous_full);
+
+    let (flush_tx, flush_rx) = mpsc::channel();
+    std::thread::Builder::new().name("ws-flusher".into()).spawn(move || ws::outbox::run_flusher(flush_rx))?;
+    let hub = Arc::new(hub::Hub::new(flush_tx));
+
+    let listener = TcpListener::bind(config.addr).map_err(|e| Error::internal(format!("cannot listen on {}: {e}", config.addr)))?;
+    let addr = listener.local_addr()?;
+    let mut config = config;
+    if config.public_url.is_empty() || config.public_url == format!("http://{}", config.addr) {
+        // The default public URL follows the port actually bound (port 0 in tests).
+        config.public_url = format!("http://{addr}");
+    }
+
+    let app = Arc::new(App {
+        hasher: auth::Hasher::new(config.argon2_m_kib, config.argon2_t, config.max_hashing),
+        throttle: auth::Throttle::new(),
+        config,
+        db: db::Db { pool, writer },
+        hub: hub.clone(),
+        settings: RwLock::new(settings),
+        connections: AtomicUsize::new(0),
+        stopping: AtomicBool::new(false),
+        started: std::time::Instant::now(),
+    });
+    api::realtime::install_presence(&app);
+
+    std::thread::Builder::new().name("fanout".into()).spawn(move || hub::run_fanout(hub, events_rx))?;
+    let stop_pinger = Arc::new(AtomicBool::new(false));
+    {
+        let (h, s) = (app.hub.clone(), stop_pinger.clone());
+        std::thread::Builder::new().name("pinger".into()).spawn(move || hub::run_pinger(h, s))?;
+    }
+    let a = app.clone();
+    let accept = std::thread::Builder::new().name("accept".into()).spawn(move || http::server::accept_loop(a, listener))?;
+    Ok(Running { addr, app, accept: Some(accept), stop_pinger })
+}
+
+impl Running {
+    /// Graceful stop: refuse new connections, tell sockets to reconnect (1012), commit queued
+    /// writes, checkpoint the WAL.
+    pub fn shutdown(mut self) {
+        self.stop();
+    }
+
+    fn stop(&mut self) {
+        if self.app.stopping.swap(true, Ordering::AcqRel) {
+            return;
+        }
+        // Wake the accept loop so it sees `stopping`.
+        let _ = TcpStream::connect(self.addr);
+        if let Some(h) = self.accept.take() {
+            let _ = h.join();
+        }
+        self.stop_pinger.store(true, Ordering::Relaxed);
+        self.app.hub.close_all(tungstenite::protocol::frame::coding::CloseCode::Restart, "server restarting");
+        self.app.db.writer.stop();
+    }
+
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}

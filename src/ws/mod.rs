@@ -1,0 +1,123 @@
+//! WebSocket on our own socket: the upgrade handshake, then one reader loop per connection on the
+//! connection's own thread. The reader blocks in `read`; everything written goes through the
+//! connection's `Outbox`, so other threads push at any time and no lock is held across a read.
+
+pub mod outbox;
+
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tungstenite::protocol::frame::coding::CloseCode;
+use tungstenite::protocol::{Role, WebSocketConfig};
+use tungstenite::{Message, WebSocket};
+
+use crate::app::App;
+use crate::db::events::Viewer;
+use crate::http::{Request, Response};
+use crate::hub::Conn;
+use outbox::Outbox;
+
+pub const PING_EVERY: Duration = Duration::from_secs(30);
+/// A peer that sends nothing (not even a pong) for this long is gone.
+pub const SILENCE_LIMIT: Duration = Duration::from_secs(75);
+pub const MAX_MESSAGE: usize = 64 * 1024;
+
+/// The reader's view of the socket: reads block on the shared stream; writes (tungstenite's own
+/// pongs and close replies) go through the outbox so they never interleave with pushed frames.
+struct WsStream {
+    stream: Arc<TcpStream>,
+    outbox: Arc<Outbox>,
+}
+
+impl Read for WsStream {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        (&*self.stream).read(buf)
+    }
+}
+
+impl Write for WsStream {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        // tungstenite writes whole frames from its buffer; the outbox takes them all.
+        if self.outbox.raw(buf) { Ok(buf.len()) } else { Err(std::io::ErrorKind::BrokenPipe.into()) }
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// What a socket is allowed to be, decided from the upgrade request before the 101.
+pub struct Peer {
+    pub viewer: Viewer,
+}
+
+/// The handshake answer (101) for a valid upgrade request, or why not.
+pub fn handshake(req: &Request) -> Result<Response, Response> {
+    let upgrade = req.header("upgrade").is_some_and(|v| v.eq_ignore_ascii_case("websocket"));
+    let key = req.header("sec-websocket-key");
+    let version_ok = req.header("sec-websocket-version") == Some("13");
+    match (req.method.as_str(), upgrade, key, version_ok) {
+        ("GET", true, Some(key), true) => Ok(Response::new(101)
+            .header("Upgrade", "websocket")
+            .header("Connection", "Upgrade")
+            .header("Sec-WebSocket-Accept", tungstenite::handshake::derive_accept_key(key.as_bytes()))),
+        ("GET", _, _, _) => Err(Response::text(426, "This address is a WebSocket endpoint.").header("Upgrade", "websocket")),
+        _ => Err(Response::from(crate::error::Error::new(405, "Use GET to open a WebSocket.")).header("Allow", "GET")),
+    }
+}
+
+/// Run an upgraded connection until it closes. `leftover` holds bytes read past the request head.
+pub fn serve(app: &Arc<App>, stream: Arc<TcpStream>, peer: Peer, leftover: Vec<u8>) {
+    let outbox = Outbox::new(app.hub.next_id(), stream.clone(), app.hub.flusher.lock().unwrap_or_else(|p| p.into_inner()).clone());
+    let membership = app.hub.join(outbox.clone(), peer.viewer);
+    let _ = stream.set_read_timeout(Some(SILENCE_LIMIT));
+    let config = WebSocketConfig::default().read_buffer_size(4096).max_message_size(Some(MAX_MESSAGE)).max_frame_size(Some(MAX_MESSAGE));
+    let ws_stream = WsStream { stream: stream.clone(), outbox: outbox.clone() };
+    let mut ws = if leftover.is_empty() {
+        WebSocket::from_raw_socket(ws_stream, Role::Server, Some(config))
+    } else {
+        WebSocket::from_partially_read(ws_stream, leftover, Role::Server, Some(config))
+    };
+    outbox.text(&serde_json::json!({"type": "hello", "server_time": crate::db::now_ms()}).to_string());
+    loop {
+        match ws.read() {
+            Ok(Message::Text(t)) => {
+                let reply = crate::api::realtime::handle_frame(app, &membership.conn, t.as_str());
+                if let Some(r) = reply {
+                    outbox.text(&r);
+                }
+            }
+            Ok(Message::Binary(_)) => {
+                outbox.text(&error_frame("Binary frames are not supported: send JSON text."));
+            }
+            Ok(_) => {} // ping/pong/close handled by tungstenite
+            Err(tungstenite::Error::Utf8(_)) => {
+                outbox.close(CloseCode::Invalid, "invalid UTF-8");
+                break;
+            }
+            Err(tungstenite::Error::Capacity(_)) => {
+                outbox.close(CloseCode::Size, "message too big (limit 64 KiB)");
+                break;
+            }
+            Err(tungstenite::Error::Protocol(e)) => {
+                outbox.close(CloseCode::Protocol, &e.to_string());
+                break;
+            }
+            Err(_) => break,
+        }
+    }
+    // Let the close frame go out before the socket is shut.
+    std::thread::sleep(Duration::from_millis(20));
+    outbox.kill();
+    drop(membership);
+}
+
+pub fn error_frame(message: &str) -> String {
+    serde_json::json!({"type": "error", "error": message}).to_string()
+}
+
+/// Held for the lifetime of a resume: live events wait until history has been replayed.
+pub fn hold(conn: &Conn) {
+    *conn.resuming.lock().unwrap_or_else(|p| p.into_inner()) = Some(Vec::new());
+}

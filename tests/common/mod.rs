@@ -1,0 +1,295 @@
+//! Test harness: a real server on 127.0.0.1:0 with a fresh data directory, a raw HTTP/1.1 client
+//! over TCP, and a real WebSocket client. Nothing of ours is mocked.
+#![allow(dead_code)]
+
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::path::PathBuf;
+use std::time::Duration;
+
+use serde_json::{Value, json};
+
+pub use frontdesk::config::Config;
+
+/// A temporary directory removed on drop.
+pub struct TempDir(pub PathBuf);
+
+impl TempDir {
+    pub fn new() -> TempDir {
+        let mut b = [0u8; 8];
+        rand::fill(&mut b);
+        let p = std::env::temp_dir().join(format!("frontdesk-test-{}", b.iter().map(|x| format!("{x:02x}")).collect::<String>()));
+        std::fs::create_dir_all(&p).unwrap();
+        TempDir(p)
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+pub struct Server {
+    pub running: Option<frontdesk::Running>,
+    pub addr: SocketAddr,
+    pub dir: TempDir,
+}
+
+impl Server {
+    pub fn start() -> Server {
+        Server::start_with(|_| {})
+    }
+
+    pub fn start_with(f: impl FnOnce(&mut Config)) -> Server {
+        let dir = TempDir::new();
+        let mut c = Config::for_test(dir.0.clone());
+        f(&mut c);
+        let running = frontdesk::start(c).expect("server starts");
+        Server { addr: running.addr, running: Some(running), dir }
+    }
+
+    pub fn origin(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    pub fn client(&self) -> Client {
+        Client { addr: self.addr, origin: self.origin(), cookie: None, csrf: None }
+    }
+
+    /// Run setup and return a signed-in admin client.
+    pub fn admin(&self) -> Client {
+        let mut c = self.client();
+        let r = c.post_json(
+            "/api/setup",
+            &json!({"helpdesk_name": "Acme", "name": "Ada Admin", "email": "ada@example.com", "password": "correct horse battery"}),
+        );
+        assert_eq!(r.status, 201, "setup: {}", r.text());
+        c.take_cookie(&r);
+        c.load_csrf();
+        c
+    }
+
+    /// Create an agent through the admin API and sign them in.
+    pub fn agent(&self, admin: &Client, email: &str, name: &str, support: bool) -> Client {
+        let r = admin
+            .post_json("/api/users", &json!({"email": email, "name": name, "password": "agent password 1", "customer_support": support}));
+        assert_eq!(r.status, 201, "create agent: {}", r.text());
+        self.login(email, "agent password 1")
+    }
+
+    pub fn login(&self, email: &str, password: &str) -> Client {
+        let mut c = self.client();
+        let r = c.post_json("/api/login", &json!({"email": email, "password": password}));
+        assert_eq!(r.status, 200, "login: {}", r.text());
+        c.take_cookie(&r);
+        c.load_csrf();
+        c
+    }
+}
+
+#[derive(Debug)]
+pub struct Resp {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+impl Resp {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+    }
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+    pub fn json(&self) -> Value {
+        serde_json::from_slice(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.text()))
+    }
+}
+
+#[derive(Clone)]
+pub struct Client {
+    pub addr: SocketAddr,
+    pub origin: String,
+    pub cookie: Option<String>,
+    pub csrf: Option<String>,
+}
+
+impl Client {
+    pub fn take_cookie(&mut self, r: &Resp) {
+        let sc = r.header("set-cookie").expect("a Set-Cookie header");
+        self.cookie = Some(sc.split(';').next().unwrap().to_string());
+    }
+
+    pub fn load_csrf(&mut self) {
+        let me = self.get("/api/me");
+        assert_eq!(me.status, 200, "{}", me.text());
+        self.csrf = me.json()["csrf_token"].as_str().map(str::to_string);
+    }
+
+    /// A request with our Origin, cookie and CSRF header, as the Messenger sends it.
+    pub fn request(&self, method: &str, path: &str, body: Option<&Value>) -> Resp {
+        let mut headers = vec![("Origin".to_string(), self.origin.clone())];
+        if let Some(c) = &self.cookie {
+            headers.push(("Cookie".into(), c.clone()));
+        }
+        match &self.csrf {
+            Some(t) => headers.push(("X-CSRF-Token".into(), t.clone())),
+            None => headers.push(("X-Frontdesk-Request".into(), "1".into())),
+        }
+        let body = body.map(|b| b.to_string());
+        if body.is_some() {
+            headers.push(("Content-Type".into(), "application/json".into()));
+        }
+        raw_request(self.addr, method, path, &headers, body.as_deref().unwrap_or("").as_bytes())
+    }
+
+    pub fn get(&self, path: &str) -> Resp {
+        self.request("GET", path, None)
+    }
+    pub fn post_json(&self, path: &str, body: &Value) -> Resp {
+        self.request("POST", path, Some(body))
+    }
+    pub fn patch_json(&self, path: &str, body: &Value) -> Resp {
+        self.request("PATCH", path, Some(body))
+    }
+    pub fn delete(&self, path: &str) -> Resp {
+        self.request("DELETE", path, None)
+    }
+
+    /// Open the agent WebSocket with this client's session.
+    pub fn ws(&self) -> Ws {
+        let mut headers = vec![("Origin".to_string(), self.origin.clone())];
+        if let Some(c) = &self.cookie {
+            headers.push(("Cookie".into(), c.clone()));
+        }
+        Ws::connect(self.addr, "/ws/agent", &headers).expect("agent socket opens")
+    }
+}
+
+/// One request on a fresh connection (Connection: close), read to the end.
+pub fn raw_request(addr: SocketAddr, method: &str, path: &str, headers: &[(String, String)], body: &[u8]) -> Resp {
+    let mut s = TcpStream::connect(addr).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+    let mut req = format!("{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n");
+    for (k, v) in headers {
+        req.push_str(&format!("{k}: {v}\r\n"));
+    }
+    if !body.is_empty() || matches!(method, "POST" | "PUT" | "PATCH") {
+        req.push_str(&format!("Content-Length: {}\r\n", body.len()));
+    }
+    req.push_str("\r\n");
+    s.write_all(req.as_bytes()).unwrap();
+    s.write_all(body).unwrap();
+    let mut buf = Vec::new();
+    let _ = s.read_to_end(&mut buf);
+    parse_response(&buf).unwrap_or_else(|| panic!("no complete response: {:?}", String::from_utf8_lossy(&buf)))
+}
+
+/// Send raw bytes, read whatever comes back until the server closes (or 10 s).
+pub fn raw_exchange(addr: SocketAddr, bytes: &[u8]) -> String {
+    let mut s = TcpStream::connect(addr).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    let _ = s.write_all(bytes);
+    let mut buf = Vec::new();
+    let _ = s.read_to_end(&mut buf);
+    String::from_utf8_lossy(&buf).into_owned()
+}
+
+pub fn parse_response(buf: &[u8]) -> Option<Resp> {
+    let mut headers = [httparse::EMPTY_HEADER; 64];
+    let mut r = httparse::Response::new(&mut headers);
+    let n = match r.parse(buf).ok()? {
+        httparse::Status::Complete(n) => n,
+        httparse::Status::Partial => return None,
+    };
+    let headers: Vec<(String, String)> =
+        r.headers.iter().map(|h| (h.name.to_string(), String::from_utf8_lossy(h.value).into_owned())).collect();
+    Some(Resp { status: r.code?, headers, body: buf[n..].to_vec() })
+}
+
+/// A real WebSocket client (tungstenite over a plain TcpStream).
+pub struct Ws {
+    pub ws: tungstenite::WebSocket<TcpStream>,
+}
+
+impl Ws {
+    pub fn connect(addr: SocketAddr, path: &str, headers: &[(String, String)]) -> Result<Ws, tungstenite::Error> {
+        use tungstenite::client::IntoClientRequest;
+        let mut req = format!("ws://{addr}{path}").into_client_request()?;
+        for (k, v) in headers {
+            req.headers_mut().insert(tungstenite::http::HeaderName::from_bytes(k.as_bytes()).unwrap(), v.parse().unwrap());
+        }
+        let stream = TcpStream::connect(addr).unwrap();
+        stream.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+        let (ws, _) = tungstenite::client(req, stream).map_err(|e| match e {
+            tungstenite::HandshakeError::Failure(e) => e,
+            tungstenite::HandshakeError::Interrupted(_) => tungstenite::Error::ConnectionClosed,
+        })?;
+        let mut w = Ws { ws };
+        let hello = w.recv();
+        assert_eq!(hello["type"], "hello");
+        Ok(w)
+    }
+
+    pub fn send(&mut self, v: &Value) {
+        self.ws.send(tungstenite::Message::text(v.to_string())).unwrap();
+    }
+
+    /// The next text frame as JSON (panics after the read timeout).
+    pub fn recv(&mut self) -> Value {
+        loop {
+            match self.ws.read().expect("a frame") {
+                tungstenite::Message::Text(t) => return serde_json::from_str(t.as_str()).unwrap(),
+                tungstenite::Message::Close(c) => panic!("socket closed: {c:?}"),
+                _ => {}
+            }
+        }
+    }
+
+    /// The next frame of `kind`, skipping others.
+    pub fn recv_type(&mut self, kind: &str) -> Value {
+        loop {
+            let v = self.recv();
+            if v["type"] == kind {
+                return v;
+            }
+        }
+    }
+
+    /// Frames until `pred` matches; returns all seen (including the match).
+    pub fn recv_until(&mut self, pred: impl Fn(&Value) -> bool) -> Vec<Value> {
+        let mut seen = Vec::new();
+        loop {
+            let v = self.recv();
+            let done = pred(&v);
+            seen.push(v);
+            if done {
+                return seen;
+            }
+        }
+    }
+
+    /// Start live delivery from now (or replay from `pos`).
+    pub fn resume(&mut self, pos: Option<i64>) -> Value {
+        self.send(&json!({"type": "resume", "pos": pos}));
+        self.recv_type("resumed")
+    }
+
+    pub fn set_timeout(&mut self, d: Duration) {
+        self.ws.get_mut().set_read_timeout(Some(d)).unwrap();
+    }
+
+    /// True if no text frame arrives within `d`.
+    pub fn silent_for(&mut self, d: Duration) -> bool {
+        self.set_timeout(d);
+        let r = loop {
+            match self.ws.read() {
+                Ok(tungstenite::Message::Text(_)) => break false,
+                Ok(_) => continue,
+                Err(_) => break true,
+            }
+        };
+        r
+    }
+}
