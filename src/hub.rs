@@ -187,7 +187,9 @@ impl Hub {
             }
         }
         let customers: Vec<&Arc<Conn>> = match &ev.audience {
-            Audience::Support { customer: Some(cid) } => reg.customers.get(cid).into_iter().flat_map(|m| m.values()).collect(),
+            Audience::Support { customer: Some(cid) } | Audience::Customer { id: cid } => {
+                reg.customers.get(cid).into_iter().flat_map(|m| m.values()).collect()
+            }
             Audience::Everyone => reg.customers.values().flat_map(|m| m.values()).collect(),
             _ => Vec::new(),
         };
@@ -196,6 +198,24 @@ impl Hub {
             n += 1;
         }
         self.delivered.fetch_add(n, Ordering::Relaxed);
+    }
+
+    /// Send a frame that is not part of the durable order (typing, presence) to an audience.
+    pub fn publish_ephemeral(&self, audience: &Audience, frame: &str, except: Option<u64>) {
+        let reg = self.reg.read().unwrap_or_else(|p| p.into_inner());
+        let agents = reg.agents.values().filter(|c| audience.admits(&c.viewer()));
+        let customers: Vec<&Arc<Conn>> = match audience {
+            Audience::Support { customer: Some(cid) } | Audience::Customer { id: cid } => {
+                reg.customers.get(cid).into_iter().flat_map(|m| m.values()).collect()
+            }
+            Audience::Everyone => reg.customers.values().flat_map(|m| m.values()).collect(),
+            _ => Vec::new(),
+        };
+        for c in agents.chain(customers) {
+            if Some(c.outbox.id) != except {
+                c.outbox.text(frame);
+            }
+        }
     }
 
     /// Apply `f` to every socket of one agent (e.g. after their flags changed).

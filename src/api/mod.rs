@@ -1,10 +1,13 @@
 //! Routing: one `match` from (method, path) to a handler. A handler is
 //! `fn(&App, &Request) -> Result<Response>`: parse, authorize, call `db`, answer.
 
+pub mod chat;
+pub mod conversations;
 pub mod pages;
 pub mod realtime;
 pub mod session;
 pub mod users;
+pub mod widget;
 
 use std::sync::Arc;
 
@@ -38,6 +41,30 @@ pub fn route(app: &Arc<App>, req: &Request) -> Result<Response> {
         (["api", "users", id], "PATCH") => users::update(app, req, parse_id(id)?),
         (["api", "users", id, "deactivate"], "POST") => users::deactivate(app, req, parse_id(id)?),
 
+        (["api", "conversations"], "GET") => conversations::list(app, req),
+        (["api", "conversations"], "POST") => conversations::create_team(app, req),
+        (["api", "conversations", id], "GET") => conversations::get(app, req, parse_id(id)?),
+        (["api", "conversations", id, "messages"], "GET") => conversations::messages(app, req, parse_id(id)?),
+        (["api", "conversations", id, "messages"], "POST") => conversations::post(app, req, parse_id(id)?),
+        (["api", "conversations", id, "status"], "POST") => conversations::status(app, req, parse_id(id)?),
+        (["api", "conversations", id, "read"], "POST") => conversations::read(app, req, parse_id(id)?),
+        (["api", "conversations", id, "follow"], "POST") => conversations::follow(app, req, parse_id(id)?, true),
+        (["api", "conversations", id, "follow"], "DELETE") => conversations::follow(app, req, parse_id(id)?, false),
+        (["api", "messages", id], "PATCH") => conversations::edit_message(app, req, parse_id(id)?),
+        (["api", "messages", id], "DELETE") => conversations::delete_message(app, req, parse_id(id)?),
+        (["api", "messages", id, "revisions"], "GET") => conversations::revisions(app, req, parse_id(id)?),
+        (["api", "search"], "GET") => conversations::search(app, req),
+        (["api", "team"], "GET") => conversations::team(app, req),
+        (["api", "customers", id], "GET") => conversations::customer(app, req, parse_id(id)?),
+        (["api", "helpdesk", "status"], "POST") => conversations::helpdesk_status(app, req),
+
+        (["api", "widget", "visitors"], "POST") => widget::create_visitor(app, req),
+        (["api", "widget", "visitor"], "PATCH") => widget::update_visitor(app, req),
+        (["api", "widget", "session"], "GET") => widget::session(app, req),
+        (["api", "widget", "conversation"], "POST") => widget::start(app, req),
+        (["api", "widget", "messages"], "GET") => widget::history(app, req),
+        (["api", "widget", "messages"], "POST") => widget::send(app, req),
+
         (["__test", "panic"], "GET") if app.config.test_routes => panic!("test panic"),
 
         // Known paths with the wrong method.
@@ -47,6 +74,25 @@ pub fn route(app: &Arc<App>, req: &Request) -> Result<Response> {
         }
         (["api", "users"], _) => Err(method_not_allowed(&["GET", "HEAD", "POST"])),
         (["api", "users", _], _) => Err(method_not_allowed(&["PATCH"])),
+        (["api", "conversations"] | ["api", "conversations", _, "messages"] | ["api", "widget", "messages"], _) => {
+            Err(method_not_allowed(&["GET", "HEAD", "POST"]))
+        }
+        (
+            ["api", "conversations", _]
+            | ["api", "search"]
+            | ["api", "team"]
+            | ["api", "customers", _]
+            | ["api", "widget", "session"]
+            | ["api", "messages", _, "revisions"],
+            _,
+        ) => Err(method_not_allowed(&["GET", "HEAD"])),
+        (
+            ["api", "conversations", _, "status" | "read"] | ["api", "helpdesk", "status"] | ["api", "widget", "visitors" | "conversation"],
+            _,
+        ) => Err(method_not_allowed(&["POST"])),
+        (["api", "conversations", _, "follow"], _) => Err(method_not_allowed(&["POST", "DELETE"])),
+        (["api", "messages", _], _) => Err(method_not_allowed(&["PATCH", "DELETE"])),
+        (["api", "widget", "visitor"], _) => Err(method_not_allowed(&["PATCH"])),
         _ => Err(Error::not_found(format!("Nothing at {}.", req.path))),
     }
 }
@@ -104,7 +150,63 @@ pub fn customer_by_token(app: &App, token: &str) -> Result<i64> {
     app.db.read(|c| crate::db::customers::id_by_token(c, &hash))?.ok_or_else(|| Error::new(401, "Unknown visitor token: start a new chat."))
 }
 
-/// Client frames beyond `resume`/`ping`.
-pub fn frame(_app: &Arc<App>, _conn: &Arc<crate::hub::Conn>, kind: &str, _v: &serde_json::Value) -> Result<Option<String>> {
-    Err(realtime::unknown(kind))
+/// Client frames beyond `resume`/`ping`: `send`, `typing`, `read` (docs/protocol.md).
+pub fn frame(app: &Arc<App>, conn: &Arc<crate::hub::Conn>, kind: &str, v: &serde_json::Value) -> Result<Option<String>> {
+    use crate::db::events::Viewer;
+    use serde_json::{Value, json};
+    let str_field = |k: &str| v.get(k).and_then(Value::as_str).map(str::to_string);
+    let conv_id = || v.get("conversation_id").and_then(Value::as_i64).ok_or_else(|| Error::bad_request("conversation_id: required"));
+    let actor = match conn.viewer() {
+        Viewer::Agent { user_id, .. } => {
+            let u = app.db.read(|c| crate::db::users::get(c, user_id))?.filter(|u| u.active).ok_or_else(Error::unauthorized)?;
+            chat::Actor::Agent(u)
+        }
+        Viewer::Customer { customer_id } => chat::Actor::Customer(customer_id),
+    };
+    match kind {
+        "send" => {
+            let body = str_field("body").ok_or_else(|| Error::bad_request("body: required"))?;
+            let cmid = str_field("client_msg_id");
+            let posted = match &actor {
+                chat::Actor::Agent(_) => {
+                    let id = conv_id()?;
+                    let reopen = v.get("reopen").and_then(Value::as_bool).unwrap_or(false);
+                    let (a, b, c) = (actor.clone(), body, cmid);
+                    app.db.write(move |w| chat::post(w, id, &a, &b, c.as_deref(), reopen))?
+                }
+                chat::Actor::Customer(cid) => widget::send_as(app, *cid, widget::SendForm { body, client_msg_id: cmid })?,
+            };
+            let m = &posted.message;
+            // Sent only now, after COMMIT: an ack means the message is durable.
+            Ok(Some(json!({"type": "ack", "client_msg_id": m.client_msg_id, "id": m.id, "seq": m.seq, "conversation_id": m.conversation_id, "created_at": m.created_at, "duplicate": !posted.created}).to_string()))
+        }
+        "typing" => {
+            let typing = v.get("typing").and_then(Value::as_bool).unwrap_or(true);
+            let (conv, who) = match &actor {
+                chat::Actor::Agent(u) => {
+                    let id = conv_id()?;
+                    let c = app.db.read(|c| crate::db::conversations::get_visible(c, id, u))?;
+                    (c, json!({"kind": "user", "id": u.id, "name": u.name}))
+                }
+                chat::Actor::Customer(cid) => {
+                    let c = app
+                        .db
+                        .read(|c| crate::db::conversations::latest_for_customer(c, *cid))?
+                        .ok_or_else(|| Error::not_found("No conversation yet."))?;
+                    (c, json!({"kind": "customer", "id": cid}))
+                }
+            };
+            let frame = json!({"type": "typing", "data": {"conversation_id": conv.id, "who": who, "typing": typing}}).to_string();
+            app.hub.publish_ephemeral(&conv.audience(), &frame, Some(conn.outbox.id));
+            Ok(None)
+        }
+        "read" => match &actor {
+            chat::Actor::Agent(u) => {
+                let out = chat::mark_read(app, u, conv_id()?, v.get("seq").and_then(Value::as_i64))?;
+                Ok(Some(json!({"type": "read.ok", "data": out}).to_string()))
+            }
+            chat::Actor::Customer(_) => Err(Error::bad_request("Customers have no read marks.")),
+        },
+        other => Err(realtime::unknown(other)),
+    }
 }

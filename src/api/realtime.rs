@@ -45,13 +45,9 @@ pub fn install_presence(app: &Arc<App>) {
     let weak = Arc::downgrade(app);
     app.hub.on_presence(Box::new(move |user_id, online| {
         let Some(app) = weak.upgrade() else { return };
-        // Presence is written from a socket thread; it never runs on the writer or fan-out thread.
-        std::thread::spawn(move || {
-            let _ = app.db.write(move |w| {
-                db::users::touch(w.conn, user_id)?;
-                w.emit("presence", None, db::events::Audience::Agents, json!({"user_id": user_id, "online": online}))
-            });
-        });
+        // Presence is not part of the durable order: the current state is in /api/team.
+        let frame = json!({"type": "presence", "data": {"user_id": user_id, "online": online}}).to_string();
+        app.hub.publish_ephemeral(&db::events::Audience::Agents, &frame, None);
     }));
 }
 

@@ -1,9 +1,126 @@
 //! The `customers` table: website visitors, known by a hashed visitor token.
 
-use rusqlite::{Connection, OptionalExtension};
+use rusqlite::{Connection, OptionalExtension, Row, params};
+use serde::Serialize;
 
 use crate::error::Result;
 
+/// A customer as agents see them. The token hash is never part of it.
+#[derive(Clone, Debug, Serialize)]
+pub struct Customer {
+    pub id: i64,
+    pub name: String,
+    pub name_given: bool,
+    pub email: Option<String>,
+    pub external_id: Option<String>,
+    pub verified: bool,
+    pub page_url: String,
+    pub referrer: String,
+    pub language: String,
+    pub user_agent: String,
+    pub first_seen_at: i64,
+    pub last_seen_at: i64,
+}
+
+/// What the widget reports about the visitor's browser and page.
+#[derive(Clone, Debug, Default, serde::Deserialize)]
+pub struct Context {
+    #[serde(default)]
+    pub page_url: Option<String>,
+    #[serde(default)]
+    pub referrer: Option<String>,
+    #[serde(default)]
+    pub language: Option<String>,
+}
+
+const COLS: &str =
+    "id, name, name_given, email, external_id, verified, page_url, referrer, language, user_agent, first_seen_at, last_seen_at";
+
+fn from_row(r: &Row) -> rusqlite::Result<Customer> {
+    Ok(Customer {
+        id: r.get(0)?,
+        name: r.get(1)?,
+        name_given: r.get(2)?,
+        email: r.get(3)?,
+        external_id: r.get(4)?,
+        verified: r.get(5)?,
+        page_url: r.get(6)?,
+        referrer: r.get(7)?,
+        language: r.get(8)?,
+        user_agent: r.get(9)?,
+        first_seen_at: r.get(10)?,
+        last_seen_at: r.get(11)?,
+    })
+}
+
 pub fn id_by_token(conn: &Connection, token_hash: &[u8]) -> Result<Option<i64>> {
     Ok(conn.prepare_cached("SELECT id FROM customers WHERE token_hash = ?1")?.query_row([token_hash], |r| r.get(0)).optional()?)
+}
+
+pub fn get(conn: &Connection, id: i64) -> Result<Option<Customer>> {
+    Ok(conn.prepare_cached(&["SELECT ", COLS, " FROM customers WHERE id = ?1"].concat())?.query_row([id], from_row).optional()?)
+}
+
+pub fn insert(
+    conn: &Connection,
+    token_hash: &[u8],
+    name: &str,
+    name_given: bool,
+    email: Option<&str>,
+    ctx: &Context,
+    user_agent: &str,
+    ip: &str,
+) -> Result<i64> {
+    let now = super::now_ms();
+    conn.prepare_cached(
+        "INSERT INTO customers (token_hash, name, name_given, email, page_url, referrer, language, user_agent, ip, first_seen_at, last_seen_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10)",
+    )?
+    .execute(params![
+        token_hash,
+        name,
+        name_given,
+        email,
+        ctx.page_url.as_deref().unwrap_or(""),
+        ctx.referrer.as_deref().unwrap_or(""),
+        ctx.language.as_deref().unwrap_or(""),
+        user_agent,
+        ip,
+        now
+    ])?;
+    Ok(conn.last_insert_rowid())
+}
+
+/// Record where the visitor is now (page, language) and that they were seen.
+pub fn touch(conn: &Connection, id: i64, ctx: &Context) -> Result<()> {
+    conn.prepare_cached(
+        "UPDATE customers SET last_seen_at = ?2, page_url = COALESCE(?3, page_url), referrer = COALESCE(?4, referrer), language = COALESCE(?5, language) WHERE id = ?1",
+    )?
+    .execute(params![id, super::now_ms(), ctx.page_url, ctx.referrer, ctx.language])?;
+    Ok(())
+}
+
+pub fn set_identity(conn: &Connection, id: i64, name: Option<&str>, email: Option<&str>) -> Result<()> {
+    if let Some(n) = name {
+        conn.execute("UPDATE customers SET name = ?2, name_given = 1 WHERE id = ?1", params![id, n])?;
+    }
+    if let Some(e) = email {
+        conn.execute("UPDATE customers SET email = ?2 WHERE id = ?1", params![id, e])?;
+    }
+    Ok(())
+}
+
+/// A friendly name until the visitor gives theirs: "Blue Otter", "Quiet Fox", …
+pub fn friendly_name() -> String {
+    const ADJ: [&str; 16] = [
+        "Blue", "Quiet", "Bright", "Calm", "Swift", "Gentle", "Lucky", "Brave", "Sunny", "Clever", "Happy", "Kind", "Bold", "Merry",
+        "Noble", "Witty",
+    ];
+    const ANIMAL: [&str; 16] = [
+        "Otter", "Fox", "Heron", "Panda", "Lynx", "Robin", "Koala", "Dolphin", "Falcon", "Badger", "Owl", "Seal", "Hare", "Wren", "Bison",
+        "Crane",
+    ];
+    let mut b = [0u8; 2];
+    rand::fill(&mut b);
+    format!("{} {}", ADJ[(b[0] % 16) as usize], ANIMAL[(b[1] % 16) as usize])
 }

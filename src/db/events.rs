@@ -18,6 +18,8 @@ pub enum Audience {
     Agents,
     /// Every agent and every customer (help-desk status, widget settings).
     Everyone,
+    /// One customer only (e.g. "seen" marks in the widget).
+    Customer { id: i64 },
 }
 
 /// Who is asking: an agent (with the flags that decide visibility) or a customer.
@@ -35,6 +37,7 @@ impl Audience {
             (Audience::Support { .. }, Viewer::Agent { support, .. }) => *support,
             (Audience::Support { customer: Some(c) }, Viewer::Customer { customer_id }) => c == customer_id,
             (Audience::Users { ids }, Viewer::Agent { user_id, .. }) => ids.contains(user_id),
+            (Audience::Customer { id }, Viewer::Customer { customer_id }) => id == customer_id,
             _ => false,
         }
     }

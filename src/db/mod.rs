@@ -2,10 +2,10 @@
 //! single writer thread that commits in groups. No socket I/O here; the write path never waits on
 //! the network. Queries live in one file per table beside this one.
 
-// pub mod conversations;
+pub mod conversations;
 pub mod customers;
 pub mod events;
-// pub mod messages;
+pub mod messages;
 pub mod sessions;
 pub mod settings;
 pub mod users;

@@ -1,0 +1,300 @@
+//! The conversation rules shared by the HTTP API and the WebSocket: posting (idempotent), closing
+//! and reopening, reading, editing and deleting ([S5]–[S7], [S10]). Each runs as one write job; the
+//! events it emits reach sockets only after COMMIT.
+
+use std::sync::Arc;
+
+use serde_json::{Value, json};
+
+use crate::app::App;
+use crate::db::conversations::{self as convs, Conversation};
+use crate::db::events::Audience;
+use crate::db::messages::{self, MAX_BODY, Message};
+use crate::db::users::User;
+use crate::db::{self, WriteCtx};
+use crate::error::{Error, Result};
+
+/// Who is acting.
+#[derive(Clone, Debug)]
+pub enum Actor {
+    Agent(User),
+    Customer(i64),
+}
+
+impl Actor {
+    fn kind(&self) -> &'static str {
+        match self {
+            Actor::Agent(_) => "user",
+            Actor::Customer(_) => "customer",
+        }
+    }
+    fn id(&self) -> i64 {
+        match self {
+            Actor::Agent(u) => u.id,
+            Actor::Customer(c) => *c,
+        }
+    }
+    fn can_see(&self, c: &Conversation) -> bool {
+        match self {
+            Actor::Agent(u) => c.visible_to(u),
+            Actor::Customer(id) => c.customer_id == Some(*id),
+        }
+    }
+}
+
+/// The result of a post: the stored message and whether this call created it (false = a retry).
+pub struct Posted {
+    pub message: Message,
+    pub created: bool,
+}
+
+pub fn check_body(body: &str) -> Result<()> {
+    if body.trim().is_empty() {
+        return Err(Error::new(422, "body: the message is empty"));
+    }
+    if body.len() > MAX_BODY {
+        return Err(Error::new(413, format!("body: the message is too long ({} KiB, limit 16 KiB)", body.len().div_ceil(1024))));
+    }
+    Ok(())
+}
+
+pub fn check_client_id(id: Option<&str>) -> Result<()> {
+    if let Some(id) = id {
+        if id.is_empty() || id.len() > 64 || !id.bytes().all(|b| b.is_ascii_graphic()) {
+            return Err(Error::new(422, "client_msg_id: 1 to 64 printable ASCII characters"));
+        }
+    }
+    Ok(())
+}
+
+/// The conversation as events carry it.
+pub fn summary(c: &Conversation) -> Value {
+    serde_json::to_value(c).unwrap_or(Value::Null)
+}
+
+fn load(w: &WriteCtx<'_>, id: i64, actor: &Actor) -> Result<Conversation> {
+    convs::get(w.conn, id)?.filter(|c| actor.can_see(c)).ok_or_else(|| Error::not_found("No such conversation."))
+}
+
+/// Insert a system line ("Closed by Ada") and announce it.
+fn system_message(w: &mut WriteCtx<'_>, c: &Conversation, text: &str) -> Result<Message> {
+    let now = db::now_ms();
+    let seq = convs::next_seq(w.conn, c.id, text, now)?;
+    let id = messages::insert(w.conn, c.id, seq, "system", None, text, None, now)?;
+    let m = messages::get(w.conn, id)?.ok_or_else(|| Error::internal("message vanished"))?;
+    let mut c = convs::get(w.conn, c.id)?.ok_or_else(|| Error::internal("conversation vanished"))?;
+    c.last_seq = seq;
+    w.emit("message.created", Some(c.id), c.audience(), json!({"message": m, "conversation": summary(&c)}))?;
+    Ok(m)
+}
+
+fn actor_name(w: &WriteCtx<'_>, actor: &Actor) -> Result<String> {
+    Ok(match actor {
+        Actor::Agent(u) => u.name.clone(),
+        Actor::Customer(id) => db::customers::get(w.conn, *id)?.map(|c| c.name).unwrap_or_else(|| "The customer".into()),
+    })
+}
+
+/// Open or close, with a system message. Closing moves it to Closed ([S6]).
+fn change_status(w: &mut WriteCtx<'_>, c: &Conversation, actor: &Actor, status: &str) -> Result<Conversation> {
+    if c.status == status {
+        return Ok(c.clone());
+    }
+    if let Err(e) = w.conn.execute("UPDATE conversations SET status = ?2 WHERE id = ?1", rusqlite::params![c.id, status]) {
+        if let rusqlite::Error::SqliteFailure(f, _) = &e {
+            if f.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE {
+                return Err(Error::conflict("This customer already has another open conversation."));
+            }
+        }
+        return Err(e.into());
+    }
+    let who = actor_name(w, actor)?;
+    let text = if status == "closed" { format!("Closed by {who}") } else { format!("Reopened by {who}") };
+    system_message(w, &Conversation { status: status.into(), ..c.clone() }, &text)?;
+    let updated = convs::get(w.conn, c.id)?.ok_or_else(|| Error::internal("conversation vanished"))?;
+    w.emit("conversation.updated", Some(c.id), updated.audience(), json!({"conversation": summary(&updated), "change": "status"}))?;
+    if let Actor::Agent(u) = actor {
+        convs::mark_read(w.conn, u.id, c.id, updated.last_seq)?;
+    }
+    Ok(updated)
+}
+
+/// Post a message. Idempotent by `client_msg_id`: a retry returns the original row and emits
+/// nothing. A customer message reopens a closed conversation; an agent's only with `reopen`.
+pub fn post(
+    w: &mut WriteCtx<'_>,
+    conversation_id: i64,
+    actor: &Actor,
+    body: &str,
+    client_msg_id: Option<&str>,
+    reopen: bool,
+) -> Result<Posted> {
+    check_body(body)?;
+    check_client_id(client_msg_id)?;
+    let mut c = load(w, conversation_id, actor)?;
+    if let Some(cmid) = client_msg_id {
+        if let Some(m) = messages::by_client_id(w.conn, c.id, actor.kind(), Some(actor.id()), cmid)? {
+            return Ok(Posted { message: m, created: false });
+        }
+    }
+    if c.status == "closed" && (matches!(actor, Actor::Customer(_)) || reopen) {
+        c = change_status(w, &c, actor, "open")?;
+    }
+    let now = db::now_ms();
+    let seq = convs::next_seq(w.conn, c.id, body, now)?;
+    let id = messages::insert(w.conn, c.id, seq, actor.kind(), Some(actor.id()), body, client_msg_id, now)?;
+    if let Actor::Agent(u) = actor {
+        // Taking part puts the conversation in the agent's "My conversations" ([S4]).
+        convs::add_participant(w.conn, c.id, u.id)?;
+        convs::mark_read(w.conn, u.id, c.id, seq)?;
+    }
+    let m = messages::get(w.conn, id)?.ok_or_else(|| Error::internal("message vanished"))?;
+    let c = convs::get(w.conn, c.id)?.ok_or_else(|| Error::internal("conversation vanished"))?;
+    w.emit("message.created", Some(c.id), c.audience(), json!({"message": m, "conversation": summary(&c)}))?;
+    if let Actor::Agent(u) = actor {
+        w.emit(
+            "conversation.read",
+            Some(c.id),
+            Audience::Users { ids: vec![u.id] },
+            json!({"conversation_id": c.id, "last_read_seq": seq, "unread": 0}),
+        )?;
+    }
+    Ok(Posted { message: m, created: true })
+}
+
+pub fn set_status(app: &Arc<App>, user: &User, id: i64, status: &str) -> Result<Conversation> {
+    if status != "open" && status != "closed" {
+        return Err(Error::new(422, "status: must be open or closed"));
+    }
+    let actor = Actor::Agent(user.clone());
+    let status = status.to_string();
+    app.db.write(move |w| {
+        let c = load(w, id, &actor)?;
+        change_status(w, &c, &actor, &status)
+    })
+}
+
+/// Mark read up to `seq` (default: everything). Clears unread marks on the user's other tabs too.
+pub fn mark_read(app: &Arc<App>, user: &User, id: i64, seq: Option<i64>) -> Result<Value> {
+    let actor = Actor::Agent(user.clone());
+    let uid = user.id;
+    app.db.write(move |w| {
+        let c = load(w, id, &actor)?;
+        let upto = seq.unwrap_or(c.last_seq).clamp(0, c.last_seq);
+        let before = convs::last_read(w.conn, uid, id)?;
+        let now = convs::mark_read(w.conn, uid, id, upto)?;
+        let out = json!({"conversation_id": id, "last_read_seq": now, "unread": c.last_seq - now});
+        if now != before {
+            w.emit("conversation.read", Some(id), Audience::Users { ids: vec![uid] }, out.clone())?;
+            if let Some(cid) = c.customer_id {
+                // The widget shows "seen" once an agent has read.
+                w.emit("conversation.seen", Some(id), Audience::Customer { id: cid }, json!({"conversation_id": id, "seq": now}))?;
+            }
+        }
+        Ok(out)
+    })
+}
+
+/// Edit (own messages only) or delete (own, or any as admin). Customers can do neither.
+pub fn revise(app: &Arc<App>, user: &User, message_id: i64, new_body: Option<String>) -> Result<Message> {
+    if let Some(b) = &new_body {
+        check_body(b)?;
+    }
+    let user = user.clone();
+    app.db.write(move |w| {
+        let m = messages::get(w.conn, message_id)?.ok_or_else(|| Error::not_found("No such message."))?;
+        let actor = Actor::Agent(user.clone());
+        let c = load(w, m.conversation_id, &actor).map_err(|_| Error::not_found("No such message."))?;
+        if m.deleted_at.is_some() {
+            return Err(Error::conflict("This message was deleted."));
+        }
+        let own = m.author.kind == "user" && m.author.id == Some(user.id);
+        let action = if new_body.is_some() { "edit" } else { "delete" };
+        let allowed = own || (action == "delete" && user.is_admin() && m.author.kind != "system");
+        if !allowed {
+            return Err(Error::forbidden(if action == "edit" {
+                "You can only edit your own messages."
+            } else {
+                "You can only delete your own messages."
+            }));
+        }
+        messages::revise(w.conn, message_id, action, new_body.as_deref(), Some(user.id))?;
+        let m = messages::get(w.conn, message_id)?.ok_or_else(|| Error::internal("message vanished"))?;
+        if m.seq == c.last_seq {
+            convs::set_preview(w.conn, c.id, if action == "edit" { &m.body } else { "Message deleted" })?;
+        }
+        let kind = if action == "edit" { "message.updated" } else { "message.deleted" };
+        w.emit(kind, Some(c.id), c.audience(), json!({"message": m}))?;
+        Ok(m)
+    })
+}
+
+/// Start a team conversation with chosen teammates ([S1]); `body` is the optional first message.
+pub fn start_team(
+    app: &Arc<App>,
+    user: &User,
+    members: Vec<i64>,
+    subject: String,
+    body: Option<String>,
+    client_msg_id: Option<String>,
+) -> Result<(Conversation, Option<Message>)> {
+    if members.is_empty() || members.len() > 50 {
+        return Err(Error::new(422, "user_ids: choose 1 to 50 teammates"));
+    }
+    if subject.chars().count() > 200 {
+        return Err(Error::new(422, "subject: at most 200 characters"));
+    }
+    if let Some(b) = &body {
+        check_body(b)?;
+    }
+    let user = user.clone();
+    app.db.write(move |w| {
+        for m in &members {
+            match db::users::get(w.conn, *m)? {
+                Some(u) if u.active => {}
+                _ => return Err(Error::new(422, format!("user_ids: no active teammate with id {m}"))),
+            }
+        }
+        let id = convs::insert(w.conn, "team", None, Some(user.id), subject.trim())?;
+        convs::add_participant(w.conn, id, user.id)?;
+        for m in &members {
+            convs::add_participant(w.conn, id, *m)?;
+        }
+        convs::reindex(w.conn, id)?;
+        let c = convs::get(w.conn, id)?.ok_or_else(|| Error::internal("conversation vanished"))?;
+        w.emit("conversation.created", Some(id), c.audience(), json!({"conversation": summary(&c)}))?;
+        let first = match body {
+            Some(b) => Some(post(w, id, &Actor::Agent(user.clone()), &b, client_msg_id.as_deref(), false)?.message),
+            None => None,
+        };
+        let c = convs::get(w.conn, id)?.ok_or_else(|| Error::internal("conversation vanished"))?;
+        Ok((c, first))
+    })
+}
+
+/// The customer's conversation: their latest one, or a new one if they have none (or `create_new`
+/// is set and the latest is closed). Concurrent starts make one conversation: the writer runs them
+/// one after the other, and a unique index backs that up.
+pub fn customer_conversation(w: &mut WriteCtx<'_>, customer_id: i64) -> Result<Conversation> {
+    if let Some(c) = convs::latest_for_customer(w.conn, customer_id)? {
+        return Ok(c);
+    }
+    let id = convs::insert(w.conn, "live_chat", Some(customer_id), None, "")?;
+    convs::reindex(w.conn, id)?;
+    let c = convs::get(w.conn, id)?.ok_or_else(|| Error::internal("conversation vanished"))?;
+    w.emit("conversation.created", Some(id), c.audience(), json!({"conversation": summary(&c)}))?;
+    Ok(c)
+}
+
+/// Follow or unfollow ([S4]): a followed conversation is in "My conversations".
+pub fn follow(app: &Arc<App>, user: &User, id: i64, on: bool) -> Result<Value> {
+    let actor = Actor::Agent(user.clone());
+    let uid = user.id;
+    app.db.write(move |w| {
+        load(w, id, &actor)?;
+        convs::set_follow(w.conn, uid, id, on)?;
+        let out = json!({"conversation_id": id, "following": on});
+        w.emit("conversation.followed", Some(id), Audience::Users { ids: vec![uid] }, out.clone())?;
+        Ok(out)
+    })
+}

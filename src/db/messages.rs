@@ -1,0 +1,230 @@
+//! The `messages` and `message_revisions` tables, and full-text search over them.
+
+use rusqlite::{Connection, OptionalExtension, Row, params};
+use serde::Serialize;
+
+use crate::error::{Error, Result};
+
+pub const MAX_BODY: usize = 16 * 1024;
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Author {
+    pub kind: String,
+    pub id: Option<i64>,
+    pub name: String,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Message {
+    pub id: i64,
+    pub conversation_id: i64,
+    pub seq: i64,
+    pub author: Author,
+    pub body: String,
+    pub client_msg_id: Option<String>,
+    pub created_at: i64,
+    pub edited_at: Option<i64>,
+    pub deleted_at: Option<i64>,
+}
+
+const SELECT: &str = "SELECT m.id, m.conversation_id, m.seq, m.author_kind, m.author_id,
+        CASE m.author_kind WHEN 'user' THEN u.name WHEN 'customer' THEN cu.name ELSE 'Frontdesk' END,
+        m.body, m.client_msg_id, m.created_at, m.edited_at, m.deleted_at
+    FROM messages m
+    LEFT JOIN users u ON m.author_kind = 'user' AND u.id = m.author_id
+    LEFT JOIN customers cu ON m.author_kind = 'customer' AND cu.id = m.author_id ";
+
+fn from_row(r: &Row) -> rusqlite::Result<Message> {
+    let deleted_at: Option<i64> = r.get(10)?;
+    Ok(Message {
+        id: r.get(0)?,
+        conversation_id: r.get(1)?,
+        seq: r.get(2)?,
+        author: Author { kind: r.get(3)?, id: r.get(4)?, name: r.get::<_, Option<String>>(5)?.unwrap_or_default() },
+        // A deleted message keeps its place but not its text (the text is in the revisions).
+        body: if deleted_at.is_some() { String::new() } else { r.get(6)? },
+        client_msg_id: r.get(7)?,
+        created_at: r.get(8)?,
+        edited_at: r.get(9)?,
+        deleted_at,
+    })
+}
+
+pub fn get(conn: &Connection, id: i64) -> Result<Option<Message>> {
+    Ok(conn.prepare_cached(&[SELECT, "WHERE m.id = ?1"].concat())?.query_row([id], from_row).optional()?)
+}
+
+/// The message a retried `client_msg_id` already created, if any.
+pub fn by_client_id(
+    conn: &Connection,
+    conversation_id: i64,
+    author_kind: &str,
+    author_id: Option<i64>,
+    client_msg_id: &str,
+) -> Result<Option<Message>> {
+    Ok(conn
+        .prepare_cached(
+            &[SELECT, "WHERE m.conversation_id = ?1 AND m.author_kind = ?2 AND m.author_id IS ?3 AND m.client_msg_id = ?4"].concat(),
+        )?
+        .query_row(params![conversation_id, author_kind, author_id, client_msg_id], from_row)
+        .optional()?)
+}
+
+pub fn insert(
+    conn: &Connection,
+    conversation_id: i64,
+    seq: i64,
+    author_kind: &str,
+    author_id: Option<i64>,
+    body: &str,
+    client_msg_id: Option<&str>,
+    at: i64,
+) -> Result<i64> {
+    conn.prepare_cached(
+        "INSERT INTO messages (conversation_id, seq, author_kind, author_id, body, client_msg_id, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+    )?
+    .execute(params![conversation_id, seq, author_kind, author_id, body, client_msg_id, at])?;
+    Ok(conn.last_insert_rowid())
+}
+
+/// Messages of a conversation, oldest first: the `limit` before `before` (a seq), or after `after`.
+pub fn page(conn: &Connection, conversation_id: i64, before: Option<i64>, after: Option<i64>, limit: i64) -> Result<Vec<Message>> {
+    let mut out = if let Some(after) = after {
+        let mut st = conn.prepare_cached(&[SELECT, "WHERE m.conversation_id = ?1 AND m.seq > ?2 ORDER BY m.seq ASC LIMIT ?3"].concat())?;
+        st.query_map(params![conversation_id, after, limit], from_row)?.collect::<rusqlite::Result<Vec<_>>>()?
+    } else {
+        let mut st = conn.prepare_cached(&[SELECT, "WHERE m.conversation_id = ?1 AND m.seq < ?2 ORDER BY m.seq DESC LIMIT ?3"].concat())?;
+        let mut v =
+            st.query_map(params![conversation_id, before.unwrap_or(i64::MAX), limit], from_row)?.collect::<rusqlite::Result<Vec<_>>>()?;
+        v.reverse();
+        v
+    };
+    out.shrink_to_fit();
+    Ok(out)
+}
+
+/// Edit or delete, keeping the old text in `message_revisions`.
+pub fn revise(conn: &Connection, id: i64, action: &str, new_body: Option<&str>, by_user: Option<i64>) -> Result<()> {
+    let now = super::now_ms();
+    conn.execute(
+        "INSERT INTO message_revisions (message_id, action, old_body, by_user, at) SELECT id, ?2, body, ?3, ?4 FROM messages WHERE id = ?1",
+        params![id, action, by_user, now],
+    )?;
+    match (action, new_body) {
+        ("edit", Some(body)) => conn.execute("UPDATE messages SET body = ?2, edited_at = ?3 WHERE id = ?1", params![id, body, now])?,
+        // The body is blanked so search no longer finds it; the revision keeps it for admins.
+        ("delete", _) => conn.execute("UPDATE messages SET body = '', deleted_at = ?2 WHERE id = ?1", params![id, now])?,
+        _ => return Err(Error::internal("bad revision action")),
+    };
+    Ok(())
+}
+
+#[derive(Serialize)]
+pub struct Revision {
+    pub action: String,
+    pub old_body: String,
+    pub by_user: Option<i64>,
+    pub by_name: Option<String>,
+    pub at: i64,
+}
+
+pub fn revisions(conn: &Connection, id: i64) -> Result<Vec<Revision>> {
+    let mut st = conn.prepare_cached(
+        "SELECT r.action, r.old_body, r.by_user, u.name, r.at FROM message_revisions r LEFT JOIN users u ON u.id = r.by_user WHERE r.message_id = ?1 ORDER BY r.id",
+    )?;
+    Ok(st
+        .query_map([id], |r| {
+            Ok(Revision { action: r.get(0)?, old_body: r.get(1)?, by_user: r.get(2)?, by_name: r.get(3)?, at: r.get(4)? })
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?)
+}
+
+/// Turn what a person typed into an FTS5 query that matches all its words as text: every token is
+/// quoted (inner quotes doubled), so `"`, `*`, `OR`, `NEAR(` and `:` are never FTS syntax. The last
+/// word matches as a prefix so results appear while typing.
+pub fn fts_query(input: &str) -> Option<String> {
+    let words: Vec<String> = input
+        .split_whitespace()
+        .filter(|w| w.chars().any(char::is_alphanumeric))
+        .take(12)
+        .map(|w| format!("\"{}\"", w.replace('"', "\"\"")))
+        .collect();
+    if words.is_empty() {
+        return None;
+    }
+    let mut q = words.join(" ");
+    q.push('*');
+    Some(q)
+}
+
+#[derive(Serialize)]
+pub struct Hit {
+    pub conversation_id: i64,
+    pub message_id: Option<i64>,
+    pub seq: Option<i64>,
+    /// Plain text with the matches between `\u{2}` and `\u{3}` markers; the UI turns those into
+    /// highlight elements, so nothing from the message is ever parsed as HTML.
+    pub snippet: String,
+    pub rank: f64,
+    pub created_at: i64,
+}
+
+/// Messages matching `q` in conversations `user_id` may see (`support` decides live chats).
+pub fn search(conn: &Connection, user_id: i64, support: bool, q: &str, limit: i64, offset: i64) -> Result<Vec<Hit>> {
+    let sql = [
+        "SELECT m.conversation_id, m.id, m.seq, snippet(messages_fts, 0, char(2), char(3), '…', 12), bm25(messages_fts), m.created_at
+         FROM messages_fts JOIN messages m ON m.id = messages_fts.rowid JOIN conversations c ON c.id = m.conversation_id
+         WHERE messages_fts MATCH ?3 AND m.deleted_at IS NULL AND ",
+        super::conversations::visible_filter_sql(),
+        " ORDER BY bm25(messages_fts) LIMIT ?4 OFFSET ?5",
+    ]
+    .concat();
+    let mut st = conn.prepare_cached(&sql)?;
+    let hits = st.query_map(params![user_id, support as i64, q, limit, offset], |r| {
+        Ok(Hit {
+            conversation_id: r.get(0)?,
+            message_id: r.get(1)?,
+            seq: r.get(2)?,
+            snippet: r.get(3)?,
+            rank: r.get(4)?,
+            created_at: r.get(5)?,
+        })
+    })?;
+    Ok(hits.collect::<rusqlite::Result<Vec<_>>>()?)
+}
+
+/// Conversations whose subject or customer name/email match.
+pub fn search_conversations(conn: &Connection, user_id: i64, support: bool, q: &str, limit: i64) -> Result<Vec<Hit>> {
+    let sql = [
+        "SELECT c.id, NULL, NULL, snippet(conversations_fts, -1, char(2), char(3), '…', 12), bm25(conversations_fts), c.last_message_at
+         FROM conversations_fts JOIN conversations c ON c.id = conversations_fts.rowid
+         WHERE conversations_fts MATCH ?3 AND ",
+        super::conversations::visible_filter_sql(),
+        " ORDER BY bm25(conversations_fts) LIMIT ?4",
+    ]
+    .concat();
+    let mut st = conn.prepare_cached(&sql)?;
+    let hits = st.query_map(params![user_id, support as i64, q, limit], |r| {
+        Ok(Hit {
+            conversation_id: r.get(0)?,
+            message_id: r.get(1)?,
+            seq: r.get(2)?,
+            snippet: r.get(3)?,
+            rank: r.get(4)?,
+            created_at: r.get(5)?,
+        })
+    })?;
+    Ok(hits.collect::<rusqlite::Result<Vec<_>>>()?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::fts_query;
+
+    #[test]
+    fn search_input_is_always_quoted() {
+        assert_eq!(fts_query("hello world").unwrap(), "\"hello\" \"world\"*");
+        assert_eq!(fts_query("a\"b OR NEAR(").unwrap(), "\"a\"\"b\" \"OR\" \"NEAR(\"*");
+        assert_eq!(fts_query("  * \" ( "), None);
+    }
+}
