@@ -293,3 +293,71 @@ impl Ws {
         r
     }
 }
+
+/// A website visitor acting through the widget API, as the widget does.
+#[derive(Clone)]
+pub struct Customer {
+    pub addr: SocketAddr,
+    pub origin: String,
+    pub token: String,
+    pub id: i64,
+}
+
+impl Server {
+    pub fn customer(&self, name: Option<&str>) -> Customer {
+        let body = match name {
+            Some(n) => json!({"name": n, "page_url": "https://shop.example/cart", "language": "pt-BR"}),
+            None => json!({"page_url": "https://shop.example/"}),
+        };
+        let r = raw_request(self.addr, "POST", "/api/widget/visitors", &[("Origin".into(), self.origin()), ("Content-Type".into(), "application/json".into())], body.to_string().as_bytes());
+        assert_eq!(r.status, 201, "visitor: {}", r.text());
+        let v = r.json();
+        Customer { addr: self.addr, origin: self.origin(), token: v["token"].as_str().unwrap().to_string(), id: v["customer"]["id"].as_i64().unwrap() }
+    }
+}
+
+impl Customer {
+    pub fn request(&self, method: &str, path: &str, body: Option<&Value>) -> Resp {
+        let headers = vec![("Origin".to_string(), self.origin.clone()), ("Authorization".to_string(), format!("Bearer {}", self.token))];
+        raw_request(self.addr, method, path, &headers, body.map(|b| b.to_string()).unwrap_or_default().as_bytes())
+    }
+
+    /// Post a message; returns the stored message.
+    pub fn say(&self, body: &str) -> Value {
+        let r = self.request("POST", "/api/widget/messages", Some(&json!({"body": body, "client_msg_id": format!("c-{}", rand_id())})));
+        assert_eq!(r.status, 201, "customer send: {}", r.text());
+        r.json()["message"].clone()
+    }
+
+    pub fn history(&self) -> Vec<Value> {
+        self.request("GET", "/api/widget/messages", None).json()["messages"].as_array().unwrap().clone()
+    }
+
+    pub fn ws(&self) -> Ws {
+        Ws::connect(self.addr, &format!("/ws/widget?token={}", self.token), &[("Origin".to_string(), self.origin.clone())]).expect("widget socket opens")
+    }
+}
+
+pub fn rand_id() -> String {
+    let mut b = [0u8; 8];
+    rand::fill(&mut b);
+    b.iter().map(|x| format!("{x:02x}")).collect()
+}
+
+impl Client {
+    pub fn id(&self) -> i64 {
+        self.get("/api/me").json()["user"]["id"].as_i64().unwrap()
+    }
+
+    pub fn list(&self, section: &str, status: &str) -> Value {
+        let r = self.get(&format!("/api/conversations?section={section}&status={status}"));
+        assert_eq!(r.status, 200, "{}", r.text());
+        r.json()
+    }
+
+    pub fn reply(&self, conv: i64, body: &str) -> Value {
+        let r = self.post_json(&format!("/api/conversations/{conv}/messages"), &json!({"body": body, "client_msg_id": format!("a-{}", rand_id())}));
+        assert_eq!(r.status, 201, "reply: {}", r.text());
+        r.json()["message"].clone()
+    }
+}
