@@ -16,8 +16,8 @@ use crate::error::{Error, Result};
 use crate::http::Request;
 
 pub const SESSION_COOKIE: &str = "fd_session";
-const IDLE_MS: i64 = 7 * 24 * 3600 * 1000;
-const ABSOLUTE_MS: i64 = 30 * 24 * 3600 * 1000;
+pub const IDLE_MS: i64 = 7 * 24 * 3600 * 1000;
+pub const ABSOLUTE_MS: i64 = 30 * 24 * 3600 * 1000;
 pub const MIN_PASSWORD: usize = 10;
 
 /// 128 random bits as 32 hex characters.

@@ -75,9 +75,41 @@ pub fn start(config: Config) -> Result<Running> {
         let (h, s) = (app.hub.clone(), stop_pinger.clone());
         std::thread::Builder::new().name("pinger".into()).spawn(move || hub::run_pinger(h, s))?;
     }
+    {
+        let a = app.clone();
+        std::thread::Builder::new().name("maintenance".into()).spawn(move || maintenance(a))?;
+    }
     let a = app.clone();
     let accept = std::thread::Builder::new().name("accept".into()).spawn(move || http::server::accept_loop(a, listener))?;
     Ok(Running { addr, app, accept: Some(accept), stop_pinger })
+}
+
+/// Hourly upkeep: forget old events (resume from before them answers "reload") and expired
+/// sessions. Runs through the writer like every other write.
+fn maintenance(app: Arc<App>) {
+    const EVERY: std::time::Duration = std::time::Duration::from_secs(3600);
+    const KEEP_EVENTS_MS: i64 = 7 * 24 * 3600 * 1000;
+    let mut waited = std::time::Duration::ZERO;
+    let tick = std::time::Duration::from_secs(1);
+    while !app.stopping.load(Ordering::Acquire) {
+        std::thread::sleep(tick);
+        waited += tick;
+        if waited < EVERY {
+            continue;
+        }
+        waited = std::time::Duration::ZERO;
+        let now = db::now_ms();
+        let r = app.db.write(move |w| {
+            let events = db::events::prune(w.conn, now - KEEP_EVENTS_MS)?;
+            let sessions = db::sessions::delete_expired(w.conn, now - auth::IDLE_MS, now - auth::ABSOLUTE_MS)?;
+            Ok((events, sessions))
+        });
+        match r {
+            Ok((e, s)) if e + s > 0 => log::info!("maintenance: pruned {e} events, {s} expired sessions"),
+            Ok(_) => {}
+            Err(e) => log::warn!("maintenance failed: {e}"),
+        }
+    }
 }
 
 impl Running {

@@ -3,6 +3,7 @@
 
 pub mod chat;
 pub mod conversations;
+pub mod metrics;
 pub mod pages;
 pub mod realtime;
 pub mod session;
@@ -26,6 +27,7 @@ pub fn route(app: &Arc<App>, req: &Request) -> Result<Response> {
     let m = req.method.as_str();
     match (segs.as_slice(), m) {
         (["healthz"], "GET") => Ok(Response::text(200, "ok")),
+        (["metrics"], "GET") => metrics::metrics(app, req),
         ([""], "GET") => pages::index(app, req),
         (["setup"], "GET") => pages::setup(app, req),
         (["login"], "GET") => pages::login(app, req),

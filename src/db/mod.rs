@@ -9,7 +9,7 @@ pub mod messages;
 pub mod sessions;
 pub mod settings;
 pub mod users;
-mod writer;
+pub mod writer;
 
 use std::path::Path;
 use std::sync::Mutex;

@@ -70,6 +70,7 @@ pub fn handshake(req: &Request) -> Result<Response, Response> {
 /// Run an upgraded connection until it closes. `leftover` holds bytes read past the request head.
 pub fn serve(app: &Arc<App>, stream: Arc<TcpStream>, peer: Peer, leftover: Vec<u8>) {
     let outbox = Outbox::new(app.hub.next_id(), stream.clone(), app.hub.flusher.lock().unwrap_or_else(|p| p.into_inner()).clone());
+    outbox.text(&serde_json::json!({"type": "hello", "server_time": crate::db::now_ms()}).to_string());
     let membership = app.hub.join(outbox.clone(), peer.viewer);
     let _ = stream.set_read_timeout(Some(SILENCE_LIMIT));
     let config = WebSocketConfig::default().read_buffer_size(4096).max_message_size(Some(MAX_MESSAGE)).max_frame_size(Some(MAX_MESSAGE));
@@ -79,7 +80,6 @@ pub fn serve(app: &Arc<App>, stream: Arc<TcpStream>, peer: Peer, leftover: Vec<u
     } else {
         WebSocket::from_partially_read(ws_stream, leftover, Role::Server, Some(config))
     };
-    outbox.text(&serde_json::json!({"type": "hello", "server_time": crate::db::now_ms()}).to_string());
     loop {
         match ws.read() {
             Ok(Message::Text(t)) => {

@@ -309,10 +309,21 @@ impl Server {
             Some(n) => json!({"name": n, "page_url": "https://shop.example/cart", "language": "pt-BR"}),
             None => json!({"page_url": "https://shop.example/"}),
         };
-        let r = raw_request(self.addr, "POST", "/api/widget/visitors", &[("Origin".into(), self.origin()), ("Content-Type".into(), "application/json".into())], body.to_string().as_bytes());
+        let r = raw_request(
+            self.addr,
+            "POST",
+            "/api/widget/visitors",
+            &[("Origin".into(), self.origin()), ("Content-Type".into(), "application/json".into())],
+            body.to_string().as_bytes(),
+        );
         assert_eq!(r.status, 201, "visitor: {}", r.text());
         let v = r.json();
-        Customer { addr: self.addr, origin: self.origin(), token: v["token"].as_str().unwrap().to_string(), id: v["customer"]["id"].as_i64().unwrap() }
+        Customer {
+            addr: self.addr,
+            origin: self.origin(),
+            token: v["token"].as_str().unwrap().to_string(),
+            id: v["customer"]["id"].as_i64().unwrap(),
+        }
     }
 }
 
@@ -334,7 +345,8 @@ impl Customer {
     }
 
     pub fn ws(&self) -> Ws {
-        Ws::connect(self.addr, &format!("/ws/widget?token={}", self.token), &[("Origin".to_string(), self.origin.clone())]).expect("widget socket opens")
+        Ws::connect(self.addr, &format!("/ws/widget?token={}", self.token), &[("Origin".to_string(), self.origin.clone())])
+            .expect("widget socket opens")
     }
 }
 
@@ -356,8 +368,75 @@ impl Client {
     }
 
     pub fn reply(&self, conv: i64, body: &str) -> Value {
-        let r = self.post_json(&format!("/api/conversations/{conv}/messages"), &json!({"body": body, "client_msg_id": format!("a-{}", rand_id())}));
+        let r = self
+            .post_json(&format!("/api/conversations/{conv}/messages"), &json!({"body": body, "client_msg_id": format!("a-{}", rand_id())}));
         assert_eq!(r.status, 201, "reply: {}", r.text());
         r.json()["message"].clone()
+    }
+}
+
+/// The real binary as a child process (for signals, SIGKILL, the CLI).
+pub struct Proc {
+    pub child: std::process::Child,
+    pub addr: SocketAddr,
+    pub stderr_path: PathBuf,
+}
+
+pub fn bin() -> &'static str {
+    env!("CARGO_BIN_EXE_frontdesk")
+}
+
+impl Proc {
+    /// `frontdesk serve` on a free port with `data`; waits for the `listening on` line.
+    pub fn serve(data: &std::path::Path, extra: &[&str]) -> Proc {
+        use std::io::BufRead;
+        let stderr_path = data.with_extension(format!("stderr-{}", rand_id()));
+        let mut child = std::process::Command::new(bin())
+            .args(["serve", "--addr", "127.0.0.1:0", "--data"])
+            .arg(data)
+            .args(extra)
+            .env("FRONTDESK_ARGON2_M_KIB", "256")
+            .env("FRONTDESK_ARGON2_T", "1")
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::fs::File::create(&stderr_path).unwrap())
+            .spawn()
+            .unwrap();
+        let mut line = String::new();
+        std::io::BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+        let addr = line.trim().strip_prefix("listening on http://").unwrap_or_else(|| panic!("first line: {line:?}")).parse().unwrap();
+        Proc { child, addr, stderr_path }
+    }
+
+    pub fn server(&self) -> Server {
+        Server { addr: self.addr, running: None, dir: TempDir::new() }
+    }
+
+    pub fn signal(&self, sig: i32) {
+        // SAFETY: sending a signal to our own child process.
+        unsafe { libc::kill(self.child.id() as i32, sig) };
+    }
+
+    /// Wait up to `limit` for exit; returns the exit status if it exited.
+    pub fn wait_for(&mut self, limit: Duration) -> Option<std::process::ExitStatus> {
+        let t = std::time::Instant::now();
+        while t.elapsed() < limit {
+            if let Some(s) = self.child.try_wait().unwrap() {
+                return Some(s);
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        None
+    }
+
+    pub fn stderr(&self) -> String {
+        std::fs::read_to_string(&self.stderr_path).unwrap_or_default()
+    }
+}
+
+impl Drop for Proc {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let _ = std::fs::remove_file(&self.stderr_path);
     }
 }
