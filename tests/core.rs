@@ -378,7 +378,7 @@ fn websocket_protocol_errors() {
     // Non-JSON: an error frame, and the socket stays usable.
     let mut w = admin.ws();
     w.ws.send(tungstenite::Message::text("this is not json")).unwrap();
-    assert_eq!(w.recv()["type"], "error");
+    assert_eq!(w.recv_type("error")["type"], "error");
     w.send(&json!({"type": "ping"}));
     assert_eq!(w.recv_type("pong")["type"], "pong");
 

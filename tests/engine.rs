@@ -190,7 +190,8 @@ fn same_client_msg_id_concurrently_and_after_restart_makes_one_row() {
         .map(|_| {
             let a = admin.clone();
             std::thread::spawn(move || {
-                let r = a.post_json(&format!("/api/conversations/{conv}/messages"), &json!({"body": "exactly once", "client_msg_id": "dup-1"}));
+                let r =
+                    a.post_json(&format!("/api/conversations/{conv}/messages"), &json!({"body": "exactly once", "client_msg_id": "dup-1"}));
                 (r.status, r.json()["message"]["id"].as_i64().unwrap())
             })
         })
@@ -256,12 +257,20 @@ fn a_client_that_disconnects_while_100_are_sent_resumes_with_no_gap_and_no_dupli
     let last_pos = first["pos"].as_i64().unwrap();
     drop(w);
     for i in 0..100 {
-        if i % 2 == 0 { sally.say(&format!("m{i}")) } else { admin.reply(conv, &format!("m{i}")) };
+        if i % 2 == 0 {
+            sally.say(&format!("m{i}"))
+        } else {
+            admin.reply(conv, &format!("m{i}"))
+        };
     }
     let mut w = sam.ws();
     w.send(&json!({"type": "resume", "pos": last_pos}));
     let frames = w.recv_until(|v| v["type"] == "resumed");
-    let bodies: Vec<String> = frames.iter().filter(|v| v["type"] == "message.created").map(|v| v["data"]["message"]["body"].as_str().unwrap().to_string()).collect();
+    let bodies: Vec<String> = frames
+        .iter()
+        .filter(|v| v["type"] == "message.created")
+        .map(|v| v["data"]["message"]["body"].as_str().unwrap().to_string())
+        .collect();
     assert_eq!(bodies, (0..100).map(|i| format!("m{i}")).collect::<Vec<_>>());
     let positions: Vec<i64> = frames.iter().filter_map(|v| v["pos"].as_i64()).collect();
     assert!(positions.windows(2).all(|p| p[0] < p[1]), "in order");
@@ -316,10 +325,16 @@ fn sigkill_loses_no_acknowledged_message() {
                 let c = c.clone();
                 std::thread::spawn(move || {
                     let mut got = Vec::new();
-                    let Ok(mut w) = Ws::connect(c.addr, &format!("/ws/widget?token={}", c.token), &[("Origin".into(), c.origin.clone())]) else { return got };
+                    let Ok(mut w) = Ws::connect(c.addr, &format!("/ws/widget?token={}", c.token), &[("Origin".into(), c.origin.clone())])
+                    else {
+                        return got;
+                    };
                     for i in 0.. {
                         let id = format!("r{round}-t{t}-{i}");
-                        if w.ws.send(tungstenite::Message::text(json!({"type": "send", "body": id, "client_msg_id": id}).to_string())).is_err() {
+                        if w.ws
+                            .send(tungstenite::Message::text(json!({"type": "send", "body": id, "client_msg_id": id}).to_string()))
+                            .is_err()
+                        {
                             break;
                         }
                         // Read until this send's ack (or the connection dies with the process).
@@ -373,7 +388,8 @@ fn sigkill_loses_no_acknowledged_message() {
         assert_eq!(count.get(id), Some(&1), "acked message {id} must be stored exactly once");
         assert_eq!(stored_seq[id], *seq);
     }
-    let seqs: Vec<i64> = db.prepare("SELECT seq FROM messages ORDER BY seq").unwrap().query_map([], |r| r.get(0)).unwrap().map(Result::unwrap).collect();
+    let seqs: Vec<i64> =
+        db.prepare("SELECT seq FROM messages ORDER BY seq").unwrap().query_map([], |r| r.get(0)).unwrap().map(Result::unwrap).collect();
     assert_eq!(seqs, (1..=seqs.len() as i64).collect::<Vec<_>>(), "no gap in the sequence");
     let _ = addr;
     child.kill().unwrap();
@@ -528,7 +544,9 @@ fn typing_presence_team_chats_and_follows() {
     assert_eq!(admin.get(&format!("/api/conversations/{team}")).status, 404, "not a member, even as admin");
 
     // Following a live chat puts it in My conversations; taking part does too.
-    let mine_ids = |c: &Client| -> Vec<i64> { c.list("mine", "open")["conversations"].as_array().unwrap().iter().map(|x| x["id"].as_i64().unwrap()).collect() };
+    let mine_ids = |c: &Client| -> Vec<i64> {
+        c.list("mine", "open")["conversations"].as_array().unwrap().iter().map(|x| x["id"].as_i64().unwrap()).collect()
+    };
     assert!(!mine_ids(&admin).contains(&conv));
     assert_eq!(admin.post_json(&format!("/api/conversations/{conv}/follow"), &json!({})).json()["following"], true);
     assert!(mine_ids(&admin).contains(&conv));
