@@ -1,0 +1,519 @@
+//! The scenarios of issue 4. Each starts its own server with a fresh data directory.
+
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+use crate::driver::{self, Conn, Env, Plan, Role, Stats};
+use crate::server::{self, Server, http};
+use crate::{Opts, Row, baseline, client, pct, row};
+
+fn clk_tck() -> f64 {
+    // SAFETY: sysconf has no preconditions.
+    unsafe { libc::sysconf(libc::_SC_CLK_TCK) as f64 }
+}
+
+/// Open widget sockets for `tokens` (and agent sockets for `cookies`) with a few blocking
+/// connector threads; each sends `resume` so live events flow. Returns conns and failures.
+fn connect_all(addr: std::net::SocketAddr, origin: &str, tokens: &[String], cookies: &[String]) -> (Vec<Conn>, u64, Duration) {
+    let t = Instant::now();
+    let jobs: Vec<(Role, String)> =
+        tokens.iter().map(|t| (Role::Customer, t.clone())).chain(cookies.iter().map(|c| (Role::Agent, c.clone()))).collect();
+    let threads = 8;
+    let per = jobs.len().div_ceil(threads).max(1);
+    let failures = Arc::new(AtomicU64::new(0));
+    let handles: Vec<_> = jobs
+        .chunks(per)
+        .map(|chunk| {
+            let chunk = chunk.to_vec();
+            let origin = origin.to_string();
+            let failures = failures.clone();
+            std::thread::spawn(move || {
+                let mut out = Vec::new();
+                for (role, cred) in chunk {
+                    let path = if role == Role::Customer { format!("/ws/widget?token={cred}") } else { "/ws/agent".to_string() };
+                    let cookie = (role == Role::Agent).then_some(cred.as_str());
+                    match client::connect(addr, &path, &origin, cookie) {
+                        Ok(mut ws) => {
+                            let _ = client::send(&mut ws, "{\"type\":\"resume\"}".into());
+                            out.push(Conn { ws: Some(ws), role, cred, conversation: None, pos: 0, resumed: false });
+                        }
+                        Err(e) => {
+                            if failures.fetch_add(1, Ordering::Relaxed) < 3 {
+                                eprintln!("   connect failed: {e}");
+                            }
+                            out.push(Conn { ws: None, role, cred, conversation: None, pos: 0, resumed: false });
+                        }
+                    }
+                }
+                out
+            })
+        })
+        .collect();
+    let conns: Vec<Conn> = handles.into_iter().flat_map(|h| h.join().expect("connector")).collect();
+    (conns, failures.load(Ordering::Relaxed), t.elapsed())
+}
+
+/// Run `conns` on `drivers` threads with `plan_for(driver index)` until `stop`; merged stats.
+fn drive(
+    addr: std::net::SocketAddr,
+    origin: &str,
+    conns: Vec<Conn>,
+    drivers: usize,
+    stop: Arc<AtomicBool>,
+    plan_for: impl Fn(usize) -> Plan,
+) -> (Stats, Arc<Mutex<Vec<(i64, usize)>>>) {
+    let epoch = Instant::now();
+    let next_id = Arc::new(AtomicU64::new(1));
+    let conversations = Arc::new(Mutex::new(Vec::new()));
+    let mut shares: Vec<Vec<(usize, Conn)>> = (0..drivers).map(|_| Vec::new()).collect();
+    for (i, c) in conns.into_iter().enumerate() {
+        shares[i % drivers].push((i, c));
+    }
+    let handles: Vec<_> = shares
+        .into_iter()
+        .enumerate()
+        .map(|(d, share)| {
+            let env = Env { addr, origin: origin.to_string(), epoch, next_id: next_id.clone(), conversations: conversations.clone() };
+            let mut plan = plan_for(d);
+            plan.stop = stop.clone();
+            std::thread::spawn(move || driver::run(env, share, plan))
+        })
+        .collect();
+    let mut all = Stats::default();
+    for h in handles {
+        let s = h.join().expect("driver");
+        all.latencies_us.extend(s.latencies_us);
+        for (k, v) in s.receipts {
+            *all.receipts.entry(k).or_default() += v;
+        }
+        all.sent.extend(s.sent);
+        all.targets.extend(s.targets);
+        all.acks += s.acks;
+        all.errors += s.errors;
+        all.error_samples.extend(s.error_samples);
+        all.resumed += s.resumed;
+        all.storm_resumed += s.storm_resumed;
+        all.reloads += s.reloads;
+        all.storm_done_after = match (all.storm_done_after, s.storm_done_after) {
+            (Some(a), Some(b)) => Some(a.max(b)),
+            (a, b) => a.or(b),
+        };
+        for (k, v) in s.received_by {
+            all.received_by.entry(k).or_default().extend(v);
+        }
+    }
+    for e in all.error_samples.iter().take(3) {
+        eprintln!("   error sample: {e}");
+    }
+    (all, conversations)
+}
+
+fn plan(send_for: Duration) -> Plan {
+    Plan {
+        customer_rate: 0.0,
+        agent_rate: 0.0,
+        send_for,
+        stop: Arc::new(AtomicBool::new(false)),
+        closed_loop: false,
+        storm_at: None,
+        storm_spread: Duration::ZERO,
+        raw: false,
+    }
+}
+
+fn stop_after(stop: &Arc<AtomicBool>, d: Duration) {
+    let stop = stop.clone();
+    std::thread::spawn(move || {
+        std::thread::sleep(d);
+        stop.store(true, Ordering::Relaxed);
+    });
+}
+
+/// 1. idle: N widgets held with pings.
+pub fn idle(o: &Opts) -> Vec<Row> {
+    let data = server::temp_data();
+    let s = Server::start(&data, &[]);
+    s.setup();
+    let tokens = s.visitors(o.n, 8);
+    std::thread::sleep(Duration::from_millis(300));
+    let (rss0, threads0) = (s.rss_kib(), s.threads());
+    let (conns, failed, took) = connect_all(s.addr, &s.origin, &tokens, &[]);
+    let hold = if o.quick { Duration::from_secs(4) } else { Duration::from_secs(40) };
+    let stop = Arc::new(AtomicBool::new(false));
+    stop_after(&stop, hold + Duration::from_secs(1));
+    let (addr, origin) = (s.addr, s.origin.clone());
+    let runner = std::thread::spawn(move || drive(addr, &origin, conns, 2, stop, |_| plan(Duration::ZERO)));
+    // Settle, then measure CPU over the hold window (which includes a 30 s ping round in full mode).
+    std::thread::sleep(Duration::from_secs(1));
+    let (c0, t0) = (s.cpu_ticks(), Instant::now());
+    std::thread::sleep(hold.saturating_sub(Duration::from_secs(1)));
+    let cpu = (s.cpu_ticks() - c0) as f64 / clk_tck() / t0.elapsed().as_secs_f64() * 100.0;
+    let (rss1, threads1) = (s.rss_kib(), s.threads());
+    let (stats, _) = runner.join().expect("idle driver");
+    let held = o.n as u64 - failed;
+    let per_conn = (rss1.saturating_sub(rss0)) as f64 / held.max(1) as f64;
+    let out = vec![
+        row("idle", "widget connections held", held as f64, "conns", &format!("{} asked", o.n)),
+        row("idle", "connect rate", held as f64 / took.as_secs_f64(), "conn/s", ""),
+        row("idle", "server RSS", rss1 as f64 / 1024.0, "MiB", ""),
+        row("idle", "server RSS per connection", per_conn, "KiB", "<= 32 KiB"),
+        row("idle", "server threads", threads1 as f64, "threads", &format!("{threads0} before")),
+        row("idle", "server CPU while idle", cpu, "% core", "<= 2 %"),
+        row("idle", "errors", (failed + stats.errors) as f64, "", "0"),
+    ];
+    s.stop();
+    let _ = std::fs::remove_dir_all(data);
+    out
+}
+
+fn latency_rows(scenario: &'static str, lat: &mut [u64], p50_target: &str, p99_target: &str) -> Vec<Row> {
+    lat.sort_unstable();
+    vec![
+        row(scenario, "latency p50", pct(lat, 0.5) / 1000.0, "ms", p50_target),
+        row(scenario, "latency p99", pct(lat, 0.99) / 1000.0, "ms", p99_target),
+        row(scenario, "latency p99.9", pct(lat, 0.999) / 1000.0, "ms", ""),
+        row(scenario, "latency max", lat.last().copied().unwrap_or(0) as f64 / 1000.0, "ms", ""),
+    ]
+}
+
+/// 2. chat: N widgets, M agents, R msg/s split both ways; latency send→receipt on the other side.
+pub fn chat(o: &Opts) -> Vec<Row> {
+    let data = server::temp_data();
+    let s = Server::start(&data, &[]);
+    let admin = s.setup();
+    let cookies = s.agents(&admin, o.agents);
+    let tokens = s.visitors(o.n, 8);
+    let (conns, failed, _) = connect_all(s.addr, &s.origin, &tokens, &cookies);
+    // Warm-up: every customer opens their conversation (so agents have somewhere to reply).
+    let warm = Duration::from_secs_f64((o.n as f64 / 2000.0).max(2.0));
+    let stop = Arc::new(AtomicBool::new(false));
+    let send_for = warm + o.duration;
+    stop_after(&stop, send_for + Duration::from_secs(3));
+    let drivers = o.drivers;
+    let (n, rate) = (o.n as f64, o.rate);
+    let (addr, origin) = (s.addr, s.origin.clone());
+    let t = Instant::now();
+    let (mut st, _) = drive(addr, &origin, conns, drivers, stop, move |_| {
+        // Customers first write once each during warm-up (at n/warm per second), then the mix.
+        let mut p = plan(send_for);
+        p.customer_rate = (n / warm.as_secs_f64() + rate / 2.0) / drivers as f64;
+        p.agent_rate = rate / 2.0 / drivers as f64;
+        p
+    });
+    let _ = t;
+    // Exactly-once accounting: customer→agent messages are received by every agent socket,
+    // agent→customer ones by the one customer.
+    let m = o.agents as u32;
+    let (mut lost, mut dup) = (0i64, 0i64);
+    for (id, to_customer) in &st.sent {
+        let expected = if *to_customer { 1 } else { m } as i64;
+        let got = st.receipts.get(id).copied().unwrap_or(0) as i64;
+        if got < expected {
+            lost += expected - got;
+        } else {
+            dup += got - expected;
+        }
+    }
+    let total_sent = st.sent.len() as f64;
+    let mut out = vec![
+        row("chat", "connected widgets / agents", (o.n as u64 - failed) as f64, "conns", &format!("{} agents", o.agents)),
+        row("chat", "messages sent (incl. warm-up)", total_sent, "msgs", &format!("{} msg/s target", o.rate)),
+        row("chat", "acked", st.acks as f64 / send_for.as_secs_f64(), "msg/s", ""),
+        row("chat", "deliveries measured", st.latencies_us.len() as f64, "frames", ""),
+    ];
+    out.extend(latency_rows("chat", &mut st.latencies_us, "<= 1 ms", "<= 10 ms"));
+    out.push(row("chat", "lost deliveries", lost as f64, "", "0"));
+    out.push(row("chat", "duplicate deliveries", dup as f64, "", "0"));
+    out.push(row("chat", "errors", (failed + st.errors) as f64, "", "0"));
+    s.stop();
+    let _ = std::fs::remove_dir_all(data);
+
+    // Baseline: the same connections and rate against a bare tungstenite echo server.
+    let echo = baseline::Echo::start();
+    let mut econns = Vec::new();
+    for _ in 0..o.n {
+        if let Ok(ws) = baseline::echo_connect(echo.addr) {
+            econns.push(Conn { ws: Some(ws), role: Role::Customer, cred: String::new(), conversation: None, pos: 0, resumed: false });
+        }
+    }
+    let stop = Arc::new(AtomicBool::new(false));
+    stop_after(&stop, o.duration + Duration::from_secs(2));
+    let (rate, dur) = (o.rate, o.duration);
+    let (mut est, _) = drive(echo.addr, "http://bench", econns, drivers, stop, move |_| {
+        let mut p = plan(dur);
+        p.customer_rate = rate / drivers as f64;
+        p.raw = true;
+        p
+    });
+    est.latencies_us.sort_unstable();
+    let mut ours = out.iter().filter(|r| r.metric.starts_with("latency p")).map(|r| (r.metric.clone(), r.value)).collect::<Vec<_>>();
+    ours.truncate(2);
+    let (b50, b99) = (pct(&est.latencies_us, 0.5) / 1000.0, pct(&est.latencies_us, 0.99) / 1000.0);
+    out.push(row("chat", "baseline echo latency p50", b50, "ms", "bare tungstenite, same N and rate"));
+    out.push(row("chat", "baseline echo latency p99", b99, "ms", ""));
+    if let (Some(p50), Some(p99)) = (ours.first(), ours.get(1)) {
+        out.push(row("chat", "ratio p50 ours/echo", p50.1 / b50, "x", ""));
+        out.push(row("chat", "ratio p99 ours/echo", p99.1 / b99, "x", ""));
+    }
+    drop(echo);
+    out
+}
+
+/// Fetch /metrics as admin and read one value.
+fn metric(s: &Server, admin: &(String, String), name: &str) -> f64 {
+    let (_, _, b) = http(s.addr, "GET", "/metrics", &[("Cookie", &admin.0)], "");
+    String::from_utf8_lossy(&b)
+        .lines()
+        .find(|l| l.starts_with(name) && l[name.len()..].starts_with(' '))
+        .and_then(|l| l.rsplit(' ').next()?.parse().ok())
+        .unwrap_or(0.0)
+}
+
+/// 3. persist: the highest acknowledged rate, each message acked after commit.
+pub fn persist(o: &Opts) -> Vec<Row> {
+    let mut out = Vec::new();
+    let senders = if o.quick { 64 } else { 256 };
+    let dur = if o.quick { Duration::from_secs(3) } else { Duration::from_secs(10) };
+    for (mode, flag) in [("FULL", "full"), ("NORMAL", "normal")] {
+        let data = server::temp_data();
+        let s = Server::start(&data, &["--synchronous", flag]);
+        let admin = s.setup();
+        let tokens = s.visitors(senders, 8);
+        let (conns, _, _) = connect_all(s.addr, &s.origin, &tokens, &[]);
+        let (j0, c0) = (metric(&s, &admin, "frontdesk_write_jobs_total"), metric(&s, &admin, "frontdesk_commit_seconds_count"));
+        let stop = Arc::new(AtomicBool::new(false));
+        stop_after(&stop, dur + Duration::from_millis(500));
+        let (st, _) = drive(s.addr, &s.origin, conns, o.drivers, stop, move |_| {
+            let mut p = plan(dur);
+            p.closed_loop = true;
+            p
+        });
+        let rate = st.acks as f64 / dur.as_secs_f64();
+        let (j1, c1) = (metric(&s, &admin, "frontdesk_write_jobs_total"), metric(&s, &admin, "frontdesk_commit_seconds_count"));
+        let batch = ((j1 - j0) / (c1 - c0).max(1.0)).max(1.0);
+        let base = baseline::raw_sqlite(((rate * 2.0) as usize).clamp(2_000, 400_000), batch.round() as usize, mode == "FULL");
+        out.push(row(
+            "persist",
+            format!("acked msg/s, synchronous={mode}, {senders} senders"),
+            rate,
+            "msg/s",
+            if mode == "FULL" { ">= 20000" } else { "" },
+        ));
+        out.push(row("persist", format!("mean group-commit size ({mode})"), batch, "msgs", ""));
+        out.push(row("persist", format!("baseline raw SQLite, same pragmas and batch ({mode})"), base, "rows/s", ""));
+        out.push(row("persist", format!("ratio ours/raw SQLite ({mode})"), rate / base, "x", ""));
+        out.push(row("persist", format!("errors ({mode})"), st.errors as f64, "", "0"));
+        s.stop();
+        let _ = std::fs::remove_dir_all(data);
+    }
+    out
+}
+
+const COMMON: [&str; 8] = ["order", "delivery", "refund", "account", "password", "invoice", "shipping", "payment"];
+
+/// A body of 6–12 words from a skewed vocabulary; about 1 in 100,000 carries a rare word.
+fn text(i: u64) -> String {
+    let mut x = i.wrapping_mul(0x9e3779b97f4a7c15) ^ 0xdeadbeef;
+    let mut words = Vec::new();
+    let n = 6 + (x % 7) as usize;
+    for _ in 0..n {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        // Skew: low word numbers are far more frequent.
+        let r = (x % 1000) as f64 / 1000.0;
+        let w = (r * r * r * 3000.0) as u64;
+        if w < 8 { words.push(COMMON[w as usize].to_string()) } else { words.push(format!("w{w}")) }
+    }
+    if i % 100_000 == 7 {
+        words.push("zyzzyva".into());
+    }
+    words.join(" ")
+}
+
+/// 4. search: N messages loaded through the writer, then search latency.
+pub fn search(o: &Opts) -> Vec<Row> {
+    let data = server::temp_data();
+    let s = Server::start(&data, &[]);
+    let admin = s.setup();
+    let senders = 128;
+    let tokens = s.visitors(senders, 8);
+    let (mut conns, _, _) = connect_all(s.addr, &s.origin, &tokens, &[]);
+    // Load with blocking sockets, pipelined: send a window, then read its acks.
+    let t = Instant::now();
+    let per = o.search_messages.div_ceil(senders);
+    let loaded = Arc::new(AtomicU64::new(0));
+    let handles: Vec<_> = conns
+        .drain(..)
+        .enumerate()
+        .map(|(k, c)| {
+            let loaded = loaded.clone();
+            std::thread::spawn(move || {
+                let Some(mut ws) = c.ws else { return };
+                let _ = ws.get_mut().set_nonblocking(false);
+                let mut i = 0;
+                while i < per {
+                    let window = 32.min(per - i);
+                    for j in 0..window {
+                        let id = (k * per + i + j) as u64;
+                        let _ = ws.write(tungstenite::Message::text(format!(
+                            "{{\"type\":\"send\",\"body\":\"{}\",\"client_msg_id\":\"s{id}\"}}",
+                            text(id)
+                        )));
+                    }
+                    let _ = ws.flush();
+                    let mut acks = 0;
+                    while acks < window {
+                        match ws.read() {
+                            Ok(tungstenite::Message::Text(t)) if t.contains("\"type\":\"ack\"") => acks += 1,
+                            Ok(_) => {}
+                            Err(_) => return,
+                        }
+                    }
+                    i += window;
+                    loaded.fetch_add(window as u64, Ordering::Relaxed);
+                }
+            })
+        })
+        .collect();
+    for h in handles {
+        let _ = h.join();
+    }
+    let load_rate = loaded.load(Ordering::Relaxed) as f64 / t.elapsed().as_secs_f64();
+    let query = |q: &str, n: usize| -> (Vec<u64>, usize) {
+        let mut lat = Vec::new();
+        let mut hits = 0;
+        for _ in 0..n {
+            let t = Instant::now();
+            let (st, _, b) = http(s.addr, "GET", &format!("/api/search?q={q}"), &[("Cookie", &admin.0)], "");
+            lat.push(t.elapsed().as_micros() as u64);
+            if st == 200 {
+                hits = serde_json::from_slice::<Value>(&b).ok().and_then(|v| v["results"].as_array().map(|a| a.len())).unwrap_or(0);
+            }
+        }
+        lat.sort_unstable();
+        (lat, hits)
+    };
+    let mut out = vec![
+        row("search", "messages loaded through the writer", loaded.load(Ordering::Relaxed) as f64, "msgs", ""),
+        row("search", "load rate", load_rate, "msg/s", ""),
+    ];
+    for (label, q) in [("common word", "order"), ("rare word", "zyzzyva"), ("two words", "refund+invoice"), ("prefix", "deliv")] {
+        let (lat, hits) = query(q, 100);
+        out.push(row("search", format!("{label} '{q}' p50"), pct(&lat, 0.5) / 1000.0, "ms", ""));
+        out.push(row("search", format!("{label} '{q}' p95 ({hits} hits/page)"), pct(&lat, 0.95) / 1000.0, "ms", "<= 50 ms"));
+    }
+    s.stop();
+    // Keep the loaded database for the startup scenario.
+    let _ = std::fs::write(std::env::temp_dir().join("frontdesk-bench-last-search"), data.to_string_lossy().as_bytes());
+    out
+}
+
+/// 5. startup: exec → first healthy /healthz, empty and with the search database.
+pub fn startup(o: &Opts) -> Vec<Row> {
+    let mut out = Vec::new();
+    let mut times = Vec::new();
+    for _ in 0..5 {
+        let data = server::temp_data();
+        let s = Server::start(&data, &[]);
+        times.push(s.started_in.as_micros() as u64);
+        std::thread::sleep(Duration::from_millis(200));
+        let rss = s.rss_kib();
+        s.stop();
+        let _ = std::fs::remove_dir_all(data);
+        if times.len() == 5 {
+            out.push(row("startup", "idle RSS after start", rss as f64 / 1024.0, "MiB", "<= 20 MB"));
+        }
+    }
+    times.sort_unstable();
+    out.insert(0, row("startup", "exec to healthy, empty database (median of 5)", pct(&times, 0.5) / 1000.0, "ms", "<= 100 ms"));
+    let big = std::fs::read_to_string(std::env::temp_dir().join("frontdesk-bench-last-search"))
+        .ok()
+        .map(std::path::PathBuf::from)
+        .filter(|p| p.exists());
+    match big {
+        Some(data) => {
+            let s = Server::start(&data, &[]);
+            let t = s.started_in;
+            s.stop();
+            let msgs = rusqlite::Connection::open(data.join("frontdesk.db"))
+                .and_then(|c| c.query_row("SELECT COUNT(*) FROM messages", [], |r| r.get::<_, i64>(0)))
+                .unwrap_or(0);
+            out.push(row("startup", format!("exec to healthy, {msgs} messages"), t.as_secs_f64() * 1000.0, "ms", "<= 100 ms"));
+            let _ = std::fs::remove_dir_all(data);
+        }
+        None => out.push(row("startup", "exec to healthy with a loaded database", f64::NAN, "ms", "run the search scenario first")),
+    }
+    let size = std::fs::metadata(server::binary()).map(|m| m.len()).unwrap_or(0);
+    out.push(row("startup", "binary size (release, stripped)", size as f64 / 1048576.0, "MiB", "<= 15 MB"));
+    let _ = o;
+    out
+}
+
+/// 6. reconnect storm: every widget drops and reconnects within 5 s while agents keep writing.
+pub fn reconnect(o: &Opts) -> Vec<Row> {
+    let data = server::temp_data();
+    let s = Server::start(&data, &[]);
+    let admin = s.setup();
+    let cookies = s.agents(&admin, 2);
+    let tokens = s.visitors(o.n, 8);
+    let (conns, failed, _) = connect_all(s.addr, &s.origin, &tokens, &cookies);
+    let warm = Duration::from_secs_f64((o.n as f64 / 2000.0).max(2.0));
+    let storm_at = warm + Duration::from_secs(1);
+    let spread = Duration::from_secs(5);
+    let send_for = storm_at + spread + Duration::from_secs(2);
+    let stop = Arc::new(AtomicBool::new(false));
+    stop_after(&stop, send_for + Duration::from_secs(if o.quick { 4 } else { 8 }));
+    let (n, drivers) = (o.n as f64, o.drivers);
+    let (mut st, _) = drive(s.addr, &s.origin, conns, drivers, stop, move |_| {
+        let mut p = plan(send_for);
+        // Each customer writes once during warm-up (so it has a conversation); agents write throughout.
+        p.customer_rate = n / warm.as_secs_f64() / drivers as f64;
+        p.agent_rate = 200.0 / drivers as f64;
+        p.storm_at = Some(storm_at);
+        p.storm_spread = spread;
+        p
+    });
+    // Customer sends stop after warm-up only by rate; agent messages must all reach their customer.
+    let mut lost = 0u64;
+    let mut received: std::collections::HashMap<usize, std::collections::HashSet<u64>> = std::collections::HashMap::new();
+    for (k, v) in st.received_by.drain() {
+        received.insert(k, v.into_iter().collect());
+    }
+    for (id, to_customer) in &st.sent {
+        if *to_customer {
+            let target = st.targets[id];
+            if !received.get(&target).is_some_and(|s| s.contains(id)) {
+                lost += 1;
+                if std::env::var("BENCH_DEBUG").is_ok() && lost <= 5 {
+                    eprintln!(
+                        "   lost id {id} to customer {target}: receipts anywhere {:?}, customer got {} msgs",
+                        st.receipts.get(id),
+                        received.get(&target).map_or(0, |s| s.len())
+                    );
+                }
+            }
+        }
+    }
+    let agent_msgs = st.sent.iter().filter(|(_, c)| *c).count();
+    let out = vec![
+        row("reconnect", "widgets reconnected and resumed", st.storm_resumed as f64, "conns", &format!("{} dropped", o.n as u64 - failed)),
+        row(
+            "reconnect",
+            "time from storm start to all resumed",
+            st.storm_done_after.map(|d| d.as_secs_f64()).unwrap_or(f64::NAN),
+            "s",
+            "<= 10 s",
+        ),
+        row("reconnect", "agent messages sent during the run", agent_msgs as f64, "msgs", ""),
+        row("reconnect", "messages lost", lost as f64, "", "0"),
+        row("reconnect", "reload answers", st.reloads as f64, "", ""),
+        row("reconnect", "errors", (failed + st.errors) as f64, "", "0"),
+    ];
+    s.stop();
+    let _ = std::fs::remove_dir_all(data);
+    out
+}
