@@ -121,17 +121,16 @@ fn change_status(w: &mut WriteCtx<'_>, c: &Conversation, actor: &Actor, status: 
 
 /// Post a message. Idempotent by `client_msg_id`: a retry returns the original row and emits
 /// nothing. A customer message reopens a closed conversation; an agent's only with `reopen`.
-pub fn post(
-    w: &mut WriteCtx<'_>,
-    conversation_id: i64,
-    actor: &Actor,
-    body: &str,
-    client_msg_id: Option<&str>,
-    reopen: bool,
-) -> Result<Posted> {
+pub fn post(w: &mut WriteCtx<'_>, conversation_id: i64, actor: &Actor, body: &str, client_msg_id: Option<&str>, reopen: bool) -> Result<Posted> {
+    let c = load(w, conversation_id, actor)?;
+    post_to(w, c, actor, body, client_msg_id, reopen)
+}
+
+/// `post` into a conversation the caller has already loaded and checked. This is the hot path of
+/// every message, so it builds the answer from what it knows instead of reading it back.
+pub fn post_to(w: &mut WriteCtx<'_>, mut c: Conversation, actor: &Actor, body: &str, client_msg_id: Option<&str>, reopen: bool) -> Result<Posted> {
     check_body(body)?;
     check_client_id(client_msg_id)?;
-    let mut c = load(w, conversation_id, actor)?;
     if let Some(cmid) = client_msg_id {
         if let Some(m) = messages::by_client_id(w.conn, c.id, actor.kind(), Some(actor.id()), cmid)? {
             return Ok(Posted { message: m, created: false });
@@ -143,21 +142,34 @@ pub fn post(
     let now = db::now_ms();
     let seq = convs::next_seq(w.conn, c.id, body, now)?;
     let id = messages::insert(w.conn, c.id, seq, actor.kind(), Some(actor.id()), body, client_msg_id, now)?;
-    if let Actor::Agent(u) = actor {
-        // Taking part puts the conversation in the agent's "My conversations" ([S4]).
-        convs::add_participant(w.conn, c.id, u.id)?;
-        convs::mark_read(w.conn, u.id, c.id, seq)?;
-    }
-    let m = messages::get(w.conn, id)?.ok_or_else(|| Error::internal("message vanished"))?;
-    let c = convs::get(w.conn, c.id)?.ok_or_else(|| Error::internal("conversation vanished"))?;
+    let author_name = match actor {
+        Actor::Agent(u) => {
+            // Taking part puts the conversation in the agent's "My conversations" ([S4]).
+            if convs::add_participant(w.conn, c.id, u.id)? {
+                c.participants.push(u.id);
+            }
+            convs::mark_read(w.conn, u.id, c.id, seq)?;
+            u.name.clone()
+        }
+        Actor::Customer(_) => c.customer_name.clone().unwrap_or_default(),
+    };
+    let m = Message {
+        id,
+        conversation_id: c.id,
+        seq,
+        author: messages::Author { kind: actor.kind().into(), id: Some(actor.id()), name: author_name },
+        body: body.to_string(),
+        client_msg_id: client_msg_id.map(str::to_string),
+        created_at: now,
+        edited_at: None,
+        deleted_at: None,
+    };
+    c.last_seq = seq;
+    c.last_message_at = now;
+    c.preview = body.chars().take(140).collect();
     w.emit("message.created", Some(c.id), c.audience(), json!({"message": m, "conversation": summary(&c)}))?;
     if let Actor::Agent(u) = actor {
-        w.emit(
-            "conversation.read",
-            Some(c.id),
-            Audience::Users { ids: vec![u.id] },
-            json!({"conversation_id": c.id, "last_read_seq": seq, "unread": 0}),
-        )?;
+        w.emit("conversation.read", Some(c.id), Audience::Users { ids: vec![u.id] }, json!({"conversation_id": c.id, "last_read_seq": seq, "unread": 0}))?;
     }
     Ok(Posted { message: m, created: true })
 }

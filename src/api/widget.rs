@@ -75,6 +75,9 @@ pub fn create_visitor(app: &Arc<App>, req: &Request) -> Result<Response> {
     let ua: String = req.header("user-agent").unwrap_or("").chars().take(300).collect();
     let ip = req.remote.to_string();
     let cust = app.db.write(move |w| {
+        if !exempt(&ip) {
+            limit(w.conn, &ip, "v", VISITORS_PER_ADDRESS, "new chats from your network")?;
+        }
         let (name, given) = match &f.name {
             Some(n) => (n.clone(), true),
             None => (db::customers::friendly_name(), false),
@@ -120,29 +123,81 @@ pub fn update_visitor(app: &Arc<App>, req: &Request) -> Result<Response> {
     let f: VisitorForm = req.json()?;
     let f = f.clean()?;
     let cu = app.db.write(move |w| {
+        if f.name.is_some() || f.email.is_some() {
+            let cu = db::customers::get(w.conn, cid)?.ok_or_else(|| Error::new(401, "Unknown visitor token."))?;
+            if cu.verified {
+                return Err(Error::forbidden("This visitor is verified by the website: their name and email change only through a verified identify."));
+            }
+        }
         db::customers::set_identity(w.conn, cid, f.name.as_deref(), f.email.as_deref())?;
         db::customers::touch(w.conn, cid, &f.context)?;
         if f.name.is_some() || f.email.is_some() {
-            if let Some(c) = db::conversations::latest_for_customer(w.conn, cid)? {
-                db::conversations::reindex(w.conn, c.id)?;
-                let c = db::conversations::get(w.conn, c.id)?.ok_or_else(|| Error::internal("conversation vanished"))?;
-                w.emit(
-                    "conversation.updated",
-                    Some(c.id),
-                    c.agent_audience(),
-                    json!({"conversation": chat::summary(&c), "change": "customer"}),
-                )?;
-            }
+            announce(w, cid)?;
         }
         db::customers::get(w.conn, cid)?.ok_or_else(|| Error::internal("customer vanished"))
     })?;
     Ok(Response::ok_json(&json!({"customer": public_customer(&cu)})))
 }
 
+/// Tell agents a customer's name or email changed (their conversation's title and search text).
+fn announce(w: &mut db::WriteCtx<'_>, cid: i64) -> Result<()> {
+    if let Some(c) = db::conversations::latest_for_customer(w.conn, cid)? {
+        db::conversations::reindex(w.conn, c.id)?;
+        let c = db::conversations::get(w.conn, c.id)?.ok_or_else(|| Error::internal("conversation vanished"))?;
+        w.emit("conversation.updated", Some(c.id), c.agent_audience(), json!({"conversation": chat::summary(&c), "change": "customer"}))?;
+    }
+    Ok(())
+}
+
+/// A limit: at most `n` actions per `window_ms`.
+pub struct Limit {
+    pub n: i64,
+    pub window_ms: i64,
+}
+
+/// New visitors (tokens) per address.
+pub const VISITORS_PER_ADDRESS: Limit = Limit { n: 20, window_ms: 600_000 };
+/// New conversations per address, and how many may be open at once from one address.
+pub const STARTS_PER_ADDRESS: Limit = Limit { n: 10, window_ms: 600_000 };
+pub const OPEN_PER_ADDRESS: i64 = 20;
+/// Messages per visitor token (faster than anyone types, slower than a script) and per address.
+pub const MESSAGES_PER_TOKEN: Limit = Limit { n: 20, window_ms: 30_000 };
+pub const MESSAGES_PER_ADDRESS: Limit = Limit { n: 120, window_ms: 60_000 };
+
+/// Loopback is the server's own machine: tests, benchmarks, or a reverse proxy run without
+/// `--trust-proxy`, where every visitor shares one address and a limit would throttle them all
+/// together. Limits apply to real client addresses only.
+fn exempt(ip: &str) -> bool {
+    ip.parse::<std::net::IpAddr>().map(|a| a.is_loopback()).unwrap_or(false)
+}
+
+/// Count one action under `kind:key`; `429` with Retry-After past the limit.
+fn limit(conn: &rusqlite::Connection, key: &str, kind: &str, l: Limit, what: &str) -> Result<()> {
+    match db::customers::hit(conn, &format!("{kind}:{key}"), l.window_ms, l.n)? {
+        None => Ok(()),
+        Some(secs) => Err(Error::too_many(secs, format!("Slow down: too many {what}. Try again in {secs} seconds."))),
+    }
+}
+
+/// The customer's conversation, creating it within the per-address limits.
+fn conversation(w: &mut db::WriteCtx<'_>, cid: i64, ip: &str) -> Result<db::conversations::Conversation> {
+    if let Some(c) = db::conversations::latest_for_customer(w.conn, cid)? {
+        return Ok(c);
+    }
+    if !exempt(ip) {
+        if db::customers::open_chats_from(w.conn, ip)? >= OPEN_PER_ADDRESS {
+            return Err(Error::too_many(600, "Slow down: too many open chats from your network. Try again later."));
+        }
+        limit(w.conn, ip, "c", STARTS_PER_ADDRESS, "new chats from your network")?;
+    }
+    chat::customer_conversation(w, cid)
+}
+
 /// `POST /api/widget/conversation`: start or resume my conversation.
 pub fn start(app: &Arc<App>, req: &Request) -> Result<Response> {
     let cid = customer(app, req)?;
-    let c = app.db.write(move |w| chat::customer_conversation(w, cid))?;
+    let ip = req.remote.to_string();
+    let c = app.db.write(move |w| conversation(w, cid, &ip))?;
     Ok(Response::ok_json(&json!({"conversation": customer_view(&c)})))
 }
 
@@ -169,7 +224,7 @@ pub fn send_as(app: &Arc<App>, cid: i64, f: SendForm) -> Result<chat::Posted> {
     chat::check_body(&f.body)?;
     app.db.write(move |w| {
         let c = chat::customer_conversation(w, cid)?;
-        chat::post(w, c.id, &Actor::Customer(cid), &f.body, f.client_msg_id.as_deref(), false)
+        chat::post_to(w, c, &Actor::Customer(cid), &f.body, f.client_msg_id.as_deref(), false)
     })
 }
 
@@ -177,6 +232,130 @@ pub fn send_as(app: &Arc<App>, cid: i64, f: SendForm) -> Result<chat::Posted> {
 pub fn send(app: &Arc<App>, req: &Request) -> Result<Response> {
     let cid = customer(app, req)?;
     let f: SendForm = req.json()?;
-    let p = send_as(app, cid, f)?;
+    let p = send_from(app, cid, f, Some(req.remote.to_string()))?;
     Ok(Response::json(if p.created { 201 } else { 200 }, &json!({"message": p.message})))
+}
+
+#[derive(Deserialize)]
+struct IdentifyForm {
+    /// The host site's id for its user: a string or a number.
+    user_id: serde_json::Value,
+    name: Option<String>,
+    email: Option<String>,
+    /// `hex(HMAC-SHA256(identity_secret, user_id))`, computed by the host site's server.
+    user_hash: Option<String>,
+}
+
+/// Does `user_hash` prove that the host site's server (which knows the secret) vouches for `user_id`?
+/// Compared in constant time by `verify_slice`.
+pub fn hash_matches(secret: &str, user_id: &str, user_hash: &str) -> bool {
+    use hmac::{Hmac, KeyInit, Mac};
+    let h = user_hash.trim();
+    if h.len() != 64 || !h.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return false;
+    }
+    let bytes: Vec<u8> = (0..32).map(|i| u8::from_str_radix(&h[2 * i..2 * i + 2], 16).unwrap_or(0)).collect();
+    let Ok(mut mac) = Hmac::<sha2::Sha256>::new_from_slice(secret.as_bytes()) else {
+        return false;
+    };
+    mac.update(user_id.as_bytes());
+    mac.verify_slice(&bytes).is_ok()
+}
+
+/// `POST /api/widget/identify`: the host page says who its signed-in user is.
+///
+/// With a valid `user_hash` the visitor becomes that verified user: the current (anonymous) visitor
+/// is marked verified, or, when the user is already known from another device or this device was
+/// someone else, the answer carries `token` for the verified customer and the widget switches to it.
+/// That `token` is the only other place a token is ever shown. Without a `user_hash` it only sets
+/// name and email, and never on a verified customer. A wrong hash changes nothing: `401`.
+pub fn identify(app: &Arc<App>, req: &Request) -> Result<Response> {
+    let origin = req.header("origin").ok_or_else(|| Error::forbidden("Missing Origin header."))?;
+    if !widget_origin_allowed(app, origin) {
+        return Err(Error::forbidden(format!("Origin {origin} may not use this help desk's widget.")));
+    }
+    let current = match bearer(req) {
+        Some(t) => Some(super::customer_by_token(app, t)?),
+        None => None,
+    };
+    let f: IdentifyForm = req.json()?;
+    let user_id = match &f.user_id {
+        serde_json::Value::String(s) => s.trim().to_string(),
+        serde_json::Value::Number(n) => n.to_string(),
+        _ => String::new(),
+    };
+    if user_id.is_empty() || user_id.len() > 200 {
+        return Err(Error::new(422, "user_id: must be a string or number of 1 to 200 characters"));
+    }
+    let form = VisitorForm { name: f.name, email: f.email, context: Context::default() }.clean()?;
+    let Some(user_hash) = f.user_hash else {
+        let cid = current.ok_or_else(|| Error::new(401, "Missing visitor token."))?;
+        let cu = app.db.write(move |w| {
+            let cu = db::customers::get(w.conn, cid)?.ok_or_else(|| Error::new(401, "Unknown visitor token."))?;
+            if cu.verified {
+                return Err(Error::forbidden("This visitor is verified by the website: an identify without user_hash cannot change them."));
+            }
+            db::customers::set_identity(w.conn, cid, form.name.as_deref(), form.email.as_deref())?;
+            announce(w, cid)?;
+            db::customers::get(w.conn, cid)?.ok_or_else(|| Error::internal("customer vanished"))
+        })?;
+        return Ok(Response::ok_json(&json!({"customer": public_customer(&cu)})));
+    };
+    let secret = app.settings().identity_secret;
+    if secret.is_empty() {
+        return Err(Error::forbidden("Identity verification is off: the help desk has no identity secret."));
+    }
+    if !hash_matches(&secret, &user_id, &user_hash) {
+        return Err(Error::new(401, "user_hash does not match user_id: compute it on your server with the identity secret."));
+    }
+    let ua: String = req.header("user-agent").unwrap_or("").chars().take(300).collect();
+    let ip = req.remote.to_string();
+    let (cu, token) = app.db.write(move |w| {
+        let known = db::customers::id_by_external(w.conn, &user_id)?;
+        let here = match current {
+            Some(c) => db::customers::get(w.conn, c)?,
+            None => None,
+        };
+        let mut token = None;
+        let id = match (known, here) {
+            (Some(k), Some(h)) if k == h.id => k,
+            // An anonymous visitor becomes the verified user and keeps their conversation.
+            (None, Some(h)) if !h.verified => {
+                db::customers::set_verified(w.conn, h.id, &user_id)?;
+                h.id
+            }
+            // Known from another device, or this device was someone else: a token of their own.
+            (Some(k), _) => {
+                if !exempt(&ip) {
+                    limit(w.conn, &ip, "v", VISITORS_PER_ADDRESS, "new chats from your network")?;
+                }
+                let t = auth::random_token();
+                db::customers::add_token(w.conn, k, &auth::sha256(&t))?;
+                token = Some(t);
+                k
+            }
+            (None, _) => {
+                if !exempt(&ip) {
+                    limit(w.conn, &ip, "v", VISITORS_PER_ADDRESS, "new chats from your network")?;
+                }
+                let t = auth::random_token();
+                let name = form.name.clone().unwrap_or_else(db::customers::friendly_name);
+                let id = db::customers::insert(w.conn, &auth::sha256(&t), &name, form.name.is_some(), form.email.as_deref(), &Context::default(), &ua, &ip)?;
+                db::customers::set_verified(w.conn, id, &user_id)?;
+                token = Some(t);
+                id
+            }
+        };
+        if form.name.is_some() || form.email.is_some() {
+            db::customers::set_identity(w.conn, id, form.name.as_deref(), form.email.as_deref())?;
+            announce(w, id)?;
+        }
+        let cu = db::customers::get(w.conn, id)?.ok_or_else(|| Error::internal("customer vanished"))?;
+        Ok((cu, token))
+    })?;
+    let mut out = json!({"customer": public_customer(&cu)});
+    if let Some(t) = token {
+        out["token"] = json!(t);
+    }
+    Ok(Response::ok_json(&out))
 }

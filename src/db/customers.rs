@@ -53,8 +53,72 @@ fn from_row(r: &Row) -> rusqlite::Result<Customer> {
     })
 }
 
+/// The customer a token belongs to: their first device's token, or one added by identity
+/// verification on another device (`customer_tokens`).
 pub fn id_by_token(conn: &Connection, token_hash: &[u8]) -> Result<Option<i64>> {
-    Ok(conn.prepare_cached("SELECT id FROM customers WHERE token_hash = ?1")?.query_row([token_hash], |r| r.get(0)).optional()?)
+    Ok(conn
+        .prepare_cached(
+            "SELECT id FROM customers WHERE token_hash = ?1
+             UNION ALL SELECT customer_id FROM customer_tokens WHERE token_hash = ?1 LIMIT 1",
+        )?
+        .query_row([token_hash], |r| r.get(0))
+        .optional()?)
+}
+
+/// The customer verified as the host site's user `external_id`.
+pub fn id_by_external(conn: &Connection, external_id: &str) -> Result<Option<i64>> {
+    Ok(conn.prepare_cached("SELECT id FROM customers WHERE external_id = ?1")?.query_row([external_id], |r| r.get(0)).optional()?)
+}
+
+/// Give a customer one more device token.
+pub fn add_token(conn: &Connection, id: i64, token_hash: &[u8]) -> Result<()> {
+    conn.prepare_cached("INSERT INTO customer_tokens (token_hash, customer_id, created_at) VALUES (?1, ?2, ?3)")?.execute(params![
+        token_hash,
+        id,
+        super::now_ms()
+    ])?;
+    Ok(())
+}
+
+/// Mark a customer as the verified host-site user `external_id`.
+pub fn set_verified(conn: &Connection, id: i64, external_id: &str) -> Result<()> {
+    conn.execute("UPDATE customers SET external_id = ?2, verified = 1 WHERE id = ?1", params![id, external_id])?;
+    Ok(())
+}
+
+/// Count one widget action under `key` (an address or a customer) unless `max` were already counted
+/// in the last `window_ms`; then `Some(seconds until one expires)` and nothing is counted.
+pub fn hit(conn: &Connection, key: &str, window_ms: i64, max: i64) -> Result<Option<u64>> {
+    let now = super::now_ms();
+    // Everything older than the longest window any caller uses is of no further use.
+    conn.prepare_cached("DELETE FROM widget_hits WHERE at < ?1")?.execute([now - HIT_KEEP_MS])?;
+    let oldest: Option<i64> = conn
+        .prepare_cached("SELECT at FROM widget_hits WHERE key = ?1 AND at > ?2 ORDER BY at DESC LIMIT 1 OFFSET ?3")?
+        .query_row(params![key, now - window_ms, max - 1], |r| r.get(0))
+        .optional()?;
+    if let Some(at) = oldest {
+        return Ok(Some(((at + window_ms - now).max(1000) / 1000) as u64));
+    }
+    conn.prepare_cached("INSERT INTO widget_hits (key, at) VALUES (?1, ?2)")?.execute(params![key, now])?;
+    Ok(None)
+}
+
+/// The longest rate-limit window (`hit` callers stay within it).
+pub const HIT_KEEP_MS: i64 = 3_600_000;
+
+/// Open live chats of customers first seen from `ip`.
+pub fn open_chats_from(conn: &Connection, ip: &str) -> Result<i64> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT COUNT(*) FROM conversations c JOIN customers u ON u.id = c.customer_id
+             WHERE u.ip = ?1 AND c.kind = 'live_chat' AND c.status = 'open'",
+        )?
+        .query_row([ip], |r| r.get(0))?)
+}
+
+/// The address a customer was first seen from (limits for socket sends, which carry no address).
+pub fn ip(conn: &Connection, id: i64) -> Result<String> {
+    Ok(conn.prepare_cached("SELECT ip FROM customers WHERE id = ?1")?.query_row([id], |r| r.get(0)).optional()?.unwrap_or_default())
 }
 
 pub fn get(conn: &Connection, id: i64) -> Result<Option<Customer>> {

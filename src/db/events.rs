@@ -49,20 +49,24 @@ pub struct Event {
     pub kind: String,
     pub conversation_id: Option<i64>,
     pub audience: Audience,
-    pub data: Value,
+    /// The event's data, serialized once, shared by the database row and every socket's frame.
+    pub payload: String,
 }
 
 impl Event {
     /// The frame sent to clients: `{"type", "pos", "data"}`.
     pub fn frame(&self) -> String {
-        serde_json::json!({ "type": self.kind, "pos": self.id, "data": self.data }).to_string()
+        // `kind` is one of our own event names: no escaping needed, but keep it honest.
+        let kind = serde_json::to_string(&self.kind).unwrap_or_default();
+        format!("{{\"type\":{kind},\"pos\":{},\"data\":{}}}", self.id, self.payload)
     }
 }
 
 pub fn insert(conn: &Connection, kind: &str, conversation_id: Option<i64>, audience: Audience, data: Value) -> Result<Event> {
+    let payload = data.to_string();
     conn.prepare_cached("INSERT INTO events (created_at, kind, conversation_id, audience, payload) VALUES (?1, ?2, ?3, ?4, ?5)")?
-        .execute(params![super::now_ms(), kind, conversation_id, serde_json::to_string(&audience)?, data.to_string()])?;
-    Ok(Event { id: conn.last_insert_rowid(), kind: kind.to_string(), conversation_id, audience, data })
+        .execute(params![super::now_ms(), kind, conversation_id, serde_json::to_string(&audience)?, payload])?;
+    Ok(Event { id: conn.last_insert_rowid(), kind: kind.to_string(), conversation_id, audience, payload })
 }
 
 pub fn last_id(conn: &Connection) -> Result<i64> {
@@ -85,7 +89,7 @@ pub fn after(conn: &Connection, pos: i64, limit: i64) -> Result<Vec<Event>> {
             kind: r.get(1)?,
             conversation_id: r.get(2)?,
             audience: serde_json::from_str(&aud).unwrap_or(Audience::Users { ids: vec![] }),
-            data: serde_json::from_str(&payload).unwrap_or(Value::Null),
+            payload,
         })
     })?;
     Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)

@@ -21,7 +21,11 @@ pub use writer::{WriteCtx, Writer};
 use crate::error::{Error, Result};
 
 /// Embedded migrations, applied in order; the index + 1 is the `user_version` after each.
-const MIGRATIONS: &[&str] = &[include_str!("../../sql/0001_init.sql"), include_str!("../../sql/0002_conversations.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("../../sql/0001_init.sql"),
+    include_str!("../../sql/0002_conversations.sql"),
+    include_str!("../../sql/0003_widget.sql"),
+];
 
 /// SQLite below this has the WAL-reset corruption bug (fixed in 3.51.3).
 const MIN_SQLITE: i32 = 3_051_003;

@@ -19,6 +19,21 @@ pub struct Settings {
     pub offline_message: String,
     /// Origins allowed to embed the widget and open its socket; empty = any.
     pub allowed_origins: Vec<String>,
+    /// The widget's look: accent colour `#rrggbb`, corner (`left`|`right`), header title, the
+    /// launcher's label (empty: icon only) and the typical reply time shown while online.
+    pub widget_color: String,
+    pub widget_position: String,
+    pub widget_title: String,
+    pub launcher_text: String,
+    pub reply_time: String,
+    /// Pre-chat form asking name and email: `off`, `optional` or `required`.
+    pub prechat: String,
+    /// Play a sound for a new reply while the widget is closed.
+    pub sound: bool,
+    /// Widget language: `auto` (the visitor's browser), `en` or `pt`.
+    pub language: String,
+    /// HMAC-SHA256 key for identity verification (`user_hash`); empty = off. Never public.
+    pub identity_secret: String,
 }
 
 impl Default for Settings {
@@ -30,6 +45,15 @@ impl Default for Settings {
             online_message: "We're online and usually reply in a few minutes.".into(),
             offline_message: "We're away right now. Leave a message and we'll answer as soon as we can.".into(),
             allowed_origins: Vec::new(),
+            widget_color: "#4f46e5".into(),
+            widget_position: "right".into(),
+            widget_title: "Chat with us".into(),
+            launcher_text: String::new(),
+            reply_time: "Usually replies in a few minutes".into(),
+            prechat: "off".into(),
+            sound: true,
+            language: "auto".into(),
+            identity_secret: String::new(),
         }
     }
 }
@@ -43,6 +67,14 @@ impl Settings {
             "greeting": self.greeting,
             "online_message": self.online_message,
             "offline_message": self.offline_message,
+            "widget_color": self.widget_color,
+            "widget_position": self.widget_position,
+            "widget_title": self.widget_title,
+            "launcher_text": self.launcher_text,
+            "reply_time": self.reply_time,
+            "prechat": self.prechat,
+            "sound": self.sound,
+            "language": self.language,
         })
     }
 
@@ -66,6 +98,31 @@ impl Settings {
             if !is_origin(o) {
                 return field("allowed_origins", &format!("'{o}' is not an origin (expected https://host[:port])"));
             }
+        }
+        let c = self.widget_color.as_bytes();
+        if c.len() != 7 || c[0] != b'#' || !c[1..].iter().all(u8::is_ascii_hexdigit) {
+            return field("widget_color", "must be a colour like #4f46e5");
+        }
+        for (name, v, allowed) in [
+            ("widget_position", &self.widget_position, &["left", "right"][..]),
+            ("prechat", &self.prechat, &["off", "optional", "required"][..]),
+            ("language", &self.language, &["auto", "en", "pt"][..]),
+        ] {
+            if !allowed.contains(&v.as_str()) {
+                return field(name, &format!("must be one of {}", allowed.join(", ")));
+            }
+        }
+        if self.widget_title.trim().is_empty() || self.widget_title.chars().count() > 60 {
+            return field("widget_title", "must be 1 to 60 characters");
+        }
+        for (name, v) in [("launcher_text", &self.launcher_text), ("reply_time", &self.reply_time)] {
+            if v.chars().count() > 60 {
+                return field(name, "must be at most 60 characters");
+            }
+        }
+        let s = &self.identity_secret;
+        if !s.is_empty() && (s.len() < 32 || s.len() > 128 || !s.bytes().all(|b| b.is_ascii_graphic())) {
+            return field("identity_secret", "must be empty (off) or 32 to 128 printable characters without spaces");
         }
         Ok(())
     }

@@ -75,14 +75,14 @@ impl Writer {
         let (reply_tx, reply_rx) = mpsc::sync_channel::<Result<T>>(1);
         let job: Job = Box::new(move |ctx: &mut WriteCtx<'_>| {
             let mark = ctx.events.len();
-            let result = match ctx.conn.execute_batch("SAVEPOINT job") {
+            let result = match savepoint(ctx.conn, "SAVEPOINT job") {
                 Ok(()) => {
                     let r = f(ctx);
-                    let end = if r.is_ok() { "RELEASE job" } else { "ROLLBACK TO job; RELEASE job" };
                     if r.is_err() {
                         ctx.events.truncate(mark);
                     }
-                    match ctx.conn.execute_batch(end) {
+                    let end = if r.is_ok() { savepoint(ctx.conn, "RELEASE job") } else { savepoint(ctx.conn, "ROLLBACK TO job").and_then(|_| savepoint(ctx.conn, "RELEASE job")) };
+                    match end {
                         Ok(()) => r,
                         Err(e) => Err(Error::internal(format!("savepoint: {e}"))),
                     }
@@ -106,6 +106,11 @@ impl Writer {
             let _ = h.join();
         }
     }
+}
+
+/// Savepoint statements, prepared once (this runs for every write).
+fn savepoint(conn: &Connection, sql: &str) -> rusqlite::Result<()> {
+    conn.prepare_cached(sql)?.execute([]).map(|_| ())
 }
 
 fn run(conn: Connection, rx: Receiver<Msg>, sink: mpsc::Sender<Vec<Event>>, stats: Arc<WriterStats>) {
