@@ -284,6 +284,7 @@ pub fn persist(o: &Opts) -> Vec<Row> {
         let tokens = s.visitors(senders, 8);
         let (conns, _, _) = connect_all(s.addr, &s.origin, &tokens, &[]);
         let (j0, c0) = (metric(&s, &admin, "frontdesk_write_jobs_total"), metric(&s, &admin, "frontdesk_commit_seconds_count"));
+        let (cpu0, wall0) = (s.cpu_by_thread(), Instant::now());
         let stop = Arc::new(AtomicBool::new(false));
         stop_after(&stop, dur + Duration::from_millis(500));
         let (st, _) = drive(s.addr, &s.origin, conns, o.drivers, stop, move |_| {
@@ -292,6 +293,16 @@ pub fn persist(o: &Opts) -> Vec<Row> {
             p
         });
         let rate = st.acks as f64 / dur.as_secs_f64();
+        // Where the server's CPU went, per thread kind, as % of one core.
+        let cpu1 = s.cpu_by_thread();
+        let wall = wall0.elapsed().as_secs_f64();
+        for (name, t1) in &cpu1 {
+            let t0 = cpu0.get(name).copied().unwrap_or(0);
+            let share = (t1 - t0) as f64 / clk_tck() / wall * 100.0;
+            if share >= 1.0 {
+                out.push(row("persist", format!("server CPU in {name} threads ({mode})"), share, "% core", ""));
+            }
+        }
         let (j1, c1) = (metric(&s, &admin, "frontdesk_write_jobs_total"), metric(&s, &admin, "frontdesk_commit_seconds_count"));
         let batch = ((j1 - j0) / (c1 - c0).max(1.0)).max(1.0);
         let base = baseline::raw_sqlite(((rate * 2.0) as usize).clamp(2_000, 400_000), batch.round() as usize, mode == "FULL");

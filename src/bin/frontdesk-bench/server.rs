@@ -82,6 +82,22 @@ impl Server {
         f.get(11).and_then(|v| v.parse::<u64>().ok()).unwrap_or(0) + f.get(12).and_then(|v| v.parse::<u64>().ok()).unwrap_or(0)
     }
 
+    /// CPU ticks per thread name (connection threads are unnamed and show as the process name).
+    pub fn cpu_by_thread(&self) -> std::collections::BTreeMap<String, u64> {
+        let mut out = std::collections::BTreeMap::new();
+        let Ok(dir) = std::fs::read_dir(format!("/proc/{}/task", self.pid())) else { return out };
+        for t in dir.flatten() {
+            let comm = std::fs::read_to_string(t.path().join("comm")).unwrap_or_default().trim().to_string();
+            let stat = std::fs::read_to_string(t.path().join("stat")).unwrap_or_default();
+            let after = stat.rsplit_once(')').map(|x| x.1).unwrap_or("");
+            let f: Vec<&str> = after.split_whitespace().collect();
+            let ticks = f.get(11).and_then(|v| v.parse::<u64>().ok()).unwrap_or(0) + f.get(12).and_then(|v| v.parse::<u64>().ok()).unwrap_or(0);
+            let name = if comm == "frontdesk" { "connections".to_string() } else { comm };
+            *out.entry(name).or_default() += ticks;
+        }
+        out
+    }
+
     /// Run setup; returns the admin's cookie and CSRF token.
     pub fn setup(&self) -> (String, String) {
         let body =
