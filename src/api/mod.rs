@@ -7,8 +7,10 @@ pub mod metrics;
 pub mod pages;
 pub mod realtime;
 pub mod session;
+pub mod settings_api;
 pub mod users;
 pub mod widget;
+pub mod widget_pages;
 
 use std::sync::Arc;
 
@@ -60,6 +62,13 @@ pub fn route(app: &Arc<App>, req: &Request) -> Result<Response> {
         (["api", "customers", id], "GET") => conversations::customer(app, req, parse_id(id)?),
         (["api", "helpdesk", "status"], "POST") => conversations::helpdesk_status(app, req),
 
+        (["widget.js"], "GET") => widget_pages::loader(app, req),
+        (["widget"], "GET") => widget_pages::frame(app, req),
+        (["widget", "preview"], "GET") => widget_pages::preview(app, req),
+        (["api", "widget", "settings"], "GET") => widget_pages::settings(app, req),
+        (["api", "widget", "identify"], "POST") => widget::identify(app, req),
+        (["api", "settings"], "GET") => settings_api::get(app, req),
+        (["api", "settings"], "PATCH") => settings_api::update(app, req),
         (["api", "widget", "visitors"], "POST") => widget::create_visitor(app, req),
         (["api", "widget", "visitor"], "PATCH") => widget::update_visitor(app, req),
         (["api", "widget", "session"], "GET") => widget::session(app, req),

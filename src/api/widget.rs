@@ -220,11 +220,33 @@ pub struct SendForm {
 }
 
 /// Post as the customer, starting their conversation if needed; a closed one reopens ([S6]).
+/// Socket sends carry no address: the customer's first-seen address stands in.
 pub fn send_as(app: &Arc<App>, cid: i64, f: SendForm) -> Result<chat::Posted> {
+    send_from(app, cid, f, None)
+}
+
+fn send_from(app: &Arc<App>, cid: i64, f: SendForm, addr: Option<String>) -> Result<chat::Posted> {
     chat::check_body(&f.body)?;
+    let prechat_required = app.settings.read().map(|s| s.prechat == "required").unwrap_or(false);
     app.db.write(move |w| {
-        let c = chat::customer_conversation(w, cid)?;
-        chat::post_to(w, c, &Actor::Customer(cid), &f.body, f.client_msg_id.as_deref(), false)
+        let ip = match addr {
+            Some(a) => a,
+            None => db::customers::ip(w.conn, cid)?,
+        };
+        if prechat_required {
+            let cu = db::customers::get(w.conn, cid)?.ok_or_else(|| Error::new(401, "Unknown visitor token."))?;
+            if cu.email.is_none() && !cu.verified {
+                return Err(Error::new(422, "email: please tell us your email before you start"));
+            }
+        }
+        let c = conversation(w, cid, &ip)?;
+        let p = chat::post_to(w, c, &Actor::Customer(cid), &f.body, f.client_msg_id.as_deref(), false)?;
+        // Counted only for new messages: a retry of an acknowledged one is free.
+        if p.created && !exempt(&ip) {
+            limit(w.conn, &cid.to_string(), "m", MESSAGES_PER_TOKEN, "messages")?;
+            limit(w.conn, &ip, "ma", MESSAGES_PER_ADDRESS, "messages from your network")?;
+        }
+        Ok(p)
     })
 }
 

@@ -1,0 +1,56 @@
+// The widget's words in English and Portuguese. `pick(setting)` follows the visitor's browser unless
+// the admin fixed a language.
+
+const en = {
+  open: 'Open chat', close: 'Close chat', unread: '{n} unread', minimize: 'Close chat',
+  online: 'Online', away: 'Away', awayLine: "We'll answer as soon as we can",
+  write: 'Write a message…', send: 'Send', sending: 'Sending…', sent: 'Sent', seen: 'Seen',
+  failed: 'Not sent.', retry: 'Retry', deleted: 'This message was deleted', edited: 'edited',
+  typing: '{name} is typing…', someone: 'Someone', you: 'You',
+  tooLong: 'Your message is too long (at most 16 KB). Please shorten it or split it in two.',
+  slowDown: "Slow down — you're sending messages too fast. We'll send it in a moment.",
+  reconnecting: 'Reconnecting…', older: 'Loading earlier messages…',
+  prechatTitle: 'Before we start', prechatOptional: 'Tell us who you are, so we can follow up (optional).',
+  prechatRequired: 'Tell us who you are, so we can follow up.', name: 'Name', email: 'Email',
+  start: 'Start chat', skip: 'Skip', emailAsk: "We're away. Leave your email and we'll reply there too.",
+  emailSave: 'Save', emailSaved: "Thanks! We'll reply to {email}.", badEmail: 'Enter an address like name@example.com',
+  needEmail: 'Please enter your email to start.', powered: 'Powered by Frontdesk', error: 'Something went wrong. Please try again.',
+  newMessage: 'New message from {name}', notAllowed: 'This chat is not available on this site.',
+};
+
+const pt = {
+  open: 'Abrir chat', close: 'Fechar chat', unread: '{n} por ler', minimize: 'Fechar chat',
+  online: 'Online', away: 'Ausente', awayLine: 'Respondemos assim que pudermos',
+  write: 'Escreva uma mensagem…', send: 'Enviar', sending: 'A enviar…', sent: 'Enviada', seen: 'Vista',
+  failed: 'Não enviada.', retry: 'Tentar de novo', deleted: 'Esta mensagem foi apagada', edited: 'editada',
+  typing: '{name} está a escrever…', someone: 'Alguém', you: 'Você',
+  tooLong: 'A mensagem é demasiado longa (máximo 16 KB). Encurte-a ou divida-a em duas.',
+  slowDown: 'Mais devagar — está a enviar mensagens depressa demais. Enviamos daqui a pouco.',
+  reconnecting: 'A restabelecer a ligação…', older: 'A carregar mensagens anteriores…',
+  prechatTitle: 'Antes de começar', prechatOptional: 'Diga-nos quem é, para podermos dar seguimento (opcional).',
+  prechatRequired: 'Diga-nos quem é, para podermos dar seguimento.', name: 'Nome', email: 'Email',
+  start: 'Começar', skip: 'Saltar', emailAsk: 'Estamos ausentes. Deixe o seu email e respondemos também por lá.',
+  emailSave: 'Guardar', emailSaved: 'Obrigado! Respondemos para {email}.', badEmail: 'Escreva um endereço como nome@exemplo.com',
+  needEmail: 'Escreva o seu email para começar.', powered: 'Com tecnologia Frontdesk', error: 'Algo correu mal. Tente de novo.',
+  newMessage: 'Nova mensagem de {name}', notAllowed: 'Este chat não está disponível neste site.',
+};
+
+/** The language code to use: the admin's choice, or the browser's when `auto`. */
+export function pick(setting) {
+  if (setting === 'en' || setting === 'pt') return setting;
+  const langs = navigator.languages && navigator.languages.length ? navigator.languages : [navigator.language || 'en'];
+  for (const l of langs) {
+    const base = String(l).toLowerCase().slice(0, 2);
+    if (base === 'pt' || base === 'en') return base;
+  }
+  return 'en';
+}
+
+/** The words for `lang`, with `{name}`-style slots filled by `fmt`. */
+export function words(lang) {
+  return lang === 'pt' ? pt : en;
+}
+
+export function fmt(s, vars) {
+  return s.replace(/\{(\w+)\}/g, (_, k) => (vars && k in vars ? String(vars[k]) : ''));
+}

@@ -1,0 +1,41 @@
+//! `GET /api/settings` and `PATCH /api/settings`: admins read and change the help desk's settings.
+//! Validation lives in `db::settings`; this file authorizes, audits and announces the change.
+
+use std::sync::Arc;
+
+use serde_json::{Value, json};
+
+use crate::app::App;
+use crate::auth;
+use crate::db;
+use crate::error::{Error, Result};
+use crate::http::{Request, Response};
+
+/// Every setting, the identity secret included (admins only).
+pub fn get(app: &Arc<App>, req: &Request) -> Result<Response> {
+    auth::require_admin(app, req)?;
+    Ok(Response::ok_json(&json!({"settings": app.settings()})))
+}
+
+/// Apply a partial update; `422` naming the first invalid field. Customers and agents get
+/// `settings.updated` with the public part.
+pub fn update(app: &Arc<App>, req: &Request) -> Result<Response> {
+    let a = auth::require_admin(app, req)?;
+    auth::check_csrf(app, req, Some(&a.csrf))?;
+    let patch: Value = req.json()?;
+    let Value::Object(patch) = patch else {
+        return Err(Error::bad_request("Send a JSON object of settings to change."));
+    };
+    let (by, ip) = (a.user.id, req.remote.to_string());
+    let settings = app.db.write(move |w| {
+        let (s, changed) = db::settings::update(w.conn, &patch, Some(by))?;
+        if !changed.is_empty() {
+            // The secret's value stays out of the audit log; its name says it changed.
+            super::audit(w.conn, Some(by), &ip, "settings.update", "settings", json!({"changed": changed}))?;
+            w.emit("settings.updated", None, db::events::Audience::Everyone, s.public())?;
+        }
+        Ok(s)
+    })?;
+    app.set_settings(settings.clone());
+    Ok(Response::ok_json(&json!({"settings": settings})))
+}

@@ -1,0 +1,315 @@
+//! The customer widget's server side over real sockets: its pages and their headers, settings
+//! validation, rate limits, and identity verification (HMAC `user_hash`).
+
+mod common;
+
+use common::{Resp, Server, raw_request};
+use hmac::{Hmac, KeyInit, Mac};
+use serde_json::{Value, json};
+
+const SECRET: &str = "s3cret-s3cret-s3cret-s3cret-s3cret-42";
+
+fn user_hash(secret: &str, user_id: &str) -> String {
+    let mut mac = Hmac::<sha2::Sha256>::new_from_slice(secret.as_bytes()).unwrap();
+    mac.update(user_id.as_bytes());
+    mac.finalize().into_bytes().iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// A widget request from `origin`, with an optional visitor token and forwarded client address.
+fn widget(s: &Server, method: &str, path: &str, token: Option<&str>, xff: Option<&str>, body: Option<&Value>) -> Resp {
+    widget_from(s, &s.origin(), method, path, token, xff, body)
+}
+
+fn widget_from(s: &Server, origin: &str, method: &str, path: &str, token: Option<&str>, xff: Option<&str>, body: Option<&Value>) -> Resp {
+    let mut h = vec![("Origin".to_string(), origin.to_string()), ("Content-Type".to_string(), "application/json".to_string())];
+    if let Some(t) = token {
+        h.push(("Authorization".into(), format!("Bearer {t}")));
+    }
+    if let Some(ip) = xff {
+        h.push(("X-Forwarded-For".into(), ip.to_string()));
+    }
+    raw_request(s.addr, method, path, &h, body.map(|b| b.to_string()).unwrap_or_default().as_bytes())
+}
+
+fn visitor(s: &Server, xff: Option<&str>) -> (String, i64) {
+    let r = widget(s, "POST", "/api/widget/visitors", None, xff, Some(&json!({})));
+    assert_eq!(r.status, 201, "{}", r.text());
+    let v = r.json();
+    (v["token"].as_str().unwrap().to_string(), v["customer"]["id"].as_i64().unwrap())
+}
+
+/// A server behind a (pretend) proxy, so each test can speak from its own client address.
+fn proxied() -> Server {
+    Server::start_with(|c| c.trust_proxy = true)
+}
+
+#[test]
+fn widget_pages_are_served_with_their_own_headers() {
+    let s = Server::start();
+    let js = raw_request(s.addr, "GET", "/widget.js", &[], b"");
+    assert_eq!(js.status, 200);
+    assert!(js.header("content-type").unwrap().starts_with("text/javascript"));
+    assert_eq!(js.header("access-control-allow-origin"), Some("*"));
+    assert_eq!(js.header("cross-origin-resource-policy"), Some("cross-origin"));
+
+    let page = raw_request(s.addr, "GET", "/widget", &[], b"");
+    assert_eq!(page.status, 200);
+    let csp = page.header("content-security-policy").unwrap();
+    assert!(csp.contains("frame-ancestors *"), "{csp}");
+    assert!(!csp.contains("'none'; form-action 'self'"), "{csp}");
+
+    let preview = raw_request(s.addr, "GET", "/widget/preview", &[], b"");
+    assert_eq!(preview.status, 200);
+    assert!(preview.text().contains("/widget.js"));
+    assert_eq!(frontdesk::api::widget_pages::snippet("https://help.acme.test/"), "<script async src=\"https://help.acme.test/widget.js\"></script>");
+}
+
+#[test]
+fn widget_frame_ancestors_follow_allowed_origins() {
+    let s = Server::start();
+    let admin = s.admin();
+    let r = admin.patch_json("/api/settings", &json!({"allowed_origins": ["https://shop.example", "http://localhost:3000"]}));
+    assert_eq!(r.status, 200, "{}", r.text());
+    let csp = raw_request(s.addr, "GET", "/widget", &[], b"").header("content-security-policy").unwrap().to_string();
+    assert!(csp.contains("frame-ancestors 'self' https://shop.example http://localhost:3000"), "{csp}");
+    // Other origins can neither create visitors nor open the socket; listed ones can.
+    assert_eq!(widget_from(&s, "https://evil.example", "POST", "/api/widget/visitors", None, None, Some(&json!({}))).status, 403);
+    assert_eq!(widget_from(&s, "https://shop.example", "POST", "/api/widget/visitors", None, None, Some(&json!({}))).status, 201);
+    // Back to any origin.
+    assert_eq!(admin.patch_json("/api/settings", &json!({"allowed_origins": []})).status, 200);
+    let csp = raw_request(s.addr, "GET", "/widget", &[], b"").header("content-security-policy").unwrap().to_string();
+    assert!(csp.contains("frame-ancestors *"), "{csp}");
+}
+
+#[test]
+fn settings_validation_names_the_field() {
+    let s = Server::start();
+    let admin = s.admin();
+    for (patch, field) in [
+        (json!({"widget_color": "red"}), "widget_color"),
+        (json!({"widget_color": "#12345g"}), "widget_color"),
+        (json!({"widget_position": "top"}), "widget_position"),
+        (json!({"widget_title": ""}), "widget_title"),
+        (json!({"launcher_text": "x".repeat(61)}), "launcher_text"),
+        (json!({"prechat": "sometimes"}), "prechat"),
+        (json!({"language": "fr"}), "language"),
+        (json!({"identity_secret": "short"}), "identity_secret"),
+        (json!({"allowed_origins": ["shop.example"]}), "allowed_origins"),
+        (json!({"no_such_thing": 1}), "no_such_thing"),
+    ] {
+        let r = admin.patch_json("/api/settings", &patch);
+        assert_eq!(r.status, 422, "{patch}: {}", r.text());
+        assert!(r.json()["error"].as_str().unwrap().starts_with(field), "{patch}: {}", r.text());
+    }
+    let r = admin.patch_json(
+        "/api/settings",
+        &json!({"widget_color": "#0EA5E9", "widget_position": "left", "widget_title": "Acme help", "prechat": "optional", "language": "pt", "sound": false, "identity_secret": SECRET}),
+    );
+    assert_eq!(r.status, 200, "{}", r.text());
+    // Customers see the look but never the secret.
+    let public = widget(&s, "GET", "/api/widget/settings", None, None, None).json();
+    assert_eq!(public["helpdesk"]["widget_color"], "#0EA5E9");
+    assert_eq!(public["helpdesk"]["widget_position"], "left");
+    assert!(!public.to_string().contains(SECRET));
+    // Agents may not change settings; admins read them back whole.
+    let agent = s.agent(&admin, "bob@example.com", "Bob", true);
+    assert_eq!(agent.patch_json("/api/settings", &json!({"widget_title": "Mine"})).status, 403);
+    assert_eq!(admin.get("/api/settings").json()["settings"]["identity_secret"], SECRET);
+}
+
+#[test]
+fn creating_visitors_is_rate_limited_per_address() {
+    let s = proxied();
+    let mut last = None;
+    for _ in 0..25 {
+        let r = widget(&s, "POST", "/api/widget/visitors", None, Some("203.0.113.7"), Some(&json!({})));
+        if r.status != 201 {
+            last = Some(r);
+            break;
+        }
+    }
+    let r = last.expect("a limit on new visitors from one address");
+    assert_eq!(r.status, 429, "{}", r.text());
+    assert!(r.header("retry-after").unwrap().parse::<u64>().unwrap() >= 1);
+    assert!(r.json()["error"].as_str().unwrap().starts_with("Slow down"));
+    // Another address is not affected.
+    assert_eq!(widget(&s, "POST", "/api/widget/visitors", None, Some("203.0.113.8"), Some(&json!({}))).status, 201);
+}
+
+#[test]
+fn posting_messages_is_rate_limited_per_token_and_retries_are_free() {
+    let s = proxied();
+    let (token, _) = visitor(&s, Some("198.51.100.1"));
+    let mut limited = None;
+    for i in 0..30 {
+        let r = widget(&s, "POST", "/api/widget/messages", Some(&token), Some("198.51.100.1"), Some(&json!({"body": format!("m{i}"), "client_msg_id": format!("w-{i}")})));
+        if r.status == 429 {
+            limited = Some((i, r));
+            break;
+        }
+        assert_eq!(r.status, 201, "{}", r.text());
+    }
+    let (n, r) = limited.expect("a per-token message limit");
+    assert!(n >= 10, "a person typing is never limited (limited after {n})");
+    assert!(r.header("retry-after").is_some());
+    // A retry of an acknowledged message still answers (and creates nothing).
+    let r = widget(&s, "POST", "/api/widget/messages", Some(&token), Some("198.51.100.1"), Some(&json!({"body": "m0", "client_msg_id": "w-0"})));
+    assert_eq!(r.status, 200, "{}", r.text());
+    // The refused message was not stored.
+    let msgs = widget(&s, "GET", "/api/widget/messages", Some(&token), None, None).json()["messages"].as_array().unwrap().len();
+    assert_eq!(msgs, n);
+    // Over the socket the same limit answers an error frame with status 429.
+    let mut ws = common::Ws::connect(s.addr, &format!("/ws/widget?token={token}"), &[("Origin".into(), s.origin())]).unwrap();
+    ws.resume(None);
+    ws.send(&json!({"type": "send", "body": "more", "client_msg_id": "w-more"}));
+    let e = ws.recv_type("error");
+    assert_eq!(e["status"], 429, "{e}");
+    assert_eq!(e["client_msg_id"], "w-more");
+}
+
+#[test]
+fn new_conversations_are_limited_per_address() {
+    let s = proxied();
+    let mut statuses = Vec::new();
+    for i in 0..12 {
+        let (token, _) = visitor(&s, Some(&format!("192.0.2.{i}")));
+        // Visitors from different addresses; their chats all start from one.
+        statuses.push(widget(&s, "POST", "/api/widget/conversation", Some(&token), Some("192.0.2.200"), None).status);
+    }
+    assert!(statuses[..10].iter().all(|s| *s == 200), "{statuses:?}");
+    assert_eq!(statuses[10], 429, "{statuses:?}");
+}
+
+#[test]
+fn messages_over_16_kib_are_refused_with_a_clear_error() {
+    let s = Server::start();
+    let (token, _) = visitor(&s, None);
+    let r = widget(&s, "POST", "/api/widget/messages", Some(&token), None, Some(&json!({"body": "x".repeat(16 * 1024 + 1)})));
+    assert_eq!(r.status, 413);
+    assert!(r.json()["error"].as_str().unwrap().contains("too long"));
+}
+
+fn enable_identity(s: &Server) -> common::Client {
+    let admin = s.admin();
+    assert_eq!(admin.patch_json("/api/settings", &json!({"identity_secret": SECRET})).status, 200);
+    admin
+}
+
+#[test]
+fn verified_identify_marks_the_visitor_and_links_devices() {
+    let s = Server::start();
+    let admin = enable_identity(&s);
+    // Laptop: an anonymous visitor writes, then the site says who they are.
+    let (laptop, cid) = visitor(&s, None);
+    widget(&s, "POST", "/api/widget/messages", Some(&laptop), None, Some(&json!({"body": "Where is order 42?", "client_msg_id": "l-1"})));
+    let body = json!({"user_id": "u-1001", "email": "sally@example.com", "name": "Sally C.", "user_hash": user_hash(SECRET, "u-1001")});
+    let r = widget(&s, "POST", "/api/widget/identify", Some(&laptop), None, Some(&body));
+    assert_eq!(r.status, 200, "{}", r.text());
+    let v = r.json();
+    assert_eq!(v["customer"]["id"], cid);
+    assert_eq!(v["customer"]["verified"], true);
+    assert!(v.get("token").is_none(), "the same device keeps its token");
+    let agent_view = admin.get(&format!("/api/customers/{cid}")).json();
+    assert_eq!(agent_view["customer"]["external_id"], "u-1001");
+    assert_eq!(agent_view["customer"]["name"], "Sally C.");
+
+    // Phone: no token yet; the verified identify hands over a token for the same customer.
+    let r = widget(&s, "POST", "/api/widget/identify", None, None, Some(&json!({"user_id": "u-1001", "user_hash": user_hash(SECRET, "u-1001")})));
+    assert_eq!(r.status, 200, "{}", r.text());
+    let phone = r.json()["token"].as_str().unwrap().to_string();
+    assert_ne!(phone, laptop);
+    let session = widget(&s, "GET", "/api/widget/session", Some(&phone), None, None).json();
+    assert_eq!(session["customer"]["id"], cid);
+    assert_eq!(session["messages"][0]["body"], "Where is order 42?");
+    // Both devices keep working.
+    assert_eq!(widget(&s, "GET", "/api/widget/session", Some(&laptop), None, None).status, 200);
+    // The token never shows in what agents see.
+    let agent_json = admin.get(&format!("/api/customers/{cid}")).text();
+    assert!(!agent_json.contains(&phone) && !agent_json.contains(&laptop));
+
+    // A second verified user on the laptop gets their own customer, not Sally's.
+    let r = widget(&s, "POST", "/api/widget/identify", Some(&laptop), None, Some(&json!({"user_id": 77, "user_hash": user_hash(SECRET, "77")})));
+    assert_eq!(r.status, 200, "{}", r.text());
+    let other = r.json();
+    assert_ne!(other["customer"]["id"], cid);
+    let t = other["token"].as_str().unwrap();
+    assert_eq!(widget(&s, "GET", "/api/widget/session", Some(t), None, None).json()["messages"].as_array().unwrap().len(), 0);
+}
+
+#[test]
+fn forged_and_cross_user_hashes_are_refused() {
+    let s = Server::start();
+    let admin = enable_identity(&s);
+    let (token, cid) = visitor(&s, None);
+    let ok = widget(&s, "POST", "/api/widget/identify", Some(&token), None, Some(&json!({"user_id": "alice", "user_hash": user_hash(SECRET, "alice")})));
+    assert_eq!(ok.status, 200);
+
+    let (mallory, _) = visitor(&s, None);
+    for (uid, hash) in [
+        ("alice", "0".repeat(64)),                           // forged
+        ("alice", user_hash(SECRET, "mallory")),             // someone else's valid hash
+        ("alice", user_hash("another-secret-of-32-characters!", "alice")), // wrong secret
+        ("alice", "not hex".to_string()),
+    ] {
+        let r = widget(&s, "POST", "/api/widget/identify", Some(&mallory), None, Some(&json!({"user_id": uid, "user_hash": hash})));
+        assert!(matches!(r.status, 401 | 403), "{uid}/{hash}: {} {}", r.status, r.text());
+        assert!(r.json().get("token").is_none());
+        let r = widget(&s, "POST", "/api/widget/identify", None, None, Some(&json!({"user_id": uid, "user_hash": hash})));
+        assert!(matches!(r.status, 401 | 403), "{}", r.text());
+    }
+    // With verification off, no hash is accepted at all.
+    assert_eq!(admin.patch_json("/api/settings", &json!({"identity_secret": ""})).status, 200);
+    let r = widget(&s, "POST", "/api/widget/identify", None, None, Some(&json!({"user_id": "alice", "user_hash": user_hash(SECRET, "alice")})));
+    assert_eq!(r.status, 403);
+    assert_eq!(admin.get(&format!("/api/customers/{cid}")).json()["customer"]["external_id"], "alice");
+}
+
+#[test]
+fn unverified_calls_cannot_change_a_verified_customer() {
+    let s = Server::start();
+    let admin = enable_identity(&s);
+    let (token, cid) = visitor(&s, None);
+    let body = json!({"user_id": "u-9", "name": "Real Name", "email": "real@example.com", "user_hash": user_hash(SECRET, "u-9")});
+    assert_eq!(widget(&s, "POST", "/api/widget/identify", Some(&token), None, Some(&body)).status, 200);
+    // No hash, or a PATCH: refused, nothing changes.
+    let r = widget(&s, "POST", "/api/widget/identify", Some(&token), None, Some(&json!({"user_id": "u-9", "name": "Mallory"})));
+    assert_eq!(r.status, 403, "{}", r.text());
+    let r = widget(&s, "PATCH", "/api/widget/visitor", Some(&token), None, Some(&json!({"email": "mallory@evil.example"})));
+    assert_eq!(r.status, 403, "{}", r.text());
+    let r = widget(&s, "POST", "/api/widget/identify", Some(&token), None, Some(&json!({"user_id": "u-9", "name": "Mallory", "user_hash": "f".repeat(64)})));
+    assert_eq!(r.status, 401);
+    let c = &admin.get(&format!("/api/customers/{cid}")).json()["customer"];
+    assert_eq!(c["name"], "Real Name");
+    assert_eq!(c["email"], "real@example.com");
+    // The page the visitor is on may still be reported.
+    assert_eq!(widget(&s, "PATCH", "/api/widget/visitor", Some(&token), None, Some(&json!({"page_url": "https://shop.example/a"}))).status, 200);
+    // An anonymous visitor can still give a name without a hash.
+    let (anon, _) = visitor(&s, None);
+    assert_eq!(widget(&s, "POST", "/api/widget/identify", Some(&anon), None, Some(&json!({"user_id": "x", "name": "Ann"}))).status, 200);
+}
+
+#[test]
+fn required_prechat_needs_an_email_before_the_first_message() {
+    let s = Server::start();
+    let admin = s.admin();
+    assert_eq!(admin.patch_json("/api/settings", &json!({"prechat": "required"})).status, 200);
+    let (token, _) = visitor(&s, None);
+    let r = widget(&s, "POST", "/api/widget/messages", Some(&token), None, Some(&json!({"body": "hi"})));
+    assert_eq!(r.status, 422);
+    assert!(r.json()["error"].as_str().unwrap().starts_with("email"));
+    assert_eq!(widget(&s, "PATCH", "/api/widget/visitor", Some(&token), None, Some(&json!({"email": "a@b.example"}))).status, 200);
+    assert_eq!(widget(&s, "POST", "/api/widget/messages", Some(&token), None, Some(&json!({"body": "hi"}))).status, 201);
+}
+
+#[test]
+fn settings_updates_reach_widget_sockets() {
+    let s = Server::start();
+    let admin = s.admin();
+    let (token, _) = visitor(&s, None);
+    let mut ws = common::Ws::connect(s.addr, &format!("/ws/widget?token={token}"), &[("Origin".into(), s.origin())]).unwrap();
+    ws.resume(None);
+    assert_eq!(admin.patch_json("/api/settings", &json!({"widget_color": "#112233", "identity_secret": SECRET})).status, 200);
+    let ev = ws.recv_type("settings.updated");
+    assert_eq!(ev["data"]["widget_color"], "#112233");
+    assert!(!ev.to_string().contains(SECRET));
+}
