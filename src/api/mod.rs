@@ -3,6 +3,7 @@
 
 pub mod chat;
 pub mod conversations;
+pub mod items;
 pub mod metrics;
 pub mod pages;
 pub mod realtime;
@@ -58,6 +59,16 @@ pub fn route(app: &Arc<App>, req: &Request) -> Result<Response> {
         (["api", "messages", id], "DELETE") => conversations::delete_message(app, req, parse_id(id)?),
         (["api", "messages", id, "revisions"], "GET") => conversations::revisions(app, req, parse_id(id)?),
         (["api", "search"], "GET") => conversations::search(app, req),
+        (["api", "conversations", id, "item-draft"], "GET") => items::draft(app, req, parse_id(id)?),
+        (["api", "conversations", id, "items"], "POST") => items::create_from_conversation(app, req, parse_id(id)?),
+        (["api", "conversations", id, "link"], "POST") => items::link(app, req, parse_id(id)?),
+        (["api", "conversations", id, "link"], "DELETE") => items::unlink(app, req, parse_id(id)?),
+        (["api", "items"], "GET") => items::list(app, req),
+        (["api", "items"], "POST") => items::create(app, req),
+        (["api", "items", id], "GET") => items::get(app, req, parse_id(id)?),
+        (["api", "items", id], "PATCH") => items::update(app, req, parse_id(id)?),
+        (["api", "items", id, "follow"], "POST") => items::follow(app, req, parse_id(id)?, true),
+        (["api", "items", id, "follow"], "DELETE") => items::follow(app, req, parse_id(id)?, false),
         (["api", "team"], "GET") => conversations::team(app, req),
         (["api", "customers", id], "GET") => conversations::customer(app, req, parse_id(id)?),
         (["api", "helpdesk", "status"], "POST") => conversations::helpdesk_status(app, req),
@@ -103,6 +114,11 @@ pub fn route(app: &Arc<App>, req: &Request) -> Result<Response> {
         ) => Err(method_not_allowed(&["POST"])),
         (["api", "conversations", _, "follow"], _) => Err(method_not_allowed(&["POST", "DELETE"])),
         (["api", "messages", _], _) => Err(method_not_allowed(&["PATCH", "DELETE"])),
+        (["api", "items"], _) => Err(method_not_allowed(&["GET", "HEAD", "POST"])),
+        (["api", "items", _], _) => Err(method_not_allowed(&["GET", "HEAD", "PATCH"])),
+        (["api", "items", _, "follow"] | ["api", "conversations", _, "link"], _) => Err(method_not_allowed(&["POST", "DELETE"])),
+        (["api", "conversations", _, "item-draft"], _) => Err(method_not_allowed(&["GET", "HEAD"])),
+        (["api", "conversations", _, "items"], _) => Err(method_not_allowed(&["POST"])),
         (["api", "widget", "visitor"], _) => Err(method_not_allowed(&["PATCH"])),
         _ => Err(Error::not_found(format!("Nothing at {}.", req.path))),
     }

@@ -22,6 +22,18 @@ pub struct Conversation {
     pub preview: String,
     pub created_at: i64,
     pub participants: Vec<i64>,
+    /// The ticket or task this conversation is linked to ([S8]).
+    pub item: Option<ItemRef>,
+}
+
+/// What a conversation shows of its linked item: `Ticket #42 · title · status`.
+#[derive(Clone, Debug, Serialize)]
+pub struct ItemRef {
+    pub id: i64,
+    pub number: i64,
+    pub kind: String,
+    pub title: String,
+    pub status: String,
 }
 
 impl Conversation {
@@ -50,8 +62,9 @@ impl Conversation {
 }
 
 const COLS: &str =
-    "c.id, c.kind, c.status, c.subject, c.customer_id, cu.name, c.created_by, c.last_seq, c.last_message_at, c.preview, c.created_at";
-const FROM: &str = "conversations c LEFT JOIN customers cu ON cu.id = c.customer_id";
+    "c.id, c.kind, c.status, c.subject, c.customer_id, cu.name, c.created_by, c.last_seq, c.last_message_at, c.preview, c.created_at,
+    i.id, i.number, i.kind, i.title, i.status";
+const FROM: &str = "conversations c LEFT JOIN customers cu ON cu.id = c.customer_id LEFT JOIN items i ON i.id = c.item_id";
 
 fn from_row(r: &Row) -> rusqlite::Result<Conversation> {
     Ok(Conversation {
@@ -67,6 +80,10 @@ fn from_row(r: &Row) -> rusqlite::Result<Conversation> {
         preview: r.get(9)?,
         created_at: r.get(10)?,
         participants: Vec::new(),
+        item: match r.get::<_, Option<i64>>(11)? {
+            Some(id) => Some(ItemRef { id, number: r.get(12)?, kind: r.get(13)?, title: r.get(14)?, status: r.get(15)? }),
+            None => None,
+        },
     })
 }
 
@@ -76,7 +93,7 @@ pub fn participants(conn: &Connection, id: i64) -> Result<Vec<i64>> {
 }
 
 pub fn get(conn: &Connection, id: i64) -> Result<Option<Conversation>> {
-    let c = conn.prepare_cached(&format!("SELECT {COLS} FROM {FROM} WHERE c.id = ?1"))?.query_row([id], from_row).optional()?;
+    let c = conn.prepare_cached(&["SELECT ", COLS, " FROM ", FROM, " WHERE c.id = ?1"].concat())?.query_row([id], from_row).optional()?;
     match c {
         Some(mut c) => {
             c.participants = participants(conn, id)?;
@@ -106,8 +123,9 @@ pub fn latest_for_customer(conn: &Connection, customer_id: i64) -> Result<Option
 }
 
 pub fn for_customer(conn: &Connection, customer_id: i64) -> Result<Vec<Conversation>> {
-    let mut st =
-        conn.prepare_cached(&format!("SELECT {COLS} FROM {FROM} WHERE c.customer_id = ?1 ORDER BY c.last_message_at DESC LIMIT 50"))?;
+    let mut st = conn.prepare_cached(
+        &["SELECT ", COLS, " FROM ", FROM, " WHERE c.customer_id = ?1 ORDER BY c.last_message_at DESC LIMIT 50"].concat(),
+    )?;
     Ok(st.query_map([customer_id], from_row)?.collect::<rusqlite::Result<Vec<_>>>()?)
 }
 
@@ -225,7 +243,10 @@ pub struct ListQuery {
 const MINE: &str = "((c.kind = 'team' AND EXISTS (SELECT 1 FROM participants p WHERE p.conversation_id = c.id AND p.user_id = ?1))
      OR (c.kind = 'live_chat' AND ?2 = 1 AND (c.created_by = ?1
          OR EXISTS (SELECT 1 FROM participants p WHERE p.conversation_id = c.id AND p.user_id = ?1)
-         OR EXISTS (SELECT 1 FROM follows f WHERE f.conversation_id = c.id AND f.user_id = ?1))))";
+         OR EXISTS (SELECT 1 FROM follows f WHERE f.conversation_id = c.id AND f.user_id = ?1)
+         OR EXISTS (SELECT 1 FROM items it WHERE it.id = c.item_id AND (it.created_by = ?1
+             OR EXISTS (SELECT 1 FROM item_assignees ia WHERE ia.item_id = it.id AND ia.user_id = ?1)
+             OR EXISTS (SELECT 1 FROM item_followers ifo WHERE ifo.item_id = it.id AND ifo.user_id = ?1))))))";
 const CUSTOMERS: &str = "(c.kind = 'live_chat' AND ?2 = 1)";
 
 fn section_sql(s: Section) -> &'static str {
@@ -237,18 +258,23 @@ fn section_sql(s: Section) -> &'static str {
 
 pub fn list(conn: &Connection, user: &User, q: &ListQuery) -> Result<Vec<Row2>> {
     let (before_at, before_id) = q.before.unwrap_or((i64::MAX, i64::MAX));
-    let sql = format!(
-        "SELECT {COLS}, c.last_seq - COALESCE(rs.last_read_seq, 0) AS unread,
+    let sql = [
+        "SELECT ",
+        COLS,
+        ", c.last_seq - COALESCE(rs.last_read_seq, 0) AS unread,
                 EXISTS (SELECT 1 FROM follows f WHERE f.conversation_id = c.id AND f.user_id = ?1)
-         FROM {FROM} LEFT JOIN read_state rs ON rs.conversation_id = c.id AND rs.user_id = ?1
-         WHERE {} AND c.status = ?3 AND (c.last_message_at, c.id) < (?4, ?5) AND (?6 = 0 OR c.last_seq > COALESCE(rs.last_read_seq, 0))
+         FROM ",
+        FROM,
+        " LEFT JOIN read_state rs ON rs.conversation_id = c.id AND rs.user_id = ?1 WHERE ",
+        section_sql(q.section),
+        " AND c.status = ?3 AND (c.last_message_at, c.id) < (?4, ?5) AND (?6 = 0 OR c.last_seq > COALESCE(rs.last_read_seq, 0))
          ORDER BY c.last_message_at DESC, c.id DESC LIMIT ?7",
-        section_sql(q.section)
-    );
+    ]
+    .concat();
     let mut st = conn.prepare_cached(&sql)?;
     let rows = st
         .query_map(params![user.id, user.sees_customers() as i64, q.status, before_at, before_id, q.unread_only as i64, q.limit], |r| {
-            Ok(Row2 { conversation: from_row(r)?, unread: r.get(11)?, following: r.get(12)? })
+            Ok(Row2 { conversation: from_row(r)?, unread: r.get(16)?, following: r.get(17)? })
         })?;
     let mut out = rows.collect::<rusqlite::Result<Vec<_>>>()?;
     for row in &mut out {
@@ -259,12 +285,13 @@ pub fn list(conn: &Connection, user: &User, q: &ListQuery) -> Result<Vec<Row2>> 
 
 /// Open/closed counts and unread conversations per section, for the badges.
 pub fn counts(conn: &Connection, user: &User, section: Section) -> Result<serde_json::Value> {
-    let sql = format!(
+    let sql = [
         "SELECT COUNT(*) FILTER (WHERE c.status = 'open'), COUNT(*) FILTER (WHERE c.status = 'closed'),
                 COUNT(*) FILTER (WHERE c.last_seq > COALESCE(rs.last_read_seq, 0))
-         FROM conversations c LEFT JOIN read_state rs ON rs.conversation_id = c.id AND rs.user_id = ?1 WHERE {}",
-        section_sql(section)
-    );
+         FROM conversations c LEFT JOIN read_state rs ON rs.conversation_id = c.id AND rs.user_id = ?1 WHERE ",
+        section_sql(section),
+    ]
+    .concat();
     let (open, closed, unread): (i64, i64, i64) =
         conn.prepare_cached(&sql)?.query_row(params![user.id, user.sees_customers() as i64], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
     Ok(serde_json::json!({"open": open, "closed": closed, "unread": unread}))

@@ -5,6 +5,7 @@
 pub mod conversations;
 pub mod customers;
 pub mod events;
+pub mod items;
 pub mod messages;
 pub mod sessions;
 pub mod settings;
@@ -25,6 +26,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../sql/0001_init.sql"),
     include_str!("../../sql/0002_conversations.sql"),
     include_str!("../../sql/0003_widget.sql"),
+    include_str!("../../sql/0004_items.sql"),
 ];
 
 /// SQLite below this has the WAL-reset corruption bug (fixed in 3.51.3).

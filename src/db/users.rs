@@ -46,19 +46,19 @@ fn from_row(r: &Row) -> rusqlite::Result<User> {
 }
 
 pub fn get(conn: &Connection, id: i64) -> Result<Option<User>> {
-    Ok(conn.prepare_cached(&format!("SELECT {COLS} FROM users WHERE id = ?1"))?.query_row([id], from_row).optional()?)
+    Ok(conn.prepare_cached(&["SELECT ", COLS, " FROM users WHERE id = ?1"].concat())?.query_row([id], from_row).optional()?)
 }
 
 /// The user and their password hash, by email (case-insensitive).
 pub fn by_email(conn: &Connection, email: &str) -> Result<Option<(User, String)>> {
     Ok(conn
-        .prepare_cached(&format!("SELECT {COLS}, password_hash FROM users WHERE email = ?1"))?
+        .prepare_cached(&["SELECT ", COLS, ", password_hash FROM users WHERE email = ?1"].concat())?
         .query_row([email.trim()], |r| Ok((from_row(r)?, r.get(9)?)))
         .optional()?)
 }
 
 pub fn list(conn: &Connection) -> Result<Vec<User>> {
-    let mut st = conn.prepare_cached(&format!("SELECT {COLS} FROM users ORDER BY active DESC, name COLLATE NOCASE"))?;
+    let mut st = conn.prepare_cached(&["SELECT ", COLS, " FROM users ORDER BY active DESC, name COLLATE NOCASE"].concat())?;
     Ok(st.query_map([], from_row)?.collect::<rusqlite::Result<Vec<_>>>()?)
 }
 
