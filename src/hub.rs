@@ -63,8 +63,6 @@ pub struct Hub {
     next_id: AtomicU64,
     pub flusher: Mutex<Sender<Arc<Outbox>>>,
     pub delivered: AtomicU64,
-    /// Messages committed and fanned out since start (for /metrics).
-    pub messages: AtomicU64,
     /// Called when an agent's first socket opens or last one closes (presence).
     presence: Mutex<Option<Box<dyn Fn(i64, bool) + Send + Sync>>>,
 }
@@ -88,7 +86,6 @@ impl Hub {
             next_id: AtomicU64::new(1),
             flusher: Mutex::new(flusher),
             delivered: AtomicU64::new(0),
-            messages: AtomicU64::new(0),
             presence: Mutex::new(None),
         }
     }
@@ -250,9 +247,6 @@ impl Hub {
 pub fn run_fanout(hub: Arc<Hub>, rx: Receiver<Vec<Event>>) {
     while let Ok(batch) = rx.recv() {
         for ev in batch {
-            if ev.kind == "message.created" {
-                hub.messages.fetch_add(1, Ordering::Relaxed);
-            }
             hub.publish(Arc::new(ev));
         }
     }

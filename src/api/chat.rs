@@ -121,14 +121,28 @@ fn change_status(w: &mut WriteCtx<'_>, c: &Conversation, actor: &Actor, status: 
 
 /// Post a message. Idempotent by `client_msg_id`: a retry returns the original row and emits
 /// nothing. A customer message reopens a closed conversation; an agent's only with `reopen`.
-pub fn post(w: &mut WriteCtx<'_>, conversation_id: i64, actor: &Actor, body: &str, client_msg_id: Option<&str>, reopen: bool) -> Result<Posted> {
+pub fn post(
+    w: &mut WriteCtx<'_>,
+    conversation_id: i64,
+    actor: &Actor,
+    body: &str,
+    client_msg_id: Option<&str>,
+    reopen: bool,
+) -> Result<Posted> {
     let c = load(w, conversation_id, actor)?;
     post_to(w, c, actor, body, client_msg_id, reopen)
 }
 
 /// `post` into a conversation the caller has already loaded and checked. This is the hot path of
 /// every message, so it builds the answer from what it knows instead of reading it back.
-pub fn post_to(w: &mut WriteCtx<'_>, mut c: Conversation, actor: &Actor, body: &str, client_msg_id: Option<&str>, reopen: bool) -> Result<Posted> {
+pub fn post_to(
+    w: &mut WriteCtx<'_>,
+    mut c: Conversation,
+    actor: &Actor,
+    body: &str,
+    client_msg_id: Option<&str>,
+    reopen: bool,
+) -> Result<Posted> {
     check_body(body)?;
     check_client_id(client_msg_id)?;
     if let Some(cmid) = client_msg_id {
@@ -169,7 +183,12 @@ pub fn post_to(w: &mut WriteCtx<'_>, mut c: Conversation, actor: &Actor, body: &
     c.preview = body.chars().take(140).collect();
     w.emit("message.created", Some(c.id), c.audience(), json!({"message": m, "conversation": summary(&c)}))?;
     if let Actor::Agent(u) = actor {
-        w.emit("conversation.read", Some(c.id), Audience::Users { ids: vec![u.id] }, json!({"conversation_id": c.id, "last_read_seq": seq, "unread": 0}))?;
+        w.emit(
+            "conversation.read",
+            Some(c.id),
+            Audience::Users { ids: vec![u.id] },
+            json!({"conversation_id": c.id, "last_read_seq": seq, "unread": 0}),
+        )?;
     }
     Ok(Posted { message: m, created: true })
 }

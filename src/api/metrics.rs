@@ -33,7 +33,7 @@ pub fn metrics(app: &Arc<App>, req: &Request) -> Result<Response> {
     let mut simple = |name: &str, kind: &str, help: &str, v: u64| {
         let _ = writeln!(o, "# HELP {name} {help}\n# TYPE {name} {kind}\n{name} {v}");
     };
-    simple("frontdesk_messages_total", "counter", "Messages committed since start.", app.hub.messages.load(Ordering::Relaxed));
+    simple("frontdesk_messages_total", "counter", "Messages committed since start.", st.messages.load(Ordering::Relaxed));
     simple(
         "frontdesk_events_delivered_total",
         "counter",

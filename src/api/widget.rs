@@ -126,7 +126,9 @@ pub fn update_visitor(app: &Arc<App>, req: &Request) -> Result<Response> {
         if f.name.is_some() || f.email.is_some() {
             let cu = db::customers::get(w.conn, cid)?.ok_or_else(|| Error::new(401, "Unknown visitor token."))?;
             if cu.verified {
-                return Err(Error::forbidden("This visitor is verified by the website: their name and email change only through a verified identify."));
+                return Err(Error::forbidden(
+                    "This visitor is verified by the website: their name and email change only through a verified identify.",
+                ));
             }
         }
         db::customers::set_identity(w.conn, cid, f.name.as_deref(), f.email.as_deref())?;
@@ -362,7 +364,16 @@ pub fn identify(app: &Arc<App>, req: &Request) -> Result<Response> {
                 }
                 let t = auth::random_token();
                 let name = form.name.clone().unwrap_or_else(db::customers::friendly_name);
-                let id = db::customers::insert(w.conn, &auth::sha256(&t), &name, form.name.is_some(), form.email.as_deref(), &Context::default(), &ua, &ip)?;
+                let id = db::customers::insert(
+                    w.conn,
+                    &auth::sha256(&t),
+                    &name,
+                    form.name.is_some(),
+                    form.email.as_deref(),
+                    &Context::default(),
+                    &ua,
+                    &ip,
+                )?;
                 db::customers::set_verified(w.conn, id, &user_id)?;
                 token = Some(t);
                 id

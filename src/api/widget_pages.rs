@@ -28,7 +28,8 @@ pub fn loader(_app: &Arc<App>, req: &Request) -> Result<Response> {
 pub fn frame_csp(app: &App) -> String {
     let s = app.settings();
     let own = app.config.public_origin();
-    let ancestors = if s.allowed_origins.is_empty() { "*".to_string() } else { ["'self'".to_string(), s.allowed_origins.join(" ")].join(" ") };
+    let ancestors =
+        if s.allowed_origins.is_empty() { "*".to_string() } else { ["'self'".to_string(), s.allowed_origins.join(" ")].join(" ") };
     let ws = own.replacen("http", "ws", 1);
     format!(
         "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self' {ws}; object-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors {ancestors}"

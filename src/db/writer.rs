@@ -47,6 +47,8 @@ pub struct WriterStats {
     /// Commit latency histogram buckets (µs upper bounds in `COMMIT_BUCKETS_US`), cumulative later.
     pub commit_hist: [AtomicU64; 8],
     pub commit_us_sum: AtomicU64,
+    /// Messages committed (counted before the callers are answered).
+    pub messages: AtomicU64,
 }
 
 pub const COMMIT_BUCKETS_US: [u64; 8] = [100, 250, 500, 1_000, 2_500, 5_000, 10_000, u64::MAX];
@@ -81,7 +83,11 @@ impl Writer {
                     if r.is_err() {
                         ctx.events.truncate(mark);
                     }
-                    let end = if r.is_ok() { savepoint(ctx.conn, "RELEASE job") } else { savepoint(ctx.conn, "ROLLBACK TO job").and_then(|_| savepoint(ctx.conn, "RELEASE job")) };
+                    let end = if r.is_ok() {
+                        savepoint(ctx.conn, "RELEASE job")
+                    } else {
+                        savepoint(ctx.conn, "ROLLBACK TO job").and_then(|_| savepoint(ctx.conn, "RELEASE job"))
+                    };
                     match end {
                         Ok(()) => r,
                         Err(e) => Err(Error::internal(format!("savepoint: {e}"))),
@@ -171,6 +177,10 @@ fn run(conn: Connection, rx: Receiver<Msg>, sink: mpsc::Sender<Vec<Event>>, stat
         stats.commit_hist[bucket].fetch_add(1, Ordering::Relaxed);
         stats.commits.fetch_add(1, Ordering::Relaxed);
         stats.jobs.fetch_add(dones.len() as u64, Ordering::Relaxed);
+        if committed {
+            let n = events.iter().filter(|e| e.kind == "message.created").count();
+            stats.messages.fetch_add(n as u64, Ordering::Relaxed);
+        }
         if committed && !events.is_empty() {
             // Hand events on before answering, so an ack never overtakes its own event's fan-out
             // by more than the fan-out thread's queue.

@@ -91,7 +91,8 @@ impl Server {
             let stat = std::fs::read_to_string(t.path().join("stat")).unwrap_or_default();
             let after = stat.rsplit_once(')').map(|x| x.1).unwrap_or("");
             let f: Vec<&str> = after.split_whitespace().collect();
-            let ticks = f.get(11).and_then(|v| v.parse::<u64>().ok()).unwrap_or(0) + f.get(12).and_then(|v| v.parse::<u64>().ok()).unwrap_or(0);
+            let ticks =
+                f.get(11).and_then(|v| v.parse::<u64>().ok()).unwrap_or(0) + f.get(12).and_then(|v| v.parse::<u64>().ok()).unwrap_or(0);
             let name = if comm == "frontdesk" { "connections".to_string() } else { comm };
             *out.entry(name).or_default() += ticks;
         }
