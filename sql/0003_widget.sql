@@ -1,4 +1,4 @@
--- 0003: the widget: more than one device per verified customer, and rate-limit counters.
+-- 0003: the widget: more than one device per verified customer. (Rate limits live in memory.)
 
 -- Extra visitor tokens: a verified customer (identity verification) signed in on another device gets a
 -- token of their own here; `customers.token_hash` stays the first device's.
@@ -9,14 +9,6 @@ CREATE TABLE customer_tokens (
 ) WITHOUT ROWID;
 CREATE INDEX customer_tokens_customer ON customer_tokens(customer_id);
 
--- One row per counted widget action (new visitor, new conversation, message) per key: an address or
--- a customer. Rows older than the longest window are deleted as new ones arrive.
-CREATE TABLE widget_hits (
-    key TEXT    NOT NULL,
-    at  INTEGER NOT NULL
-);
-CREATE INDEX widget_hits_key ON widget_hits(key, at);
-CREATE INDEX widget_hits_at ON widget_hits(at);
 
 -- Open conversations per address (the cap on open chats from one address).
 CREATE INDEX customers_ip ON customers(ip);

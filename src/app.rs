@@ -15,6 +15,8 @@ pub struct App {
     pub hub: Arc<Hub>,
     pub hasher: Hasher,
     pub throttle: Throttle,
+    /// Widget rate limits (visitors, conversations, messages).
+    pub limiter: Arc<crate::ratelimit::RateLimiter>,
     /// The current settings, reloaded by whoever writes them (one place: `api::settings`).
     pub settings: RwLock<Settings>,
     /// Open TCP connections (HTTP and WebSocket), for the cap.

@@ -23,6 +23,8 @@ pub struct Config {
     /// Concurrent password verifications allowed (each costs `argon2_m_kib` of memory).
     pub max_hashing: usize,
     pub synchronous_full: bool,
+    /// Widget rate limits; off only for load tests.
+    pub rate_limits: bool,
     /// Test-only routes (a handler that panics). Off in production; `for_test` turns it on.
     pub test_routes: bool,
 }
@@ -61,6 +63,7 @@ OPTIONS (each also read from the environment variable shown):
     --log-level LEVEL       FRONTDESK_LOG          error, warn, info, debug or trace [default: info]
     --head-timeout SECS     FRONTDESK_HEAD_TIMEOUT seconds allowed to receive a request head [default: 10]
     --synchronous MODE      FRONTDESK_SYNCHRONOUS  full (durable, default) or normal
+    --rate-limits on|off    FRONTDESK_RATE_LIMITS  widget rate limits [default: on]; off only for load tests
 
 The server prints `listening on http://HOST:PORT` as its first line on stdout.
 ";
@@ -80,6 +83,7 @@ impl Config {
             argon2_t: 2,
             max_hashing: 4,
             synchronous_full: true,
+            rate_limits: true,
             test_routes: false,
         }
     }
@@ -150,6 +154,13 @@ pub fn parse(args: &[String], env: &dyn Fn(&str) -> Option<String>) -> Result<Co
                     }
                 }
             }
+            "rate-limits" => {
+                c.rate_limits = match value.to_ascii_lowercase().as_str() {
+                    "on" | "true" | "1" => true,
+                    "off" | "false" | "0" => false,
+                    _ => return Err(format!("invalid --rate-limits '{value}' (expected on or off)")),
+                }
+            }
             "argon2-m-kib" => c.argon2_m_kib = value.parse().map_err(|_| format!("invalid argon2 memory '{value}'"))?,
             "argon2-t" => c.argon2_t = value.parse().map_err(|_| format!("invalid argon2 iterations '{value}'"))?,
             _ => unreachable!("only known keys are passed"),
@@ -165,6 +176,7 @@ pub fn parse(args: &[String], env: &dyn Fn(&str) -> Option<String>) -> Result<Co
         ("FRONTDESK_LOG", "log-level"),
         ("FRONTDESK_HEAD_TIMEOUT", "head-timeout"),
         ("FRONTDESK_SYNCHRONOUS", "synchronous"),
+        ("FRONTDESK_RATE_LIMITS", "rate-limits"),
         // Test and benchmark knobs: cheaper hashing. Not in --help on purpose.
         ("FRONTDESK_ARGON2_M_KIB", "argon2-m-kib"),
         ("FRONTDESK_ARGON2_T", "argon2-t"),
@@ -184,7 +196,8 @@ pub fn parse(args: &[String], env: &dyn Fn(&str) -> Option<String>) -> Result<Co
             match key {
                 "help" => return Ok(Command::Help),
                 "trust-proxy" => c.trust_proxy = inline.as_deref().map(parse_bool).transpose()?.unwrap_or(true),
-                "addr" | "data" | "public-url" | "max-connections" | "log-level" | "head-timeout" | "synchronous" | "email" | "name" => {
+                "addr" | "data" | "public-url" | "max-connections" | "log-level" | "head-timeout" | "synchronous" | "rate-limits"
+                | "email" | "name" => {
                     let value = match inline {
                         Some(v) => v,
                         None => it.next().cloned().ok_or(format!("--{key} needs a value"))?,

@@ -12,6 +12,7 @@ pub mod db;
 pub mod error;
 pub mod http;
 pub mod hub;
+pub mod ratelimit;
 pub mod ws;
 
 use std::net::{SocketAddr, TcpListener, TcpStream};
@@ -59,6 +60,7 @@ pub fn start(config: Config) -> Result<Running> {
     let app = Arc::new(App {
         hasher: auth::Hasher::new(config.argon2_m_kib, config.argon2_t, config.max_hashing),
         throttle: auth::Throttle::new(),
+        limiter: Arc::new(ratelimit::RateLimiter::new(config.rate_limits)),
         config,
         db: db::Db { pool, writer },
         hub: hub.clone(),

@@ -15,6 +15,7 @@ use crate::auth;
 use crate::db::{self, customers::Context};
 use crate::error::{Error, Result};
 use crate::http::{Request, Response};
+use crate::ratelimit::RateLimiter;
 
 /// The customer behind the request's token; the Origin, when sent, must be allowed.
 fn customer(app: &Arc<App>, req: &Request) -> Result<i64> {
@@ -74,9 +75,10 @@ pub fn create_visitor(app: &Arc<App>, req: &Request) -> Result<Response> {
     let hash = auth::sha256(&token);
     let ua: String = req.header("user-agent").unwrap_or("").chars().take(300).collect();
     let ip = req.remote.to_string();
+    let rl = app.limiter.clone();
     let cust = app.db.write(move |w| {
         if !exempt(&ip) {
-            limit(w.conn, &ip, "v", VISITORS_PER_ADDRESS, "new chats from your network")?;
+            limit(&rl, &ip, "v", VISITORS_PER_ADDRESS, "new chats from your network")?;
         }
         let (name, given) = match &f.name {
             Some(n) => (n.clone(), true),
@@ -174,15 +176,15 @@ fn exempt(ip: &str) -> bool {
 }
 
 /// Count one action under `kind:key`; `429` with Retry-After past the limit.
-fn limit(conn: &rusqlite::Connection, key: &str, kind: &str, l: Limit, what: &str) -> Result<()> {
-    match db::customers::hit(conn, &format!("{kind}:{key}"), l.window_ms, l.n)? {
+fn limit(rl: &RateLimiter, key: &str, kind: &str, l: Limit, what: &str) -> Result<()> {
+    match rl.hit(&format!("{kind}:{key}"), l.window_ms, l.n as usize, db::now_ms()) {
         None => Ok(()),
         Some(secs) => Err(Error::too_many(secs, format!("Slow down: too many {what}. Try again in {secs} seconds."))),
     }
 }
 
 /// The customer's conversation, creating it within the per-address limits.
-fn conversation(w: &mut db::WriteCtx<'_>, cid: i64, ip: &str) -> Result<db::conversations::Conversation> {
+fn conversation(w: &mut db::WriteCtx<'_>, rl: &RateLimiter, cid: i64, ip: &str) -> Result<db::conversations::Conversation> {
     if let Some(c) = db::conversations::latest_for_customer(w.conn, cid)? {
         return Ok(c);
     }
@@ -190,7 +192,7 @@ fn conversation(w: &mut db::WriteCtx<'_>, cid: i64, ip: &str) -> Result<db::conv
         if db::customers::open_chats_from(w.conn, ip)? >= OPEN_PER_ADDRESS {
             return Err(Error::too_many(600, "Slow down: too many open chats from your network. Try again later."));
         }
-        limit(w.conn, ip, "c", STARTS_PER_ADDRESS, "new chats from your network")?;
+        limit(rl, ip, "c", STARTS_PER_ADDRESS, "new chats from your network")?;
     }
     chat::customer_conversation(w, cid)
 }
@@ -199,7 +201,8 @@ fn conversation(w: &mut db::WriteCtx<'_>, cid: i64, ip: &str) -> Result<db::conv
 pub fn start(app: &Arc<App>, req: &Request) -> Result<Response> {
     let cid = customer(app, req)?;
     let ip = req.remote.to_string();
-    let c = app.db.write(move |w| conversation(w, cid, &ip))?;
+    let rl = app.limiter.clone();
+    let c = app.db.write(move |w| conversation(w, &rl, cid, &ip))?;
     Ok(Response::ok_json(&json!({"conversation": customer_view(&c)})))
 }
 
@@ -230,6 +233,7 @@ pub fn send_as(app: &Arc<App>, cid: i64, f: SendForm) -> Result<chat::Posted> {
 fn send_from(app: &Arc<App>, cid: i64, f: SendForm, addr: Option<String>) -> Result<chat::Posted> {
     chat::check_body(&f.body)?;
     let prechat_required = app.settings.read().map(|s| s.prechat == "required").unwrap_or(false);
+    let rl = app.limiter.clone();
     app.db.write(move |w| {
         let ip = match addr {
             Some(a) => a,
@@ -241,12 +245,12 @@ fn send_from(app: &Arc<App>, cid: i64, f: SendForm, addr: Option<String>) -> Res
                 return Err(Error::new(422, "email: please tell us your email before you start"));
             }
         }
-        let c = conversation(w, cid, &ip)?;
+        let c = conversation(w, &rl, cid, &ip)?;
         let p = chat::post_to(w, c, &Actor::Customer(cid), &f.body, f.client_msg_id.as_deref(), false)?;
         // Counted only for new messages: a retry of an acknowledged one is free.
         if p.created && !exempt(&ip) {
-            limit(w.conn, &cid.to_string(), "m", MESSAGES_PER_TOKEN, "messages")?;
-            limit(w.conn, &ip, "ma", MESSAGES_PER_ADDRESS, "messages from your network")?;
+            limit(&rl, &cid.to_string(), "m", MESSAGES_PER_TOKEN, "messages")?;
+            limit(&rl, &ip, "ma", MESSAGES_PER_ADDRESS, "messages from your network")?;
         }
         Ok(p)
     })
@@ -334,6 +338,7 @@ pub fn identify(app: &Arc<App>, req: &Request) -> Result<Response> {
     }
     let ua: String = req.header("user-agent").unwrap_or("").chars().take(300).collect();
     let ip = req.remote.to_string();
+    let rl = app.limiter.clone();
     let (cu, token) = app.db.write(move |w| {
         let known = db::customers::id_by_external(w.conn, &user_id)?;
         let here = match current {
@@ -351,7 +356,7 @@ pub fn identify(app: &Arc<App>, req: &Request) -> Result<Response> {
             // Known from another device, or this device was someone else: a token of their own.
             (Some(k), _) => {
                 if !exempt(&ip) {
-                    limit(w.conn, &ip, "v", VISITORS_PER_ADDRESS, "new chats from your network")?;
+                    limit(&rl, &ip, "v", VISITORS_PER_ADDRESS, "new chats from your network")?;
                 }
                 let t = auth::random_token();
                 db::customers::add_token(w.conn, k, &auth::sha256(&t))?;
@@ -360,7 +365,7 @@ pub fn identify(app: &Arc<App>, req: &Request) -> Result<Response> {
             }
             (None, _) => {
                 if !exempt(&ip) {
-                    limit(w.conn, &ip, "v", VISITORS_PER_ADDRESS, "new chats from your network")?;
+                    limit(&rl, &ip, "v", VISITORS_PER_ADDRESS, "new chats from your network")?;
                 }
                 let t = auth::random_token();
                 let name = form.name.clone().unwrap_or_else(db::customers::friendly_name);

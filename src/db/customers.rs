@@ -86,26 +86,6 @@ pub fn set_verified(conn: &Connection, id: i64, external_id: &str) -> Result<()>
     Ok(())
 }
 
-/// Count one widget action under `key` (an address or a customer) unless `max` were already counted
-/// in the last `window_ms`; then `Some(seconds until one expires)` and nothing is counted.
-pub fn hit(conn: &Connection, key: &str, window_ms: i64, max: i64) -> Result<Option<u64>> {
-    let now = super::now_ms();
-    // Everything older than the longest window any caller uses is of no further use.
-    conn.prepare_cached("DELETE FROM widget_hits WHERE at < ?1")?.execute([now - HIT_KEEP_MS])?;
-    let oldest: Option<i64> = conn
-        .prepare_cached("SELECT at FROM widget_hits WHERE key = ?1 AND at > ?2 ORDER BY at DESC LIMIT 1 OFFSET ?3")?
-        .query_row(params![key, now - window_ms, max - 1], |r| r.get(0))
-        .optional()?;
-    if let Some(at) = oldest {
-        return Ok(Some(((at + window_ms - now).max(1000) / 1000) as u64));
-    }
-    conn.prepare_cached("INSERT INTO widget_hits (key, at) VALUES (?1, ?2)")?.execute(params![key, now])?;
-    Ok(None)
-}
-
-/// The longest rate-limit window (`hit` callers stay within it).
-pub const HIT_KEEP_MS: i64 = 3_600_000;
-
 /// Open live chats of customers first seen from `ip`.
 pub fn open_chats_from(conn: &Connection, ip: &str) -> Result<i64> {
     Ok(conn

@@ -34,7 +34,19 @@ impl Server {
     pub fn start(data: &PathBuf, extra: &[&str]) -> Server {
         let t = Instant::now();
         let mut child = Command::new(binary())
-            .args(["serve", "--addr", "127.0.0.1:0", "--max-connections", "30000", "--log-level", "warn", "--trust-proxy", "--data"])
+            .args([
+                "serve",
+                "--addr",
+                "127.0.0.1:0",
+                "--max-connections",
+                "30000",
+                "--log-level",
+                "warn",
+                "--trust-proxy",
+                "--rate-limits",
+                "off",
+                "--data",
+            ])
             .arg(data)
             .args(extra)
             // Cheap hashing: the bench signs in agents, it does not measure argon2.
