@@ -124,17 +124,24 @@ function applyLook() {
   announced = true;
 }
 
+/** The admin's messages in the widget's language (the server fills Portuguese gaps with English). */
+function texts() {
+  const hd = chat.helpdesk || {};
+  return (hd.messages && hd.messages[lang]) || hd;
+}
+
 function renderHead() {
   const hd = chat.helpdesk || {};
+  const msg = texts();
   ui.title.textContent = hd.widget_title || hd.helpdesk_name || 'Chat';
   ui.brand.textContent = initials(hd.helpdesk_name || hd.widget_title);
   ui.status.replaceChildren(h('span', { class: 'dot' + (hd.online ? ' on' : '') }),
-    hd.online ? `${t.online} · ${hd.reply_time || ''}`.replace(/ · $/, '') : `${t.away} · ${t.awayLine}`);
+    hd.online ? `${t.online} · ${msg.reply_time || ''}`.replace(/ · $/, '') : `${t.away} · ${t.awayLine}`);
   ui.close.setAttribute('aria-label', t.minimize);
   ui.close.title = t.minimize;
   ui.welcome.replaceChildren(
-    h('p', { class: 'greeting', text: hd.greeting || '' }),
-    h('p', { class: 'note', text: hd.online ? hd.online_message : hd.offline_message }));
+    h('p', { class: 'greeting', text: msg.greeting || '' }),
+    h('p', { class: 'note', text: hd.online ? msg.online_message : msg.offline_message }));
   ui.welcome.classList.toggle('offline', !hd.online);
   ui.input.placeholder = t.write;
   ui.label.textContent = t.write;
@@ -164,7 +171,8 @@ function renderList() {
     let status = '';
     if (m.pending) status = m.pending.state === 'failed' ? 'failed' : 'sending';
     else if (mine && i === lastMine) status = m.seq <= chat.seenSeq ? 'seen' : 'sent';
-    const key = m.pending ? 'p:' + m.pending.cmid : 'm:' + m.id;
+    // A sent message keeps the key it had while pending, so its row is updated, not replaced.
+    const key = m.pending ? 'c:' + m.pending.cmid : mine && m.client_msg_id ? 'c:' + m.client_msg_id : 'm:' + m.id;
     const sig = JSON.stringify([m.body, m.deleted_at, m.edited_at, m.author?.name, first, last, status, m.pending?.error, lang]);
     want.push({ key, sig, build: () => row(m, { first, last, mine, status }) });
   });
@@ -176,6 +184,8 @@ function renderList() {
       const fresh = w.build();
       fresh.dataset.key = w.key;
       fresh.dataset.sig = w.sig;
+      // Only a message arriving now pops in; a re-drawn one (status change) or history does not.
+      if (!el && listed) fresh.classList.add('new');
       if (el) el.replaceWith(fresh);
       el = fresh;
     }
@@ -184,6 +194,7 @@ function renderList() {
     if (at !== el) ui.list.insertBefore(el, at || null);
   });
   for (const el of [...ui.list.children]) if (!keep.has(el)) el.remove();
+  listed = true;
 }
 
 function row(m, { first, last, mine, status }) {
@@ -269,7 +280,7 @@ function renderCards() {
         if (!validEmail(em)) { err.textContent = t.badEmail; email.input.focus(); return; }
         const r = await chat.profile({ email: em }).catch(() => ({ status: 0 }));
         if (r.status !== 200) { err.textContent = r.data?.error || t.error; return; }
-        ui.emailAsk.replaceChildren(h('p', { class: 'saved', text: fmt(t.emailSaved, { email: em }) }));
+        ui.emailAsk.replaceChildren(h('p', { class: 'saved', text: fmt(texts().email_saved_message || t.emailSaved, { email: em }) }));
         ui.emailAsk.dataset.saved = '1';
         render();
       } }, h('p', { text: t.emailAsk }), h('div', { class: 'inline' }, email.el, h('button', { type: 'submit', class: 'primary', text: t.emailSave })), err);
@@ -301,6 +312,7 @@ function renderStatus() {
 }
 
 let pendingScroll = null;
+let listed = false;
 function render() {
   if (!chat.helpdesk) return;
   const log = ui.log;
@@ -377,6 +389,8 @@ window.addEventListener('message', (e) => {
     pendingScroll = 'bottom';
     render();
     setTimeout(() => ui.input.focus({ preventScroll: true }), 50);
+    // A visitor who opens the chat gets a token now, so the socket brings live status and typing.
+    if (!chat.token) chat.ensureVisitor();
   } else if (m.fd === 'closed') {
     isOpen = false;
   } else if (m.fd === 'identify' && m.user && typeof m.user === 'object') {
@@ -399,4 +413,8 @@ chat.onmessage = (m, mine) => {
   }
 };
 
-chat.start().then(() => { pendingScroll = 'bottom'; render(); });
+chat.start().then(() => {
+  pendingScroll = 'bottom';
+  render();
+  if (isOpen && !chat.token) chat.ensureVisitor();
+});

@@ -1,6 +1,6 @@
 /* Frontdesk widget loader (/widget.js): the one script a site owner embeds.
  *
- * It adds a launcher button (in a closed shadow root, so the page's CSS cannot reach it) and an iframe
+ * It adds a launcher button (in a shadow root, so the page's CSS cannot reach it) and an iframe
  * served by Frontdesk (/widget) holding the chat, so neither side's CSS or scripts touch the other.
  * The two talk by postMessage with the exact origin checked both ways. It never throws into the page,
  * never blocks its load, and shows nothing until the chat frame says it is ready: if Frontdesk cannot
@@ -63,7 +63,7 @@
       '.l[hidden]{display:none}',
       '.b{position:absolute;top:-4px;right:-4px;min-width:22px;height:22px;padding:0 6px;border-radius:11px;background:#ef4444;color:#fff;font:700 12px/22px system-ui,sans-serif;text-align:center;box-shadow:0 0 0 2px #fff}',
       '.b[hidden]{display:none}',
-      '.p{position:fixed;bottom:88px;right:20px;z-index:2147483000;width:384px;height:min(680px,calc(100vh - 112px));border-radius:18px;overflow:hidden;background:#fff;box-shadow:0 16px 48px rgba(15,23,42,.22),0 2px 8px rgba(15,23,42,.08);opacity:0;visibility:hidden;transform:translateY(14px) scale(.98);transform-origin:bottom right;transition:opacity .2s ease,transform .2s ease,visibility 0s linear .2s;pointer-events:none}',
+      '.p{position:fixed;bottom:88px;right:20px;z-index:2147483000;width:400px;height:min(700px,calc(100vh - 112px));border-radius:18px;overflow:hidden;background:#fff;box-shadow:0 16px 48px rgba(15,23,42,.22),0 2px 8px rgba(15,23,42,.08);opacity:0;visibility:hidden;transform:translateY(14px) scale(.98);transform-origin:bottom right;transition:opacity .2s ease,transform .2s ease,visibility 0s linear .2s;pointer-events:none}',
       '.p.open{opacity:1;visibility:visible;transform:none;transition:opacity .2s ease,transform .2s ease;pointer-events:auto}',
       '.left .l{right:auto;left:20px}.left .p{right:auto;left:20px;transform-origin:bottom left}',
       'iframe{display:block;width:100%;height:100%;border:0;background:#fff;color-scheme:light}',
@@ -81,7 +81,7 @@
       var c = color(cfg.color);
       host.style.setProperty('--c', c, 'important');
       host.style.setProperty('--t', ink(c), 'important');
-      wrap.className = cfg.position === 'left' ? 'left' : 'right';
+      wrap.className = (cfg.position === 'left' ? 'left' : 'right') + (isOpen ? ' open-now' : '');
       var text = isOpen ? '' : (cfg.launcher_text || '');
       label.textContent = text;
       label.hidden = !text;
@@ -101,7 +101,6 @@
       if (open === isOpen) return;
       isOpen = open;
       panel.className = open ? 'p open' : 'p';
-      wrap.classList.toggle('open-now', open);
       if (open) { unread = 0; }
       paint();
       post({ fd: open ? 'open' : 'closed' });
@@ -182,7 +181,7 @@
       // Set through the CSSOM, which a page's CSP (style-src without 'unsafe-inline') does not block.
       var HOST = 'all:initial;display:block;position:fixed;bottom:0;right:0;width:0;height:0;margin:0;padding:0;border:0;overflow:visible;visibility:visible;opacity:1;transform:none;filter:none;clip-path:none;z-index:2147483000;pointer-events:auto'.split(';');
       for (var k = 0; k < HOST.length; k++) { var kv = HOST[k].split(':'); host.style.setProperty(kv[0], kv[1], 'important'); }
-      root = host.attachShadow({ mode: 'closed' });
+      root = host.attachShadow({ mode: 'open' });
       wrap = d.createElement('div');
       root.appendChild(wrap);
       // A constructed sheet is not an inline <style>, so a strict CSP on the page does not block it.
