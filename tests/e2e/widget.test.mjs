@@ -269,3 +269,53 @@ test('an origin that is not allowed gets no widget and no socket', { skip }, asy
     await admin.settings({ allowed_origins: [] });
   }
 });
+
+test('messages survive a server restart: nothing lost, nothing doubled', { skip }, async () => {
+  // A server of its own on a fixed port and data directory, so it can come back at the same origin.
+  const { createServer: net } = await import('node:net');
+  const port = await new Promise((ok) => { const s = net().listen(0, '127.0.0.1', () => { const p = s.address().port; s.close(() => ok(p)); }); });
+  const { mkdtempSync, rmSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const data = mkdtempSync(join(tmpdir(), 'frontdesk-restart-'));
+  const args = ['--addr', `127.0.0.1:${port}`, '--data', data];
+  let fd = await startServer({ args });
+  const host = await startHostSite(fd.url);
+  try {
+    const owner = await Agent.setup(fd.url);
+    const { context, page } = await (async () => {
+      const c = await browser.newContext();
+      const p = await c.newPage();
+      await p.goto(host.url + '/');
+      return { context: c, page: p };
+    })();
+    const { frame, input } = await openChat(page);
+    await say(frame, input, 'Before the restart');
+    await frame.getByText(/Sent/).waitFor();
+
+    await fd.stop();
+    // Written while the server is down: kept, shown as sending.
+    await input.fill('Written while you were down');
+    await frame.getByRole('button', { name: 'Send' }).click();
+    await frame.getByText('Sending…').waitFor();
+
+    fd = await startServer({ args });
+    const agent = new Agent(fd.url);
+    const l = await agent.request('POST', '/api/login', { email: 'ada@example.com', password: 'correct horse battery' });
+    assert.equal(l.status, 200, l.text);
+    await agent.signedIn();
+    const { conversation } = await agent.waitForCustomerMessage('Written while you were down', 30000);
+    await frame.getByText('Sending…').waitFor({ state: 'detached', timeout: 30000 });
+    await agent.reply(conversation.id, 'Back online, got both');
+    await frame.getByText('Back online, got both').waitFor({ timeout: 30000 });
+    const bodies = (await agent.messages(conversation.id)).map((m) => m.body);
+    assert.deepEqual(bodies, ['Before the restart', 'Written while you were down', 'Back online, got both']);
+    assert.equal(await frame.getByText('Written while you were down', { exact: true }).count(), 1);
+    void owner;
+    await context.close();
+  } finally {
+    await host.close();
+    await fd.stop();
+    rmSync(data, { recursive: true, force: true });
+  }
+});
