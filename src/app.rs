@@ -1,11 +1,12 @@
 //! `App`: everything a handler can reach, shared as `Arc<App>`. No globals anywhere else.
 
-use std::sync::atomic::{AtomicBool, AtomicUsize};
-use std::sync::{Arc, RwLock};
+use std::sync::atomic::{AtomicBool, AtomicI64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, RwLock};
 
 use crate::auth::{Hasher, Throttle};
 use crate::config::Config;
 use crate::db::Db;
+use crate::db::hours::Status;
 use crate::db::settings::Settings;
 use crate::hub::Hub;
 
@@ -23,6 +24,36 @@ pub struct App {
     pub connections: AtomicUsize,
     pub stopping: AtomicBool,
     pub started: std::time::Instant,
+    /// The time business rules see (business hours, invite expiry); tests fix it.
+    pub clock: Clock,
+    /// The help desk's effective state as last announced (`api::admin_availability::tick`).
+    pub helpdesk: Mutex<Option<Status>>,
+}
+
+/// The wall clock, or a fixed time set by tests so they move time instead of sleeping.
+#[derive(Default)]
+pub struct Clock {
+    /// Unix ms; 0 = follow the system clock.
+    fixed: AtomicI64,
+}
+
+impl Clock {
+    pub fn now_ms(&self) -> i64 {
+        match self.fixed.load(Ordering::Acquire) {
+            0 => crate::db::now_ms(),
+            t => t,
+        }
+    }
+
+    /// Freeze the clock at `ms` (0 returns to the system clock).
+    pub fn set_fixed(&self, ms: i64) {
+        self.fixed.store(ms, Ordering::Release);
+    }
+
+    /// Move a fixed clock forward (or freeze the system time plus `ms`).
+    pub fn advance(&self, ms: i64) {
+        self.set_fixed(self.now_ms() + ms);
+    }
 }
 
 impl App {
@@ -32,5 +63,15 @@ impl App {
 
     pub fn set_settings(&self, s: Settings) {
         *self.settings.write().unwrap_or_else(|p| p.into_inner()) = s;
+    }
+
+    /// The effective online state now: the switch, business hours and connected agents.
+    pub fn helpdesk_status(&self) -> Status {
+        crate::db::hours::status(&self.settings(), self.clock.now_ms(), self.hub.online_agents().len())
+    }
+
+    /// What the widget and customers see: `Settings::public_with` the effective state.
+    pub fn public_settings(&self) -> serde_json::Value {
+        self.settings().public_with(&self.helpdesk_status())
     }
 }

@@ -68,8 +68,11 @@ pub fn start(config: Config) -> Result<Running> {
         connections: AtomicUsize::new(0),
         stopping: AtomicBool::new(false),
         started: std::time::Instant::now(),
+        clock: app::Clock::default(),
+        helpdesk: std::sync::Mutex::new(None),
     });
     api::realtime::install_presence(&app);
+    api::admin_availability::remember(&app, app.helpdesk_status());
 
     std::thread::Builder::new().name("fanout".into()).spawn(move || hub::run_fanout(hub, events_rx))?;
     let stop_pinger = Arc::new(AtomicBool::new(false));
@@ -96,8 +99,19 @@ fn maintenance(app: Arc<App>) {
     while !app.stopping.load(Ordering::Acquire) {
         std::thread::sleep(tick);
         waited += tick;
+        // Business hours and "no agent connected" change the online state without any request.
+        if waited.as_secs() % 5 == 0 {
+            if let Err(e) = api::admin_availability::tick(&app) {
+                log::warn!("helpdesk status re-evaluation failed: {e}");
+            }
+        }
         if waited < EVERY {
             continue;
+        }
+        match api::admin_data::apply_retention(&app) {
+            Ok(n) if n > 0 => log::info!("retention: deleted {n} closed conversations"),
+            Ok(_) => {}
+            Err(e) => log::warn!("retention failed: {e}"),
         }
         waited = std::time::Duration::ZERO;
         let now = db::now_ms();

@@ -306,10 +306,27 @@ export class Chat {
 
   /** The server pings every 30 s; silence for a minute means a dead connection (e.g. after sleep). */
   heartbeat() {
+    // A visitor who has not written yet has no socket: re-read the settings every 30 s so the
+    // online state (business hours) and the admin's messages stay current all the same.
+    if (!this.token) {
+      this.idleBeats = (this.idleBeats || 0) + 1;
+      if (this.idleBeats % 3 === 0 && !document.hidden) this.refreshSettings();
+      return;
+    }
     if (!this.ws || !this.wsReady) return;
     const quiet = Date.now() - this.lastFrameAt;
     if (quiet > 60000) this.ws.close();
     else if (quiet > 25000) this.ws.send('{"type":"ping"}');
+  }
+
+  async refreshSettings() {
+    try {
+      const r = await this.api('GET', '/api/widget/settings', undefined, false);
+      if (r.status !== 200 || JSON.stringify(r.data.helpdesk) === JSON.stringify(this.helpdesk)) return;
+      this.helpdesk = Object.assign({}, this.helpdesk, r.data.helpdesk);
+      this.onconfig();
+      this.changed();
+    } catch { /* offline: the next beat tries again */ }
   }
 
   frame(ws, f) {

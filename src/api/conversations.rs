@@ -264,29 +264,8 @@ pub fn customer(app: &Arc<App>, req: &Request, id: i64) -> Result<Response> {
     Ok(Response::ok_json(&out))
 }
 
-#[derive(Deserialize)]
-struct OnlineForm {
-    online: bool,
-}
-
-/// `POST /api/helpdesk/status`: the help-desk-wide online/offline switch ([S12]).
+/// `POST /api/helpdesk/status`: the help-desk-wide online/offline switch ([S12]); the rules with
+/// business hours live in `admin_availability`.
 pub fn helpdesk_status(app: &Arc<App>, req: &Request) -> Result<Response> {
-    let a = agent(app, req)?;
-    if !a.user.sees_customers() {
-        return Err(Error::forbidden("Only admins and customer-support agents can switch the help desk online or offline."));
-    }
-    let f: OnlineForm = req.json()?;
-    let (by, ip) = (a.user.id, req.remote.to_string());
-    let settings = app.db.write(move |w| {
-        let patch = json!({"online": f.online});
-        let (s, changed) = db::settings::update(w.conn, patch.as_object().expect("literal object"), Some(by))?;
-        if !changed.is_empty() {
-            super::audit(w.conn, Some(by), &ip, "helpdesk.status", "settings:online", json!({"online": f.online}))?;
-            w.emit("helpdesk.status", None, db::events::Audience::Everyone, s.public())?;
-        }
-        Ok(s)
-    })?;
-    let public = settings.public();
-    app.set_settings(settings);
-    Ok(Response::ok_json(&public))
+    super::admin_availability::set_switch(app, req)
 }

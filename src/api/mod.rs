@@ -1,6 +1,10 @@
 //! Routing: one `match` from (method, path) to a handler. A handler is
 //! `fn(&App, &Request) -> Result<Response>`: parse, authorize, call `db`, answer.
 
+pub mod admin;
+pub mod admin_availability;
+pub mod admin_data;
+pub mod admin_team;
 pub mod chat;
 pub mod conversations;
 pub mod items;
@@ -86,6 +90,8 @@ pub fn route(app: &Arc<App>, req: &Request) -> Result<Response> {
         (["api", "widget", "conversation"], "POST") => widget::start(app, req),
         (["api", "widget", "messages"], "GET") => widget::history(app, req),
         (["api", "widget", "messages"], "POST") => widget::send(app, req),
+
+        (["admin", ..] | ["invite", _] | ["api", "admin" | "audit" | "invites" | "invite", ..], _) => admin::route(app, req, &segs),
 
         (["__test", "panic"], "GET") if app.config.test_routes => panic!("test panic"),
 

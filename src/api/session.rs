@@ -96,10 +96,11 @@ pub fn logout(app: &Arc<App>, req: &Request) -> Result<Response> {
 pub fn me(app: &Arc<App>, req: &Request) -> Result<Response> {
     let authed = auth::require(app, req)?;
     let s = app.settings();
+    let status = app.helpdesk_status();
     Ok(Response::ok_json(&json!({
         "user": authed.user,
         "csrf_token": authed.csrf,
-        "helpdesk": {"name": s.helpdesk_name, "online": s.online},
+        "helpdesk": {"name": s.helpdesk_name, "online": status.online, "switch": s.online, "status": status},
         "public_url": app.config.public_url,
     })))
 }

@@ -14,7 +14,7 @@ use crate::http::{Request, Response};
 /// Every setting, the identity secret included (admins only).
 pub fn get(app: &Arc<App>, req: &Request) -> Result<Response> {
     auth::require_admin(app, req)?;
-    Ok(Response::ok_json(&json!({"settings": app.settings()})))
+    Ok(Response::ok_json(&json!({"settings": app.settings(), "status": app.helpdesk_status()})))
 }
 
 /// Apply a partial update; `422` naming the first invalid field. Customers and agents get
@@ -27,15 +27,18 @@ pub fn update(app: &Arc<App>, req: &Request) -> Result<Response> {
         return Err(Error::bad_request("Send a JSON object of settings to change."));
     };
     let (by, ip) = (a.user.id, req.remote.to_string());
-    let settings = app.db.write(move |w| {
+    let (now, agents) = (app.clock.now_ms(), app.hub.online_agents().len());
+    let (settings, status) = app.db.write(move |w| {
         let (s, changed) = db::settings::update(w.conn, &patch, Some(by))?;
+        let status = db::hours::status(&s, now, agents);
         if !changed.is_empty() {
             // The secret's value stays out of the audit log; its name says it changed.
             super::audit(w.conn, Some(by), &ip, "settings.update", "settings", json!({"changed": changed}))?;
-            w.emit("settings.updated", None, db::events::Audience::Everyone, s.public())?;
+            w.emit("settings.updated", None, db::events::Audience::Everyone, s.public_with(&status))?;
         }
-        Ok(s)
+        Ok((s, status))
     })?;
     app.set_settings(settings.clone());
-    Ok(Response::ok_json(&json!({"settings": settings})))
+    super::admin_availability::remember(app, status.clone());
+    Ok(Response::ok_json(&json!({"settings": settings, "status": status})))
 }

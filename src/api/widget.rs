@@ -110,7 +110,7 @@ pub fn session(app: &Arc<App>, req: &Request) -> Result<Response> {
         Ok(json!({"customer": public_customer(&cu), "conversation": conv.map(|c| customer_view(&c)), "messages": msgs, "pos": pos}))
     })?;
     let mut out = out;
-    out["helpdesk"] = app.settings().public();
+    out["helpdesk"] = app.public_settings();
     Ok(Response::ok_json(&out))
 }
 

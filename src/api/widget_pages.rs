@@ -50,5 +50,5 @@ pub fn preview(_app: &Arc<App>, req: &Request) -> Result<Response> {
 
 /// `GET /api/widget/settings`: the public settings (look, messages, online), no token needed.
 pub fn settings(app: &Arc<App>, _req: &Request) -> Result<Response> {
-    Ok(Response::ok_json(&json!({"helpdesk": app.settings().public()})))
+    Ok(Response::ok_json(&json!({"helpdesk": app.public_settings()})))
 }

@@ -2,11 +2,15 @@
 //! single writer thread that commits in groups. No socket I/O here; the write path never waits on
 //! the network. Queries live in one file per table beside this one.
 
+pub mod audit;
 pub mod conversations;
 pub mod customers;
 pub mod events;
+pub mod hours;
+pub mod invites;
 pub mod items;
 pub mod messages;
+pub mod retention;
 pub mod sessions;
 pub mod settings;
 pub mod users;
@@ -27,6 +31,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../sql/0002_conversations.sql"),
     include_str!("../../sql/0003_widget.sql"),
     include_str!("../../sql/0004_items.sql"),
+    include_str!("../../sql/0005_admin.sql"),
 ];
 
 /// SQLite below this has the WAL-reset corruption bug (fixed in 3.51.3).
@@ -144,4 +149,21 @@ pub fn backup_to(conn: &Connection, file: &Path) -> Result<()> {
     }
     std::fs::rename(&tmp, file).map_err(|e| Error::internal(format!("cannot write {}: {e}", file.display())))?;
     Ok(())
+}
+
+/// Copy a consistent snapshot of the database to `file` in one backup step on a *read* connection.
+/// In WAL mode a reader never blocks the writer, so chat goes on while this copies; and unlike
+/// `backup_to`'s small steps, a single step cannot be restarted over and over by a busy writer
+/// (SQLite restarts a stepwise backup whenever another connection writes between steps).
+pub fn snapshot_to(conn: &Connection, file: &Path) -> Result<()> {
+    let _ = std::fs::remove_file(file);
+    let mut dst = Connection::open(file).map_err(|e| Error::internal(format!("cannot create {}: {e}", file.display())))?;
+    let backup = rusqlite::backup::Backup::new(conn, &mut dst)?;
+    loop {
+        match backup.step(-1)? {
+            rusqlite::backup::StepResult::Done => return Ok(()),
+            rusqlite::backup::StepResult::More => {}
+            _ => std::thread::sleep(std::time::Duration::from_millis(5)),
+        }
+    }
 }

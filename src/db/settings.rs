@@ -5,6 +5,7 @@ use rusqlite::{Connection, params};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
+use super::hours::{Period, Status};
 use crate::error::{Error, Result};
 
 /// Every setting, with its default. Unknown keys in the table are ignored.
@@ -34,6 +35,25 @@ pub struct Settings {
     pub language: String,
     /// HMAC-SHA256 key for identity verification (`user_hash`); empty = off. Never public.
     pub identity_secret: String,
+    /// Shown after an offline visitor leaves their email; `{email}` is replaced by the address.
+    pub email_saved_message: String,
+    /// Portuguese versions of the messages; empty falls back to the English one.
+    pub greeting_pt: String,
+    pub online_message_pt: String,
+    pub offline_message_pt: String,
+    pub email_saved_message_pt: String,
+    pub reply_time_pt: String,
+    /// Business hours: outside them the help desk is offline by itself (`db::hours`).
+    pub hours_enabled: bool,
+    /// An IANA time zone name (`Europe/Lisbon`), checked against the bundled tz database.
+    pub timezone: String,
+    pub hours: Vec<Period>,
+    /// Until when (Unix ms) the manual switch overrides business hours; 0 = no override.
+    pub override_until: i64,
+    /// Show offline while no agent has the Messenger open.
+    pub offline_when_no_agents: bool,
+    /// Delete closed conversations whose last message is older than this many days; 0 = keep all.
+    pub retention_days: u32,
 }
 
 impl Default for Settings {
@@ -54,19 +74,49 @@ impl Default for Settings {
             sound: true,
             language: "auto".into(),
             identity_secret: String::new(),
+            email_saved_message: "Thanks! We'll reply to {email}.".into(),
+            greeting_pt: "Olá! Como podemos ajudar?".into(),
+            online_message_pt: "Estamos online e costumamos responder em poucos minutos.".into(),
+            offline_message_pt: "Estamos ausentes. Deixe uma mensagem e respondemos assim que pudermos.".into(),
+            email_saved_message_pt: "Obrigado! Respondemos para {email}.".into(),
+            reply_time_pt: "Costuma responder em poucos minutos".into(),
+            hours_enabled: false,
+            timezone: "UTC".into(),
+            hours: Vec::new(),
+            override_until: 0,
+            offline_when_no_agents: false,
+            retention_days: 0,
         }
     }
 }
 
 impl Settings {
-    /// What customers may see of the settings.
-    pub fn public(&self) -> Value {
+    /// What customers may see of the settings, with the effective online state (`db::hours::status`:
+    /// the switch, business hours, connected agents) in `online`. The messages are also under
+    /// `messages.en` / `messages.pt`, Portuguese falling back to English where left empty.
+    pub fn public_with(&self, status: &Status) -> Value {
+        let or_en = |pt: &str, en: &str| if pt.trim().is_empty() { en.to_string() } else { pt.to_string() };
         serde_json::json!({
             "helpdesk_name": self.helpdesk_name,
-            "online": self.online,
+            "online": status.online,
+            "status": status,
             "greeting": self.greeting,
             "online_message": self.online_message,
             "offline_message": self.offline_message,
+            "email_saved_message": self.email_saved_message,
+            "messages": {
+                "en": {
+                    "greeting": self.greeting, "online_message": self.online_message, "offline_message": self.offline_message,
+                    "email_saved_message": self.email_saved_message, "reply_time": self.reply_time,
+                },
+                "pt": {
+                    "greeting": or_en(&self.greeting_pt, &self.greeting),
+                    "online_message": or_en(&self.online_message_pt, &self.online_message),
+                    "offline_message": or_en(&self.offline_message_pt, &self.offline_message),
+                    "email_saved_message": or_en(&self.email_saved_message_pt, &self.email_saved_message),
+                    "reply_time": or_en(&self.reply_time_pt, &self.reply_time),
+                },
+            },
             "widget_color": self.widget_color,
             "widget_position": self.widget_position,
             "widget_title": self.widget_title,
@@ -84,13 +134,27 @@ impl Settings {
         if self.helpdesk_name.trim().is_empty() || self.helpdesk_name.len() > 100 {
             return field("helpdesk_name", "must be 1 to 100 characters");
         }
-        for (name, v) in
-            [("greeting", &self.greeting), ("online_message", &self.online_message), ("offline_message", &self.offline_message)]
-        {
+        for (name, v) in [
+            ("greeting", &self.greeting),
+            ("online_message", &self.online_message),
+            ("offline_message", &self.offline_message),
+            ("email_saved_message", &self.email_saved_message),
+        ] {
             if v.trim().is_empty() {
                 return field(name, "must not be empty");
             }
-            if v.len() > 1000 {
+        }
+        for (name, v) in [
+            ("greeting", &self.greeting),
+            ("online_message", &self.online_message),
+            ("offline_message", &self.offline_message),
+            ("email_saved_message", &self.email_saved_message),
+            ("greeting_pt", &self.greeting_pt),
+            ("online_message_pt", &self.online_message_pt),
+            ("offline_message_pt", &self.offline_message_pt),
+            ("email_saved_message_pt", &self.email_saved_message_pt),
+        ] {
+            if v.chars().count() > 1000 {
                 return field(name, "must be at most 1000 characters");
             }
         }
@@ -115,7 +179,8 @@ impl Settings {
         if self.widget_title.trim().is_empty() || self.widget_title.chars().count() > 60 {
             return field("widget_title", "must be 1 to 60 characters");
         }
-        for (name, v) in [("launcher_text", &self.launcher_text), ("reply_time", &self.reply_time)] {
+        for (name, v) in [("launcher_text", &self.launcher_text), ("reply_time", &self.reply_time), ("reply_time_pt", &self.reply_time_pt)]
+        {
             if v.chars().count() > 60 {
                 return field(name, "must be at most 60 characters");
             }
@@ -123,6 +188,13 @@ impl Settings {
         let s = &self.identity_secret;
         if !s.is_empty() && (s.len() < 32 || s.len() > 128 || !s.bytes().all(|b| b.is_ascii_graphic())) {
             return field("identity_secret", "must be empty (off) or 32 to 128 printable characters without spaces");
+        }
+        super::hours::validate(&self.timezone, &self.hours, self.hours_enabled)?;
+        if self.override_until < 0 {
+            return field("override_until", "must be a time in Unix milliseconds, or 0 for none");
+        }
+        if self.retention_days > 36_500 {
+            return field("retention_days", "must be 0 (keep everything) to 36500 days");
         }
         Ok(())
     }
@@ -169,7 +241,22 @@ pub fn update(conn: &Connection, patch: &Map<String, Value>, by: Option<i64>) ->
         }
         map.insert(k.clone(), v.clone());
     }
-    let next: Settings = serde_json::from_value(Value::Object(map.clone())).map_err(|e| Error::new(422, format!("invalid value: {e}")))?;
+    let next: Settings = match serde_json::from_value(Value::Object(map.clone())) {
+        Ok(s) => s,
+        Err(e) => {
+            // Name the field whose value has the wrong shape: try each patched key alone.
+            let base = serde_json::to_value(&current)?;
+            let bad = patch.iter().find(|(k, v)| {
+                let mut one = base.clone();
+                one[k.as_str()] = (*v).clone();
+                serde_json::from_value::<Settings>(one).is_err()
+            });
+            return Err(match bad {
+                Some((k, v)) => Error::new(422, format!("{k}: {} is not a valid value", short(v))),
+                None => Error::new(422, format!("invalid value: {e}")),
+            });
+        }
+    };
     next.validate()?;
     let old = serde_json::to_value(&current)?;
     let mut changed = Vec::new();
@@ -184,4 +271,9 @@ pub fn update(conn: &Connection, patch: &Map<String, Value>, by: Option<i64>) ->
         }
     }
     Ok((next, changed))
+}
+
+fn short(v: &Value) -> String {
+    let s = v.to_string();
+    if s.chars().count() > 40 { format!("{}…", s.chars().take(40).collect::<String>()) } else { s }
 }

@@ -1,0 +1,78 @@
+// The admin pages: one document, a section per path (/admin/messages, /admin/team, …). Loads the
+// signed-in admin and the settings, draws the navigation, and swaps sections without a reload.
+
+import { api, h, state } from './dom.js';
+import { messages } from './messages.js';
+import { availability } from './availability.js';
+import { widget } from './widget.js';
+import { team } from './team.js';
+import { data } from './data.js';
+import { audit } from './audit.js';
+
+const SECTIONS = [
+  { id: 'messages', label: 'Messages', draw: messages, icon: 'M4 5h16v10H8l-4 4z' },
+  { id: 'availability', label: 'Availability', draw: availability, icon: 'M12 3a9 9 0 1 0 0 18 9 9 0 0 0 0-18zm0 4v5l3 2' },
+  { id: 'widget', label: 'Widget', draw: widget, icon: 'M4 4h16v12H4zM8 20h8' },
+  { id: 'team', label: 'Team', draw: team, icon: 'M9 11a4 4 0 1 0 0-8 4 4 0 0 0 0 8zM2 21a7 7 0 0 1 14 0M17 11a3 3 0 1 0 0-6M22 21a6 6 0 0 0-4-5.6' },
+  { id: 'data', label: 'Data', draw: data, icon: 'M4 6c0-1.7 3.6-3 8-3s8 1.3 8 3-3.6 3-8 3-8-1.3-8-3zm0 0v12c0 1.7 3.6 3 8 3s8-1.3 8-3V6M4 12c0 1.7 3.6 3 8 3s8-1.3 8-3' },
+  { id: 'audit', label: 'Audit log', draw: audit, icon: 'M6 3h9l4 4v14H6zM9 12h7M9 16h7M9 8h3' },
+];
+
+function icon(d) {
+  const s = document.createElementNS('http://www.w3.org/2000/svg', 'svg');
+  s.setAttribute('viewBox', '0 0 24 24');
+  s.setAttribute('aria-hidden', 'true');
+  const p = document.createElementNS('http://www.w3.org/2000/svg', 'path');
+  p.setAttribute('d', d);
+  s.append(p);
+  return s;
+}
+
+const nav = document.getElementById('nav');
+const main = document.getElementById('main');
+const links = new Map();
+for (const s of SECTIONS) {
+  const a = h('a', { href: '/admin/' + s.id, onclick: (e) => {
+    if (e.metaKey || e.ctrlKey || e.shiftKey) return;
+    e.preventDefault();
+    go(s.id, true);
+  } }, icon(s.icon), h('span', { text: s.label }));
+  links.set(s.id, a);
+  nav.append(a);
+}
+
+function current() {
+  const id = location.pathname.split('/')[2];
+  return SECTIONS.some((s) => s.id === id) ? id : 'messages';
+}
+
+async function go(id, push) {
+  if (push) history.pushState(null, '', '/admin/' + id);
+  const s = SECTIONS.find((x) => x.id === id);
+  for (const [k, a] of links) {
+    if (k === id) a.setAttribute('aria-current', 'page'); else a.removeAttribute('aria-current');
+  }
+  document.title = `${s.label} · Admin · Frontdesk`;
+  const view = h('div', { class: 'view view-' + id });
+  main.replaceChildren(view);
+  await s.draw(view);
+  if (push) main.focus({ preventScroll: true });
+}
+
+window.addEventListener('popstate', () => go(current(), false));
+
+async function boot() {
+  const me = await api('GET', '/api/me');
+  if (me.status !== 200) { main.replaceChildren(h('p', { class: 'loading', text: me.data.error || 'Sign in first.' })); return; }
+  state.me = me.data;
+  state.csrf = me.data.csrf_token;
+  document.getElementById('helpdesk-name').textContent = me.data.helpdesk.name;
+  document.getElementById('who').textContent = `Signed in as ${me.data.user.name}`;
+  const s = await api('GET', '/api/settings');
+  if (s.status !== 200) { main.replaceChildren(h('p', { class: 'loading', text: s.data.error || 'Could not load the settings.' })); return; }
+  state.settings = s.data.settings;
+  state.status = s.data.status;
+  go(current(), false);
+}
+
+boot();

@@ -1,0 +1,88 @@
+//! The admin's data tools: a consistent backup of the live database, an export of conversations
+//! as JSON, and the retention rule (delete closed conversations after N days), which the
+//! maintenance loop applies hourly and an admin can run at once.
+
+use std::sync::Arc;
+
+use serde_json::json;
+
+use crate::app::App;
+use crate::auth::{self, Authed};
+use crate::db;
+use crate::error::{Error, Result};
+use crate::http::{Request, Response};
+
+fn admin(app: &Arc<App>, req: &Request) -> Result<Authed> {
+    let a = auth::require_admin(app, req)?;
+    if req.method != "GET" {
+        auth::check_csrf(app, req, Some(&a.csrf))?;
+    }
+    Ok(a)
+}
+
+fn stamp(app: &App) -> String {
+    jiff::Timestamp::from_millisecond(app.clock.now_ms()).map(|t| t.strftime("%Y%m%d-%H%M%S").to_string()).unwrap_or_default()
+}
+
+/// `GET /api/admin/backup`: the whole database, consistent as of the moment the copy began.
+/// The copy goes to a temporary file in the data directory and is then sent. The HTTP layer
+/// writes whole bodies, so the file is read into memory: fine up to a few hundred MB; a streamed
+/// body is the next step for bigger help desks.
+pub fn backup(app: &Arc<App>, req: &Request) -> Result<Response> {
+    let a = admin(app, req)?;
+    let tmp = app.config.data_dir.join(format!("backup-{}.tmp", auth::random_token()));
+    let copied = app.db.read(|c| db::snapshot_to(c, &tmp));
+    let body = copied.and_then(|_| std::fs::read(&tmp).map_err(Error::from));
+    let _ = std::fs::remove_file(&tmp);
+    let body = body?;
+    let (by, ip, size) = (a.user.id, req.remote.to_string(), body.len());
+    app.db.write(move |w| super::audit(w.conn, Some(by), &ip, "data.backup", "database", json!({"bytes": size})))?;
+    Ok(Response::new(200)
+        .header("Content-Type", "application/vnd.sqlite3")
+        .header("Content-Disposition", format!("attachment; filename=\"frontdesk-{}.db\"", stamp(app)))
+        .header("Cache-Control", "no-store")
+        .header("X-Content-Type-Options", "nosniff")
+        .body(body))
+}
+
+/// `GET /api/admin/export`: every conversation with its customer and messages, as JSON.
+pub fn export(app: &Arc<App>, req: &Request) -> Result<Response> {
+    let a = admin(app, req)?;
+    let doc = app.db.read(db::retention::export)?;
+    let n = doc["conversations"].as_array().map_or(0, Vec::len);
+    let (by, ip) = (a.user.id, req.remote.to_string());
+    app.db.write(move |w| super::audit(w.conn, Some(by), &ip, "data.export", "conversations", json!({"conversations": n})))?;
+    Ok(Response::ok_json(&doc)
+        .header("Content-Disposition", format!("attachment; filename=\"frontdesk-conversations-{}.json\"", stamp(app))))
+}
+
+/// Delete closed conversations past `retention_days` (0 = off), in batches through the writer so
+/// chat never waits behind one long transaction. Returns how many were deleted.
+pub fn apply_retention(app: &App) -> Result<usize> {
+    let days = app.settings().retention_days;
+    if days == 0 {
+        return Ok(0);
+    }
+    let cutoff = app.clock.now_ms() - i64::from(days) * 24 * 3600 * 1000;
+    let mut total = 0;
+    loop {
+        let n = app.db.write(move |w| db::retention::delete_closed_before(w.conn, cutoff, 200))?;
+        total += n;
+        if n < 200 {
+            return Ok(total);
+        }
+    }
+}
+
+/// `POST /api/admin/retention/run`: apply the retention rule now.
+pub fn run_retention(app: &Arc<App>, req: &Request) -> Result<Response> {
+    let a = admin(app, req)?;
+    let days = app.settings().retention_days;
+    if days == 0 {
+        return Err(Error::new(422, "retention_days: set a number of days first (0 keeps everything)"));
+    }
+    let n = apply_retention(app)?;
+    let (by, ip) = (a.user.id, req.remote.to_string());
+    app.db.write(move |w| super::audit(w.conn, Some(by), &ip, "data.retention", "conversations", json!({"deleted": n, "days": days})))?;
+    Ok(Response::ok_json(&json!({"deleted": n, "retention_days": days})))
+}

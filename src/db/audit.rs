@@ -1,0 +1,42 @@
+//! Reading the `audit_log` table (it is written by `api::audit`, inside each change's transaction).
+
+use rusqlite::{Connection, params};
+use serde::Serialize;
+
+use crate::error::Result;
+
+#[derive(Debug, Serialize)]
+pub struct Entry {
+    pub id: i64,
+    pub at: i64,
+    pub user_id: Option<i64>,
+    /// The user's current name, if they still exist.
+    pub user_name: Option<String>,
+    pub ip: String,
+    pub action: String,
+    pub target: String,
+    pub detail: serde_json::Value,
+}
+
+/// Entries newest first, older than `before` (an entry id) when given.
+pub fn page(conn: &Connection, before: Option<i64>, limit: i64) -> Result<Vec<Entry>> {
+    let mut st = conn.prepare_cached(
+        "SELECT a.id, a.at, a.user_id, u.name, a.ip, a.action, a.target, a.detail
+         FROM audit_log a LEFT JOIN users u ON u.id = a.user_id
+         WHERE a.id < ?1 ORDER BY a.id DESC LIMIT ?2",
+    )?;
+    let rows = st.query_map(params![before.unwrap_or(i64::MAX), limit], |r| {
+        let detail: String = r.get(7)?;
+        Ok(Entry {
+            id: r.get(0)?,
+            at: r.get(1)?,
+            user_id: r.get(2)?,
+            user_name: r.get(3)?,
+            ip: r.get(4)?,
+            action: r.get(5)?,
+            target: r.get(6)?,
+            detail: serde_json::from_str(&detail).unwrap_or(serde_json::Value::Null),
+        })
+    })?;
+    Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+}
