@@ -110,14 +110,20 @@ pub fn get_visible(conn: &Connection, id: i64, user: &User) -> Result<Conversati
 
 /// The customer's most recent conversation (open or closed).
 pub fn latest_for_customer(conn: &Connection, customer_id: i64) -> Result<Option<Conversation>> {
-    let id: Option<i64> = conn
+    // One query on the hot path of every customer message. A live chat has no participants list
+    // worth a second query until an agent replies; it is loaded only when there is one.
+    let c = conn
         .prepare_cached(
-            "SELECT id FROM conversations WHERE customer_id = ?1 ORDER BY status = 'open' DESC, last_message_at DESC, id DESC LIMIT 1",
+            &["SELECT ", COLS, " FROM ", FROM, " WHERE c.customer_id = ?1 ORDER BY c.status = 'open' DESC, c.last_message_at DESC, c.id DESC LIMIT 1"]
+                .concat(),
         )?
-        .query_row([customer_id], |r| r.get(0))
+        .query_row([customer_id], from_row)
         .optional()?;
-    match id {
-        Some(id) => get(conn, id),
+    match c {
+        Some(mut c) => {
+            c.participants = participants(conn, c.id)?;
+            Ok(Some(c))
+        }
         None => Ok(None),
     }
 }
