@@ -171,7 +171,26 @@ pub struct Hit {
 
 /// A search row: conversation, message, seq, snippet, rank, time (both searches select these).
 fn hit_row(r: &Row) -> rusqlite::Result<Hit> {
-    Ok(Hit { conversation_id: r.get(0)?, message_id: r.get(1)?, seq: r.get(2)?, snippet: r.get(3)?, rank: r.get(4)?, created_at: r.get(5)? })
+    Ok(Hit {
+        conversation_id: r.get(0)?,
+        message_id: r.get(1)?,
+        seq: r.get(2)?,
+        snippet: r.get(3)?,
+        rank: r.get(4)?,
+        created_at: r.get(5)?,
+    })
+}
+
+/// A search row: conversation, message, seq, snippet, rank, time (both searches select these).
+fn hit_row(r: &Row) -> rusqlite::Result<Hit> {
+    Ok(Hit {
+        conversation_id: r.get(0)?,
+        message_id: r.get(1)?,
+        seq: r.get(2)?,
+        snippet: r.get(3)?,
+        rank: r.get(4)?,
+        created_at: r.get(5)?,
+    })
 }
 
 /// Messages matching `q` in conversations `user_id` may see (`support` decides live chats).
@@ -185,16 +204,7 @@ pub fn search(conn: &Connection, user_id: i64, support: bool, q: &str, limit: i6
     ]
     .concat();
     let mut st = conn.prepare_cached(&sql)?;
-    let hits = st.query_map(params![user_id, support as i64, q, limit, offset], |r| {
-        Ok(Hit {
-            conversation_id: r.get(0)?,
-            message_id: r.get(1)?,
-            seq: r.get(2)?,
-            snippet: r.get(3)?,
-            rank: r.get(4)?,
-            created_at: r.get(5)?,
-        })
-    })?;
+    let hits = st.query_map(params![user_id, support as i64, q, limit, offset], hit_row)?;
     Ok(hits.collect::<rusqlite::Result<Vec<_>>>()?)
 }
 
@@ -209,16 +219,7 @@ pub fn search_conversations(conn: &Connection, user_id: i64, support: bool, q: &
     ]
     .concat();
     let mut st = conn.prepare_cached(&sql)?;
-    let hits = st.query_map(params![user_id, support as i64, q, limit], |r| {
-        Ok(Hit {
-            conversation_id: r.get(0)?,
-            message_id: r.get(1)?,
-            seq: r.get(2)?,
-            snippet: r.get(3)?,
-            rank: r.get(4)?,
-            created_at: r.get(5)?,
-        })
-    })?;
+    let hits = st.query_map(params![user_id, support as i64, q, limit], hit_row)?;
     Ok(hits.collect::<rusqlite::Result<Vec<_>>>()?)
 }
 
