@@ -181,17 +181,6 @@ fn hit_row(r: &Row) -> rusqlite::Result<Hit> {
     })
 }
 
-/// A search row: conversation, message, seq, snippet, rank, time (both searches select these).
-fn hit_row(r: &Row) -> rusqlite::Result<Hit> {
-    Ok(Hit {
-        conversation_id: r.get(0)?,
-        message_id: r.get(1)?,
-        seq: r.get(2)?,
-        snippet: r.get(3)?,
-        rank: r.get(4)?,
-        created_at: r.get(5)?,
-    })
-}
 
 /// Messages matching `q` in conversations `user_id` may see (`support` decides live chats).
 pub fn search(conn: &Connection, user_id: i64, support: bool, q: &str, limit: i64, offset: i64) -> Result<Vec<Hit>> {
