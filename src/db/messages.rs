@@ -181,7 +181,6 @@ fn hit_row(r: &Row) -> rusqlite::Result<Hit> {
     })
 }
 
-
 /// Messages matching `q` in conversations `user_id` may see (`support` decides live chats).
 pub fn search(conn: &Connection, user_id: i64, support: bool, q: &str, limit: i64, offset: i64) -> Result<Vec<Hit>> {
     let sql = [
