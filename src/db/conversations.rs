@@ -110,12 +110,18 @@ pub fn get_visible(conn: &Connection, id: i64, user: &User) -> Result<Conversati
 
 /// The customer's most recent conversation (open or closed).
 pub fn latest_for_customer(conn: &Connection, customer_id: i64) -> Result<Option<Conversation>> {
-    // One query on the hot path of every customer message. A live chat has no participants list
-    // worth a second query until an agent replies; it is loaded only when there is one.
+    // On the hot path of every customer message: the row in one query (not id, then row), then its
+    // participants.
     let c = conn
         .prepare_cached(
-            &["SELECT ", COLS, " FROM ", FROM, " WHERE c.customer_id = ?1 ORDER BY c.status = 'open' DESC, c.last_message_at DESC, c.id DESC LIMIT 1"]
-                .concat(),
+            &[
+                "SELECT ",
+                COLS,
+                " FROM ",
+                FROM,
+                " WHERE c.customer_id = ?1 ORDER BY c.status = 'open' DESC, c.last_message_at DESC, c.id DESC LIMIT 1",
+            ]
+            .concat(),
         )?
         .query_row([customer_id], from_row)
         .optional()?;
