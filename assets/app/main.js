@@ -1,29 +1,108 @@
-// The Messenger shell: who is signed in, and sign-out. Conversations arrive with the engine.
+// The Messenger: boot (who am I, language, lists, socket), the three-column layout, the connection
+// bar, the tab title, and keyboard shortcuts.
+import * as A from './actions.js';
+import { get, setCsrf } from './api.js';
+import { el } from './dom.js';
+import { setLang, t } from './i18n.js';
+import * as notify from './notify.js';
+import * as panels from './panels.js';
+import { S, changed, listOf, loadOutbox, onChange, totalUnread } from './state.js';
+import * as sidebar from './sidebar.js';
+import * as threadView from './thread.js';
+
 const app = document.getElementById('app');
 
-async function api(path, options = {}) {
-  const r = await fetch(path, options);
-  if (r.status === 401) { location.href = '/login'; throw new Error('signed out'); }
-  return r.json();
+async function boot() {
+  const me = await get('/api/me');
+  S.me = me.user;
+  S.helpdesk = me.helpdesk;
+  setCsrf(me.csrf_token);
+  setLang(S.me.prefs?.language);
+  notify.setEnabled(S.me.prefs?.notifications !== false);
+  S.section = S.me.customer_support || S.me.role === 'admin' ? 'customers' : 'mine';
+  loadOutbox();
+
+  const bar = el('div', { class: 'conn-bar', role: 'status', 'aria-live': 'polite', hidden: true });
+  const nav = el('nav', { class: 'sidebar', 'aria-label': t('conversations') });
+  const main = el('main', { class: 'thread', 'aria-label': t('appTitle') });
+  const aside = el('aside', { class: 'panel', 'aria-label': t('details'), hidden: true });
+  app.replaceChildren(bar, nav, main, aside);
+  document.body.classList.add('messenger-page');
+
+  panels.mount(aside);
+  sidebar.mount(nav, { openDialog: panels.openDialog });
+  threadView.mount(main, { openPanel: panels.openPanel, openDialog: panels.openDialog, confirm: panels.confirm });
+
+  let wasDown = false;
+  onChange(() => {
+    sidebar.render();
+    threadView.render();
+    panels.renderPanel();
+    app.classList.toggle('show-thread', S.currentId !== null);
+    const down = S.connection === 'down';
+    if (down) {
+      bar.hidden = false;
+      bar.className = 'conn-bar down';
+      bar.textContent = t('reconnecting');
+      wasDown = true;
+    } else if (wasDown && S.connection === 'open') {
+      wasDown = false;
+      bar.className = 'conn-bar up';
+      bar.textContent = t('reconnected');
+      setTimeout(() => { if (S.connection === 'open') bar.hidden = true; }, 1500);
+    }
+    notify.setTitle(totalUnread(), S.helpdesk.name);
+  });
+
+  // Typing indicators expire on their own.
+  setInterval(() => {
+    const now = Date.now();
+    let any = false;
+    for (const [id, ty] of S.typing) if (ty.until < now) { S.typing.delete(id); any = true; }
+    if (any) changed();
+  }, 1000);
+
+  notify.armOnGesture();
+  document.addEventListener('keydown', onKey);
+  changed();
+  await A.start();
+  const m = /^#c(\d+)$/.exec(location.hash);
+  if (m) A.openConv(Number(m[1]));
+  app.removeAttribute('aria-busy');
 }
 
-function el(tag, attrs = {}, ...children) {
-  const node = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, v);
-  for (const c of children) node.append(c);
-  return node;
+const typingTarget = (e) => e.target.closest?.('input, textarea, select, [contenteditable]');
+
+function onKey(e) {
+  if (e.altKey && (e.key === 'ArrowUp' || e.key === 'ArrowDown')) {
+    e.preventDefault();
+    const list = listOf(S.section, S.status);
+    if (!list.length) return;
+    const i = list.findIndex((c) => c.id === S.currentId);
+    const next = i < 0 ? list[0] : list[Math.max(0, Math.min(list.length - 1, i + (e.key === 'ArrowUp' ? -1 : 1)))];
+    if (next) A.openConv(next.id);
+    return;
+  }
+  if ((e.ctrlKey || e.metaKey) && e.key === 'Enter') {
+    if (S.currentId !== null && !e.target.closest?.('.edit-input')) {
+      e.preventDefault();
+      A.closeAndNext();
+    }
+    return;
+  }
+  if (e.key === 'Escape') {
+    if (panels.dialogOpen()) return; // the dialog closes itself
+    if (threadView.closeMenu()) return;
+    if (panels.closePanel()) return;
+    if (sidebar.searching()) { sidebar.clearSearch(); return; }
+    return;
+  }
+  if (typingTarget(e) || e.ctrlKey || e.metaKey || e.altKey) return;
+  if (e.key === '/') { e.preventDefault(); sidebar.focusSearch(); }
+  else if (e.key === '?') { e.preventDefault(); panels.openDialog('keys'); }
 }
 
-const me = await api('/api/me');
-const signOut = el('button', { class: 'btn', type: 'button' }, 'Sign out');
-signOut.addEventListener('click', async () => {
-  await fetch('/api/logout', { method: 'POST', headers: { 'X-CSRF-Token': me.csrf_token } });
-  location.href = '/login';
+boot().catch((e) => {
+  app.removeAttribute('aria-busy');
+  app.replaceChildren(el('div', { class: 'empty-state' }, el('p', { class: 'error' }, t('errorGeneric')), el('p', { class: 'muted small' }, String(e.message || e))));
 });
-app.replaceChildren(
-  el('nav', { class: 'sidebar', 'aria-label': 'Conversations' },
-    el('header', {}, el('strong', {}, me.helpdesk.name)),
-    el('footer', {}, el('span', {}, me.user.name), signOut)),
-  el('main', { class: 'empty' }, 'No conversation selected'),
-);
-app.removeAttribute('aria-busy');

@@ -1,0 +1,424 @@
+// What the agent can do, and how it reaches the server: loading lists and messages, sending through
+// the socket's outbox (client_msg_id makes a resend after a drop safe), read marks, close/reopen,
+// follow, edit/delete, team chats, the help-desk switch, preferences.
+import { ApiError, del, get, patch, post } from './api.js';
+import { t } from './i18n.js';
+import * as notify from './notify.js';
+import { Socket } from './socket.js';
+import {
+  S, apply, changed, dropFromOutbox, listOf, putMessages, saveOutbox, thread, title, upsert,
+} from './state.js';
+
+const PAGE = 50;
+let socket = null;
+const inflight = new Map(); // client_msg_id -> timer waiting for the ack
+
+export const ui = { flash: null, scrollTo: null, toast: () => {} };
+
+// --- lists ---
+
+export async function loadList(section, status, more = false) {
+  const key = `${section}.${status}`;
+  const l = (S.lists[key] ||= { next_cursor: null, loaded: false, loading: false });
+  if (l.loading || (more && !l.next_cursor)) return null;
+  l.loading = true;
+  changed();
+  try {
+    const q = new URLSearchParams({ section, status, limit: PAGE });
+    if (more) q.set('cursor', l.next_cursor);
+    const r = await get(`/api/conversations?${q}`);
+    for (const c of r.conversations) {
+      upsert(c);
+      if (section === 'mine') S.mineIds.add(c.id);
+    }
+    l.next_cursor = r.next_cursor;
+    l.loaded = true;
+    return r.pos;
+  } finally {
+    l.loading = false;
+    changed();
+  }
+}
+
+async function loadAll() {
+  const sections = S.me.customer_support || S.me.role === 'admin' ? ['customers', 'mine'] : ['mine'];
+  const jobs = [];
+  for (const s of sections) for (const st of ['open', 'closed']) jobs.push(loadList(s, st));
+  const positions = await Promise.all(jobs);
+  return Math.min(...positions.filter((p) => typeof p === 'number'));
+}
+
+export async function loadTeam() {
+  const r = await get('/api/team');
+  S.team = new Map(r.users.map((u) => [u.id, u]));
+  changed();
+}
+
+// --- boot and the socket ---
+
+export async function start() {
+  const pos = await loadAll();
+  await loadTeam().catch(() => {});
+  socket = new Socket({
+    onEvent: onEvent,
+    onReply: onReply,
+    onState: (st) => {
+      if (st !== 'open') {
+        // Whatever was in flight is resent on the next socket (the same client_msg_id: no duplicate).
+        for (const timer of inflight.values()) clearTimeout(timer);
+        inflight.clear();
+      }
+      S.connection = st;
+      changed();
+    },
+    onReload: () => refetch(),
+    onOpen: () => {
+      flush();
+      markReadIfWatching();
+      // Presence may have changed while we were away.
+      loadTeam().catch(() => {});
+    },
+  });
+  socket.start(Number.isFinite(pos) ? pos : null);
+  // For tests and debugging: cut the socket as a network drop would.
+  window.__frontdesk = { dropSocket: () => socket.drop(), state: S };
+}
+
+/** The server lost track of us (too far behind): fetch everything again. */
+async function refetch() {
+  S.lists = {};
+  S.mineIds.clear();
+  for (const [id, tr] of S.msgs) if (id !== S.currentId) S.msgs.delete(id); else tr.gap = true;
+  await loadAll().catch(() => {});
+  if (S.currentId) await fillGap(S.currentId);
+}
+
+function onEvent(ev) {
+  const info = apply(ev);
+  const d = ev.data || {};
+  if (ev.type === 'message.created' && d.message.conversation_id === S.currentId) {
+    if (thread(S.currentId).gap) fillGap(S.currentId);
+    markReadIfWatching();
+  }
+  if (ev.type === 'helpdesk.status') notify.setTitle(0, S.helpdesk.name);
+  if (info && shouldAlert(info)) {
+    notify.alertFor(info, {
+      watching: info.conv.id === S.currentId,
+      open: (id) => openConv(id),
+      label: title(info.conv) || t('customer'),
+    });
+  }
+}
+
+/** A new customer conversation, or a message where I take part (or nobody has answered yet). */
+function shouldAlert(info) {
+  if (info.kind === 'conversation') return true;
+  const c = info.conv;
+  if (c.kind === 'team') return true;
+  return c.participants?.includes(S.me.id) || c.following || !(c.participants || []).length;
+}
+
+function onReply(f) {
+  if (f.type === 'ack') {
+    clearTimeout(inflight.get(f.client_msg_id));
+    inflight.delete(f.client_msg_id);
+    const o = S.outbox.find((x) => x.client_msg_id === f.client_msg_id);
+    if (o) {
+      const tr = S.msgs.get(f.conversation_id);
+      if (tr && tr.loaded && !tr.hasNewer) {
+        putMessages(f.conversation_id, [{
+          id: f.id, conversation_id: f.conversation_id, seq: f.seq, body: o.body, client_msg_id: o.client_msg_id,
+          author: { kind: 'user', id: S.me.id, name: S.me.name }, created_at: f.created_at, edited_at: null, deleted_at: null,
+        }]);
+      }
+      dropFromOutbox((x) => x.client_msg_id === f.client_msg_id);
+      const c = S.convs.get(f.conversation_id);
+      if (c && f.seq > c.last_seq) upsert({ id: c.id, last_seq: f.seq, last_message_at: f.created_at, preview: o.body, status: 'open' });
+    }
+    changed();
+  } else if (f.type === 'error' && f.client_msg_id) {
+    clearTimeout(inflight.get(f.client_msg_id));
+    inflight.delete(f.client_msg_id);
+    const o = S.outbox.find((x) => x.client_msg_id === f.client_msg_id);
+    if (o) { o.state = 'failed'; o.error = f.error; saveOutbox(); }
+    changed();
+  }
+}
+
+// --- sending ---
+
+function newId() {
+  const b = crypto.getRandomValues(new Uint8Array(9));
+  return 'm-' + Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
+}
+
+export function send(conversationId, body) {
+  const c = S.convs.get(conversationId);
+  S.outbox.push({
+    client_msg_id: newId(), conversation_id: conversationId, body, created_at: Date.now(), state: 'sending',
+    reopen: c?.status === 'closed',
+  });
+  saveOutbox();
+  flush();
+  changed();
+}
+
+export function retry(clientMsgId) {
+  const o = S.outbox.find((x) => x.client_msg_id === clientMsgId);
+  if (!o) return;
+  o.state = 'sending';
+  o.error = null;
+  saveOutbox();
+  flush();
+  changed();
+}
+
+/** Send whatever waits in the outbox, in order. Unacknowledged sends are repeated on reconnect. */
+export function flush() {
+  for (const o of S.outbox) {
+    if (o.state === 'failed' || inflight.has(o.client_msg_id)) continue;
+    const ok = socket?.send({ type: 'send', conversation_id: o.conversation_id, body: o.body, client_msg_id: o.client_msg_id, reopen: !!o.reopen });
+    if (!ok) { o.state = 'queued'; continue; }
+    o.state = 'sending';
+    // No ack in 15 s: the connection is probably dead; drop it, reconnect, resend (idempotent).
+    inflight.set(o.client_msg_id, setTimeout(() => {
+      inflight.delete(o.client_msg_id);
+      socket.drop();
+    }, 15_000));
+  }
+  saveOutbox();
+}
+
+let typingSent = 0;
+export function typing(conversationId, on) {
+  if (on && Date.now() - typingSent < 3000) return;
+  typingSent = on ? Date.now() : 0;
+  socket?.send({ type: 'typing', conversation_id: conversationId, typing: on });
+}
+
+// --- one conversation ---
+
+export async function openConv(id, { seq = null } = {}) {
+  if (id !== S.currentId) S.panel = null;
+  S.currentId = id;
+  S.jump = seq;
+  if (location.hash !== `#c${id}`) history.replaceState(null, '', `#c${id}`);
+  changed();
+  const tr = thread(id);
+  const loads = [loadDetails(id)];
+  if (seq !== null && !tr.items.some((m) => m.seq === seq)) loads.push(loadAround(id, seq));
+  else if (!tr.loaded || tr.gap) loads.push(loadTail(id));
+  try {
+    await Promise.all(loads);
+  } catch (e) {
+    if (e instanceof ApiError && e.status === 404) {
+      S.convs.delete(id);
+      if (S.currentId === id) closeView();
+      return;
+    }
+    ui.toast(t('errorGeneric'));
+  }
+  markReadIfWatching();
+  changed();
+}
+
+export function closeView() {
+  S.currentId = null;
+  S.panel = null;
+  history.replaceState(null, '', location.pathname);
+  changed();
+}
+
+async function loadDetails(id) {
+  const d = await get(`/api/conversations/${id}`);
+  S.details.set(id, d);
+  upsert(d.conversation, { following: d.following });
+  changed();
+}
+
+async function loadTail(id) {
+  const tr = thread(id);
+  tr.loading = true;
+  const r = await get(`/api/conversations/${id}/messages?limit=${PAGE}`).finally(() => { tr.loading = false; });
+  tr.items = [];
+  putMessages(id, r.messages);
+  tr.loaded = true;
+  tr.gap = false;
+  tr.hasNewer = false;
+  tr.hasOlder = r.messages.length === PAGE;
+  changed();
+}
+
+/** Messages around `seq` (a search hit): some before, some after. */
+async function loadAround(id, seq) {
+  const tr = thread(id);
+  const r = await get(`/api/conversations/${id}/messages?before=${seq + 15}&limit=40`);
+  tr.items = [];
+  putMessages(id, r.messages);
+  tr.loaded = true;
+  tr.gap = false;
+  const last = r.messages[r.messages.length - 1];
+  tr.hasNewer = !!last && last.seq < (S.convs.get(id)?.last_seq ?? last.seq);
+  tr.hasOlder = r.messages.length === 40;
+  changed();
+}
+
+export async function loadOlder(id) {
+  const tr = thread(id);
+  if (tr.loading || !tr.hasOlder || !tr.items.length) return;
+  tr.loading = true;
+  changed();
+  try {
+    const r = await get(`/api/conversations/${id}/messages?before=${tr.items[0].seq}&limit=${PAGE}`);
+    putMessages(id, r.messages);
+    tr.hasOlder = r.messages.length === PAGE;
+  } finally {
+    tr.loading = false;
+    changed();
+  }
+}
+
+export async function loadNewer(id) {
+  const tr = thread(id);
+  if (tr.loading || !tr.hasNewer || !tr.items.length) return;
+  tr.loading = true;
+  try {
+    const r = await get(`/api/conversations/${id}/messages?after=${tr.items[tr.items.length - 1].seq}&limit=${PAGE}`);
+    putMessages(id, r.messages);
+    tr.hasNewer = r.messages.length === PAGE;
+  } finally {
+    tr.loading = false;
+    changed();
+  }
+}
+
+/** Messages arrived that we did not see in order (a drop, a reload): fetch what follows ours. */
+async function fillGap(id) {
+  const tr = thread(id);
+  if (tr.filling) return;
+  if (!tr.items.length || tr.hasNewer) return loadTail(id).catch(() => {});
+  tr.filling = true;
+  try {
+    for (;;) {
+      const last = tr.items[tr.items.length - 1].seq;
+      const r = await get(`/api/conversations/${id}/messages?after=${last}&limit=200`);
+      putMessages(id, r.messages);
+      if (r.messages.length < 200) break;
+    }
+    tr.gap = false;
+  } catch { /* the next event or reconnect tries again */ } finally {
+    tr.filling = false;
+    changed();
+  }
+}
+
+export async function jumpToLatest(id) {
+  await loadTail(id);
+  ui.scrollTo?.('bottom');
+}
+
+/** Clear the unread mark when the agent is actually looking at the conversation. */
+export function markReadIfWatching() {
+  const c = S.convs.get(S.currentId);
+  if (!c || document.hidden || !(c.unread > 0) || thread(c.id).hasNewer) return;
+  c.unread = 0;
+  changed();
+  if (!socket?.send({ type: 'read', conversation_id: c.id })) post(`/api/conversations/${c.id}/read`, {}).catch(() => {});
+}
+document.addEventListener('visibilitychange', () => { if (!document.hidden) markReadIfWatching(); });
+
+export async function setStatus(id, status) {
+  try {
+    const r = await post(`/api/conversations/${id}/status`, { status });
+    upsert(r.conversation);
+    changed();
+    return true;
+  } catch (e) {
+    ui.toast(e.status === 0 ? t('errorOffline') : e.message);
+    return false;
+  }
+}
+
+/** Ctrl+Enter: close this one and open the next open conversation of the same list. */
+export async function closeAndNext() {
+  const id = S.currentId;
+  const c = S.convs.get(id);
+  if (!c) return;
+  const list = listOf(S.section, 'open');
+  const i = list.findIndex((x) => x.id === id);
+  const next = list[i + 1] || list[i - 1];
+  if (c.status === 'open' && !(await setStatus(id, 'closed'))) return;
+  if (next && next.id !== id) openConv(next.id);
+}
+
+export async function follow(id, on) {
+  try {
+    await (on ? post(`/api/conversations/${id}/follow`) : del(`/api/conversations/${id}/follow`));
+    const c = S.convs.get(id);
+    if (c) c.following = on;
+    if (on) S.mineIds.add(id);
+    const d = S.details.get(id);
+    if (d) d.following = on;
+    changed();
+  } catch (e) { ui.toast(e.message); }
+}
+
+export async function editMessage(m, body) {
+  try {
+    const r = await patch(`/api/messages/${m.id}`, { body });
+    putMessages(m.conversation_id, [r.message]);
+    changed();
+    return true;
+  } catch (e) { ui.toast(e.status === 0 ? t('errorGeneric') : e.message); return false; }
+}
+
+export async function deleteMessage(m) {
+  try {
+    const r = await del(`/api/messages/${m.id}`);
+    putMessages(m.conversation_id, [r.message]);
+    changed();
+  } catch (e) { ui.toast(e.message); }
+}
+
+export async function startTeam(userIds, subject, body) {
+  const r = await post('/api/conversations', {
+    user_ids: userIds, subject, body: body || undefined, client_msg_id: body ? newId() : undefined,
+  });
+  upsert(r.conversation);
+  S.mineIds.add(r.conversation.id);
+  if (r.message) putMessages(r.conversation.id, [r.message]);
+  S.section = 'mine';
+  S.status = 'open';
+  await openConv(r.conversation.id);
+}
+
+export async function setHelpdesk(online) {
+  const before = S.helpdesk.online;
+  S.helpdesk.online = online;
+  changed();
+  try {
+    const r = await post('/api/helpdesk/status', { online });
+    S.helpdesk.online = !!r.online;
+  } catch (e) {
+    S.helpdesk.online = before;
+    ui.toast(e.message);
+  }
+  changed();
+}
+
+export async function savePrefs(p) {
+  const r = await patch('/api/me/prefs', p);
+  S.me.prefs = r.prefs;
+  return r.prefs;
+}
+
+export async function search(q, offset = 0) {
+  return get(`/api/search?${new URLSearchParams({ q, offset, limit: 20 })}`);
+}
+
+export const customer = (id) => get(`/api/customers/${id}`);
+
+export async function signOut() {
+  await post('/api/logout').catch(() => {});
+  location.href = '/login';
+}

@@ -1,0 +1,145 @@
+// DOM helpers: build elements from data without ever parsing it as HTML (textContent only), turn
+// URLs into links, draw avatars, format times in the agent's language.
+import { currentLang, t } from './i18n.js';
+
+/**
+ * `el('button', {class: 'btn', onclick: fn, 'aria-label': 'x'}, 'text', child)`.
+ * Strings become text nodes; `on*` keys become listeners; `false`/`null` attributes are skipped.
+ */
+export function el(tag, attrs = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs || {})) {
+    if (v === false || v === null || v === undefined) continue;
+    if (k.startsWith('on') && typeof v === 'function') node.addEventListener(k.slice(2), v);
+    else if (k === 'class') node.className = v;
+    else if (k === 'text') node.textContent = v;
+    else if (k === 'hidden') node.hidden = !!v;
+    else node.setAttribute(k, v === true ? '' : String(v));
+  }
+  append(node, children);
+  return node;
+}
+
+function append(node, children) {
+  for (const c of children) {
+    if (c === null || c === undefined || c === false) continue;
+    if (Array.isArray(c)) append(node, c);
+    else node.append(c);
+  }
+}
+
+const URL_RE = /\bhttps?:\/\/[^\s<>"']+|\bwww\.[^\s<>"']+/gi;
+
+/** Text with its URLs as links (built as elements: the text is never parsed as HTML). */
+export function linkified(text) {
+  const frag = document.createDocumentFragment();
+  let last = 0;
+  for (const m of text.matchAll(URL_RE)) {
+    let url = m[0];
+    // Trailing punctuation is usually the sentence's, not the URL's.
+    const trail = /[).,;:!?\]]+$/.exec(url);
+    if (trail) url = url.slice(0, -trail[0].length);
+    if (m.index > last) frag.append(text.slice(last, m.index));
+    const href = url.startsWith('www.') ? 'https://' + url : url;
+    frag.append(el('a', { href, target: '_blank', rel: 'noopener nofollow noreferrer' }, url));
+    last = m.index + url.length;
+  }
+  if (last < text.length) frag.append(text.slice(last));
+  return frag;
+}
+
+/** A search snippet whose matches are marked U+0002 … U+0003, as text with <mark>s. */
+export function highlighted(snippet) {
+  const frag = document.createDocumentFragment();
+  const parts = String(snippet).split('\u0002');
+  frag.append(parts[0]);
+  for (const p of parts.slice(1)) {
+    const [hit, rest = ''] = p.split('\u0003');
+    frag.append(el('mark', {}, hit), rest);
+  }
+  return frag;
+}
+
+export function initials(name) {
+  const words = String(name || '?').trim().split(/\s+/).filter(Boolean);
+  const letters = words.length > 1 ? words[0][0] + words[words.length - 1][0] : (words[0] || '?').slice(0, 2);
+  return letters.toUpperCase();
+}
+
+/** A round avatar with initials, its hue stable per name; `online` adds a presence dot. */
+export function avatar(name, { size = 36, online = null, team = false } = {}) {
+  let h = 0;
+  for (const ch of String(name)) h = (h * 31 + ch.codePointAt(0)) % 360;
+  const a = el('span', { class: `avatar s${size}${team ? ' team' : ''}`, 'aria-hidden': 'true', 'data-hue': h }, initials(name));
+  a.style.setProperty('--hue', h);
+  if (online !== null) a.append(el('span', { class: `dot ${online ? 'on' : 'off'}` }));
+  return a;
+}
+
+const sameDay = (a, b) => a.getFullYear() === b.getFullYear() && a.getMonth() === b.getMonth() && a.getDate() === b.getDate();
+
+/** "14:05" today, "Mon" this week, "12 Mar" otherwise: for list rows. */
+export function shortTime(ms) {
+  const d = new Date(ms), now = new Date();
+  if (sameDay(d, now)) return d.toLocaleTimeString(currentLang(), { hour: '2-digit', minute: '2-digit' });
+  if (now - d < 6 * 864e5) return d.toLocaleDateString(currentLang(), { weekday: 'short' });
+  return d.toLocaleDateString(currentLang(), { day: 'numeric', month: 'short' });
+}
+
+export function clockTime(ms) {
+  return new Date(ms).toLocaleTimeString(currentLang(), { hour: '2-digit', minute: '2-digit' });
+}
+
+export function fullTime(ms) {
+  return new Date(ms).toLocaleString(currentLang(), { dateStyle: 'medium', timeStyle: 'short' });
+}
+
+/** The day separator: "Today", "Yesterday", or a date. */
+export function dayLabel(ms) {
+  const d = new Date(ms), now = new Date();
+  if (sameDay(d, now)) return t('today');
+  if (sameDay(d, new Date(now - 864e5))) return t('yesterday');
+  return d.toLocaleDateString(currentLang(), { weekday: 'long', day: 'numeric', month: 'long', year: d.getFullYear() === now.getFullYear() ? undefined : 'numeric' });
+}
+
+export function dayKey(ms) {
+  const d = new Date(ms);
+  return `${d.getFullYear()}-${d.getMonth()}-${d.getDate()}`;
+}
+
+/** An inline SVG icon from a fixed set (paths are constants, never data). */
+const ICONS = {
+  search: 'M11 4a7 7 0 1 0 4.2 12.6l4.1 4.1 1.4-1.4-4.1-4.1A7 7 0 0 0 11 4zm0 2a5 5 0 1 1 0 10 5 5 0 0 1 0-10z',
+  plus: 'M11 5h2v6h6v2h-6v6h-2v-6H5v-2h6z',
+  more: 'M12 7a1.5 1.5 0 1 1 0-3 1.5 1.5 0 0 1 0 3zm0 6.5a1.5 1.5 0 1 1 0-3 1.5 1.5 0 0 1 0 3zm0 6.5a1.5 1.5 0 1 1 0-3 1.5 1.5 0 0 1 0 3z',
+  close: 'M6.4 5 5 6.4l5.6 5.6L5 17.6 6.4 19l5.6-5.6 5.6 5.6 1.4-1.4-5.6-5.6L19 6.4 17.6 5 12 10.6z',
+  send: 'M3.4 20.4 21 12 3.4 3.6 3.4 10l12.6 2-12.6 2z',
+  back: 'M15.4 5.4 14 4l-8 8 8 8 1.4-1.4L8.8 12z',
+  check: 'M9 16.2 4.8 12l-1.4 1.4L9 19 21 7l-1.4-1.4z',
+  bell: 'M12 22a2 2 0 0 0 2-2h-4a2 2 0 0 0 2 2zm6-6V11a6 6 0 0 0-5-5.9V4a1 1 0 1 0-2 0v1.1A6 6 0 0 0 6 11v5l-2 2v1h16v-1z',
+  star: 'M12 17.3 18.2 21l-1.6-7L22 9.2l-7.2-.6L12 2 9.2 8.6 2 9.2 7.4 14l-1.6 7z',
+  starOutline: 'M22 9.2l-7.2-.6L12 2 9.2 8.6 2 9.2 7.4 14l-1.6 7L12 17.3 18.2 21l-1.6-7zM12 15.4l-3.8 2.3 1-4.3-3.3-2.9 4.4-.4L12 6.1l1.7 4 4.4.4-3.3 2.9 1 4.3z',
+  keyboard: 'M20 5H4a2 2 0 0 0-2 2v10a2 2 0 0 0 2 2h16a2 2 0 0 0 2-2V7a2 2 0 0 0-2-2zm-9 3h2v2h-2zm0 3h2v2h-2zM8 8h2v2H8zm0 3h2v2H8zm-1 2H5v-2h2zm0-3H5V8h2zm9 7H8v-2h8zm0-4h-2v-2h2zm0-3h-2V8h2zm3 3h-2v-2h2zm0-3h-2V8h2z',
+  signout: 'M10 17l1.4 1.4L17.8 12l-6.4-6.4L10 7l4 4H3v2h11zM19 3h-7v2h7v14h-7v2h7a2 2 0 0 0 2-2V5a2 2 0 0 0-2-2z',
+  settings: 'M19.4 13a7.7 7.7 0 0 0 0-2l2.1-1.6-2-3.5-2.5 1a7.4 7.4 0 0 0-1.7-1L15 3.3h-4l-.4 2.6a7.4 7.4 0 0 0-1.7 1l-2.5-1-2 3.5L6.6 11a7.7 7.7 0 0 0 0 2l-2.1 1.6 2 3.5 2.5-1a7.4 7.4 0 0 0 1.7 1l.4 2.6h4l.4-2.6a7.4 7.4 0 0 0 1.7-1l2.5 1 2-3.5zM13 15.5a3.5 3.5 0 1 1 0-7 3.5 3.5 0 0 1 0 7z',
+  chat: 'M4 4h16a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2H8l-4 4V6a2 2 0 0 1 2-2z',
+  user: 'M12 12a4 4 0 1 0 0-8 4 4 0 0 0 0 8zm0 2c-4 0-8 2-8 5v1h16v-1c0-3-4-5-8-5z',
+  edit: 'M3 17.2V21h3.8L17.8 10l-3.8-3.8zM20.7 7a1 1 0 0 0 0-1.4l-2.3-2.3a1 1 0 0 0-1.4 0l-1.8 1.8 3.8 3.8z',
+  trash: 'M6 19a2 2 0 0 0 2 2h8a2 2 0 0 0 2-2V7H6zM19 4h-3.5l-1-1h-5l-1 1H5v2h14z',
+  retry: 'M17.6 6.4A8 8 0 1 0 19.7 14h-2.1a6 6 0 1 1-1.4-6.2L13 11h7V4z',
+};
+
+export function icon(name, size = 18) {
+  const NS = 'http://www.w3.org/2000/svg';
+  const svg = document.createElementNS(NS, 'svg');
+  svg.setAttribute('viewBox', '0 0 24 24');
+  svg.setAttribute('width', size);
+  svg.setAttribute('height', size);
+  svg.setAttribute('aria-hidden', 'true');
+  svg.setAttribute('class', 'icon');
+  const p = document.createElementNS(NS, 'path');
+  p.setAttribute('d', ICONS[name] || '');
+  p.setAttribute('fill', 'currentColor');
+  svg.append(p);
+  return svg;
+}

@@ -1,0 +1,322 @@
+// The centre: one conversation. Header (names, status, follow, close/reopen), messages grouped by
+// author and day with their menu (person's data, edit, delete), delivery state of my own messages,
+// typing indicator, and the composer (Enter sends, Shift+Enter new line, drafts per conversation).
+import * as A from './actions.js';
+import { avatar, clockTime, dayKey, dayLabel, el, fullTime, icon, linkified } from './dom.js';
+import { t } from './i18n.js';
+import { S, changed, draft, isMine, setDraft, thread, title } from './state.js';
+
+let root, headBox, log, typingBox, composer, input, sendBtn, closedNote, menu;
+let shownId = null;
+let hooks = {};
+const nodes = new Map(); // key -> {sig, node}
+const GROUP_MS = 5 * 60_000;
+
+export function mount(main, h) {
+  root = main;
+  hooks = h;
+  headBox = el('header', { class: 'thread-head' });
+  log = el('div', { class: 'log', role: 'log', 'aria-label': t('conversations'), tabindex: '0' });
+  log.addEventListener('scroll', onScroll);
+  typingBox = el('div', { class: 'typing', 'aria-live': 'polite' });
+  input = el('textarea', { rows: '1', 'aria-label': t('composer'), placeholder: t('composer'), class: 'composer-input' });
+  input.addEventListener('keydown', onKey);
+  input.addEventListener('input', onInput);
+  input.addEventListener('blur', () => { if (shownId) A.typing(shownId, false); });
+  sendBtn = el('button', { type: 'submit', class: 'send-btn', 'aria-label': t('send'), title: t('send') }, icon('send', 20));
+  closedNote = el('p', { class: 'closed-note muted small', hidden: true }, t('composerClosed'));
+  composer = el('form', { class: 'composer', 'aria-label': t('composer') },
+    closedNote, el('div', { class: 'composer-box' }, input, sendBtn), el('p', { class: 'composer-hint muted small' }, t('composerHint')));
+  composer.addEventListener('submit', (e) => { e.preventDefault(); submit(); });
+  menu = el('div', { class: 'menu', role: 'menu', hidden: true });
+  menu.addEventListener('keydown', menuKeys);
+  document.addEventListener('click', (e) => { if (!menu.hidden && !menu.contains(e.target) && !e.target.closest('.msg-menu-btn')) closeMenu(); });
+  A.ui.scrollTo = (where) => { if (where === 'bottom') log.scrollTop = log.scrollHeight; };
+}
+
+export function focusComposer() { input?.focus(); }
+export function closeMenu() {
+  if (menu.hidden) return false;
+  menu.hidden = true;
+  menu.opener?.focus();
+  return true;
+}
+
+function submit() {
+  const body = input.value;
+  if (!body.trim() || !shownId) return;
+  A.send(shownId, body);
+  A.typing(shownId, false);
+  input.value = '';
+  setDraft(shownId, '');
+  autosize();
+  requestAnimationFrame(() => { log.scrollTop = log.scrollHeight; });
+}
+
+function onKey(e) {
+  if (e.key === 'Enter' && !e.shiftKey && !e.ctrlKey && !e.metaKey && !e.altKey && !e.isComposing) {
+    e.preventDefault();
+    submit();
+  }
+}
+
+let idleTimer;
+function onInput() {
+  autosize();
+  if (!shownId) return;
+  setDraft(shownId, input.value);
+  if (input.value.trim()) {
+    A.typing(shownId, true);
+    clearTimeout(idleTimer);
+    idleTimer = setTimeout(() => A.typing(shownId, false), 4000);
+  } else A.typing(shownId, false);
+}
+
+function autosize() {
+  input.style.height = 'auto';
+  input.style.height = Math.min(input.scrollHeight, 200) + 'px';
+}
+
+function onScroll() {
+  const id = shownId;
+  if (!id) return;
+  const tr = thread(id);
+  if (log.scrollTop < 120 && tr.hasOlder && !tr.loading) A.loadOlder(id);
+  if (log.scrollHeight - log.scrollTop - log.clientHeight < 120 && tr.hasNewer && !tr.loading) A.loadNewer(id);
+}
+
+export function render() {
+  if (!root) return;
+  const c = S.convs.get(S.currentId);
+  if (!c) {
+    shownId = null;
+    root.replaceChildren(el('div', { class: 'empty-state' },
+      el('div', { class: 'empty-art', 'aria-hidden': 'true' }, icon('chat', 34)),
+      el('h2', {}, t('nothingSelected')),
+      el('p', { class: 'muted' }, t('nothingSelectedHint')),
+      el('button', { class: 'btn', type: 'button', onclick: () => hooks.openDialog('team') }, icon('plus', 16), t('newTeamChat'))));
+    return;
+  }
+  const switched = shownId !== c.id;
+  if (switched) {
+    if (shownId) A.typing(shownId, false);
+    shownId = c.id;
+    nodes.clear();
+    log.replaceChildren();
+    root.replaceChildren(headBox, log, typingBox, composer, menu);
+    input.value = draft(c.id);
+    autosize();
+    closeMenu();
+  }
+  renderHead(c);
+  renderLog(c, switched);
+  const ty = S.typing.get(c.id);
+  const typing = ty && ty.until > Date.now();
+  typingBox.replaceChildren(typing ? el('span', {}, el('span', { class: 'dots', 'aria-hidden': 'true' }, el('i'), el('i'), el('i')), t('typing', { name: ty.name || t('someone') })) : '');
+  closedNote.hidden = c.status !== 'closed';
+  if (switched && !matchMedia('(max-width: 760px)').matches) input.focus({ preventScroll: true });
+}
+
+function renderHead(c) {
+  const d = S.details.get(c.id);
+  const name = title(c) || t(c.kind === 'team' ? 'teamConversation' : 'customer');
+  let sub;
+  if (c.kind === 'live_chat') {
+    const cu = d?.customer;
+    sub = [cu?.email, cu?.page_url].filter(Boolean).join(' · ');
+  } else {
+    const others = (c.participants || []).filter((id) => id !== S.me.id).map((id) => S.team.get(id)?.name).filter(Boolean);
+    sub = others.length ? t('andYou', { names: others.join(', ') }) : '';
+  }
+  const following = d ? d.following : c.following;
+  const open = c.status === 'open';
+  headBox.replaceChildren(
+    el('button', { class: 'icon-btn back', type: 'button', 'aria-label': t('back'), title: t('back'), onclick: () => A.closeView() }, icon('back', 20)),
+    avatar(name, { size: 40, team: c.kind === 'team' }),
+    el('div', { class: 'head-text' },
+      el('h1', { class: 'head-title' }, name),
+      el('div', { class: 'head-sub' },
+        el('span', { class: `status-pill ${c.status}` }, t(open ? 'statusOpen' : 'statusClosed')),
+        sub ? el('span', { class: 'muted small ellipsis' }, sub) : null)),
+    el('div', { class: 'head-actions' },
+      el('div', { class: 'item-actions', id: 'item-actions' }), // room for the tickets actions ([S8], [S9])
+      el('button', {
+        class: `icon-btn${following ? ' active' : ''}`, type: 'button', 'aria-pressed': String(!!following),
+        title: t(following ? 'unfollow' : 'follow'), 'aria-label': t('follow'), onclick: () => A.follow(c.id, !following),
+      }, icon(following ? 'star' : 'starOutline')),
+      el('button', {
+        class: 'icon-btn', type: 'button', title: t('details'), 'aria-label': t('details'),
+        onclick: () => (c.kind === 'live_chat' && c.customer_id ? hooks.openPanel({ kind: 'customer', id: c.customer_id }) : hooks.openPanel({ kind: 'team', conv: c.id })),
+      }, icon('user')),
+      el('button', {
+        class: `btn ${open ? 'primary' : ''}`, type: 'button', title: open ? `${t('close')} (Ctrl+Enter: ${t('closeAndNext')})` : t('reopen'),
+        onclick: () => A.setStatus(c.id, open ? 'closed' : 'open'),
+      }, icon(open ? 'check' : 'retry', 16), t(open ? 'close' : 'reopen'))));
+}
+
+/** One entry per message (and pending send), with the flags that decide how it looks. */
+function entries(c) {
+  const tr = thread(c.id);
+  const list = tr.items.map((m) => ({ m, key: `m${m.id}` }));
+  if (!tr.hasNewer) {
+    for (const o of S.outbox) {
+      if (o.conversation_id !== c.id) continue;
+      if (tr.items.some((m) => m.client_msg_id === o.client_msg_id && isMine(m))) continue;
+      list.push({
+        key: `o${o.client_msg_id}`, pending: o,
+        m: { id: null, seq: Infinity, body: o.body, author: { kind: 'user', id: S.me.id, name: S.me.name }, created_at: o.created_at },
+      });
+    }
+  }
+  return list;
+}
+
+function renderLog(c, switched) {
+  const tr = thread(c.id);
+  const atBottom = log.scrollHeight - log.scrollTop - log.clientHeight < 60;
+  const firstBefore = log.querySelector('.msg, .sys');
+  const anchorTop = firstBefore ? firstBefore.getBoundingClientRect().top : 0;
+
+  const out = [];
+  if (tr.loaded && !tr.hasOlder) out.push(keyed('begin', 'begin', () => el('p', { class: 'log-note muted small' }, t('beginning'))));
+  else if (tr.loading || tr.hasOlder) out.push(keyed('older', 'older', () => el('p', { class: 'log-note muted small' }, t('olderLoading'))));
+  let prev = null;
+  for (const e of entries(c)) {
+    const m = e.m;
+    if (!prev || dayKey(prev.created_at) !== dayKey(m.created_at)) {
+      const k = 'd' + dayKey(m.created_at);
+      out.push(keyed(k, k + dayLabel(m.created_at), () => el('div', { class: 'day', role: 'separator' }, el('span', {}, dayLabel(m.created_at)))));
+    }
+    const first = !prev || prev.author.kind !== m.author.kind || prev.author.id !== m.author.id || prev.author.kind === 'system'
+      || m.created_at - prev.created_at > GROUP_MS || dayKey(prev.created_at) !== dayKey(m.created_at);
+    const editing = S.editing?.id === m.id && m.id !== null;
+    const sig = [first, m.body, m.edited_at, m.deleted_at, e.pending?.state, editing, m.author.name].join('|');
+    out.push(keyed(e.key, sig, () => message(c, m, first, e.pending, editing)));
+    prev = m;
+  }
+  if (tr.hasNewer) out.push(keyed('newer', 'newer', () => el('button', { class: 'btn ghost jump', type: 'button', onclick: () => A.jumpToLatest(c.id) }, t('jumpLatest'))));
+
+  // Reconcile: keep nodes that did not change (no flicker, no re-announcement), insert the rest.
+  let cur = log.firstChild;
+  for (const n of out) {
+    if (n === cur) cur = cur.nextSibling;
+    else log.insertBefore(n, cur);
+  }
+  while (cur) { const nx = cur.nextSibling; cur.remove(); cur = nx; }
+  const live = new Set(out);
+  for (const [k, v] of nodes) if (!live.has(v.node)) nodes.delete(k);
+
+  if (S.jump !== null && S.jump !== undefined && S.currentId === c.id) {
+    const target = tr.items.find((m) => m.seq === S.jump);
+    const n = target && nodes.get(`m${target.id}`)?.node;
+    if (n) {
+      S.jump = null;
+      n.scrollIntoView({ block: 'center' });
+      n.classList.add('flash');
+      setTimeout(() => n.classList.remove('flash'), 2200);
+      return;
+    }
+  }
+  if (switched || atBottom) log.scrollTop = log.scrollHeight;
+  else if (firstBefore && firstBefore.isConnected) log.scrollTop += firstBefore.getBoundingClientRect().top - anchorTop;
+}
+
+function keyed(key, sig, make) {
+  const have = nodes.get(key);
+  if (have && have.sig === sig) return have.node;
+  const node = make();
+  nodes.set(key, { sig, node });
+  return node;
+}
+
+function message(c, m, first, pending, editing) {
+  if (m.author.kind === 'system') {
+    return el('div', { class: 'sys', 'data-seq': m.seq },
+      el('span', {}, m.body), el('time', { class: 'muted', datetime: new Date(m.created_at).toISOString(), title: fullTime(m.created_at) }, clockTime(m.created_at)));
+  }
+  const mine = isMine(m);
+  const deleted = !!m.deleted_at;
+  const bubble = el('div', { class: `bubble${deleted ? ' deleted' : ''}` });
+  if (editing) bubble.append(editor(m));
+  else if (deleted) bubble.append(el('em', {}, t('deletedMsg')));
+  else bubble.append(linkified(m.body));
+
+  const foot = [];
+  if (m.edited_at && !deleted) foot.push(el('span', { class: 'mark' }, t('edited')));
+  if (pending) {
+    if (pending.state === 'failed') {
+      foot.push(el('span', { class: 'state failed', role: 'status' }, t('failed'), pending.error ? ` · ${pending.error}` : ''),
+        el('button', { type: 'button', class: 'link-btn', onclick: () => A.retry(pending.client_msg_id) }, t('retry')));
+    } else foot.push(el('span', { class: 'state sending' }, t('sending')));
+  } else if (mine) foot.push(el('span', { class: 'state sent', title: t('sent') }, icon('check', 14), el('span', { class: 'sr-only' }, t('sent'))));
+
+  const menuBtn = m.id !== null && !editing
+    ? el('button', { type: 'button', class: 'msg-menu-btn', 'aria-label': t('messageActions'), 'aria-haspopup': 'menu', onclick: (e) => openMenu(e.currentTarget, c, m) }, icon('more', 16))
+    : null;
+
+  return el('div', {
+    class: `msg${mine ? ' mine' : ''}${first ? ' first' : ''}${pending ? ' pending' : ''}`, 'data-seq': m.seq,
+    role: 'article', 'aria-label': `${m.author.name}, ${clockTime(m.created_at)}`,
+  },
+  !mine ? (first ? avatar(m.author.name || '?', { size: 32 }) : el('span', { class: 'avatar-space' })) : null,
+  el('div', { class: 'msg-col' },
+    first ? el('div', { class: 'msg-meta' },
+      el('strong', {}, mine ? t('you') : m.author.name),
+      el('time', { datetime: new Date(m.created_at).toISOString(), title: fullTime(m.created_at) }, clockTime(m.created_at))) : null,
+    el('div', { class: 'bubble-row' }, bubble, menuBtn),
+    foot.length ? el('div', { class: 'msg-foot' }, foot) : null));
+}
+
+function editor(m) {
+  const ta = el('textarea', { class: 'edit-input', 'aria-label': t('edit'), rows: '2' });
+  ta.value = S.editing.text ?? m.body;
+  ta.addEventListener('input', () => { S.editing.text = ta.value; });
+  const save = async () => {
+    const body = ta.value;
+    if (!body.trim()) return;
+    if (body === m.body) { S.editing = null; changed(); return; }
+    if (await A.editMessage(m, body)) { S.editing = null; changed(); focusComposer(); }
+  };
+  const cancel = () => { S.editing = null; changed(); focusComposer(); };
+  ta.addEventListener('keydown', (e) => {
+    if (e.key === 'Enter' && !e.shiftKey) { e.preventDefault(); save(); }
+    if (e.key === 'Escape') { e.preventDefault(); e.stopPropagation(); cancel(); }
+  });
+  requestAnimationFrame(() => { ta.focus(); ta.setSelectionRange(ta.value.length, ta.value.length); });
+  return el('div', { class: 'editor' }, ta, el('div', { class: 'editor-actions' },
+    el('button', { type: 'button', class: 'btn small', onclick: cancel }, t('cancel')),
+    el('button', { type: 'button', class: 'btn small primary', onclick: save }, t('save'))));
+}
+
+function openMenu(btn, c, m) {
+  const items = [];
+  if (m.author.kind === 'customer') items.push([t('showCustomer'), 'user', () => hooks.openPanel({ kind: 'customer', id: m.author.id })]);
+  else items.push([t('showUser'), 'user', () => hooks.openPanel({ kind: 'user', id: m.author.id })]);
+  const own = isMine(m) && !m.deleted_at;
+  if (own) items.push([t('edit'), 'edit', () => { S.editing = { id: m.id, text: m.body }; changed(); }]);
+  if (!m.deleted_at && (own || S.me.role === 'admin')) {
+    items.push([t('delete'), 'trash', async () => {
+      if (await hooks.confirm(t('confirmDelete'), t('confirmDeleteHint'), t('delete'))) A.deleteMessage(m);
+    }, 'danger']);
+  }
+  menu.replaceChildren(...items.map(([label, ic, fn, cls]) => el('button', {
+    type: 'button', role: 'menuitem', class: `menu-item ${cls || ''}`,
+    onclick: () => { menu.hidden = true; fn(); },
+  }, icon(ic, 16), label)));
+  menu.opener = btn;
+  menu.hidden = false;
+  const r = btn.getBoundingClientRect(), pr = root.getBoundingClientRect();
+  const w = 220;
+  menu.style.left = Math.max(8, Math.min(r.right - pr.left - w, pr.width - w - 8)) + 'px';
+  const below = r.bottom - pr.top + 4;
+  menu.style.top = (below + 160 > pr.height ? Math.max(8, r.top - pr.top - menu.offsetHeight - 4) : below) + 'px';
+  menu.querySelector('button')?.focus();
+}
+
+function menuKeys(e) {
+  const items = [...menu.querySelectorAll('[role=menuitem]')];
+  const i = items.indexOf(document.activeElement);
+  if (e.key === 'ArrowDown') { e.preventDefault(); items[(i + 1) % items.length].focus(); }
+  if (e.key === 'ArrowUp') { e.preventDefault(); items[(i - 1 + items.length) % items.length].focus(); }
+  if (e.key === 'Escape' || e.key === 'Tab') { e.preventDefault(); e.stopPropagation(); closeMenu(); }
+}
