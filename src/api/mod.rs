@@ -10,6 +10,7 @@ pub mod conversations;
 pub mod items;
 pub mod metrics;
 pub mod pages;
+pub mod prefs;
 pub mod realtime;
 pub mod session;
 pub mod settings_api;
@@ -45,6 +46,7 @@ pub fn route(app: &Arc<App>, req: &Request) -> Result<Response> {
         (["api", "login"], "POST") => session::login(app, req),
         (["api", "logout"], "POST") => session::logout(app, req),
         (["api", "me"], "GET") => session::me(app, req),
+        (["api", "me", "prefs"], "PATCH") => prefs::update(app, req),
         (["api", "users"], "GET") => users::list(app, req),
         (["api", "users"], "POST") => users::create(app, req),
         (["api", "users", id], "PATCH") => users::update(app, req, parse_id(id)?),
@@ -125,7 +127,7 @@ pub fn route(app: &Arc<App>, req: &Request) -> Result<Response> {
         (["api", "items", _, "follow"] | ["api", "conversations", _, "link"], _) => Err(method_not_allowed(&["POST", "DELETE"])),
         (["api", "conversations", _, "item-draft"], _) => Err(method_not_allowed(&["GET", "HEAD"])),
         (["api", "conversations", _, "items"], _) => Err(method_not_allowed(&["POST"])),
-        (["api", "widget", "visitor"], _) => Err(method_not_allowed(&["PATCH"])),
+        (["api", "widget", "visitor"] | ["api", "me", "prefs"], _) => Err(method_not_allowed(&["PATCH"])),
         _ => Err(Error::not_found(format!("Nothing at {}.", req.path))),
     }
 }
