@@ -578,3 +578,34 @@ fn helpdesk_toggle_reaches_widgets_and_messengers() {
     let nina = s.agent(&admin, "nina@example.com", "Nina", false);
     assert_eq!(nina.post_json("/api/helpdesk/status", &json!({"online": true})).status, 403);
 }
+
+#[test]
+fn an_idle_customer_resumes_without_reload_on_a_busy_help_desk() {
+    let (s, admin, _sam, sally, conv) = desk();
+    let session = sally.request("GET", "/api/widget/session", None).json();
+    let pos = session["pos"].as_i64().unwrap();
+    // More events than a client may be behind (5,000), none of them for Sally.
+    let others: Vec<Customer> = (0..8).map(|i| s.customer(Some(&format!("Busy {i}")))).collect();
+    let handles: Vec<_> = others
+        .into_iter()
+        .map(|c| {
+            std::thread::spawn(move || {
+                for i in 0..650 {
+                    let r = c.request("POST", "/api/widget/messages", Some(&json!({"body": format!("noise {i}")})));
+                    assert_eq!(r.status, 201, "{}", r.text());
+                }
+            })
+        })
+        .collect();
+    for h in handles {
+        h.join().unwrap();
+    }
+    admin.reply(conv, "Your parcel shipped");
+    let mut w = sally.ws();
+    w.send(&json!({"type": "resume", "pos": pos}));
+    let frames = w.recv_until(|v| v["type"] == "resumed" || v["type"] == "reload");
+    assert!(frames.iter().all(|v| v["type"] != "reload"), "an idle visitor is not 'behind' because others talked");
+    let bodies: Vec<&str> =
+        frames.iter().filter(|v| v["type"] == "message.created").map(|v| v["data"]["message"]["body"].as_str().unwrap()).collect();
+    assert_eq!(bodies, vec!["Your parcel shipped"]);
+}

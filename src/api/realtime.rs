@@ -90,32 +90,25 @@ fn resume(app: &Arc<App>, conn: &Arc<Conn>, v: &Value) -> Result<Option<String>>
             conn.pos.store(last as u64, Ordering::Release);
             false
         }
-        Some(p) if p > last || p < first - 1 || last - p > MAX_REPLAY => {
-            conn.pos.store(last as u64, Ordering::Release);
-            true
-        }
-        Some(p) => {
-            conn.pos.store(p as u64, Ordering::Release);
-            let mut at = p;
-            loop {
-                let batch = app.db.read(|c| db::events::after(c, at, 500))?;
-                let Some(end) = batch.last().map(|e| e.id) else {
-                    break;
-                };
-                for ev in batch {
-                    if ev.audience.admits(&viewer) {
-                        let ev = Arc::new(ev);
-                        if conn.pos.fetch_max(ev.id as u64, Ordering::AcqRel) < ev.id as u64 {
-                            conn.outbox.text(&ev.frame());
-                        }
+        Some(p) if p > last || p < first - 1 => true,
+        Some(p) => match missed(app, &viewer, p, last)? {
+            // Too much to replay: the client refetches over HTTP instead.
+            None => true,
+            Some(events) => {
+                conn.pos.store(p as u64, Ordering::Release);
+                for ev in events {
+                    if conn.pos.fetch_max(ev.id as u64, Ordering::AcqRel) < ev.id as u64 {
+                        conn.outbox.text(&ev.frame());
                     }
                 }
-                conn.pos.fetch_max(end as u64, Ordering::AcqRel);
-                at = end;
+                conn.pos.fetch_max(last as u64, Ordering::AcqRel);
+                false
             }
-            false
-        }
+        },
     };
+    if reload {
+        conn.pos.store(last as u64, Ordering::Release);
+    }
     if reload {
         conn.outbox.text(&json!({"type": "reload", "pos": last}).to_string());
     }
@@ -129,6 +122,28 @@ fn resume(app: &Arc<App>, conn: &Arc<Conn>, v: &Value) -> Result<Option<String>>
     }
     drop(hold);
     Ok(Some(json!({"type": "resumed", "pos": conn.pos.load(Ordering::Acquire)}).to_string()))
+}
+
+/// The events after `pos` (up to `last`) that `viewer` may see, or `None` if there are more than
+/// `MAX_REPLAY` of them. A customer's are read through an index; an agent's by scanning the global
+/// order (agents see most events), giving up after `MAX_SCAN` rows.
+fn missed(app: &App, viewer: &Viewer, pos: i64, last: i64) -> Result<Option<Vec<db::events::Event>>> {
+    const MAX_SCAN: i64 = 100_000;
+    let mut out = Vec::new();
+    let mut at = pos;
+    while at < last {
+        let batch = app.db.read(|c| match viewer {
+            Viewer::Customer { customer_id } => db::events::after_for_customer(c, at, *customer_id, 500),
+            Viewer::Agent { .. } => db::events::after(c, at, 500),
+        })?;
+        let Some(end) = batch.last().map(|e| e.id) else { break };
+        out.extend(batch.into_iter().filter(|e| e.id <= last && e.audience.admits(viewer)));
+        if out.len() as i64 > MAX_REPLAY || end - pos > MAX_SCAN {
+            return Ok(None);
+        }
+        at = end;
+    }
+    Ok(Some(out))
 }
 
 /// Refuse a frame type nobody handles.

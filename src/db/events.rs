@@ -62,10 +62,31 @@ impl Event {
     }
 }
 
+impl Audience {
+    /// The one customer this audience includes, if any (indexed, for customers' resume).
+    fn customer(&self) -> Option<i64> {
+        match self {
+            Audience::Support { customer } => *customer,
+            Audience::Customer { id } => Some(*id),
+            _ => None,
+        }
+    }
+}
+
 pub fn insert(conn: &Connection, kind: &str, conversation_id: Option<i64>, audience: Audience, data: Value) -> Result<Event> {
     let payload = data.to_string();
-    conn.prepare_cached("INSERT INTO events (created_at, kind, conversation_id, audience, payload) VALUES (?1, ?2, ?3, ?4, ?5)")?
-        .execute(params![super::now_ms(), kind, conversation_id, serde_json::to_string(&audience)?, payload])?;
+    conn.prepare_cached(
+        "INSERT INTO events (created_at, kind, conversation_id, audience, payload, customer_id, everyone) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+    )?
+    .execute(params![
+        super::now_ms(),
+        kind,
+        conversation_id,
+        serde_json::to_string(&audience)?,
+        payload,
+        audience.customer(),
+        audience == Audience::Everyone
+    ])?;
     Ok(Event { id: conn.last_insert_rowid(), kind: kind.to_string(), conversation_id, audience, payload })
 }
 
@@ -81,18 +102,31 @@ pub fn first_id(conn: &Connection) -> Result<i64> {
 pub fn after(conn: &Connection, pos: i64, limit: i64) -> Result<Vec<Event>> {
     let mut st =
         conn.prepare_cached("SELECT id, kind, conversation_id, audience, payload FROM events WHERE id > ?1 ORDER BY id LIMIT ?2")?;
-    let rows = st.query_map(params![pos, limit], |r| {
-        let aud: String = r.get(3)?;
-        let payload: String = r.get(4)?;
-        Ok(Event {
-            id: r.get(0)?,
-            kind: r.get(1)?,
-            conversation_id: r.get(2)?,
-            audience: serde_json::from_str(&aud).unwrap_or(Audience::Users { ids: vec![] }),
-            payload,
-        })
-    })?;
+    let rows = st.query_map(params![pos, limit], event_row)?;
     Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+}
+
+/// Events after `pos` that customer `customer_id` receives (theirs and everyone's), oldest first.
+pub fn after_for_customer(conn: &Connection, pos: i64, customer_id: i64, limit: i64) -> Result<Vec<Event>> {
+    let mut st = conn.prepare_cached(
+        "SELECT id, kind, conversation_id, audience, payload FROM events WHERE id > ?1 AND customer_id = ?2
+         UNION ALL SELECT id, kind, conversation_id, audience, payload FROM events WHERE id > ?1 AND everyone = 1
+         ORDER BY 1 LIMIT ?3",
+    )?;
+    let rows = st.query_map(params![pos, customer_id, limit], event_row)?;
+    Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+}
+
+fn event_row(r: &rusqlite::Row) -> rusqlite::Result<Event> {
+    let aud: String = r.get(3)?;
+    let payload: String = r.get(4)?;
+    Ok(Event {
+        id: r.get(0)?,
+        kind: r.get(1)?,
+        conversation_id: r.get(2)?,
+        audience: serde_json::from_str(&aud).unwrap_or(Audience::Users { ids: vec![] }),
+        payload,
+    })
 }
 
 /// Forget events older than `before_ms`; resume from before that answers "reload".

@@ -32,6 +32,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../sql/0003_widget.sql"),
     include_str!("../../sql/0004_items.sql"),
     include_str!("../../sql/0005_admin.sql"),
+    include_str!("../../sql/0006_event_audience.sql"),
 ];
 
 /// SQLite below this has the WAL-reset corruption bug (fixed in 3.51.3).
