@@ -81,7 +81,7 @@ export async function start() {
   });
   socket.start(Number.isFinite(pos) ? pos : null);
   // For tests and debugging: cut the socket as a network drop would.
-  window.__frontdesk = { dropSocket: () => socket.drop(), state: S };
+  window.__frontdesk = { dropSocket: (holdMs) => socket.drop(holdMs), resumeSocket: () => socket.resume(), state: S };
 }
 
 /** The server lost track of us (too far behind): fetch everything again. */

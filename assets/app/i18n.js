@@ -2,7 +2,7 @@
 // `t('key', {name})` fills `{name}`; `setLang()` picks the language (browser, or the user's override).
 
 const en = {
-  appTitle: 'Messenger', conversations: 'Conversations', fromCustomers: 'From customers', mine: 'My conversations',
+  appTitle: 'Messenger', conversations: 'Conversations', messages: 'Messages', fromCustomers: 'From customers', mine: 'My conversations',
   open: 'Open', closed: 'Closed', noOpen: 'No open conversations', noClosed: 'No closed conversations',
   noOpenHint: 'New conversations will appear here.', loadMore: 'Load more', loading: 'Loading…',
   unreadN: '{n} unread', unreadMark: 'Unread', statusOpen: 'Open', statusClosed: 'Closed',
@@ -44,7 +44,7 @@ const en = {
 };
 
 const pt = {
-  appTitle: 'Messenger', conversations: 'Conversas', fromCustomers: 'De clientes', mine: 'As minhas conversas',
+  appTitle: 'Messenger', conversations: 'Conversas', messages: 'Mensagens', fromCustomers: 'De clientes', mine: 'As minhas conversas',
   open: 'Abertas', closed: 'Fechadas', noOpen: 'Nenhuma conversa aberta', noClosed: 'Nenhuma conversa fechada',
   noOpenHint: 'As novas conversas aparecem aqui.', loadMore: 'Carregar mais', loading: 'A carregar…',
   unreadN: '{n} por ler', unreadMark: 'Por ler', statusOpen: 'Aberta', statusClosed: 'Fechada',

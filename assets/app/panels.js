@@ -77,7 +77,6 @@ export function renderPanel() {
       el('div', {}, el('h3', {}, cu.name), cu.email ? el('a', { href: `mailto:${cu.email}` }, cu.email) : null)));
     const page = cu.page_url ? el('a', { href: cu.page_url, target: '_blank', rel: 'noopener nofollow noreferrer' }, cu.page_url) : null;
     body.push(el('dl', { class: 'kvs' },
-      row(t('email'), cu.email),
       row(t('page'), page),
       row(t('language'), cu.language),
       row(t('browser'), browserOf(cu.user_agent)),

@@ -92,14 +92,19 @@ export class Socket {
   reconnectSoon(delay) {
     if (this.stopped || this.ws) return;
     clearTimeout(this.timer);
-    const d = delay ?? Math.min(10_000, 400 * 2 ** this.attempt) * (0.75 + Math.random() / 2);
+    let d = delay ?? Math.min(10_000, 400 * 2 ** this.attempt) * (0.75 + Math.random() / 2);
+    if (this.heldUntil > Date.now()) d = Math.max(d, this.heldUntil - Date.now());
     this.attempt++;
     this.timer = setTimeout(() => this.connect(), d);
   }
 
-  /** Close the socket as if the network dropped (also the tests' hook). */
-  drop() {
+  /**
+   * Close the socket as if the network dropped (also the tests' hook). With `holdMs`, stay away that
+   * long before reconnecting (a longer outage).
+   */
+  drop(holdMs) {
     const ws = this.ws;
+    if (holdMs) this.heldUntil = Date.now() + holdMs;
     if (!ws) return;
     ws.onclose = null;
     this.ws = null;
@@ -108,6 +113,12 @@ export class Socket {
     try { ws.close(); } catch { /* already closed */ }
     this.h.onState('down');
     this.reconnectSoon();
+  }
+
+  /** End a hold early and reconnect now. */
+  resume() {
+    this.heldUntil = 0;
+    this.reconnectSoon(0);
   }
 
   /** Send a frame if live; false when it must wait for the next connection. */

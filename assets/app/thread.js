@@ -16,7 +16,7 @@ export function mount(main, h) {
   root = main;
   hooks = h;
   headBox = el('header', { class: 'thread-head' });
-  log = el('div', { class: 'log', role: 'log', 'aria-label': t('conversations'), tabindex: '0' });
+  log = el('div', { class: 'log', role: 'log', 'aria-label': t('messages'), tabindex: '0' });
   log.addEventListener('scroll', onScroll);
   typingBox = el('div', { class: 'typing', 'aria-live': 'polite' });
   input = el('textarea', { rows: '1', 'aria-label': t('composer'), placeholder: t('composer'), class: 'composer-input' });
