@@ -35,10 +35,10 @@ async function boot() {
 
   let wasDown = false;
   onChange(() => {
+    app.classList.toggle('show-thread', S.currentId !== null);
     sidebar.render();
     threadView.render();
     panels.renderPanel();
-    app.classList.toggle('show-thread', S.currentId !== null);
     const down = S.connection === 'down';
     if (down) {
       bar.hidden = false;

@@ -145,7 +145,8 @@ export function apply(ev) {
       const old = S.convs.get(m.conversation_id);
       const fresh = !old || m.seq > old.last_seq;
       const c = upsert(d.conversation || { id: m.conversation_id });
-      if (fresh && !isMine(m) && m.author.kind !== 'system') c.unread = (old?.unread || 0) + 1;
+      // The server counts every message after my read mark, system lines included; so do we.
+      if (fresh && !isMine(m)) c.unread = (old?.unread || 0) + 1;
       const t = S.msgs.get(m.conversation_id);
       if (t && t.loaded) {
         if (t.hasNewer || (t.items.length && m.seq > t.items[t.items.length - 1].seq + 1)) t.gap = true;

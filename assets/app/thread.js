@@ -74,6 +74,8 @@ function onInput() {
 
 function autosize() {
   input.style.height = 'auto';
+  // Hidden (phone layout, list shown): measure later, when it is on screen.
+  if (!input.offsetParent) return;
   input.style.height = Math.min(input.scrollHeight, 200) + 'px';
 }
 

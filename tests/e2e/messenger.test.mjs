@@ -172,6 +172,12 @@ test('an agent without customer support sees only My conversations, and can star
   await page.getByRole('log').getByText('Shall we ship on Friday?').waitFor();
   const convs = (await admin.request('GET', '/api/conversations?section=mine&status=open')).conversations;
   assert.ok(convs.some((c) => c.subject === 'Release planning'), 'the teammate has it in My conversations');
+
+  // The language override is kept per user and applies at once.
+  await page.getByRole('button', { name: 'Settings' }).click();
+  await page.getByRole('dialog').getByLabel('Language').selectOption('pt');
+  await page.getByRole('heading', { name: 'As minhas conversas' }).waitFor();
+  assert.equal((await page.evaluate(() => fetch('/api/me').then((r) => r.json()))).user.prefs.language, 'pt');
   assert.deepEqual(problems, []);
   await context.close();
 });
@@ -225,6 +231,37 @@ test('socket drop: messages received and typed meanwhile all arrive, once', { sk
   await cust.send('After a quick blip');
   await page.getByRole('log').getByText('After a quick blip').waitFor();
   assert.equal(await page.getByRole('log').getByText('Offline message 2').count(), 1);
+
+  // Keyboard: Alt+Down goes to the next conversation; Ctrl+Enter closes this one and moves on.
+  await page.locator('.log').click();
+  const heading = page.getByRole('main').getByRole('heading', { level: 1 });
+  await page.keyboard.press('Alt+ArrowDown');
+  await eventually(async () => (await heading.innerText()) !== 'Rita Reconnect', 3000, 'the next conversation');
+  await page.keyboard.press('Alt+ArrowUp');
+  await eventually(async () => (await heading.innerText()) === 'Rita Reconnect', 3000, 'back to Rita');
+  await page.keyboard.press('Control+Enter');
+  await eventually(async () => (await heading.innerText()) !== 'Rita Reconnect', 3000, 'close and next');
+  await eventually(async () => (await admin.request('GET', '/api/conversations?section=customers&status=closed')).conversations
+    .some((c) => c.customer_name === 'Rita Reconnect'), 3000, 'Rita closed');
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test('older history loads when scrolling up', { skip }, async () => {
+  const cust = await Customer.create(server.url, { name: 'Larry Longtalk' });
+  for (let i = 1; i <= 75; i++) await cust.send(`Line number ${i}`);
+  const { page, context, problems } = await agentPage('Hal History', 'hal@example.com');
+  await row(page, 'Larry Longtalk').click();
+  const log = page.getByRole('log');
+  await log.getByText('Line number 75', { exact: true }).waitFor();
+  assert.equal(await log.getByText('Line number 1', { exact: true }).count(), 0, 'only the latest page at first');
+  for (let i = 0; i < 10 && !(await log.getByText('Line number 1', { exact: true }).count()); i++) {
+    await page.locator('.log').evaluate((n) => { n.scrollTop = 0; });
+    await page.waitForTimeout(300);
+  }
+  await log.getByText('Line number 1', { exact: true }).waitFor();
+  await log.getByText('This is the beginning of the conversation.').waitFor();
+  assert.equal(await log.getByText(/^Line number \d+$/).count(), 75);
   assert.deepEqual(problems, []);
   await context.close();
 });
