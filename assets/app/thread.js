@@ -183,7 +183,10 @@ function renderLog(c, switched) {
   if (tr.loaded && !tr.hasOlder) out.push(keyed('begin', 'begin', () => el('p', { class: 'log-note muted small' }, t('beginning'))));
   else if (tr.loading || tr.hasOlder) out.push(keyed('older', 'older', () => el('p', { class: 'log-note muted small' }, t('olderLoading'))));
   let prev = null;
-  for (const e of entries(c)) {
+  const all = entries(c);
+  // "Sent" shows under my latest delivered message only, as chat apps do; pending/failed always show.
+  const lastSent = [...all].reverse().find((e) => !e.pending && isMine(e.m) && !e.m.deleted_at);
+  for (const e of all) {
     const m = e.m;
     if (!prev || dayKey(prev.created_at) !== dayKey(m.created_at)) {
       const k = 'd' + dayKey(m.created_at);
@@ -192,8 +195,9 @@ function renderLog(c, switched) {
     const first = !prev || prev.author.kind !== m.author.kind || prev.author.id !== m.author.id || prev.author.kind === 'system'
       || m.created_at - prev.created_at > GROUP_MS || dayKey(prev.created_at) !== dayKey(m.created_at);
     const editing = S.editing?.id === m.id && m.id !== null;
-    const sig = [first, m.body, m.edited_at, m.deleted_at, e.pending?.state, editing, m.author.name].join('|');
-    out.push(keyed(e.key, sig, () => message(c, m, first, e.pending, editing)));
+    const sent = e === lastSent;
+    const sig = [first, m.body, m.edited_at, m.deleted_at, e.pending?.state, editing, m.author.name, sent].join('|');
+    out.push(keyed(e.key, sig, () => message(c, m, first, e.pending, editing, sent)));
     prev = m;
   }
   if (tr.hasNewer) out.push(keyed('newer', 'newer', () => el('button', { class: 'btn ghost jump', type: 'button', onclick: () => A.jumpToLatest(c.id) }, t('jumpLatest'))));
@@ -231,7 +235,7 @@ function keyed(key, sig, make) {
   return node;
 }
 
-function message(c, m, first, pending, editing) {
+function message(c, m, first, pending, editing, sent) {
   if (m.author.kind === 'system') {
     return el('div', { class: 'sys', 'data-seq': m.seq },
       el('span', {}, m.body), el('time', { class: 'muted', datetime: new Date(m.created_at).toISOString(), title: fullTime(m.created_at) }, clockTime(m.created_at)));
@@ -250,7 +254,7 @@ function message(c, m, first, pending, editing) {
       foot.push(el('span', { class: 'state failed', role: 'status' }, t('failed'), pending.error ? ` · ${pending.error}` : ''),
         el('button', { type: 'button', class: 'link-btn', onclick: () => A.retry(pending.client_msg_id) }, t('retry')));
     } else foot.push(el('span', { class: 'state sending' }, t('sending')));
-  } else if (mine) foot.push(el('span', { class: 'state sent', title: t('sent') }, icon('check', 14), el('span', { class: 'sr-only' }, t('sent'))));
+  } else if (sent) foot.push(el('span', { class: 'state sent' }, icon('check', 13), t('sent')));
 
   const menuBtn = m.id !== null && !editing
     ? el('button', { type: 'button', class: 'msg-menu-btn', 'aria-label': t('messageActions'), 'aria-haspopup': 'menu', onclick: (e) => openMenu(e.currentTarget, c, m) }, icon('more', 16))
