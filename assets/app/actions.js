@@ -100,7 +100,6 @@ function onEvent(ev) {
     if (thread(S.currentId).gap) fillGap(S.currentId);
     markReadIfWatching();
   }
-  if (ev.type === 'helpdesk.status') notify.setTitle(0, S.helpdesk.name);
   if (info && shouldAlert(info)) {
     notify.alertFor(info, {
       watching: info.conv.id === S.currentId,

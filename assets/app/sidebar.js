@@ -26,7 +26,7 @@ export function mount(nav, { openDialog }) {
   });
   const searchBox = el('div', { class: 'search', role: 'search' }, icon('search', 16), searchInput, el('kbd', { 'aria-hidden': 'true' }, '/'));
   tabsBox = el('div', { class: 'side-tabs' });
-  listBox = el('div', { class: 'side-list' });
+  listBox = el('div', { class: 'side-list', id: 'conv-list' });
   listBox.addEventListener('scroll', () => {
     if (listBox.scrollTop + listBox.clientHeight > listBox.scrollHeight - 120) {
       const l = S.lists[`${S.section}.${S.status}`];
@@ -129,7 +129,7 @@ function renderList() {
       el('p', { class: 'strong' }, t(S.status === 'open' ? 'noOpen' : 'noClosed')),
       S.status === 'open' ? el('p', { class: 'muted small' }, t('noOpenHint')) : null);
   }
-  const ul = el('ul', { class: 'conv-list', id: 'conv-list', 'aria-label': label }, list.map(row));
+  const ul = el('ul', { class: 'conv-list', 'aria-label': label }, list.map(row));
   const more = l?.next_cursor
     ? el('button', { class: 'btn ghost more', type: 'button', onclick: () => A.loadList(S.section, S.status, true) }, t(l.loading ? 'loading' : 'loadMore'))
     : null;
