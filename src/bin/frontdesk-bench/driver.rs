@@ -45,6 +45,12 @@ pub struct Plan {
     pub storm_spread: Duration,
     /// Echo baseline: send bare `bm:` texts and count any `bm:` text that comes back.
     pub raw: bool,
+    /// Latencies of messages sent before this offset (warm-up) are not recorded.
+    pub measure_after: Duration,
+    /// Extra customer messages per second during the first `warm_for` (each customer opens their
+    /// conversation), on top of `customer_rate`.
+    pub warm_rate: f64,
+    pub warm_for: Duration,
 }
 
 #[derive(Default)]
@@ -162,7 +168,9 @@ pub fn run(env: Env, mut conns: Vec<(usize, Conn)>, plan: Plan) -> Stats {
                             if let (Some(Ok(id)), Some(Ok(t0))) = (parts.next().map(str::parse::<u64>), parts.next().map(str::parse::<u64>))
                             {
                                 let now = env.epoch.elapsed().as_micros() as u64;
-                                st.latencies_us.push(now.saturating_sub(t0));
+                                if t0 >= plan.measure_after.as_micros() as u64 {
+                                    st.latencies_us.push(now.saturating_sub(t0));
+                                }
                                 *st.receipts.entry(id).or_default() += 1;
                                 if role == Role::Customer {
                                     st.received_by.entry(gidx).or_default().push(id);
@@ -220,7 +228,8 @@ pub fn run(env: Env, mut conns: Vec<(usize, Conn)>, plan: Plan) -> Stats {
         // Open-loop sending on schedule.
         if elapsed < plan.send_for && !plan.closed_loop {
             let secs = elapsed.as_secs_f64();
-            while (sent_c as f64) < secs * plan.customer_rate && !customers.is_empty() {
+            let due_c = secs * plan.customer_rate + secs.min(plan.warm_for.as_secs_f64()) * plan.warm_rate;
+            while (sent_c as f64) < due_c && !customers.is_empty() {
                 let i = customers[rnd(customers.len())];
                 let id = env.next_id.fetch_add(1, Ordering::Relaxed);
                 let text = if plan.raw {

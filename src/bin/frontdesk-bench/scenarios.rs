@@ -121,6 +121,9 @@ fn plan(send_for: Duration) -> Plan {
         storm_at: None,
         storm_spread: Duration::ZERO,
         raw: false,
+        measure_after: Duration::ZERO,
+        warm_rate: 0.0,
+        warm_for: Duration::ZERO,
     }
 }
 
@@ -199,8 +202,11 @@ pub fn chat(o: &Opts) -> Vec<Row> {
     let (mut st, _) = drive(addr, &origin, conns, drivers, stop, move |_| {
         // Customers first write once each during warm-up (at n/warm per second), then the mix.
         let mut p = plan(send_for);
-        p.customer_rate = (n / warm.as_secs_f64() + rate / 2.0) / drivers as f64;
+        p.customer_rate = rate / 2.0 / drivers as f64;
+        p.warm_rate = n / warm.as_secs_f64() / drivers as f64;
+        p.warm_for = warm;
         p.agent_rate = rate / 2.0 / drivers as f64;
+        p.measure_after = warm + Duration::from_secs(1);
         p
     });
     let _ = t;
@@ -222,7 +228,7 @@ pub fn chat(o: &Opts) -> Vec<Row> {
         row("chat", "connected widgets / agents", (o.n as u64 - failed) as f64, "conns", &format!("{} agents", o.agents)),
         row("chat", "messages sent (incl. warm-up)", total_sent, "msgs", &format!("{} msg/s target", o.rate)),
         row("chat", "acked", st.acks as f64 / send_for.as_secs_f64(), "msg/s", ""),
-        row("chat", "deliveries measured", st.latencies_us.len() as f64, "frames", ""),
+        row("chat", "deliveries measured (after warm-up)", st.latencies_us.len() as f64, "frames", ""),
     ];
     out.extend(latency_rows("chat", &mut st.latencies_us, "<= 1 ms", "<= 10 ms"));
     out.push(row("chat", "lost deliveries", lost as f64, "", "0"));
@@ -482,7 +488,8 @@ pub fn reconnect(o: &Opts) -> Vec<Row> {
     let (mut st, _) = drive(s.addr, &s.origin, conns, drivers, stop, move |_| {
         let mut p = plan(send_for);
         // Each customer writes once during warm-up (so it has a conversation); agents write throughout.
-        p.customer_rate = n / warm.as_secs_f64() / drivers as f64;
+        p.warm_rate = n / warm.as_secs_f64() / drivers as f64;
+        p.warm_for = warm;
         p.agent_rate = 200.0 / drivers as f64;
         p.storm_at = Some(storm_at);
         p.storm_spread = spread;
