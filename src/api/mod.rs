@@ -7,6 +7,7 @@ pub mod admin_data;
 pub mod admin_team;
 pub mod chat;
 pub mod conversations;
+pub mod item_rules;
 pub mod items;
 pub mod metrics;
 pub mod pages;

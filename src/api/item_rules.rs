@@ -1,0 +1,158 @@
+//! The rules behind items (see `items.rs`): who may see an item, who receives its events, who may
+//! be put on it, field validation, announcing changes, and the text helpers for prefilled drafts.
+
+use serde_json::json;
+
+use crate::db::WriteCtx;
+use crate::db::conversations::{self as convs, Conversation};
+use crate::db::events::Audience;
+use crate::db::items::{self, Item, PRIORITIES, STATUSES};
+use crate::db::users::User;
+use crate::db::{self, messages};
+use crate::error::{Error, Result};
+
+/// May `user` see `item`? (See the module comment.)
+pub(super) fn visible(conn: &rusqlite::Connection, user: &User, item: &Item) -> Result<bool> {
+    if item.customer_facing() && !user.sees_customers() {
+        return Ok(false);
+    }
+    for (cid, kind) in &item.conversations {
+        if kind == "team" && !convs::participants(conn, *cid)?.contains(&user.id) {
+            return Ok(false);
+        }
+    }
+    Ok(true)
+}
+
+pub(super) fn get_visible(conn: &rusqlite::Connection, user: &User, id: i64) -> Result<Item> {
+    match items::get(conn, id)? {
+        Some(it) if visible(conn, user, &it)? => Ok(it),
+        _ => Err(Error::not_found("No such ticket or task.")),
+    }
+}
+
+/// Who receives events about `item`: the same rule as `visible`.
+pub(super) fn audience(conn: &rusqlite::Connection, item: &Item) -> Result<Audience> {
+    let mut members: Option<Vec<i64>> = None;
+    for (cid, kind) in &item.conversations {
+        if kind == "team" {
+            let p = convs::participants(conn, *cid)?;
+            members = Some(match members {
+                None => p,
+                Some(m) => m.into_iter().filter(|u| p.contains(u)).collect(),
+            });
+        }
+    }
+    Ok(match (members, item.customer_facing()) {
+        (Some(ids), _) => Audience::Users { ids },
+        (None, true) => Audience::Support { customer: None },
+        (None, false) => Audience::Agents,
+    })
+}
+
+/// Assignees and followers must be active and able to see the item.
+pub(super) fn check_people(conn: &rusqlite::Connection, item: &Item, field: &str, ids: &[i64]) -> Result<()> {
+    if ids.len() > 50 {
+        return Err(Error::new(422, format!("{field}: at most 50 people")));
+    }
+    for id in ids {
+        let u = db::users::get(conn, *id)?
+            .filter(|u| u.active)
+            .ok_or_else(|| Error::new(422, format!("{field}: no active teammate with id {id}")))?;
+        if !visible(conn, &u, item)? {
+            return Err(Error::new(
+                422,
+                format!("{field}: {} cannot see this item's conversations (customer support or membership needed)", u.name),
+            ));
+        }
+    }
+    Ok(())
+}
+
+pub(super) fn check_fields(title: &str, description: &str, status: &str, priority: &str) -> Result<()> {
+    if title.trim().is_empty() || title.chars().count() > 200 {
+        return Err(Error::new(422, "title: 1 to 200 characters"));
+    }
+    if description.len() > 64 * 1024 - 1024 {
+        return Err(Error::new(422, "description: at most 63 KiB"));
+    }
+    if !STATUSES.contains(&status) {
+        return Err(Error::new(422, format!("status: one of {}", STATUSES.join(", "))));
+    }
+    if !PRIORITIES.contains(&priority) {
+        return Err(Error::new(422, format!("priority: one of {}", PRIORITIES.join(", "))));
+    }
+    Ok(())
+}
+
+pub(super) fn label(kind: &str) -> &'static str {
+    if kind == "task" { "Task" } else { "Ticket" }
+}
+
+/// Announce an item's new state to those who may see it, and refresh its conversations' links.
+pub(super) fn announce(w: &mut WriteCtx<'_>, id: i64, kind: &str) -> Result<Item> {
+    let it = items::get(w.conn, id)?.ok_or_else(|| Error::internal("item vanished"))?;
+    let aud = audience(w.conn, &it)?;
+    w.emit(kind, None, aud, json!({"item": it}))?;
+    for (cid, _) in &it.conversations {
+        if let Some(c) = convs::get(w.conn, *cid)? {
+            w.emit("conversation.updated", Some(c.id), c.agent_audience(), json!({"conversation": c, "change": "item"}))?;
+        }
+    }
+    Ok(it)
+}
+
+/// A system line in the conversation (visible to everyone in it, the customer included).
+pub(super) fn note(w: &mut WriteCtx<'_>, c: &Conversation, text: &str) -> Result<()> {
+    let now = db::now_ms();
+    let seq = convs::next_seq(w.conn, c.id, text, now)?;
+    let id = messages::insert(w.conn, c.id, seq, "system", None, text, None, now)?;
+    let m = messages::get(w.conn, id)?.ok_or_else(|| Error::internal("message vanished"))?;
+    let c = convs::get(w.conn, c.id)?.ok_or_else(|| Error::internal("conversation vanished"))?;
+    w.emit("message.created", Some(c.id), c.audience(), json!({"message": m, "conversation": c}))?;
+    Ok(())
+}
+
+/// `YYYY-MM-DD HH:MM` (UTC) from Unix milliseconds, for transcripts.
+pub(super) fn stamp(ms: i64) -> String {
+    let secs = ms.div_euclid(1000);
+    let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
+    // Civil-from-days (Howard Hinnant's algorithm).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + if m <= 2 { 1 } else { 0 };
+    format!("{y:04}-{m:02}-{d:02} {:02}:{:02}", rem / 3600, rem % 3600 / 60)
+}
+
+/// A title from the first customer message: one line, cut at a word boundary near 80 characters.
+pub(super) fn title_from(text: &str) -> String {
+    let line = text.lines().find(|l| !l.trim().is_empty()).unwrap_or("").trim();
+    if line.chars().count() <= 80 {
+        return line.to_string();
+    }
+    let cut: String = line.chars().take(80).collect();
+    let at = cut.rfind(char::is_whitespace).filter(|i| *i > 40).unwrap_or(cut.len());
+    format!("{}…", cut[..at].trim_end())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stamps_and_titles() {
+        assert_eq!(stamp(0), "1970-01-01 00:00");
+        assert_eq!(stamp(1_795_538_172_580), "2026-11-24 16:36");
+        assert_eq!(stamp(951_782_400_000), "2000-02-29 00:00", "leap day");
+        assert_eq!(title_from("  \nMy order is late\nmore"), "My order is late");
+        let long = "word ".repeat(40);
+        let t = title_from(&long);
+        assert!(t.ends_with('…') && t.chars().count() <= 81, "{t}");
+    }
+}
