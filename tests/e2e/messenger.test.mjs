@@ -283,6 +283,13 @@ test('phone width, dark theme and Portuguese', { skip }, async () => {
   await screenshot(page, 'messenger-mobile-conversation-dark');
   await page.getByRole('button', { name: 'Voltar às conversas' }).click();
   await r.waitFor();
+
+  // The same, dark, at laptop width: three columns again.
+  await page.setViewportSize({ width: 1280, height: 800 });
+  await r.click();
+  await page.getByRole('main').getByRole('heading', { name: 'Mia Mobile' }).waitFor();
+  await page.getByRole('navigation').waitFor();
+  await screenshot(page, 'messenger-desktop-dark');
   assert.deepEqual(problems, []);
   await context.close();
 });
