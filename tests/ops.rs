@@ -292,3 +292,44 @@ fn warns_when_public_url_is_plain_http_off_loopback() {
     assert!(err.contains("another frontdesk"), "{err}");
     drop(p);
 }
+
+#[test]
+fn accept_errors_such_as_emfile_are_survived() {
+    use std::os::unix::process::CommandExt;
+    let dir = TempDir::new();
+    let mut cmd = Command::new(bin());
+    cmd.args(["serve", "--addr", "127.0.0.1:0", "--data", dir.0.to_str().unwrap()]).stdout(Stdio::piped()).stderr(Stdio::piped());
+    // SAFETY: setrlimit is async-signal-safe; it only lowers this child's own descriptor limit.
+    unsafe {
+        cmd.pre_exec(|| {
+            let r = libc::rlimit { rlim_cur: 48, rlim_max: 48 };
+            libc::setrlimit(libc::RLIMIT_NOFILE, &r);
+            Ok(())
+        });
+    }
+    let mut child = cmd.spawn().unwrap();
+    let mut line = String::new();
+    std::io::BufRead::read_line(&mut std::io::BufReader::new(child.stdout.take().unwrap()), &mut line).unwrap();
+    let addr: std::net::SocketAddr = line.trim().strip_prefix("listening on http://").unwrap().parse().unwrap();
+    // Hold more connections than the server has descriptors: accept() fails with EMFILE.
+    let held: Vec<std::net::TcpStream> = (0..80).filter_map(|_| std::net::TcpStream::connect(addr).ok()).collect();
+    std::thread::sleep(Duration::from_millis(500));
+    drop(held);
+    // Once descriptors are free again the server answers as before.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let r = raw_exchange(addr, b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+        if r.starts_with("HTTP/1.1 200") {
+            break;
+        }
+        assert!(Instant::now() < deadline, "server did not recover after EMFILE: {r:?}");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert!(child.try_wait().unwrap().is_none(), "the server is still running");
+    // SAFETY: signalling our own child.
+    unsafe { libc::kill(child.id() as i32, libc::SIGTERM) };
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success());
+    let log = String::from_utf8_lossy(&out.stderr);
+    assert!(log.contains("accept failed") && log.contains("Too many open files"), "EMFILE was logged: {log}");
+}
