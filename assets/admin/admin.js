@@ -53,6 +53,7 @@ async function go(id, push) {
     if (k === id) a.setAttribute('aria-current', 'page'); else a.removeAttribute('aria-current');
   }
   document.title = `${s.label} · Admin · Frontdesk`;
+  document.getElementById('toast').hidden = true;
   const view = h('div', { class: 'view view-' + id });
   main.replaceChildren(view);
   await s.draw(view);

@@ -3,6 +3,7 @@
 import { api, fmtTime, h, header } from './dom.js';
 
 const ACTIONS = {
+  setup: 'Set up the help desk',
   'settings.update': 'Changed settings', 'helpdesk.status': 'Switched the help desk', 'user.create': 'Added a person',
   'user.update': 'Changed a person', 'user.deactivate': 'Deactivated a person', 'invite.create': 'Created an invite',
   'invite.revoke': 'Revoked an invite', 'invite.accept': 'Joined through an invite', 'identity_secret.rotate': 'Generated an identity secret',

@@ -57,6 +57,11 @@ export function card(title, lead, ...body) {
     title ? h('h2', { text: title }) : null, lead ? h('p', { class: 'panel-lead', text: lead }) : null, ...body);
 }
 
+/** JSON with object keys sorted, to compare values whatever order the server sent them in. */
+function canon(v) {
+  return JSON.stringify(v, (_, x) => (x && typeof x === 'object' && !Array.isArray(x) ? Object.fromEntries(Object.entries(x).sort(([a], [b]) => a.localeCompare(b))) : x));
+}
+
 let uid = 0;
 /**
  * A labelled control bound to a settings key. `opts`: {label, hint, type: text|textarea|select|
@@ -93,7 +98,7 @@ export function settingsForm(controls, { onSaved, extra } = {}) {
   const load = () => { for (const c of controls) c.set(state.settings[c.key]); for (const c of controls) c.error(''); dirty(); };
   const patch = () => {
     const p = {};
-    for (const c of controls) if (JSON.stringify(c.get()) !== JSON.stringify(state.settings[c.key])) p[c.key] = c.get();
+    for (const c of controls) if (canon(c.get()) !== canon(state.settings[c.key])) p[c.key] = c.get();
     Object.assign(p, extra ? extra() : {});
     return p;
   };

@@ -146,5 +146,6 @@ test('data and audit log', { skip }, async () => {
   await page.getByRole('cell', { name: /Downloaded a backup/ }).waitFor();
   await page.getByRole('cell', { name: /Joined through an invite/ }).waitFor();
   await screenshot(page, 'admin-6-audit');
-  assert.deepEqual(errors.filter((e) => !/favicon/.test(e)), []);
+  // The two 422s are the refused time zone and colour above, on purpose.
+  assert.deepEqual(errors.filter((e) => !/status of 422/.test(e)), []);
 });
