@@ -433,3 +433,23 @@ fn migrations_apply_are_idempotent_and_refuse_newer() {
     std::fs::rename(&path, cfg.db_path()).unwrap();
     assert!(frontdesk::start(cfg).is_err());
 }
+
+#[test]
+fn user_preferences_are_saved_validated_and_private() {
+    let s = Server::start();
+    let admin = s.admin();
+    let bob = s.agent(&admin, "bob@example.com", "Bob", false);
+    let r = bob.patch_json("/api/me/prefs", &json!({"language": "pt", "notifications": false}));
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert_eq!(bob.get("/api/me").json()["user"]["prefs"], json!({"language": "pt", "notifications": false}));
+    // Merged, not replaced; and only Bob's.
+    bob.patch_json("/api/me/prefs", &json!({"notifications": true}));
+    assert_eq!(bob.get("/api/me").json()["user"]["prefs"], json!({"language": "pt", "notifications": true}));
+    assert_eq!(admin.get("/api/me").json()["user"]["prefs"], json!({}));
+    for bad in [json!({"language": "klingon"}), json!({"notifications": "yes"}), json!({"role": "admin"})] {
+        let r = bob.patch_json("/api/me/prefs", &bad);
+        assert_eq!(r.status, 422, "{bad}");
+    }
+    assert_eq!(bob.get("/api/me").json()["user"]["role"], "agent");
+    assert_eq!(s.client().patch_json("/api/me/prefs", &json!({"language": "en"})).status, 401);
+}
