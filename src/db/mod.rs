@@ -138,23 +138,18 @@ pub fn is_unique_violation(e: &rusqlite::Error) -> bool {
     matches!(e, rusqlite::Error::SqliteFailure(f, _) if f.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE || f.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_PRIMARYKEY)
 }
 
-/// Copy the live database to `file` with SQLite's online backup API, in small steps so writers are
-/// never blocked for long.
+/// Copy the live database to `file` (the `frontdesk backup` command): a snapshot into a temporary
+/// file beside it, renamed into place only when complete.
 pub fn backup_to(conn: &Connection, file: &Path) -> Result<()> {
     let tmp = file.with_extension("partial");
-    let _ = std::fs::remove_file(&tmp);
-    {
-        let mut dst = Connection::open(&tmp).map_err(|e| Error::internal(format!("cannot create {}: {e}", tmp.display())))?;
-        let backup = rusqlite::backup::Backup::new(conn, &mut dst)?;
-        backup.run_to_completion(128, std::time::Duration::from_millis(2), None)?;
-    }
+    snapshot_to(conn, &tmp)?;
     std::fs::rename(&tmp, file).map_err(|e| Error::internal(format!("cannot write {}: {e}", file.display())))?;
     Ok(())
 }
 
 /// Copy a consistent snapshot of the database to `file` in one backup step on a *read* connection.
 /// In WAL mode a reader never blocks the writer, so chat goes on while this copies; and unlike
-/// `backup_to`'s small steps, a single step cannot be restarted over and over by a busy writer
+/// a backup in small steps, a single step cannot be restarted over and over by a busy writer
 /// (SQLite restarts a stepwise backup whenever another connection writes between steps).
 pub fn snapshot_to(conn: &Connection, file: &Path) -> Result<()> {
     let _ = std::fs::remove_file(file);
