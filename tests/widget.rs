@@ -61,7 +61,10 @@ fn widget_pages_are_served_with_their_own_headers() {
     let preview = raw_request(s.addr, "GET", "/widget/preview", &[], b"");
     assert_eq!(preview.status, 200);
     assert!(preview.text().contains("/widget.js"));
-    assert_eq!(frontdesk::api::widget_pages::snippet("https://help.acme.test/"), "<script async src=\"https://help.acme.test/widget.js\"></script>");
+    assert_eq!(
+        frontdesk::api::widget_pages::snippet("https://help.acme.test/"),
+        "<script async src=\"https://help.acme.test/widget.js\"></script>"
+    );
 }
 
 #[test]
@@ -142,7 +145,14 @@ fn posting_messages_is_rate_limited_per_token_and_retries_are_free() {
     let (token, _) = visitor(&s, Some("198.51.100.1"));
     let mut limited = None;
     for i in 0..30 {
-        let r = widget(&s, "POST", "/api/widget/messages", Some(&token), Some("198.51.100.1"), Some(&json!({"body": format!("m{i}"), "client_msg_id": format!("w-{i}")})));
+        let r = widget(
+            &s,
+            "POST",
+            "/api/widget/messages",
+            Some(&token),
+            Some("198.51.100.1"),
+            Some(&json!({"body": format!("m{i}"), "client_msg_id": format!("w-{i}")})),
+        );
         if r.status == 429 {
             limited = Some((i, r));
             break;
@@ -153,7 +163,14 @@ fn posting_messages_is_rate_limited_per_token_and_retries_are_free() {
     assert!(n >= 10, "a person typing is never limited (limited after {n})");
     assert!(r.header("retry-after").is_some());
     // A retry of an acknowledged message still answers (and creates nothing).
-    let r = widget(&s, "POST", "/api/widget/messages", Some(&token), Some("198.51.100.1"), Some(&json!({"body": "m0", "client_msg_id": "w-0"})));
+    let r = widget(
+        &s,
+        "POST",
+        "/api/widget/messages",
+        Some(&token),
+        Some("198.51.100.1"),
+        Some(&json!({"body": "m0", "client_msg_id": "w-0"})),
+    );
     assert_eq!(r.status, 200, "{}", r.text());
     // The refused message was not stored.
     let msgs = widget(&s, "GET", "/api/widget/messages", Some(&token), None, None).json()["messages"].as_array().unwrap().len();
@@ -214,7 +231,14 @@ fn verified_identify_marks_the_visitor_and_links_devices() {
     assert_eq!(agent_view["customer"]["name"], "Sally C.");
 
     // Phone: no token yet; the verified identify hands over a token for the same customer.
-    let r = widget(&s, "POST", "/api/widget/identify", None, None, Some(&json!({"user_id": "u-1001", "user_hash": user_hash(SECRET, "u-1001")})));
+    let r = widget(
+        &s,
+        "POST",
+        "/api/widget/identify",
+        None,
+        None,
+        Some(&json!({"user_id": "u-1001", "user_hash": user_hash(SECRET, "u-1001")})),
+    );
     assert_eq!(r.status, 200, "{}", r.text());
     let phone = r.json()["token"].as_str().unwrap().to_string();
     assert_ne!(phone, laptop);
@@ -228,7 +252,14 @@ fn verified_identify_marks_the_visitor_and_links_devices() {
     assert!(!agent_json.contains(&phone) && !agent_json.contains(&laptop));
 
     // A second verified user on the laptop gets their own customer, not Sally's.
-    let r = widget(&s, "POST", "/api/widget/identify", Some(&laptop), None, Some(&json!({"user_id": 77, "user_hash": user_hash(SECRET, "77")})));
+    let r = widget(
+        &s,
+        "POST",
+        "/api/widget/identify",
+        Some(&laptop),
+        None,
+        Some(&json!({"user_id": 77, "user_hash": user_hash(SECRET, "77")})),
+    );
     assert_eq!(r.status, 200, "{}", r.text());
     let other = r.json();
     assert_ne!(other["customer"]["id"], cid);
@@ -241,13 +272,20 @@ fn forged_and_cross_user_hashes_are_refused() {
     let s = Server::start();
     let admin = enable_identity(&s);
     let (token, cid) = visitor(&s, None);
-    let ok = widget(&s, "POST", "/api/widget/identify", Some(&token), None, Some(&json!({"user_id": "alice", "user_hash": user_hash(SECRET, "alice")})));
+    let ok = widget(
+        &s,
+        "POST",
+        "/api/widget/identify",
+        Some(&token),
+        None,
+        Some(&json!({"user_id": "alice", "user_hash": user_hash(SECRET, "alice")})),
+    );
     assert_eq!(ok.status, 200);
 
     let (mallory, _) = visitor(&s, None);
     for (uid, hash) in [
-        ("alice", "0".repeat(64)),                           // forged
-        ("alice", user_hash(SECRET, "mallory")),             // someone else's valid hash
+        ("alice", "0".repeat(64)),                                         // forged
+        ("alice", user_hash(SECRET, "mallory")),                           // someone else's valid hash
         ("alice", user_hash("another-secret-of-32-characters!", "alice")), // wrong secret
         ("alice", "not hex".to_string()),
     ] {
@@ -259,7 +297,8 @@ fn forged_and_cross_user_hashes_are_refused() {
     }
     // With verification off, no hash is accepted at all.
     assert_eq!(admin.patch_json("/api/settings", &json!({"identity_secret": ""})).status, 200);
-    let r = widget(&s, "POST", "/api/widget/identify", None, None, Some(&json!({"user_id": "alice", "user_hash": user_hash(SECRET, "alice")})));
+    let r =
+        widget(&s, "POST", "/api/widget/identify", None, None, Some(&json!({"user_id": "alice", "user_hash": user_hash(SECRET, "alice")})));
     assert_eq!(r.status, 403);
     assert_eq!(admin.get(&format!("/api/customers/{cid}")).json()["customer"]["external_id"], "alice");
 }
@@ -276,13 +315,23 @@ fn unverified_calls_cannot_change_a_verified_customer() {
     assert_eq!(r.status, 403, "{}", r.text());
     let r = widget(&s, "PATCH", "/api/widget/visitor", Some(&token), None, Some(&json!({"email": "mallory@evil.example"})));
     assert_eq!(r.status, 403, "{}", r.text());
-    let r = widget(&s, "POST", "/api/widget/identify", Some(&token), None, Some(&json!({"user_id": "u-9", "name": "Mallory", "user_hash": "f".repeat(64)})));
+    let r = widget(
+        &s,
+        "POST",
+        "/api/widget/identify",
+        Some(&token),
+        None,
+        Some(&json!({"user_id": "u-9", "name": "Mallory", "user_hash": "f".repeat(64)})),
+    );
     assert_eq!(r.status, 401);
     let c = &admin.get(&format!("/api/customers/{cid}")).json()["customer"];
     assert_eq!(c["name"], "Real Name");
     assert_eq!(c["email"], "real@example.com");
     // The page the visitor is on may still be reported.
-    assert_eq!(widget(&s, "PATCH", "/api/widget/visitor", Some(&token), None, Some(&json!({"page_url": "https://shop.example/a"}))).status, 200);
+    assert_eq!(
+        widget(&s, "PATCH", "/api/widget/visitor", Some(&token), None, Some(&json!({"page_url": "https://shop.example/a"}))).status,
+        200
+    );
     // An anonymous visitor can still give a name without a hash.
     let (anon, _) = visitor(&s, None);
     assert_eq!(widget(&s, "POST", "/api/widget/identify", Some(&anon), None, Some(&json!({"user_id": "x", "name": "Ann"}))).status, 200);
