@@ -393,7 +393,7 @@ fn identity_secret_is_generated_shown_once_and_rotated() {
     let audit = admin.get("/api/audit").json().to_string();
     assert!(audit.contains("identity_secret.rotate") && !audit.contains(&two), "rotations are logged without the value");
     assert_eq!(admin.delete("/api/admin/identity-secret").status, 200);
-    assert_eq!(admin.get("/api/settings").json()["settings"]["identity_secret"], "");
+    assert_eq!(admin.get("/api/settings").json()["settings"]["identity_secret_set"], false);
 }
 
 #[test]

@@ -45,7 +45,7 @@ function secretCard() {
   const el = h('section', { class: 'panel' });
   let shown = '';
   const draw = () => {
-    const on = !!state.settings.identity_secret;
+    const on = !!state.settings.identity_secret_set;
     const kids = [h('h2', { text: 'Identity verification' }),
       h('p', { class: 'panel-lead', text: 'When your site signs visitors in, it can prove who they are: your server sends user_hash = HMAC-SHA256(secret, user id). Keep the secret on your server.' }),
       h('p', { class: 'secret-state' }, h('span', { class: 'pill ' + (on ? 'ok' : 'muted'), text: on ? 'On' : 'Off' }),
@@ -60,7 +60,7 @@ function secretCard() {
       const r = await api(method, '/api/admin/identity-secret', method === 'POST' ? {} : undefined);
       if (r.status !== 200) { toast(r.data.error || 'Failed.', 'warn'); return; }
       shown = r.data.identity_secret || '';
-      state.settings.identity_secret = shown ? 'set' : '';
+      state.settings.identity_secret_set = !!shown;
       toast(what);
       draw();
     };

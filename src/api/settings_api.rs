@@ -11,10 +11,20 @@ use crate::db;
 use crate::error::{Error, Result};
 use crate::http::{Request, Response};
 
-/// Every setting, the identity secret included (admins only).
+/// Every setting (admins only). The identity-verification secret is shown once, when generated
+/// (`POST /api/admin/identity-secret`); here only whether one is set.
 pub fn get(app: &Arc<App>, req: &Request) -> Result<Response> {
     auth::require_admin(app, req)?;
-    Ok(Response::ok_json(&json!({"settings": app.settings(), "status": app.helpdesk_status()})))
+    Ok(Response::ok_json(&json!({"settings": redacted(&app.settings()), "status": app.helpdesk_status()})))
+}
+
+fn redacted(s: &db::settings::Settings) -> Value {
+    let mut v = serde_json::to_value(s).unwrap_or(Value::Null);
+    if let Some(o) = v.as_object_mut() {
+        let set = o.remove("identity_secret").and_then(|x| x.as_str().map(|s| !s.is_empty())).unwrap_or(false);
+        o.insert("identity_secret_set".into(), Value::Bool(set));
+    }
+    v
 }
 
 /// Apply a partial update; `422` naming the first invalid field. Customers and agents get
@@ -40,5 +50,5 @@ pub fn update(app: &Arc<App>, req: &Request) -> Result<Response> {
     })?;
     app.set_settings(settings.clone());
     super::admin_availability::remember(app, status.clone());
-    Ok(Response::ok_json(&json!({"settings": settings, "status": status})))
+    Ok(Response::ok_json(&json!({"settings": redacted(&settings), "status": status})))
 }
