@@ -609,3 +609,31 @@ fn an_idle_customer_resumes_without_reload_on_a_busy_help_desk() {
         frames.iter().filter(|v| v["type"] == "message.created").map(|v| v["data"]["message"]["body"].as_str().unwrap()).collect();
     assert_eq!(bodies, vec!["Your parcel shipped"]);
 }
+
+#[test]
+fn search_ranks_selective_queries_and_lists_very_common_words_newest_first() {
+    let (s, admin, _sam, _sally, _conv) = desk();
+    let writers: Vec<Customer> = (0..4).map(|i| s.customer(Some(&format!("W{i}")))).collect();
+    let handles: Vec<_> = writers
+        .into_iter()
+        .map(|c| {
+            std::thread::spawn(move || {
+                for i in 0..520 {
+                    let body = if i == 519 { "common word and a latest marker".to_string() } else { format!("common word number {i}") };
+                    assert_eq!(c.request("POST", "/api/widget/messages", Some(&json!({"body": body}))).status, 201);
+                }
+            })
+        })
+        .collect();
+    for h in handles {
+        h.join().unwrap();
+    }
+    let r = admin.get("/api/search?q=common").json();
+    assert_eq!(r["order"], "newest", "over 2,000 matches: newest first");
+    let ids: Vec<i64> = r["results"].as_array().unwrap().iter().map(|h| h["message_id"].as_i64().unwrap()).collect();
+    assert_eq!(ids.len(), 20);
+    assert!(ids.windows(2).all(|w| w[0] > w[1]), "newest first: {ids:?}");
+    let r = admin.get("/api/search?q=latest+marker").json();
+    assert_eq!(r["order"], "relevance");
+    assert_eq!(r["results"].as_array().unwrap().len(), 4);
+}

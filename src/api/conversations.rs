@@ -218,8 +218,8 @@ pub fn search(app: &Arc<App>, req: &Request) -> Result<Response> {
     let offset = int_param(req, "offset")?.unwrap_or(0).clamp(0, 10_000);
     let limit = int_param(req, "limit")?.unwrap_or(20).clamp(1, 50);
     let (uid, support) = (a.user.id, a.user.sees_customers());
-    let (hits, conv_hits, names) = app.db.read(|c| {
-        let hits = messages::search(c, uid, support, &q, limit, offset)?;
+    let (hits, conv_hits, names, order) = app.db.read(|c| {
+        let (hits, order) = messages::search(c, uid, support, &q, limit, offset)?;
         let conv_hits = if offset == 0 { messages::search_conversations(c, uid, support, &q, 5)? } else { Vec::new() };
         let mut names = serde_json::Map::new();
         for h in hits.iter().chain(&conv_hits) {
@@ -231,10 +231,10 @@ pub fn search(app: &Arc<App>, req: &Request) -> Result<Response> {
                 names.insert(h.conversation_id.to_string(), json!({"title": title, "status": conv.status, "kind": conv.kind}));
             }
         }
-        Ok((hits, conv_hits, names))
+        Ok((hits, conv_hits, names, order))
     })?;
     let next = if hits.len() as i64 == limit { Some(offset + limit) } else { None };
-    Ok(Response::ok_json(&json!({"results": hits, "conversations": conv_hits, "titles": names, "next_offset": next})))
+    Ok(Response::ok_json(&json!({"results": hits, "order": order, "conversations": conv_hits, "titles": names, "next_offset": next})))
 }
 
 /// `GET /api/team`: every active teammate with presence (for team chats and "show user data").
