@@ -637,3 +637,24 @@ fn search_ranks_selective_queries_and_lists_very_common_words_newest_first() {
     assert_eq!(r["order"], "relevance");
     assert_eq!(r["results"].as_array().unwrap().len(), 4);
 }
+
+#[test]
+fn the_customer_panel_knows_the_visitors_time_zone() {
+    let s = Server::start();
+    let admin = s.admin();
+    let mk = |tz: &str| {
+        let r = raw_request(
+            s.addr,
+            "POST",
+            "/api/widget/visitors",
+            &[("Origin".into(), s.origin())],
+            json!({"name": "Tess", "timezone": tz, "page_url": "https://shop.example/", "language": "pt-PT"}).to_string().as_bytes(),
+        );
+        assert_eq!(r.status, 201);
+        r.json()["customer"]["id"].as_i64().unwrap()
+    };
+    let good = mk("Europe/Lisbon");
+    let bad = mk("<script>alert(1)</script>");
+    assert_eq!(admin.get(&format!("/api/customers/{good}")).json()["customer"]["timezone"], "Europe/Lisbon");
+    assert_eq!(admin.get(&format!("/api/customers/{bad}")).json()["customer"]["timezone"], "", "only IANA-looking names are kept");
+}

@@ -169,7 +169,7 @@ export class Chat {
     if (this.token) return true;
     if (!this.creating) {
       this.creating = (async () => {
-        const body = Object.assign({ page_url: this.page?.url, referrer: this.page?.referrer, language: navigator.language }, this.identity);
+        const body = Object.assign({ page_url: this.page?.url, referrer: this.page?.referrer, language: navigator.language, timezone: timeZone() }, this.identity);
         for (let wait = 2000; ; wait = Math.min(wait * 2, 30000)) {
           let r = null;
           try { r = await this.api('POST', '/api/widget/visitors', body, false); } catch { /* offline */ }
@@ -471,4 +471,9 @@ export class Chat {
       }
     });
   }
+}
+
+/** The visitor's IANA time zone, so agents can see their local time ('' if the browser won't say). */
+function timeZone() {
+  try { return Intl.DateTimeFormat().resolvedOptions().timeZone || ''; } catch { return ''; }
 }

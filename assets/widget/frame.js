@@ -397,7 +397,7 @@ window.addEventListener('message', (e) => {
     chat.identify(m.user);
   } else if (m.fd === 'page' && typeof m.url === 'string') {
     chat.page = { url: m.url.slice(0, 2000), referrer: String(m.referrer || '').slice(0, 2000) };
-    if (chat.token) chat.profile({ page_url: chat.page.url, referrer: chat.page.referrer }).catch(() => {});
+    if (chat.token) chat.profile({ page_url: chat.page.url, referrer: chat.page.referrer, timezone: Intl.DateTimeFormat().resolvedOptions().timeZone || '' }).catch(() => {});
   }
 });
 

@@ -59,6 +59,9 @@ impl VisitorForm {
         self.context.page_url = clip(self.context.page_url, 2000);
         self.context.referrer = clip(self.context.referrer, 2000);
         self.context.language = clip(self.context.language, 35);
+        // An IANA name (Area/City); anything else is dropped rather than shown to agents.
+        self.context.timezone = clip(self.context.timezone, 64)
+            .filter(|t| !t.is_empty() && t.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '/' | '_' | '-' | '+')));
         Ok(self)
     }
 }

@@ -20,6 +20,7 @@ pub struct Customer {
     pub user_agent: String,
     pub first_seen_at: i64,
     pub last_seen_at: i64,
+    pub timezone: String,
 }
 
 /// What the widget reports about the visitor's browser and page.
@@ -31,10 +32,13 @@ pub struct Context {
     pub referrer: Option<String>,
     #[serde(default)]
     pub language: Option<String>,
+    /// IANA time zone name as the browser reports it (e.g. `Europe/Lisbon`).
+    #[serde(default)]
+    pub timezone: Option<String>,
 }
 
 const COLS: &str =
-    "id, name, name_given, email, external_id, verified, page_url, referrer, language, user_agent, first_seen_at, last_seen_at";
+    "id, name, name_given, email, external_id, verified, page_url, referrer, language, user_agent, first_seen_at, last_seen_at, timezone";
 
 fn from_row(r: &Row) -> rusqlite::Result<Customer> {
     Ok(Customer {
@@ -50,6 +54,7 @@ fn from_row(r: &Row) -> rusqlite::Result<Customer> {
         user_agent: r.get(9)?,
         first_seen_at: r.get(10)?,
         last_seen_at: r.get(11)?,
+        timezone: r.get(12)?,
     })
 }
 
@@ -117,8 +122,8 @@ pub fn insert(
 ) -> Result<i64> {
     let now = super::now_ms();
     conn.prepare_cached(
-        "INSERT INTO customers (token_hash, name, name_given, email, page_url, referrer, language, user_agent, ip, first_seen_at, last_seen_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10)",
+        "INSERT INTO customers (token_hash, name, name_given, email, page_url, referrer, language, user_agent, ip, first_seen_at, last_seen_at, timezone)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10, ?11)",
     )?
     .execute(params![
         token_hash,
@@ -130,7 +135,8 @@ pub fn insert(
         ctx.language.as_deref().unwrap_or(""),
         user_agent,
         ip,
-        now
+        now,
+        ctx.timezone.as_deref().unwrap_or("")
     ])?;
     Ok(conn.last_insert_rowid())
 }
@@ -138,9 +144,10 @@ pub fn insert(
 /// Record where the visitor is now (page, language) and that they were seen.
 pub fn touch(conn: &Connection, id: i64, ctx: &Context) -> Result<()> {
     conn.prepare_cached(
-        "UPDATE customers SET last_seen_at = ?2, page_url = COALESCE(?3, page_url), referrer = COALESCE(?4, referrer), language = COALESCE(?5, language) WHERE id = ?1",
+        "UPDATE customers SET last_seen_at = ?2, page_url = COALESCE(?3, page_url), referrer = COALESCE(?4, referrer), language = COALESCE(?5, language),
+             timezone = COALESCE(?6, timezone) WHERE id = ?1",
     )?
-    .execute(params![id, super::now_ms(), ctx.page_url, ctx.referrer, ctx.language])?;
+    .execute(params![id, super::now_ms(), ctx.page_url, ctx.referrer, ctx.language, ctx.timezone])?;
     Ok(())
 }
 

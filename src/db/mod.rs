@@ -33,6 +33,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../sql/0004_items.sql"),
     include_str!("../../sql/0005_admin.sql"),
     include_str!("../../sql/0006_event_audience.sql"),
+    include_str!("../../sql/0007_customer_timezone.sql"),
 ];
 
 /// SQLite below this has the WAL-reset corruption bug (fixed in 3.51.3).
