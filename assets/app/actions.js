@@ -14,6 +14,8 @@ let socket = null;
 const inflight = new Map(); // client_msg_id -> timer waiting for the ack
 
 export const ui = { flash: null, scrollTo: null, toast: () => {} };
+/** Other modules' share of the socket's events (tickets and tasks): each gets every event. */
+export const eventHooks = [];
 
 // --- lists ---
 
@@ -90,11 +92,13 @@ async function refetch() {
   S.mineIds.clear();
   for (const [id, tr] of S.msgs) if (id !== S.currentId) S.msgs.delete(id); else tr.gap = true;
   await loadAll().catch(() => {});
+  for (const h of eventHooks) h({ type: 'reload' });
   if (S.currentId) await fillGap(S.currentId);
 }
 
 function onEvent(ev) {
   const info = apply(ev);
+  for (const h of eventHooks) h(ev);
   const d = ev.data || {};
   if (ev.type === 'message.created' && d.message.conversation_id === S.currentId) {
     if (thread(S.currentId).gap) fillGap(S.currentId);
@@ -198,7 +202,9 @@ export function typing(conversationId, on) {
 // --- one conversation ---
 
 export async function openConv(id, { seq = null } = {}) {
-  if (id !== S.currentId) S.panel = null;
+  // An item's details stay open beside the conversations it links ([S9]).
+  if (id !== S.currentId && S.panel?.kind !== 'item') S.panel = null;
+  S.view = 'conversations';
   S.currentId = id;
   S.jump = seq;
   if (location.hash !== `#c${id}`) history.replaceState(null, '', `#c${id}`);

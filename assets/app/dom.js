@@ -20,6 +20,22 @@ export function el(tag, attrs = {}, ...children) {
   return node;
 }
 
+/**
+ * Run `rebuild` (which replaces children of `box`) without losing the keyboard focus: the focused
+ * element's `data-k` finds its successor, which gets the focus (and a text field its typed value) back.
+ */
+export function keepFocus(box, rebuild) {
+  const a = document.activeElement;
+  const k = a && box.contains(a) ? a.dataset?.k : null;
+  const text = k && (a.tagName === 'TEXTAREA' || (a.tagName === 'INPUT' && a.type !== 'checkbox')) ? { v: a.value, s: a.selectionStart, e: a.selectionEnd } : null;
+  rebuild();
+  if (!k) return;
+  const n = box.querySelector(`[data-k="${CSS.escape(k)}"]`);
+  if (!n) return;
+  if (text) { n.value = text.v; try { n.setSelectionRange(text.s, text.e); } catch { /* not a text field */ } }
+  n.focus({ preventScroll: true });
+}
+
 function append(node, children) {
   for (const c of children) {
     if (c === null || c === undefined || c === false) continue;
@@ -127,6 +143,10 @@ const ICONS = {
   edit: 'M3 17.2V21h3.8L17.8 10l-3.8-3.8zM20.7 7a1 1 0 0 0 0-1.4l-2.3-2.3a1 1 0 0 0-1.4 0l-1.8 1.8 3.8 3.8z',
   trash: 'M6 19a2 2 0 0 0 2 2h8a2 2 0 0 0 2-2V7H6zM19 4h-3.5l-1-1h-5l-1 1H5v2h14z',
   retry: 'M17.6 6.4A8 8 0 1 0 19.7 14h-2.1a6 6 0 1 1-1.4-6.2L13 11h7V4z',
+  ticket: 'M4 5h16a1 1 0 0 1 1 1v3.5a2.5 2.5 0 0 0 0 5V18a1 1 0 0 1-1 1H4a1 1 0 0 1-1-1v-3.5a2.5 2.5 0 0 0 0-5V6a1 1 0 0 1 1-1zm1 2v1.1a4.5 4.5 0 0 1 0 7.8V17h14v-1.1a4.5 4.5 0 0 1 0-7.8V7zm5 2h4v2h-4zm0 4h4v2h-4z',
+  task: 'M19 3H5a2 2 0 0 0-2 2v14a2 2 0 0 0 2 2h14a2 2 0 0 0 2-2V5a2 2 0 0 0-2-2zm0 16H5V5h14zm-8.6-3.6L6.8 12.8l1.4-1.4 2.2 2.2 5.4-5.4 1.4 1.4z',
+  link: 'M3.9 12a3.1 3.1 0 0 1 3.1-3.1h4V7H7a5 5 0 0 0 0 10h4v-1.9H7A3.1 3.1 0 0 1 3.9 12zM8 13h8v-2H8zm9-6h-4v1.9h4a3.1 3.1 0 0 1 0 6.2h-4V17h4a5 5 0 0 0 0-10z',
+  unlink: 'M17 7h-4v1.9h4a3.1 3.1 0 0 1 1.2 6l1.4 1.4A5 5 0 0 0 17 7zm-1 4h-2.2l2 2h.2zM2 4.3l3.1 3.1A5 5 0 0 0 7 17h4v-1.9H7A3.1 3.1 0 0 1 6.7 8.9L8.7 11H8v2h2.7l2.3 2.3V17h1.7l4 4 1.3-1.3L3.3 3z',
 };
 
 export function icon(name, size = 18) {

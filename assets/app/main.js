@@ -5,6 +5,8 @@ import { get, setCsrf } from './api.js';
 import { el } from './dom.js';
 import { setLang, t } from './i18n.js';
 import * as notify from './notify.js';
+import * as itemUi from './item-ui.js';
+import * as itemsView from './items-view.js';
 import * as panels from './panels.js';
 import { S, changed, listOf, loadOutbox, onChange, totalUnread } from './state.js';
 import * as sidebar from './sidebar.js';
@@ -25,19 +27,27 @@ async function boot() {
   const bar = el('div', { class: 'conn-bar', role: 'status', 'aria-live': 'polite', hidden: true });
   const nav = el('nav', { class: 'sidebar', 'aria-label': t('conversations') });
   const main = el('main', { class: 'thread', 'aria-label': t('appTitle') });
+  const items = el('section', { class: 'items-view', 'aria-label': t('itemsTitle'), hidden: true });
   const aside = el('aside', { class: 'panel', 'aria-label': t('details'), hidden: true });
-  app.replaceChildren(bar, nav, main, aside);
+  app.replaceChildren(bar, nav, main, items, aside);
   document.body.classList.add('messenger-page');
 
   panels.mount(aside);
-  sidebar.mount(nav, { openDialog: panels.openDialog });
-  threadView.mount(main, { openPanel: panels.openPanel, openDialog: panels.openDialog, confirm: panels.confirm });
+  itemUi.mount({
+    openPanel: panels.openPanel, showDialog: panels.showDialog, closeDialog: panels.closeDialog,
+    confirm: panels.confirm, showMenu: threadView.showMenu,
+  });
+  sidebar.mount(nav, { openDialog: panels.openDialog, showItems: itemsView.show });
+  threadView.mount(main, { openPanel: panels.openPanel, openDialog: panels.openDialog, confirm: panels.confirm, itemActions: itemUi.headerActions });
+  itemsView.mount(items, { openPanel: panels.openPanel });
 
   let wasDown = false;
   onChange(() => {
-    app.classList.toggle('show-thread', S.currentId !== null);
+    app.classList.toggle('show-thread', S.currentId !== null || S.view === 'items');
+    main.hidden = S.view === 'items';
     sidebar.render();
     threadView.render();
+    itemsView.render();
     panels.renderPanel();
     const down = S.connection === 'down';
     if (down) {
@@ -84,7 +94,7 @@ function onKey(e) {
     return;
   }
   if ((e.ctrlKey || e.metaKey) && e.key === 'Enter') {
-    if (S.currentId !== null && !e.target.closest?.('.edit-input')) {
+    if (S.currentId !== null && S.view === 'conversations' && !e.target.closest?.('.edit-input, .panel, dialog')) {
       e.preventDefault();
       A.closeAndNext();
     }

@@ -1,7 +1,9 @@
 // What opens over or beside the conversation: the person panel (a customer's or a teammate's data,
 // [S10]), and dialogs: new team chat ([S1]), keyboard shortcuts, settings, confirmations; and toasts.
 import * as A from './actions.js';
-import { avatar, el, fullTime, icon, shortTime } from './dom.js';
+import { avatar, el, fullTime, icon, keepFocus, shortTime } from './dom.js';
+import * as itemPanel from './item-panel.js';
+import * as I from './items.js';
 import { currentLang, setLang, t } from './i18n.js';
 import * as notify from './notify.js';
 import { S, changed } from './state.js';
@@ -12,7 +14,7 @@ let panelSeq = 0;
 export function mount(asideEl) {
   aside = asideEl;
   dialog = el('dialog', { class: 'dialog' });
-  dialog.addEventListener('close', () => { dialog.replaceChildren(); });
+  dialog.addEventListener('close', () => { dialog.replaceChildren(); dialog.className = 'dialog'; });
   dialog.addEventListener('click', (e) => { if (e.target === dialog) dialog.close(); });
   toastBox = el('div', { class: 'toasts', role: 'status', 'aria-live': 'polite' });
   document.body.append(dialog, toastBox);
@@ -35,6 +37,9 @@ export function openPanel(p) {
 
 export function closePanel() {
   if (!S.panel) return false;
+  // Back to what opened it, when that is still there.
+  const k = S.panel.opener;
+  if (k) requestAnimationFrame(() => document.querySelector(`[data-k="${CSS.escape(k)}"]`)?.focus());
   S.panel = null;
   changed();
   return true;
@@ -44,6 +49,7 @@ async function loadPanel(p) {
   const seq = ++panelSeq;
   try {
     if (p.kind === 'customer') p.data = await A.customer(p.id);
+    else if (p.kind === 'item') p.data = await Promise.all([I.loadItem(p.id), S.team.size ? null : A.loadTeam()]);
     else p.data = await A.loadTeam().then(() => true);
   } catch (e) {
     p.error = e.message;
@@ -62,11 +68,24 @@ function browserOf(ua) {
   return [b, os].filter(Boolean).join(' · ');
 }
 
+let itemSig = '';
+
 export function renderPanel() {
   const p = S.panel;
-  document.getElementById('app').classList.toggle('with-panel', !!p);
-  if (!p) { aside.hidden = true; aside.replaceChildren(); return; }
+  const app = document.getElementById('app');
+  app.classList.toggle('with-panel', !!p);
+  app.classList.toggle('with-item-panel', p?.kind === 'item');
+  if (!p) { aside.hidden = true; aside.replaceChildren(); itemSig = ''; return; }
   aside.hidden = false;
+  if (p.kind === 'item') {
+    // Rebuilt only when the item changed, so a field being edited keeps its text and focus.
+    const view = itemPanel.render(p, { close: closePanel, confirm });
+    if (view.sig === itemSig) return;
+    itemSig = view.sig;
+    keepFocus(aside, () => aside.replaceChildren(view.head, el('div', { class: 'panel-body item-panel' }, view.body)));
+    return;
+  }
+  itemSig = '';
   let heading = t(p.kind === 'customer' ? 'customerData' : 'userData');
   const body = [];
   if (p.error) body.push(el('p', { class: 'error' }, p.error));
@@ -116,6 +135,13 @@ export function renderPanel() {
 
 export function dialogOpen() { return dialog.open; }
 export function closeDialog() { if (!dialog.open) return false; dialog.close(); return true; }
+
+/** Open the modal dialog with a title and content; `wide` for forms with more room. */
+export function showDialog(titleText, { wide = false } = {}, ...content) {
+  dialog.className = wide ? 'dialog wide' : 'dialog';
+  show(titleText, ...content);
+  return dialog;
+}
 
 function show(titleText, ...content) {
   dialog.replaceChildren(el('div', { class: 'dialog-head' }, el('h2', { id: 'dialog-title' }, titleText),

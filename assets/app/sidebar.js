@@ -5,10 +5,10 @@ import { avatar, el, highlighted, icon, shortTime } from './dom.js';
 import { t } from './i18n.js';
 import { S, changed, listOf, sees, title, unreadIn } from './state.js';
 
-let root, listBox, searchInput, footer, head, tabsBox;
+let root, listBox, searchInput, footer, head, tabsBox, navBox;
 const search = { q: '', results: null, loading: false, seq: 0 };
 
-export function mount(nav, { openDialog }) {
+export function mount(nav, { openDialog, showItems }) {
   root = nav;
   head = el('div', { class: 'side-head' });
   searchInput = el('input', {
@@ -25,6 +25,7 @@ export function mount(nav, { openDialog }) {
     if (e.key === 'ArrowDown') { e.preventDefault(); listBox.querySelector('button')?.focus(); }
   });
   const searchBox = el('div', { class: 'search', role: 'search' }, icon('search', 16), searchInput, el('kbd', { 'aria-hidden': 'true' }, '/'));
+  navBox = el('div', { class: 'side-nav' });
   tabsBox = el('div', { class: 'side-tabs' });
   listBox = el('div', { class: 'side-list', id: 'conv-list' });
   listBox.addEventListener('scroll', () => {
@@ -34,8 +35,9 @@ export function mount(nav, { openDialog }) {
     }
   });
   footer = el('div', { class: 'side-foot' });
-  root.append(head, searchBox, tabsBox, listBox, footer);
+  root.append(head, searchBox, navBox, tabsBox, listBox, footer);
   mount.openDialog = openDialog;
+  mount.showItems = showItems;
 }
 
 export function focusSearch() { searchInput.focus(); searchInput.select(); }
@@ -109,6 +111,12 @@ export function render() {
         onclick: () => { S.status = st; clearSearch(); const l = S.lists[`${S.section}.${st}`]; if (!l?.loaded) A.loadList(S.section, st); changed(); },
       }, t(st), badge(n, t('unreadMark').toLowerCase()));
     }));
+  // Tickets and tasks: a view of its own in the centre ([S8], [S9]).
+  const onItems = S.view === 'items';
+  navBox.replaceChildren(el('button', {
+    type: 'button', class: `nav-item${onItems ? ' current' : ''}`, 'aria-current': onItems ? 'page' : false, 'data-k': 'nav-items',
+    onclick: () => (onItems ? (S.view = 'conversations', changed()) : mount.showItems()),
+  }, icon('ticket', 18), el('span', {}, t('itemsTitle')), el('span', { class: 'nav-chev', 'aria-hidden': 'true' }, '›')));
   tabsBox.replaceChildren(secNodes, tabs);
   tabsBox.hidden = !!search.q;
 

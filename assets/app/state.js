@@ -17,6 +17,10 @@ export const S = {
   status: 'open',
   currentId: null,
   connection: 'connecting',
+  view: 'conversations', // or 'items': the Tickets & tasks list in the centre
+  panel: null, // the side panel: {kind: 'customer'|'user'|'team'|'item', id, ...}
+  items: new Map(), // item id -> item (tickets and tasks seen in lists, events, details)
+  itemDetails: new Map(), // item id -> GET /api/items/:id
 };
 
 const listeners = new Set();

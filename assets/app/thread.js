@@ -2,7 +2,7 @@
 // author and day with their menu (person's data, edit, delete), delivery state of my own messages,
 // typing indicator, and the composer (Enter sends, Shift+Enter new line, drafts per conversation).
 import * as A from './actions.js';
-import { avatar, clockTime, dayKey, dayLabel, el, fullTime, icon, linkified } from './dom.js';
+import { avatar, clockTime, dayKey, dayLabel, el, fullTime, icon, keepFocus, linkified } from './dom.js';
 import { t } from './i18n.js';
 import { S, changed, draft, isMine, setDraft, thread, title } from './state.js';
 
@@ -30,7 +30,7 @@ export function mount(main, h) {
   composer.addEventListener('submit', (e) => { e.preventDefault(); submit(); });
   menu = el('div', { class: 'menu', role: 'menu', hidden: true });
   menu.addEventListener('keydown', menuKeys);
-  document.addEventListener('click', (e) => { if (!menu.hidden && !menu.contains(e.target) && !e.target.closest('.msg-menu-btn')) closeMenu(); });
+  document.addEventListener('click', (e) => { if (!menu.hidden && !menu.contains(e.target) && !e.target.closest('.msg-menu-btn, [aria-haspopup=menu]')) closeMenu(); });
   A.ui.scrollTo = (where) => { if (where === 'bottom') log.scrollTop = log.scrollHeight; };
 }
 
@@ -38,7 +38,10 @@ export function focusComposer() { input?.focus(); }
 export function closeMenu() {
   if (menu.hidden) return false;
   menu.hidden = true;
-  menu.opener?.focus();
+  menu.opener?.setAttribute('aria-expanded', 'false');
+  // The header may have been redrawn meanwhile: find the opener's successor by its key.
+  const k = menu.opener?.dataset.k;
+  (menu.opener?.isConnected ? menu.opener : k && root.querySelector(`[data-k="${CSS.escape(k)}"]`))?.focus();
   return true;
 }
 
@@ -132,7 +135,7 @@ function renderHead(c) {
   }
   const following = d ? d.following : c.following;
   const open = c.status === 'open';
-  headBox.replaceChildren(
+  keepFocus(headBox, () => headBox.replaceChildren(
     el('button', { class: 'icon-btn back', type: 'button', 'aria-label': t('back'), title: t('back'), onclick: () => A.closeView() }, icon('back', 20)),
     avatar(name, { size: 40, team: c.kind === 'team' }),
     el('div', { class: 'head-text' },
@@ -141,19 +144,19 @@ function renderHead(c) {
         el('span', { class: `status-pill ${c.status}` }, t(open ? 'statusOpen' : 'statusClosed')),
         sub ? el('span', { class: 'muted small ellipsis' }, sub) : null)),
     el('div', { class: 'head-actions' },
-      el('div', { class: 'item-actions', id: 'item-actions' }), // room for the tickets actions ([S8], [S9])
+      el('div', { class: 'item-actions', id: 'item-actions' }, hooks.itemActions?.(c)), // tickets and tasks ([S8], [S9])
       el('button', {
-        class: `icon-btn${following ? ' active' : ''}`, type: 'button', 'aria-pressed': String(!!following),
+        class: `icon-btn${following ? ' active' : ''}`, type: 'button', 'data-k': 'follow', 'aria-pressed': String(!!following),
         title: t(following ? 'unfollow' : 'follow'), 'aria-label': t('follow'), onclick: () => A.follow(c.id, !following),
       }, icon(following ? 'star' : 'starOutline')),
       el('button', {
-        class: 'icon-btn', type: 'button', title: t('details'), 'aria-label': t('details'),
+        class: 'icon-btn', type: 'button', 'data-k': 'details', title: t('details'), 'aria-label': t('details'),
         onclick: () => (c.kind === 'live_chat' && c.customer_id ? hooks.openPanel({ kind: 'customer', id: c.customer_id }) : hooks.openPanel({ kind: 'team', conv: c.id })),
       }, icon('user')),
       el('button', {
-        class: `btn ${open ? 'primary' : ''}`, type: 'button', title: open ? `${t('close')} (Ctrl+Enter: ${t('closeAndNext')})` : t('reopen'),
+        class: `btn ${open ? 'primary' : ''}`, type: 'button', 'data-k': 'status', title: open ? `${t('close')} (Ctrl+Enter: ${t('closeAndNext')})` : t('reopen'),
         onclick: () => A.setStatus(c.id, open ? 'closed' : 'open'),
-      }, icon(open ? 'check' : 'retry', 16), t(open ? 'close' : 'reopen'))));
+      }, icon(open ? 'check' : 'retry', 16), t(open ? 'close' : 'reopen')))));
 }
 
 /** One entry per message (and pending send), with the flags that decide how it looks. */
@@ -305,12 +308,21 @@ function openMenu(btn, c, m) {
       if (await hooks.confirm(t('confirmDelete'), t('confirmDeleteHint'), t('delete'))) A.deleteMessage(m);
     }, 'danger']);
   }
+  showMenu(btn, items);
+}
+
+/**
+ * Open the shared popup menu under `btn` (messages, the conversation's ticket actions):
+ * `items` are [label, icon, fn, class?]; arrows move, Esc and Tab close.
+ */
+export function showMenu(btn, items) {
   menu.replaceChildren(...items.map(([label, ic, fn, cls]) => el('button', {
     type: 'button', role: 'menuitem', class: `menu-item ${cls || ''}`,
-    onclick: () => { menu.hidden = true; fn(); },
+    onclick: () => { menu.hidden = true; btn.setAttribute('aria-expanded', 'false'); fn(); },
   }, icon(ic, 16), label)));
   menu.opener = btn;
   menu.hidden = false;
+  btn.setAttribute('aria-expanded', 'true');
   const r = btn.getBoundingClientRect(), pr = root.getBoundingClientRect();
   const w = 220;
   menu.style.left = Math.max(8, Math.min(r.right - pr.left - w, pr.width - w - 8)) + 'px';
