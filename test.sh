@@ -3,6 +3,7 @@
 #   1. cargo test --release        unit + integration tests (integration tests exec target/release/frontdesk)
 #   2. browser tests               tests/e2e/*.test.mjs under node's built-in runner, driving /usr/bin/chromium
 #   3. tests/install_test.sh       install.sh into a temporary DESTDIR, upgrade, uninstall
+#   4. frontdesk-bench --quick     the benchmark tool as a smoke test (numbers printed, not asserted)
 # Every step runs even when an earlier one failed, so one run shows everything that is broken.
 # Exits non-zero if anything failed, and ends with a plain `N passed, N failed` line (individual tests).
 #
@@ -80,6 +81,10 @@ fi
 
 # 3. The installer.
 run_step install-test "$root/tests/install_test.sh"
+
+# 4. The benchmark tool's quick mode: a smoke test that it still drives the server end to end. Its
+# numbers are printed for the log, never asserted (this machine is shared and noisy); a crash fails.
+run_step bench-quick "$root/target/release/frontdesk-bench" --quick
 
 echo
 if (( ${#failed_steps[@]} > 0 )); then
