@@ -115,10 +115,10 @@ function renderList() {
     el('span', { class: 'item-main' },
       el('span', { class: 'item-title' }, it.title),
       el('span', { class: 'muted small' }, [I.kindLabel(it.kind), it.requester_name, shortTime(it.updated_at)].filter(Boolean).join(' · '))),
-    statusPill(it.status), priorityPill(it.priority),
-    el('span', { class: 'assignees', title: people.join(', ') || t('nobody') },
-      people.length ? people.slice(0, 3).map((n) => avatar(n, { size: 24 })) : el('span', { class: 'muted small' }, '—'),
-      el('span', { class: 'sr-only' }, people.length ? t('assignedTo', { names: people.join(', ') }) : t('unassigned')))));
+    el('span', { class: 'item-tags' }, statusPill(it.status), priorityPill(it.priority),
+      el('span', { class: 'assignees', title: people.join(', ') || t('nobody') },
+        people.length ? people.slice(0, 3).map((n) => avatar(n, { size: 24 })) : el('span', { class: 'muted small' }, '—'),
+        el('span', { class: 'sr-only' }, people.length ? t('assignedTo', { names: people.join(', ') }) : t('unassigned'))))));
   }));
   const more = data.next_offset
     ? el('button', { class: 'btn ghost more', type: 'button', onclick: () => load(true) }, t(data.loading ? 'loading' : 'loadMore'))

@@ -201,6 +201,17 @@ test('tickets and tasks: create from a chat, live link, details panel, link/unli
   await b.page.getByRole('complementary').getByLabel('Priority').selectOption('urgent');
   await eventually(async () => /Urgent/.test(await list.getByRole('button', { name: /#1/ }).innerText()), 5000, 'the row to follow the change');
   await screenshot(a.page, 'items-view');
+  await a.page.emulateMedia({ colorScheme: 'dark' });
+  await screenshot(a.page, 'items-view-dark');
+  await a.page.emulateMedia({ colorScheme: 'light' });
+
+  // At phone width the Items view is one column; the panel covers it and Esc closes it.
+  await a.page.setViewportSize({ width: 390, height: 844 });
+  await screenshot(a.page, 'items-mobile-panel');
+  await a.page.keyboard.press('Escape');
+  await panel.waitFor({ state: 'hidden' });
+  await list.getByRole('button', { name: /#1/ }).waitFor();
+  await screenshot(a.page, 'items-mobile-view');
 
   for (const p of [a, b, c]) assert.deepEqual(p.problems, []);
   await Promise.all([a.context.close(), b.context.close(), c.context.close()]);
