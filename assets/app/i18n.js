@@ -62,7 +62,7 @@ const en = {
   actFollowed: '{who} started following', actUnfollowed: '{who} stopped following',
   actLinked: '{who} linked a conversation', actUnlinked: '{who} unlinked a conversation',
   itemsSearch: 'Search tickets and tasks', kindFilter: 'Kind', allKinds: 'Tickets and tasks', statusFilter: 'Status',
-  anyStatus: 'Any status', assignedToMe: 'Assigned to me', itemsCount: '{n} items', noItems: 'No tickets or tasks',
+  anyStatus: 'Any status', assignedToMe: 'Assigned to me', itemsCount: '{n} items', itemsCountOne: '1 item', noItems: 'No tickets or tasks',
   noItemsHint: 'Create one from a conversation, or change the filters.', assignedTo: 'Assigned to {names}', unassigned: 'Unassigned',
 };
 
@@ -127,7 +127,7 @@ const pt = {
   actFollowed: '{who} começou a seguir', actUnfollowed: '{who} deixou de seguir',
   actLinked: '{who} ligou uma conversa', actUnlinked: '{who} desligou uma conversa',
   itemsSearch: 'Pesquisar pedidos e tarefas', kindFilter: 'Tipo', allKinds: 'Pedidos e tarefas', statusFilter: 'Estado',
-  anyStatus: 'Qualquer estado', assignedToMe: 'Atribuídos a mim', itemsCount: '{n} itens', noItems: 'Nenhum pedido ou tarefa',
+  anyStatus: 'Qualquer estado', assignedToMe: 'Atribuídos a mim', itemsCount: '{n} itens', itemsCountOne: '1 item', noItems: 'Nenhum pedido ou tarefa',
   noItemsHint: 'Crie um a partir de uma conversa, ou mude os filtros.', assignedTo: 'Atribuído a {names}', unassigned: 'Sem responsável',
 };
 

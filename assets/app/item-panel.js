@@ -36,10 +36,13 @@ export function render(p, { close }) {
     if (e.key === 'Enter') { e.preventDefault(); titleBox.blur(); }
     if (e.key === 'Escape' && titleBox.value !== it.title) { e.stopPropagation(); titleBox.value = it.title; titleBox.blur(); }
   });
-  titleBox.addEventListener('change', () => {
+  // On blur rather than on change: a field rebuilt by someone else's edit keeps my text but not its
+  // "changed" state, and must still save it.
+  const latest = () => S.itemDetails.get(it.id)?.item || it;
+  titleBox.addEventListener('blur', () => {
     const v = titleBox.value.replace(/\s+/g, ' ').trim();
-    if (!v) { titleBox.value = it.title; return; }
-    if (v !== it.title) save({ title: v });
+    if (!v) { titleBox.value = latest().title; return; }
+    if (v !== latest().title) save({ title: v });
   });
 
   const status = choice('status', it.status, { 'aria-label': t('status'), 'data-k': 'item-status' });
@@ -49,7 +52,7 @@ export function render(p, { close }) {
 
   const desc = el('textarea', { class: 'desc-edit', id: 'item-desc', rows: '6', 'data-k': 'item-desc', placeholder: t('descriptionPlaceholder') });
   desc.value = it.description;
-  desc.addEventListener('change', () => { if (desc.value !== it.description) save({ description: desc.value }); });
+  desc.addEventListener('blur', () => { if (desc.value !== latest().description) save({ description: desc.value }); });
   desc.addEventListener('keydown', (e) => {
     if (e.key === 'Escape' && desc.value !== it.description) { e.stopPropagation(); desc.value = it.description; desc.blur(); }
   });

@@ -89,7 +89,7 @@ export function render() {
     el('button', { class: 'icon-btn back', type: 'button', 'aria-label': t('back'), title: t('back'), onclick: () => { S.view = 'conversations'; A.closeView(); } }, icon('back', 20)),
     el('div', { class: 'items-icon', 'aria-hidden': 'true' }, icon('ticket', 20)),
     el('div', { class: 'head-text' }, el('h1', { class: 'head-title' }, t('itemsTitle')),
-      el('span', { class: 'muted small' }, data.loaded ? t('itemsCount', { n: data.items.length + (data.next_offset ? '+' : '') }) : t('loading'))));
+      el('span', { class: 'muted small' }, data.loaded ? (data.items.length === 1 && !data.next_offset ? t('itemsCountOne') : t('itemsCount', { n: data.items.length + (data.next_offset ? '+' : '') })) : t('loading'))));
   keepFocus(listBox, () => listBox.replaceChildren(renderList()));
 }
 

@@ -49,7 +49,7 @@ async function loadPanel(p) {
   const seq = ++panelSeq;
   try {
     if (p.kind === 'customer') p.data = await A.customer(p.id);
-    else if (p.kind === 'item') p.data = await Promise.all([I.loadItem(p.id), S.team.size ? null : A.loadTeam()]);
+    else if (p.kind === 'item') p.data = await Promise.all([I.loadItem(p.id), A.loadTeam().catch(() => {})]); // teammates to pick from
     else p.data = await A.loadTeam().then(() => true);
   } catch (e) {
     p.error = e.message;

@@ -291,7 +291,13 @@ function editor(m) {
     if (e.key === 'Enter' && !e.shiftKey) { e.preventDefault(); save(); }
     if (e.key === 'Escape') { e.preventDefault(); e.stopPropagation(); cancel(); }
   });
-  requestAnimationFrame(() => { ta.focus(); ta.setSelectionRange(ta.value.length, ta.value.length); });
+  // Focus it as soon as this render has put it in the page (a microtask, not the next frame), and
+  // only once: a later caret move would land in the middle of whatever the agent started typing.
+  queueMicrotask(() => {
+    if (!ta.isConnected || document.activeElement === ta) return;
+    ta.focus();
+    ta.setSelectionRange(ta.value.length, ta.value.length);
+  });
   return el('div', { class: 'editor' }, ta, el('div', { class: 'editor-actions' },
     el('button', { type: 'button', class: 'btn small', onclick: cancel }, t('cancel')),
     el('button', { type: 'button', class: 'btn small primary', onclick: save }, t('save'))));

@@ -125,6 +125,16 @@ test('tickets and tasks: create from a chat, live link, details panel, link/unli
   await eventually(async () => (await bPanel.getByLabel('Title').inputValue()) === 'Order 1001 lost by the courier', 5000, "Ben's panel to show the new title");
   await itemLink(b.page, /Order 1001 lost by the courier · In progress/).waitFor();
 
+  // Text being typed survives someone else's change to the item, and is saved when the field is left.
+  const desc = panel.getByLabel('Description');
+  await desc.fill('The courier lost it in Lisbon.');
+  await bPanel.getByRole('button', { name: 'Follow this item' }).click(); // Ben unfollows
+  await eventually(async () => !/Ben Brown/.test(await panel.getByRole('group', { name: 'Followers' }).getByRole('list').innerText()), 5000, "Ann's panel to follow Ben's change");
+  assert.equal(await desc.inputValue(), 'The courier lost it in Lisbon.');
+  await desc.press('Tab');
+  await eventually(async () => (await bPanel.getByLabel('Description').inputValue()) === 'The courier lost it in Lisbon.', 5000, 'the description to be saved');
+  await panel.getByText('Ann Agent edited the description').waitFor();
+
   // [S4] Assigning Cara in the panel brings the conversation into her "My conversations", live.
   await panel.getByRole('combobox', { name: 'Add assignee' }).selectOption({ label: 'Cara Cruz' });
   await panel.getByRole('group', { name: 'Assignees' }).getByText('Cara Cruz').waitFor();
