@@ -97,6 +97,7 @@ export function renderPanel() {
     const page = cu.page_url ? el('a', { href: cu.page_url, target: '_blank', rel: 'noopener nofollow noreferrer' }, cu.page_url) : null;
     body.push(el('dl', { class: 'kvs' },
       row(t('page'), page),
+      row(t('localTime'), localTime(cu.timezone)),
       row(t('language'), cu.language),
       row(t('browser'), browserOf(cu.user_agent)),
       row(t('referrer'), cu.referrer),
@@ -236,4 +237,15 @@ export function confirm(question, hint, okLabel) {
     ok.focus();
     dialog.addEventListener('close', () => resolve(answer), { once: true });
   });
+}
+
+/** The customer's wall-clock time and zone ("14:05 · Europe/Lisbon"), or '' when unknown. */
+function localTime(zone) {
+  if (!zone) return '';
+  try {
+    const time = new Intl.DateTimeFormat(undefined, { timeZone: zone, hour: '2-digit', minute: '2-digit' }).format(new Date());
+    return `${time} · ${zone}`;
+  } catch {
+    return '';
+  }
 }

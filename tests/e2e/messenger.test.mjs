@@ -43,7 +43,7 @@ test('seed walkthrough: reply, close, reopen by the customer, edit, delete, sear
   await page.getByRole('tab', { name: /^Open/ }).click();
 
   // [S5] A customer writes: the conversation appears live, at the top, unread ([S7]).
-  const sally = await Customer.create(server.url, { name: 'Sally Carter', email: 'sally@example.com' });
+  const sally = await Customer.create(server.url, { name: 'Sally Carter', email: 'sally@example.com', timezone: 'Europe/Lisbon' });
   await sally.send('Hello, my parcel is late. Order 1234.');
   const sallyRow = row(page, 'Sally Carter');
   await sallyRow.waitFor();
@@ -80,6 +80,7 @@ test('seed walkthrough: reply, close, reopen by the customer, edit, delete, sear
   const panel = page.getByRole('complementary');
   await panel.getByText('sally@example.com').first().waitFor();
   await panel.getByText('https://shop.example.com/checkout').waitFor();
+  await panel.getByText(/\d{1,2}:\d{2}.* · Europe\/Lisbon/).waitFor(); // her local time ([S10])
   await screenshot(page, 'messenger-customer-panel');
   await page.keyboard.press('Escape');
   await panel.waitFor({ state: 'hidden' });
