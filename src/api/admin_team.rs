@@ -16,14 +16,10 @@ use crate::http::{Request, Response};
 #[derive(Deserialize)]
 struct InviteForm {
     email: String,
-    #[serde(default = "agent")]
+    #[serde(default = "super::users::agent")]
     role: String,
     #[serde(default)]
     customer_support: bool,
-}
-
-fn agent() -> String {
-    "agent".into()
 }
 
 /// `GET /api/invites`: invites still waiting to be used.

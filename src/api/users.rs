@@ -48,7 +48,8 @@ struct NewUserForm {
     customer_support: bool,
 }
 
-fn agent() -> String {
+/// Serde default for a new user's role.
+pub fn agent() -> String {
     "agent".into()
 }
 

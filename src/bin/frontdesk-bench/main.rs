@@ -8,6 +8,7 @@ mod client;
 mod driver;
 mod scenarios;
 mod server;
+mod storage;
 
 use std::time::Duration;
 
@@ -114,9 +115,9 @@ fn main() {
         let r = match s.as_str() {
             "idle" => scenarios::idle(&o),
             "chat" => scenarios::chat(&o),
-            "persist" => scenarios::persist(&o),
-            "search" => scenarios::search(&o),
-            "startup" => scenarios::startup(&o),
+            "persist" => storage::persist(&o),
+            "search" => storage::search(&o),
+            "startup" => storage::startup(&o),
             "reconnect" => scenarios::reconnect(&o),
             _ => unreachable!(),
         };

@@ -1,0 +1,214 @@
+//! The storage-bound scenarios of issue 4: persist (acked write rate), search over a loaded
+//! database, and start-up time. Each starts its own server with a fresh data directory.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+use crate::scenarios::{clk_tck, connect_all, drive, plan, stop_after};
+use crate::server::{self, Server, http};
+use crate::{Opts, Row, baseline, pct, row};
+
+/// Fetch /metrics as admin and read one value.
+fn metric(s: &Server, admin: &(String, String), name: &str) -> f64 {
+    let (_, _, b) = http(s.addr, "GET", "/metrics", &[("Cookie", &admin.0)], "");
+    String::from_utf8_lossy(&b)
+        .lines()
+        .find(|l| l.starts_with(name) && l[name.len()..].starts_with(' '))
+        .and_then(|l| l.rsplit(' ').next()?.parse().ok())
+        .unwrap_or(0.0)
+}
+
+/// 3. persist: the highest acknowledged rate, each message acked after commit.
+pub fn persist(o: &Opts) -> Vec<Row> {
+    let mut out = Vec::new();
+    let senders = if o.quick { 64 } else { 256 };
+    let dur = if o.quick { Duration::from_secs(3) } else { Duration::from_secs(10) };
+    for (mode, flag) in [("FULL", "full"), ("NORMAL", "normal")] {
+        let data = server::temp_data();
+        let s = Server::start(&data, &["--synchronous", flag]);
+        let admin = s.setup();
+        let tokens = s.visitors(senders, 8);
+        let (conns, _, _) = connect_all(s.addr, &s.origin, &tokens, &[]);
+        let (j0, c0) = (metric(&s, &admin, "frontdesk_write_jobs_total"), metric(&s, &admin, "frontdesk_commit_seconds_count"));
+        let (cpu0, wall0) = (s.cpu_by_thread(), Instant::now());
+        let stop = Arc::new(AtomicBool::new(false));
+        stop_after(&stop, dur + Duration::from_millis(500));
+        let (st, _) = drive(s.addr, &s.origin, conns, o.drivers, stop, move |_| {
+            let mut p = plan(dur);
+            p.closed_loop = true;
+            p
+        });
+        let rate = st.acks as f64 / dur.as_secs_f64();
+        // Where the server's CPU went, per thread kind, as % of one core.
+        let cpu1 = s.cpu_by_thread();
+        let wall = wall0.elapsed().as_secs_f64();
+        for (name, t1) in &cpu1 {
+            let t0 = cpu0.get(name).copied().unwrap_or(0);
+            let share = (t1 - t0) as f64 / clk_tck() / wall * 100.0;
+            if share >= 1.0 {
+                out.push(row("persist", format!("server CPU in {name} threads ({mode})"), share, "% core", ""));
+            }
+        }
+        let (j1, c1) = (metric(&s, &admin, "frontdesk_write_jobs_total"), metric(&s, &admin, "frontdesk_commit_seconds_count"));
+        let batch = ((j1 - j0) / (c1 - c0).max(1.0)).max(1.0);
+        let base = baseline::raw_sqlite(((rate * 2.0) as usize).clamp(2_000, 400_000), batch.round() as usize, mode == "FULL");
+        out.push(row(
+            "persist",
+            format!("acked msg/s, synchronous={mode}, {senders} senders"),
+            rate,
+            "msg/s",
+            if mode == "FULL" { ">= 20000" } else { "" },
+        ));
+        out.push(row("persist", format!("mean group-commit size ({mode})"), batch, "msgs", ""));
+        out.push(row("persist", format!("baseline raw SQLite, same pragmas and batch ({mode})"), base, "rows/s", ""));
+        out.push(row("persist", format!("ratio ours/raw SQLite ({mode})"), rate / base, "x", ""));
+        out.push(row("persist", format!("errors ({mode})"), st.errors as f64, "", "0"));
+        s.stop();
+        let _ = std::fs::remove_dir_all(data);
+    }
+    out
+}
+
+const COMMON: [&str; 8] = ["order", "delivery", "refund", "account", "password", "invoice", "shipping", "payment"];
+
+/// A body of 6–12 words from a skewed vocabulary; about 1 in 100,000 carries a rare word.
+fn text(i: u64) -> String {
+    let mut x = i.wrapping_mul(0x9e3779b97f4a7c15) ^ 0xdeadbeef;
+    let mut words = Vec::new();
+    let n = 6 + (x % 7) as usize;
+    for _ in 0..n {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        // Skew: low word numbers are far more frequent.
+        let r = (x % 1000) as f64 / 1000.0;
+        let w = (r * r * r * 3000.0) as u64;
+        if w < 8 { words.push(COMMON[w as usize].to_string()) } else { words.push(format!("w{w}")) }
+    }
+    if i % 100_000 == 7 {
+        words.push("zyzzyva".into());
+    }
+    words.join(" ")
+}
+
+/// 4. search: N messages loaded through the writer, then search latency.
+pub fn search(o: &Opts) -> Vec<Row> {
+    let data = server::temp_data();
+    let s = Server::start(&data, &[]);
+    let admin = s.setup();
+    let senders = 128;
+    let tokens = s.visitors(senders, 8);
+    let (mut conns, _, _) = connect_all(s.addr, &s.origin, &tokens, &[]);
+    // Load with blocking sockets, pipelined: send a window, then read its acks.
+    let t = Instant::now();
+    let per = o.search_messages.div_ceil(senders);
+    let loaded = Arc::new(AtomicU64::new(0));
+    let handles: Vec<_> = conns
+        .drain(..)
+        .enumerate()
+        .map(|(k, c)| {
+            let loaded = loaded.clone();
+            std::thread::spawn(move || {
+                let Some(mut ws) = c.ws else { return };
+                let _ = ws.get_mut().set_nonblocking(false);
+                let mut i = 0;
+                while i < per {
+                    let window = 32.min(per - i);
+                    for j in 0..window {
+                        let id = (k * per + i + j) as u64;
+                        let _ = ws.write(tungstenite::Message::text(format!(
+                            "{{\"type\":\"send\",\"body\":\"{}\",\"client_msg_id\":\"s{id}\"}}",
+                            text(id)
+                        )));
+                    }
+                    let _ = ws.flush();
+                    let mut acks = 0;
+                    while acks < window {
+                        match ws.read() {
+                            Ok(tungstenite::Message::Text(t)) if t.contains("\"type\":\"ack\"") => acks += 1,
+                            Ok(_) => {}
+                            Err(_) => return,
+                        }
+                    }
+                    i += window;
+                    loaded.fetch_add(window as u64, Ordering::Relaxed);
+                }
+            })
+        })
+        .collect();
+    for h in handles {
+        let _ = h.join();
+    }
+    let load_rate = loaded.load(Ordering::Relaxed) as f64 / t.elapsed().as_secs_f64();
+    let query = |q: &str, n: usize| -> (Vec<u64>, usize) {
+        let mut lat = Vec::new();
+        let mut hits = 0;
+        for _ in 0..n {
+            let t = Instant::now();
+            let (st, _, b) = http(s.addr, "GET", &format!("/api/search?q={q}"), &[("Cookie", &admin.0)], "");
+            lat.push(t.elapsed().as_micros() as u64);
+            if st == 200 {
+                hits = serde_json::from_slice::<Value>(&b).ok().and_then(|v| v["results"].as_array().map(|a| a.len())).unwrap_or(0);
+            }
+        }
+        lat.sort_unstable();
+        (lat, hits)
+    };
+    let mut out = vec![
+        row("search", "messages loaded through the writer", loaded.load(Ordering::Relaxed) as f64, "msgs", ""),
+        row("search", "load rate", load_rate, "msg/s", ""),
+    ];
+    for (label, q) in [("common word", "order"), ("rare word", "zyzzyva"), ("two words", "refund+invoice"), ("prefix", "deliv")] {
+        let (lat, hits) = query(q, 100);
+        out.push(row("search", format!("{label} '{q}' p50"), pct(&lat, 0.5) / 1000.0, "ms", ""));
+        out.push(row("search", format!("{label} '{q}' p95 ({hits} hits/page)"), pct(&lat, 0.95) / 1000.0, "ms", "<= 50 ms"));
+    }
+    s.stop();
+    // Keep the loaded database for the startup scenario.
+    let _ = std::fs::write(std::env::temp_dir().join("frontdesk-bench-last-search"), data.to_string_lossy().as_bytes());
+    out
+}
+
+/// 5. startup: exec → first healthy /healthz, empty and with the search database.
+pub fn startup(o: &Opts) -> Vec<Row> {
+    let mut out = Vec::new();
+    let mut times = Vec::new();
+    for _ in 0..5 {
+        let data = server::temp_data();
+        let s = Server::start(&data, &[]);
+        times.push(s.started_in.as_micros() as u64);
+        std::thread::sleep(Duration::from_millis(200));
+        let rss = s.rss_kib();
+        s.stop();
+        let _ = std::fs::remove_dir_all(data);
+        if times.len() == 5 {
+            out.push(row("startup", "idle RSS after start", rss as f64 / 1024.0, "MiB", "<= 20 MB"));
+        }
+    }
+    times.sort_unstable();
+    out.insert(0, row("startup", "exec to healthy, empty database (median of 5)", pct(&times, 0.5) / 1000.0, "ms", "<= 100 ms"));
+    let big = std::fs::read_to_string(std::env::temp_dir().join("frontdesk-bench-last-search"))
+        .ok()
+        .map(std::path::PathBuf::from)
+        .filter(|p| p.exists());
+    match big {
+        Some(data) => {
+            let s = Server::start(&data, &[]);
+            let t = s.started_in;
+            s.stop();
+            let msgs = rusqlite::Connection::open(data.join("frontdesk.db"))
+                .and_then(|c| c.query_row("SELECT COUNT(*) FROM messages", [], |r| r.get::<_, i64>(0)))
+                .unwrap_or(0);
+            out.push(row("startup", format!("exec to healthy, {msgs} messages"), t.as_secs_f64() * 1000.0, "ms", "<= 100 ms"));
+            let _ = std::fs::remove_dir_all(data);
+        }
+        None => out.push(row("startup", "exec to healthy with a loaded database", f64::NAN, "ms", "run the search scenario first")),
+    }
+    let size = std::fs::metadata(server::binary()).map(|m| m.len()).unwrap_or(0);
+    out.push(row("startup", "binary size (release, stripped)", size as f64 / 1048576.0, "MiB", "<= 15 MB"));
+    let _ = o;
+    out
+}
