@@ -149,6 +149,25 @@ pub fn require_admin(app: &App, req: &Request) -> Result<Authed> {
     Ok(a)
 }
 
+/// The signed-in agent for an API call: 401 without a session, and for anything but a read the
+/// CSRF check too (our Origin and the session's token). Handlers call this once, first.
+pub fn require_for(app: &App, req: &Request) -> Result<Authed> {
+    let a = require(app, req)?;
+    if req.method != "GET" {
+        check_csrf(app, req, Some(&a.csrf))?;
+    }
+    Ok(a)
+}
+
+/// `require_for`, admins only (403 for agents).
+pub fn require_admin_for(app: &App, req: &Request) -> Result<Authed> {
+    let a = require_admin(app, req)?;
+    if req.method != "GET" {
+        check_csrf(app, req, Some(&a.csrf))?;
+    }
+    Ok(a)
+}
+
 /// Start a session for `user_id`; returns the `Set-Cookie` value.
 pub fn start_session(app: &App, user_id: i64, req: &Request) -> Result<String> {
     let token = random_token();

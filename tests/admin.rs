@@ -234,14 +234,7 @@ fn deactivating_an_invited_user_ends_their_sessions_and_sockets() {
     assert_eq!(admin.post_json(&format!("/api/users/{id}/deactivate"), &json!({})).status, 200);
     assert_eq!(ivy.get("/api/me").status, 401);
     assert_eq!(ivy2.get("/api/me").status, 401);
-    sock.set_timeout(Duration::from_secs(5));
-    let closed = loop {
-        match sock.ws.read() {
-            Ok(tungstenite::Message::Close(_)) | Err(_) => break true,
-            Ok(_) => continue,
-        }
-    };
-    assert!(closed);
+    assert!(sock.closed_by_server());
     let users = admin.get("/api/users").json();
     let ivy_row = users["users"].as_array().unwrap().iter().find(|u| u["user"]["id"] == id).unwrap().clone();
     assert_eq!(ivy_row["user"]["active"], false);

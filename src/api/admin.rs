@@ -80,8 +80,7 @@ fn widget_info(app: &Arc<App>, req: &Request) -> Result<Response> {
 
 /// Change one setting through the one settings path (validation, audit, `settings.updated`).
 fn set_secret(app: &Arc<App>, req: &Request, secret: String, action: &'static str) -> Result<()> {
-    let a = auth::require_admin(app, req)?;
-    auth::check_csrf(app, req, Some(&a.csrf))?;
+    let a = auth::require_admin_for(app, req)?;
     let (by, ip, now, agents) = (a.user.id, req.remote.to_string(), app.clock.now_ms(), app.hub.online_agents().len());
     let settings = app.db.write(move |w| {
         let patch = json!({"identity_secret": secret});

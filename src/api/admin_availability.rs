@@ -22,8 +22,7 @@ struct OnlineForm {
 /// `POST /api/helpdesk/status {online}`: admins and customer-support agents. With business hours
 /// on, the choice holds until the next opening or closing time, then the hours decide again.
 pub fn set_switch(app: &Arc<App>, req: &Request) -> Result<Response> {
-    let a = auth::require(app, req)?;
-    auth::check_csrf(app, req, Some(&a.csrf))?;
+    let a = auth::require_for(app, req)?;
     if !a.user.sees_customers() {
         return Err(Error::forbidden("Only admins and customer-support agents can switch the help desk online or offline."));
     }

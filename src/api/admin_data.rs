@@ -7,18 +7,10 @@ use std::sync::Arc;
 use serde_json::json;
 
 use crate::app::App;
-use crate::auth::{self, Authed};
+use crate::auth;
 use crate::db;
 use crate::error::{Error, Result};
 use crate::http::{Request, Response};
-
-fn admin(app: &Arc<App>, req: &Request) -> Result<Authed> {
-    let a = auth::require_admin(app, req)?;
-    if req.method != "GET" {
-        auth::check_csrf(app, req, Some(&a.csrf))?;
-    }
-    Ok(a)
-}
 
 fn stamp(app: &App) -> String {
     jiff::Timestamp::from_millisecond(app.clock.now_ms()).map(|t| t.strftime("%Y%m%d-%H%M%S").to_string()).unwrap_or_default()
@@ -29,7 +21,7 @@ fn stamp(app: &App) -> String {
 /// writes whole bodies, so the file is read into memory: fine up to a few hundred MB; a streamed
 /// body is the next step for bigger help desks.
 pub fn backup(app: &Arc<App>, req: &Request) -> Result<Response> {
-    let a = admin(app, req)?;
+    let a = auth::require_admin_for(app, req)?;
     let tmp = app.config.data_dir.join(format!("backup-{}.tmp", auth::random_token()));
     let copied = app.db.read(|c| db::snapshot_to(c, &tmp));
     let body = copied.and_then(|_| std::fs::read(&tmp).map_err(Error::from));
@@ -47,7 +39,7 @@ pub fn backup(app: &Arc<App>, req: &Request) -> Result<Response> {
 
 /// `GET /api/admin/export`: every conversation with its customer and messages, as JSON.
 pub fn export(app: &Arc<App>, req: &Request) -> Result<Response> {
-    let a = admin(app, req)?;
+    let a = auth::require_admin_for(app, req)?;
     let doc = app.db.read(db::retention::export)?;
     let n = doc["conversations"].as_array().map_or(0, Vec::len);
     let (by, ip) = (a.user.id, req.remote.to_string());
@@ -76,7 +68,7 @@ pub fn apply_retention(app: &App) -> Result<usize> {
 
 /// `POST /api/admin/retention/run`: apply the retention rule now.
 pub fn run_retention(app: &Arc<App>, req: &Request) -> Result<Response> {
-    let a = admin(app, req)?;
+    let a = auth::require_admin_for(app, req)?;
     let days = app.settings().retention_days;
     if days == 0 {
         return Err(Error::new(422, "retention_days: set a number of days first (0 keeps everything)"));

@@ -33,8 +33,7 @@ pub fn list(app: &Arc<App>, req: &Request) -> Result<Response> {
 /// `POST /api/invites {email, role, customer_support}`: `201 {invite, url}`. The URL carries the
 /// token and is shown only in this answer.
 pub fn create(app: &Arc<App>, req: &Request) -> Result<Response> {
-    let a = auth::require_admin(app, req)?;
-    auth::check_csrf(app, req, Some(&a.csrf))?;
+    let a = auth::require_admin_for(app, req)?;
     let f: InviteForm = req.json()?;
     super::users::check_identity(&f.email, "invitee")?;
     if f.role != "admin" && f.role != "agent" {
@@ -65,8 +64,7 @@ pub fn create(app: &Arc<App>, req: &Request) -> Result<Response> {
 
 /// `DELETE /api/invites/:id`: the link stops working.
 pub fn revoke(app: &Arc<App>, req: &Request, id: i64) -> Result<Response> {
-    let a = auth::require_admin(app, req)?;
-    auth::check_csrf(app, req, Some(&a.csrf))?;
+    let a = auth::require_admin_for(app, req)?;
     let (by, ip, now) = (a.user.id, req.remote.to_string(), app.clock.now_ms());
     app.db.write(move |w| {
         if !db::invites::revoke(w.conn, id, now)? {

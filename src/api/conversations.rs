@@ -9,20 +9,11 @@ use serde_json::{Value, json};
 
 use super::chat::{self, Actor};
 use crate::app::App;
-use crate::auth::{self, Authed};
+use crate::auth;
 use crate::db::conversations::{self as convs, ListQuery, Section};
 use crate::db::{self, messages};
 use crate::error::{Error, Result};
 use crate::http::{Request, Response};
-
-/// Signed in, and for state changes also from our origin with the CSRF token.
-fn agent(app: &Arc<App>, req: &Request) -> Result<Authed> {
-    let a = auth::require(app, req)?;
-    if req.method != "GET" {
-        auth::check_csrf(app, req, Some(&a.csrf))?;
-    }
-    Ok(a)
-}
 
 fn int_param(req: &Request, name: &str) -> Result<Option<i64>> {
     match req.query_param(name) {
@@ -34,7 +25,7 @@ fn int_param(req: &Request, name: &str) -> Result<Option<i64>> {
 
 /// `GET /api/conversations?section=customers|mine&status=open|closed&unread=1&cursor=&limit=`
 pub fn list(app: &Arc<App>, req: &Request) -> Result<Response> {
-    let a = agent(app, req)?;
+    let a = auth::require_for(app, req)?;
     let section = match req.query_param("section").as_deref() {
         Some("customers") => Section::Customers,
         Some("mine") | None => Section::Mine,
@@ -80,7 +71,7 @@ pub fn list(app: &Arc<App>, req: &Request) -> Result<Response> {
 
 /// `GET /api/conversations/:id`: the conversation, its people, and my state of it.
 pub fn get(app: &Arc<App>, req: &Request, id: i64) -> Result<Response> {
-    let a = agent(app, req)?;
+    let a = auth::require_for(app, req)?;
     let user = a.user.clone();
     let out = app.db.read(|c| {
         let conv = convs::get_visible(c, id, &user)?;
@@ -103,7 +94,7 @@ pub fn get(app: &Arc<App>, req: &Request, id: i64) -> Result<Response> {
 
 /// `GET /api/conversations/:id/messages?before=SEQ|after=SEQ&limit=`
 pub fn messages(app: &Arc<App>, req: &Request, id: i64) -> Result<Response> {
-    let a = agent(app, req)?;
+    let a = auth::require_for(app, req)?;
     let (before, after) = (int_param(req, "before")?, int_param(req, "after")?);
     let limit = int_param(req, "limit")?.unwrap_or(50).clamp(1, 200);
     let user = a.user.clone();
@@ -124,7 +115,7 @@ struct PostForm {
 
 /// `POST /api/conversations/:id/messages`: 201 when created, 200 for a retried `client_msg_id`.
 pub fn post(app: &Arc<App>, req: &Request, id: i64) -> Result<Response> {
-    let a = agent(app, req)?;
+    let a = auth::require_for(app, req)?;
     let f: PostForm = req.json()?;
     let actor = Actor::Agent(a.user.clone());
     let p = app.db.write(move |w| chat::post(w, id, &actor, &f.body, f.client_msg_id.as_deref(), f.reopen))?;
@@ -137,7 +128,7 @@ struct StatusForm {
 }
 
 pub fn status(app: &Arc<App>, req: &Request, id: i64) -> Result<Response> {
-    let a = agent(app, req)?;
+    let a = auth::require_for(app, req)?;
     let f: StatusForm = req.json()?;
     let c = chat::set_status(app, &a.user, id, &f.status)?;
     Ok(Response::ok_json(&json!({"conversation": c})))
@@ -149,13 +140,13 @@ struct ReadForm {
 }
 
 pub fn read(app: &Arc<App>, req: &Request, id: i64) -> Result<Response> {
-    let a = agent(app, req)?;
+    let a = auth::require_for(app, req)?;
     let f: ReadForm = if req.body.is_empty() { ReadForm::default() } else { req.json()? };
     Ok(Response::ok_json(&chat::mark_read(app, &a.user, id, f.seq)?))
 }
 
 pub fn follow(app: &Arc<App>, req: &Request, id: i64, on: bool) -> Result<Response> {
-    let a = agent(app, req)?;
+    let a = auth::require_for(app, req)?;
     Ok(Response::ok_json(&chat::follow(app, &a.user, id, on)?))
 }
 
@@ -170,7 +161,7 @@ struct TeamForm {
 
 /// `POST /api/conversations`: a team conversation with chosen teammates ([S1]).
 pub fn create_team(app: &Arc<App>, req: &Request) -> Result<Response> {
-    let a = agent(app, req)?;
+    let a = auth::require_for(app, req)?;
     let f: TeamForm = req.json()?;
     let members: Vec<i64> = f.user_ids.into_iter().filter(|id| *id != a.user.id).collect();
     let (c, m) = chat::start_team(app, &a.user, members, f.subject, f.body, f.client_msg_id)?;
@@ -183,13 +174,13 @@ struct EditForm {
 }
 
 pub fn edit_message(app: &Arc<App>, req: &Request, id: i64) -> Result<Response> {
-    let a = agent(app, req)?;
+    let a = auth::require_for(app, req)?;
     let f: EditForm = req.json()?;
     Ok(Response::ok_json(&json!({"message": chat::revise(app, &a.user, id, Some(f.body))?})))
 }
 
 pub fn delete_message(app: &Arc<App>, req: &Request, id: i64) -> Result<Response> {
-    let a = agent(app, req)?;
+    let a = auth::require_for(app, req)?;
     Ok(Response::ok_json(&json!({"message": chat::revise(app, &a.user, id, None)?})))
 }
 
@@ -207,7 +198,7 @@ pub fn revisions(app: &Arc<App>, req: &Request, id: i64) -> Result<Response> {
 
 /// `GET /api/search?q=&offset=`: messages, subjects and customers, only where I may look ([S11]).
 pub fn search(app: &Arc<App>, req: &Request) -> Result<Response> {
-    let a = agent(app, req)?;
+    let a = auth::require_for(app, req)?;
     let raw = req.query_param("q").unwrap_or_default();
     if raw.len() > 200 {
         return Err(Error::bad_request("q: at most 200 characters"));
@@ -239,7 +230,7 @@ pub fn search(app: &Arc<App>, req: &Request) -> Result<Response> {
 
 /// `GET /api/team`: every active teammate with presence (for team chats and "show user data").
 pub fn team(app: &Arc<App>, req: &Request) -> Result<Response> {
-    agent(app, req)?;
+    auth::require_for(app, req)?;
     let users = app.db.read(db::users::list)?;
     let online = app.hub.online_agents();
     let list: Vec<Value> = users
@@ -252,7 +243,7 @@ pub fn team(app: &Arc<App>, req: &Request) -> Result<Response> {
 
 /// `GET /api/customers/:id`: the customer panel ([S10]), for agents who may see live chats.
 pub fn customer(app: &Arc<App>, req: &Request, id: i64) -> Result<Response> {
-    let a = agent(app, req)?;
+    let a = auth::require_for(app, req)?;
     if !a.user.sees_customers() {
         return Err(Error::not_found("No such customer."));
     }

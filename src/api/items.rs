@@ -11,7 +11,7 @@ use serde_json::{Value, json};
 
 use super::item_rules::{announce, check_fields, check_people, get_visible, label, note, stamp, title_from, visible};
 use crate::app::App;
-use crate::auth::{self, Authed};
+use crate::auth;
 use crate::db::conversations::{self as convs, Conversation};
 use crate::db::items::{self, Item, NewItem, STATUSES};
 use crate::db::users::User;
@@ -19,17 +19,9 @@ use crate::db::{self, WriteCtx, messages};
 use crate::error::{Error, Result};
 use crate::http::{Request, Response};
 
-fn agent(app: &Arc<App>, req: &Request) -> Result<Authed> {
-    let a = auth::require(app, req)?;
-    if req.method != "GET" {
-        auth::check_csrf(app, req, Some(&a.csrf))?;
-    }
-    Ok(a)
-}
-
 /// `GET /api/conversations/:id/item-draft?kind=ticket|task`: the prefilled dialog ([S8]).
 pub fn draft(app: &Arc<App>, req: &Request, id: i64) -> Result<Response> {
-    let a = agent(app, req)?;
+    let a = auth::require_for(app, req)?;
     let kind = req.query_param("kind").unwrap_or_else(|| "ticket".into());
     if kind != "ticket" && kind != "task" {
         return Err(Error::bad_request("kind: ticket or task"));
@@ -135,7 +127,7 @@ fn create_in(w: &mut WriteCtx<'_>, user: &User, f: &ItemForm, link_to: Option<&C
 
 /// `POST /api/items`
 pub fn create(app: &Arc<App>, req: &Request) -> Result<Response> {
-    let a = agent(app, req)?;
+    let a = auth::require_for(app, req)?;
     let f: ItemForm = req.json()?;
     let user = a.user.clone();
     let it = app.db.write(move |w| create_in(w, &user, &f, None))?;
@@ -144,7 +136,7 @@ pub fn create(app: &Arc<App>, req: &Request) -> Result<Response> {
 
 /// `POST /api/conversations/:id/items`: create from the conversation and link it ([S8]).
 pub fn create_from_conversation(app: &Arc<App>, req: &Request, conv: i64) -> Result<Response> {
-    let a = agent(app, req)?;
+    let a = auth::require_for(app, req)?;
     let f: ItemForm = req.json()?;
     let user = a.user.clone();
     let it = app.db.write(move |w| {
@@ -156,7 +148,7 @@ pub fn create_from_conversation(app: &Arc<App>, req: &Request, conv: i64) -> Res
 
 /// `GET /api/items/:id`: the details panel ([S9]): fields, people, visible conversations, activity.
 pub fn get(app: &Arc<App>, req: &Request, id: i64) -> Result<Response> {
-    let a = agent(app, req)?;
+    let a = auth::require_for(app, req)?;
     let user = a.user.clone();
     let out = app.db.read(|c| {
         let it = get_visible(c, &user, id)?;
@@ -189,7 +181,7 @@ struct Patch {
 
 /// `PATCH /api/items/:id`: any field, in place; every change is logged and pushed live.
 pub fn update(app: &Arc<App>, req: &Request, id: i64) -> Result<Response> {
-    let a = agent(app, req)?;
+    let a = auth::require_for(app, req)?;
     let p: Patch = req.json()?;
     let user = a.user.clone();
     let it = app.db.write(move |w| {
@@ -252,7 +244,7 @@ struct LinkForm {
 
 /// `POST /api/conversations/:id/link` `{item_id | number}`: link to an existing item.
 pub fn link(app: &Arc<App>, req: &Request, conv: i64) -> Result<Response> {
-    let a = agent(app, req)?;
+    let a = auth::require_for(app, req)?;
     let f: LinkForm = req.json()?;
     let user = a.user.clone();
     let it = app.db.write(move |w| {
@@ -280,7 +272,7 @@ pub fn link(app: &Arc<App>, req: &Request, conv: i64) -> Result<Response> {
 
 /// `DELETE /api/conversations/:id/link`
 pub fn unlink(app: &Arc<App>, req: &Request, conv: i64) -> Result<Response> {
-    let a = agent(app, req)?;
+    let a = auth::require_for(app, req)?;
     let user = a.user.clone();
     let out = app.db.write(move |w| {
         let c = convs::get_visible(w.conn, conv, &user)?;
@@ -297,7 +289,7 @@ pub fn unlink(app: &Arc<App>, req: &Request, conv: i64) -> Result<Response> {
 }
 
 pub fn follow(app: &Arc<App>, req: &Request, id: i64, on: bool) -> Result<Response> {
-    let a = agent(app, req)?;
+    let a = auth::require_for(app, req)?;
     let user = a.user.clone();
     let it = app.db.write(move |w| {
         get_visible(w.conn, &user, id)?;
@@ -311,7 +303,7 @@ pub fn follow(app: &Arc<App>, req: &Request, id: i64, on: bool) -> Result<Respon
 /// `GET /api/items?kind=&status=&assignee=me|ID&q=&offset=`: the Items view and link-to-existing
 /// search (`q` is words or `#42`).
 pub fn list(app: &Arc<App>, req: &Request) -> Result<Response> {
-    let a = agent(app, req)?;
+    let a = auth::require_for(app, req)?;
     let q = req.query_param("q").unwrap_or_default();
     let trimmed = q.trim().trim_start_matches('#');
     let number = trimmed.parse::<i64>().ok();

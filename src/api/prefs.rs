@@ -13,8 +13,7 @@ use crate::http::{Request, Response};
 
 /// Merge `{language?: "auto"|"en"|"pt", notifications?: bool}` into my prefs; answer `{prefs}`.
 pub fn update(app: &Arc<App>, req: &Request) -> Result<Response> {
-    let a = auth::require(app, req)?;
-    auth::check_csrf(app, req, Some(&a.csrf))?;
+    let a = auth::require_for(app, req)?;
     let patch: serde_json::Map<String, Value> = req.json()?;
     let mut clean = serde_json::Map::new();
     for (k, v) in patch {

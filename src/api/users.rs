@@ -61,8 +61,7 @@ fn check_role(role: &str) -> Result<()> {
 }
 
 pub fn create(app: &Arc<App>, req: &Request) -> Result<Response> {
-    let a = auth::require_admin(app, req)?;
-    auth::check_csrf(app, req, Some(&a.csrf))?;
+    let a = auth::require_admin_for(app, req)?;
     let f: NewUserForm = req.json()?;
     check_identity(&f.email, &f.name)?;
     check_role(&f.role)?;
@@ -91,8 +90,7 @@ struct UserPatch {
 }
 
 pub fn update(app: &Arc<App>, req: &Request, id: i64) -> Result<Response> {
-    let a = auth::require_admin(app, req)?;
-    auth::check_csrf(app, req, Some(&a.csrf))?;
+    let a = auth::require_admin_for(app, req)?;
     let p: UserPatch = req.json()?;
     if let Some(r) = &p.role {
         check_role(r)?;
@@ -151,8 +149,7 @@ pub fn update(app: &Arc<App>, req: &Request, id: i64) -> Result<Response> {
 
 /// Deactivate: sessions are revoked in the same transaction and open sockets closed at once.
 pub fn deactivate(app: &Arc<App>, req: &Request, id: i64) -> Result<Response> {
-    let a = auth::require_admin(app, req)?;
-    auth::check_csrf(app, req, Some(&a.csrf))?;
+    let a = auth::require_admin_for(app, req)?;
     let (by, ip) = (a.user.id, req.remote.to_string());
     let user = app.db.write(move |w| {
         let mut u = db::users::get(w.conn, id)?.ok_or_else(|| Error::not_found("No such user."))?;

@@ -280,6 +280,17 @@ impl Ws {
         self.ws.get_mut().set_read_timeout(Some(d)).unwrap();
     }
 
+    /// Wait up to 5 s for the server to close this socket (a close frame or EOF).
+    pub fn closed_by_server(&mut self) -> bool {
+        self.set_timeout(Duration::from_secs(5));
+        loop {
+            match self.ws.read() {
+                Ok(tungstenite::Message::Close(_)) | Err(_) => return true,
+                Ok(_) => continue,
+            }
+        }
+    }
+
     /// True if no text frame arrives within `d`.
     pub fn silent_for(&mut self, d: Duration) -> bool {
         self.set_timeout(d);
