@@ -112,7 +112,7 @@ pub fn session(app: &App, req: &Request) -> Result<Option<Authed>> {
         return Ok(None);
     }
     let hash = sha256(token);
-    let now = db::now_ms();
+    let now = app.clock.now_ms();
     let found = app.db.read(|c| {
         let Some(s) = db::sessions::get(c, &hash)? else {
             return Ok(None);
@@ -131,7 +131,7 @@ pub fn session(app: &App, req: &Request) -> Result<Option<Authed>> {
     // Refresh the idle timer at most once a minute to keep reads from turning into writes.
     if now - s.last_used_at > 60_000 {
         let h = hash.clone();
-        app.db.write(move |w| db::sessions::touch(w.conn, &h))?;
+        app.db.write(move |w| db::sessions::touch(w.conn, &h, now))?;
     }
     Ok(Some(Authed { user, csrf: s.csrf_token, token_hash: hash }))
 }
@@ -175,7 +175,8 @@ pub fn start_session(app: &App, user_id: i64, req: &Request) -> Result<String> {
     let csrf = random_token();
     let ip = req.remote.to_string();
     let ua: String = req.header("user-agent").unwrap_or("").chars().take(300).collect();
-    app.db.write(move |w| db::sessions::insert(w.conn, &hash, user_id, &csrf, &ip, &ua))?;
+    let now = app.clock.now_ms();
+    app.db.write(move |w| db::sessions::insert(w.conn, &hash, user_id, &csrf, &ip, &ua, now))?;
     Ok(cookie(app, &token, ABSOLUTE_MS / 1000))
 }
 

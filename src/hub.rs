@@ -20,6 +20,8 @@ pub struct Conn {
     pub outbox: Arc<Outbox>,
     /// Visibility may change while connected (an admin toggles customer support).
     pub viewer: RwLock<Viewer>,
+    /// The hashed session token an agent socket belongs to (`None` for customers).
+    pub session: Option<Vec<u8>>,
     /// Position of the last event sent to this socket: live pushes at or below it are skipped, so
     /// an event replayed by resume is never delivered twice.
     pub pos: AtomicU64,
@@ -98,10 +100,15 @@ impl Hub {
         *self.presence.lock().unwrap_or_else(|p| p.into_inner()) = Some(f);
     }
 
-    pub fn join(self: &Arc<Self>, outbox: Arc<Outbox>, viewer: Viewer) -> Membership {
+    pub fn join(self: &Arc<Self>, outbox: Arc<Outbox>, viewer: Viewer, session: Option<Vec<u8>>) -> Membership {
         // Live events are held until the client says where to start (`resume`), so none is missed.
-        let conn =
-            Arc::new(Conn { outbox, viewer: RwLock::new(viewer.clone()), pos: AtomicU64::new(0), resuming: Mutex::new(Some(Vec::new())) });
+        let conn = Arc::new(Conn {
+            outbox,
+            viewer: RwLock::new(viewer.clone()),
+            session,
+            pos: AtomicU64::new(0),
+            resuming: Mutex::new(Some(Vec::new())),
+        });
         let first_for_user = {
             let mut reg = self.reg.write().unwrap_or_else(|p| p.into_inner());
             match viewer {

@@ -114,7 +114,7 @@ fn maintenance(app: Arc<App>) {
             Err(e) => log::warn!("retention failed: {e}"),
         }
         waited = std::time::Duration::ZERO;
-        let now = db::now_ms();
+        let now = app.clock.now_ms();
         let r = app.db.write(move |w| {
             let events = db::events::prune(w.conn, now - KEEP_EVENTS_MS)?;
             let sessions = db::sessions::delete_expired(w.conn, now - auth::IDLE_MS, now - auth::ABSOLUTE_MS)?;

@@ -403,6 +403,9 @@ fn retention_deletes_old_closed_conversations_only() {
     assert_eq!(admin.patch_json("/api/settings", &json!({"retention_days": 30})).status, 200);
     assert_eq!(admin.post_json("/api/admin/retention/run", &json!({})).json()["deleted"], 0, "not old enough yet");
     a.clock.advance(31 * 24 * 3600 * 1000);
+    // A month later the admin's session has expired (30 days at most): sign in again.
+    assert_eq!(admin.get("/api/me").status, 401);
+    let admin = s.login("ada@example.com", "correct horse battery");
     assert_eq!(admin.post_json("/api/admin/retention/run", &json!({})).json()["deleted"], 1);
     assert_eq!(admin.get(&format!("/api/conversations/{conv_old}")).status, 404);
     assert_eq!(admin.get(&format!("/api/conversations/{conv_open}")).status, 200);

@@ -86,7 +86,7 @@ fn set_secret(app: &Arc<App>, req: &Request, secret: String, action: &'static st
         let patch = json!({"identity_secret": secret});
         let (s, _) = db::settings::update(w.conn, patch.as_object().expect("literal object"), Some(by))?;
         // The value never goes into the log; the action says what happened.
-        super::audit(w.conn, Some(by), &ip, action, "settings:identity_secret", json!({}))?;
+        db::audit::append(w.conn, Some(by), &ip, action, "settings:identity_secret", json!({}))?;
         let status = db::hours::status(&s, now, agents);
         w.emit("settings.updated", None, db::events::Audience::Everyone, s.public_with(&status))?;
         Ok(s)

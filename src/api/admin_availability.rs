@@ -36,7 +36,7 @@ pub fn set_switch(app: &Arc<App>, req: &Request) -> Result<Response> {
         let (s, changed) = db::settings::update(w.conn, patch.as_object().expect("literal object"), Some(by))?;
         let status = hours::status(&s, now, agents);
         if !changed.is_empty() {
-            super::audit(w.conn, Some(by), &ip, "helpdesk.status", "settings:online", json!({"online": f.online, "until": until}))?;
+            db::audit::append(w.conn, Some(by), &ip, "helpdesk.status", "settings:online", json!({"online": f.online, "until": until}))?;
             w.emit("helpdesk.status", None, Audience::Everyone, s.public_with(&status))?;
         }
         Ok((s, status))

@@ -28,7 +28,7 @@ pub fn backup(app: &Arc<App>, req: &Request) -> Result<Response> {
     let _ = std::fs::remove_file(&tmp);
     let body = body?;
     let (by, ip, size) = (a.user.id, req.remote.to_string(), body.len());
-    app.db.write(move |w| super::audit(w.conn, Some(by), &ip, "data.backup", "database", json!({"bytes": size})))?;
+    app.db.write(move |w| db::audit::append(w.conn, Some(by), &ip, "data.backup", "database", json!({"bytes": size})))?;
     Ok(Response::new(200)
         .header("Content-Type", "application/vnd.sqlite3")
         .header("Content-Disposition", format!("attachment; filename=\"frontdesk-{}.db\"", stamp(app)))
@@ -43,7 +43,7 @@ pub fn export(app: &Arc<App>, req: &Request) -> Result<Response> {
     let doc = app.db.read(db::retention::export)?;
     let n = doc["conversations"].as_array().map_or(0, Vec::len);
     let (by, ip) = (a.user.id, req.remote.to_string());
-    app.db.write(move |w| super::audit(w.conn, Some(by), &ip, "data.export", "conversations", json!({"conversations": n})))?;
+    app.db.write(move |w| db::audit::append(w.conn, Some(by), &ip, "data.export", "conversations", json!({"conversations": n})))?;
     Ok(Response::ok_json(&doc)
         .header("Content-Disposition", format!("attachment; filename=\"frontdesk-conversations-{}.json\"", stamp(app))))
 }
@@ -75,6 +75,7 @@ pub fn run_retention(app: &Arc<App>, req: &Request) -> Result<Response> {
     }
     let n = apply_retention(app)?;
     let (by, ip) = (a.user.id, req.remote.to_string());
-    app.db.write(move |w| super::audit(w.conn, Some(by), &ip, "data.retention", "conversations", json!({"deleted": n, "days": days})))?;
+    app.db
+        .write(move |w| db::audit::append(w.conn, Some(by), &ip, "data.retention", "conversations", json!({"deleted": n, "days": days})))?;
     Ok(Response::ok_json(&json!({"deleted": n, "retention_days": days})))
 }

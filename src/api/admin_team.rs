@@ -55,7 +55,14 @@ pub fn create(app: &Arc<App>, req: &Request) -> Result<Response> {
             now,
         };
         let id = db::invites::insert(w.conn, &new)?;
-        super::audit(w.conn, Some(by), &ip, "invite.create", &format!("invite:{id}"), json!({"email": f.email.trim(), "role": f.role}))?;
+        db::audit::append(
+            w.conn,
+            Some(by),
+            &ip,
+            "invite.create",
+            &format!("invite:{id}"),
+            json!({"email": f.email.trim(), "role": f.role}),
+        )?;
         db::invites::get(w.conn, id)?.ok_or_else(|| Error::internal("invite vanished"))
     })?;
     let url = format!("{}/invite/{token}", app.config.public_url.trim_end_matches('/'));
@@ -70,7 +77,7 @@ pub fn revoke(app: &Arc<App>, req: &Request, id: i64) -> Result<Response> {
         if !db::invites::revoke(w.conn, id, now)? {
             return Err(Error::not_found("No open invite with this id (it may be used or revoked already)."));
         }
-        super::audit(w.conn, Some(by), &ip, "invite.revoke", &format!("invite:{id}"), json!({}))
+        db::audit::append(w.conn, Some(by), &ip, "invite.revoke", &format!("invite:{id}"), json!({}))
     })?;
     Ok(Response::ok_json(&json!({"ok": true})))
 }
@@ -124,7 +131,7 @@ pub fn accept(app: &Arc<App>, req: &Request, token: &str) -> Result<Response> {
         if !db::invites::mark_used(w.conn, inv.id, id, now)? {
             return Err(Error::new(410, "This invite link was just used. Ask your admin for a new one."));
         }
-        super::audit(w.conn, Some(id), &ip, "invite.accept", &format!("user:{id}"), json!({"invite": inv.id, "email": inv.email}))?;
+        db::audit::append(w.conn, Some(id), &ip, "invite.accept", &format!("user:{id}"), json!({"invite": inv.id, "email": inv.email}))?;
         db::users::get(w.conn, id)?.ok_or_else(|| Error::internal("user vanished"))
     })?;
     let cookie = auth::start_session(app, user.id, req)?;

@@ -8,37 +8,13 @@ use std::sync::atomic::Ordering;
 use serde_json::{Value, json};
 
 use crate::app::App;
-use crate::db::{self, events::Viewer, users::User};
+use crate::db::{self, events::Viewer};
 use crate::error::{Error, Result};
-use crate::http::Request;
 use crate::hub::Conn;
-use crate::ws::{Peer, error_frame};
+use crate::ws::error_frame;
 
 /// How far behind a resuming client may be before it is told to reload instead.
 const MAX_REPLAY: i64 = 5_000;
-
-pub fn agent_peer(user: &User) -> Peer {
-    Peer { viewer: Viewer::Agent { user_id: user.id, support: user.sees_customers() } }
-}
-
-pub fn widget_peer(app: &App, req: &Request) -> Result<Peer> {
-    let token = req.query_param("token").or_else(|| bearer(req).map(str::to_string)).ok_or_else(|| Error::unauthorized())?;
-    let customer = crate::api::customer_by_token(app, &token)?;
-    Ok(Peer { viewer: Viewer::Customer { customer_id: customer } })
-}
-
-pub fn bearer(req: &Request) -> Option<&str> {
-    req.header("authorization").and_then(|v| v.strip_prefix("Bearer ")).map(str::trim)
-}
-
-/// Our own pages always; other sites only if listed (an empty list admits any origin).
-pub fn widget_origin_allowed(app: &App, origin: &str) -> bool {
-    if origin.eq_ignore_ascii_case(app.config.public_origin()) {
-        return true;
-    }
-    let s = app.settings();
-    s.allowed_origins.is_empty() || s.allowed_origins.iter().any(|o| o.eq_ignore_ascii_case(origin))
-}
 
 /// Presence: an agent's first socket opening or last closing is an event for every agent.
 pub fn install_presence(app: &Arc<App>) {
@@ -61,7 +37,7 @@ pub fn handle_frame(app: &Arc<App>, conn: &Arc<Conn>, text: &str) -> Option<Stri
     let result = match kind {
         "resume" => resume(app, conn, &v),
         "ping" => Ok(Some(json!({"type": "pong"}).to_string())),
-        other => crate::api::frame(app, conn, other, &v),
+        other => frame(app, conn, other, &v),
     };
     match result {
         Ok(r) => r,
@@ -144,6 +120,67 @@ fn missed(app: &App, viewer: &Viewer, pos: i64, last: i64) -> Result<Option<Vec<
         at = end;
     }
     Ok(Some(out))
+}
+
+/// Client frames beyond `resume`/`ping`: `send`, `typing`, `read` (docs/protocol.md).
+fn frame(app: &Arc<App>, conn: &Arc<Conn>, kind: &str, v: &serde_json::Value) -> Result<Option<String>> {
+    let str_field = |k: &str| v.get(k).and_then(Value::as_str).map(str::to_string);
+    let conv_id = || v.get("conversation_id").and_then(Value::as_i64).ok_or_else(|| Error::bad_request("conversation_id: required"));
+    let actor = match conn.viewer() {
+        Viewer::Agent { user_id, .. } => {
+            let u = app.db.read(|c| crate::db::users::get(c, user_id))?.filter(|u| u.active).ok_or_else(Error::unauthorized)?;
+            super::chat::Actor::Agent(u)
+        }
+        Viewer::Customer { customer_id } => super::chat::Actor::Customer(customer_id),
+    };
+    match kind {
+        "send" => {
+            let body = str_field("body").ok_or_else(|| Error::bad_request("body: required"))?;
+            let cmid = str_field("client_msg_id");
+            let posted = match &actor {
+                super::chat::Actor::Agent(_) => {
+                    let id = conv_id()?;
+                    let reopen = v.get("reopen").and_then(Value::as_bool).unwrap_or(false);
+                    let (a, b, c) = (actor.clone(), body, cmid);
+                    app.db.write(move |w| super::chat::post(w, id, &a, &b, c.as_deref(), reopen))?
+                }
+                super::chat::Actor::Customer(cid) => {
+                    super::widget::send_as(app, *cid, super::widget::SendForm { body, client_msg_id: cmid })?
+                }
+            };
+            let m = &posted.message;
+            // Sent only now, after COMMIT: an ack means the message is durable.
+            Ok(Some(json!({"type": "ack", "client_msg_id": m.client_msg_id, "id": m.id, "seq": m.seq, "conversation_id": m.conversation_id, "created_at": m.created_at, "duplicate": !posted.created}).to_string()))
+        }
+        "typing" => {
+            let typing = v.get("typing").and_then(Value::as_bool).unwrap_or(true);
+            let (conv, who) = match &actor {
+                super::chat::Actor::Agent(u) => {
+                    let id = conv_id()?;
+                    let c = app.db.read(|c| crate::db::conversations::get_visible(c, id, u))?;
+                    (c, json!({"kind": "user", "id": u.id, "name": u.name}))
+                }
+                super::chat::Actor::Customer(cid) => {
+                    let c = app
+                        .db
+                        .read(|c| crate::db::conversations::latest_for_customer(c, *cid))?
+                        .ok_or_else(|| Error::not_found("No conversation yet."))?;
+                    (c, json!({"kind": "customer", "id": cid}))
+                }
+            };
+            let frame = json!({"type": "typing", "data": {"conversation_id": conv.id, "who": who, "typing": typing}}).to_string();
+            app.hub.publish_ephemeral(&conv.audience(), &frame, Some(conn.outbox.id));
+            Ok(None)
+        }
+        "read" => match &actor {
+            super::chat::Actor::Agent(u) => {
+                let out = super::chat::mark_read(app, u, conv_id()?, v.get("seq").and_then(Value::as_i64))?;
+                Ok(Some(json!({"type": "read.ok", "data": out}).to_string()))
+            }
+            super::chat::Actor::Customer(_) => Err(Error::bad_request("Customers have no read marks.")),
+        },
+        other => Err(unknown(other)),
+    }
 }
 
 /// Refuse a frame type nobody handles.

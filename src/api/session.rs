@@ -45,7 +45,7 @@ pub fn setup(app: &Arc<App>, req: &Request) -> Result<Response> {
         )?;
         let patch = json!({"helpdesk_name": name});
         let (settings, _) = db::settings::update(w.conn, patch.as_object().expect("literal object"), Some(id))?;
-        crate::api::audit(w.conn, Some(id), &ip, "setup", &format!("user:{id}"), json!({}))?;
+        crate::db::audit::append(w.conn, Some(id), &ip, "setup", &format!("user:{id}"), json!({}))?;
         Ok((id, settings))
     })?;
     app.set_settings(settings);

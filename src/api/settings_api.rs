@@ -42,7 +42,7 @@ pub fn update(app: &Arc<App>, req: &Request) -> Result<Response> {
         let status = db::hours::status(&s, now, agents);
         if !changed.is_empty() {
             // The secret's value stays out of the audit log; its name says it changed.
-            super::audit(w.conn, Some(by), &ip, "settings.update", "settings", json!({"changed": changed}))?;
+            db::audit::append(w.conn, Some(by), &ip, "settings.update", "settings", json!({"changed": changed}))?;
             w.emit("settings.updated", None, db::events::Audience::Everyone, s.public_with(&status))?;
         }
         Ok((s, status))

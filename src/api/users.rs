@@ -73,7 +73,7 @@ pub fn create(app: &Arc<App>, req: &Request) -> Result<Response> {
             w.conn,
             &NewUser { email: &f.email, name: &f.name, password_hash: &hash, role: &f.role, customer_support: f.customer_support },
         )?;
-        crate::api::audit(w.conn, Some(by), &ip, "user.create", &format!("user:{id}"), json!({"email": f.email, "role": f.role}))?;
+        crate::db::audit::append(w.conn, Some(by), &ip, "user.create", &format!("user:{id}"), json!({"email": f.email, "role": f.role}))?;
         db::users::get(w.conn, id)?.ok_or_else(|| Error::internal("user vanished"))
     })?;
     Ok(Response::json(201, &json!({"user": user})))
@@ -133,7 +133,7 @@ pub fn update(app: &Arc<App>, req: &Request, id: i64) -> Result<Response> {
         if !u.active {
             db::sessions::delete_for_user(w.conn, id)?;
         }
-        crate::api::audit(
+        crate::db::audit::append(
             w.conn,
             Some(by),
             &ip,
@@ -159,7 +159,7 @@ pub fn deactivate(app: &Arc<App>, req: &Request, id: i64) -> Result<Response> {
         u.active = false;
         db::users::update(w.conn, &u)?;
         let n = db::sessions::delete_for_user(w.conn, id)?;
-        crate::api::audit(w.conn, Some(by), &ip, "user.deactivate", &format!("user:{id}"), json!({"sessions_revoked": n}))?;
+        crate::db::audit::append(w.conn, Some(by), &ip, "user.deactivate", &format!("user:{id}"), json!({"sessions_revoked": n}))?;
         Ok(u)
     })?;
     apply_to_sockets(app, &user);

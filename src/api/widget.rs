@@ -9,7 +9,7 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::chat::{self, Actor};
-use super::realtime::{bearer, widget_origin_allowed};
+use super::upgrade::{bearer, customer_by_token, widget_origin_allowed};
 use crate::app::App;
 use crate::auth;
 use crate::db::{self, customers::Context};
@@ -25,7 +25,7 @@ fn customer(app: &Arc<App>, req: &Request) -> Result<i64> {
         }
     }
     let token = bearer(req).ok_or_else(|| Error::new(401, "Missing visitor token."))?;
-    super::customer_by_token(app, token)
+    customer_by_token(app, token)
 }
 
 fn clip(s: Option<String>, max: usize) -> Option<String> {
@@ -306,7 +306,7 @@ pub fn identify(app: &Arc<App>, req: &Request) -> Result<Response> {
         return Err(Error::forbidden(format!("Origin {origin} may not use this help desk's widget.")));
     }
     let current = match bearer(req) {
-        Some(t) => Some(super::customer_by_token(app, t)?),
+        Some(t) => Some(customer_by_token(app, t)?),
         None => None,
     };
     let f: IdentifyForm = req.json()?;

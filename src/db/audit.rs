@@ -1,4 +1,4 @@
-//! Reading the `audit_log` table (it is written by `api::audit`, inside each change's transaction).
+//! The `audit_log` table: appended inside each change's own transaction, read by the admin pages.
 
 use rusqlite::{Connection, params};
 use serde::Serialize;
@@ -16,6 +16,15 @@ pub struct Entry {
     pub action: String,
     pub target: String,
     pub detail: serde_json::Value,
+}
+
+/// Append to the audit log (inside the caller's write transaction).
+pub fn append(conn: &Connection, user: Option<i64>, ip: &str, action: &str, target: &str, detail: serde_json::Value) -> Result<()> {
+    conn.execute(
+        "INSERT INTO audit_log (at, user_id, ip, action, target, detail) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        params![crate::db::now_ms(), user, ip, action, target, detail.to_string()],
+    )?;
+    Ok(())
 }
 
 /// Entries newest first, older than `before` (an entry id) when given.

@@ -11,8 +11,8 @@ pub struct Session {
     pub last_used_at: i64,
 }
 
-pub fn insert(conn: &Connection, token_hash: &[u8], user_id: i64, csrf: &str, ip: &str, user_agent: &str) -> Result<()> {
-    let now = super::now_ms();
+/// A new session at `now` (the app's clock, so tests can age it).
+pub fn insert(conn: &Connection, token_hash: &[u8], user_id: i64, csrf: &str, ip: &str, user_agent: &str, now: i64) -> Result<()> {
     conn.execute(
         "INSERT INTO sessions (token_hash, user_id, csrf_token, created_at, last_used_at, ip, user_agent) VALUES (?1, ?2, ?3, ?4, ?4, ?5, ?6)",
         params![token_hash, user_id, csrf, now, ip, user_agent],
@@ -29,8 +29,8 @@ pub fn get(conn: &Connection, token_hash: &[u8]) -> Result<Option<Session>> {
         .optional()?)
 }
 
-pub fn touch(conn: &Connection, token_hash: &[u8]) -> Result<()> {
-    conn.execute("UPDATE sessions SET last_used_at = ?2 WHERE token_hash = ?1", params![token_hash, super::now_ms()])?;
+pub fn touch(conn: &Connection, token_hash: &[u8], now: i64) -> Result<()> {
+    conn.execute("UPDATE sessions SET last_used_at = ?2 WHERE token_hash = ?1", params![token_hash, now])?;
     Ok(())
 }
 

@@ -136,7 +136,7 @@ pub fn serve_connection(app: &Arc<App>, stream: TcpStream) {
         buf.drain(..head_len + body_len);
 
         if req.path.starts_with("/ws/") {
-            match crate::api::upgrade(app, &req) {
+            match crate::api::upgrade::upgrade(app, &req) {
                 Ok((response, peer_kind)) => {
                     if response.write_to(&mut &*stream, false, false).is_err() {
                         return;

@@ -50,6 +50,8 @@ impl Write for WsStream {
 /// What a socket is allowed to be, decided from the upgrade request before the 101.
 pub struct Peer {
     pub viewer: Viewer,
+    /// The hashed session token an agent socket was opened with: the socket lives only as long as it.
+    pub session: Option<Vec<u8>>,
 }
 
 /// The handshake answer (101) for a valid upgrade request, or why not.
@@ -71,7 +73,7 @@ pub fn handshake(req: &Request) -> Result<Response, Response> {
 pub fn serve(app: &Arc<App>, stream: Arc<TcpStream>, peer: Peer, leftover: Vec<u8>) {
     let outbox = Outbox::new(app.hub.next_id(), stream.clone(), app.hub.flusher.lock().unwrap_or_else(|p| p.into_inner()).clone());
     outbox.text(&serde_json::json!({"type": "hello", "server_time": crate::db::now_ms()}).to_string());
-    let membership = app.hub.join(outbox.clone(), peer.viewer);
+    let membership = app.hub.join(outbox.clone(), peer.viewer, peer.session);
     let _ = stream.set_read_timeout(Some(SILENCE_LIMIT));
     let config = WebSocketConfig::default().read_buffer_size(4096).max_message_size(Some(MAX_MESSAGE)).max_frame_size(Some(MAX_MESSAGE));
     let ws_stream = WsStream { stream: stream.clone(), outbox: outbox.clone() };

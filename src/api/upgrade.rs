@@ -1,0 +1,66 @@
+//! Socket admission: who may open `/ws/agent` and `/ws/widget`, decided from the upgrade request
+//! before the `101` (the handshake, the Origin, the session or visitor token), and the visitor
+//! token lookup the widget's HTTP API shares.
+
+use std::sync::Arc;
+
+use crate::app::App;
+use crate::db::events::Viewer;
+use crate::error::{Error, Result};
+use crate::http::{Request, Response};
+use crate::ws::Peer;
+
+/// Decide whether a WebSocket upgrade may proceed: checks the handshake, the Origin, and who the
+/// peer is, before the 101 is sent.
+pub fn upgrade(app: &Arc<App>, req: &Request) -> std::result::Result<(Response, Peer), Response> {
+    let accept = crate::ws::handshake(req)?;
+    let origin = req.header("origin").unwrap_or("");
+    let peer = match req.path.as_str() {
+        "/ws/agent" => {
+            if !origin.eq_ignore_ascii_case(app.config.public_origin()) {
+                return Err(Error::forbidden(format!("WebSocket from origin '{origin}' refused.")).into());
+            }
+            let authed = crate::auth::require(app, req).map_err(Response::from)?;
+            Peer {
+                viewer: Viewer::Agent { user_id: authed.user.id, support: authed.user.sees_customers() },
+                session: Some(authed.token_hash),
+            }
+        }
+        "/ws/widget" => {
+            if !widget_origin_allowed(app, origin) {
+                return Err(Error::forbidden(format!("WebSocket from origin '{origin}' refused: not in the allowed origins.")).into());
+            }
+            widget_peer(app, req).map_err(Response::from)?
+        }
+        _ => return Err(Error::not_found("No such WebSocket endpoint.").into()),
+    };
+    Ok((accept, peer))
+}
+
+fn widget_peer(app: &App, req: &Request) -> Result<Peer> {
+    let token = req.query_param("token").or_else(|| bearer(req).map(str::to_string)).ok_or_else(Error::unauthorized)?;
+    let customer = customer_by_token(app, &token)?;
+    Ok(Peer { viewer: Viewer::Customer { customer_id: customer }, session: None })
+}
+
+pub fn bearer(req: &Request) -> Option<&str> {
+    req.header("authorization").and_then(|v| v.strip_prefix("Bearer ")).map(str::trim)
+}
+
+/// Our own pages always; other sites only if listed (an empty list admits any origin).
+pub fn widget_origin_allowed(app: &App, origin: &str) -> bool {
+    if origin.eq_ignore_ascii_case(app.config.public_origin()) {
+        return true;
+    }
+    let s = app.settings();
+    s.allowed_origins.is_empty() || s.allowed_origins.iter().any(|o| o.eq_ignore_ascii_case(origin))
+}
+
+/// The customer a visitor token belongs to, or 401.
+pub fn customer_by_token(app: &App, token: &str) -> Result<i64> {
+    if token.len() != 32 || !token.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Err(Error::new(401, "Invalid visitor token."));
+    }
+    let hash = crate::auth::sha256(token);
+    app.db.read(|c| crate::db::customers::id_by_token(c, &hash))?.ok_or_else(|| Error::new(401, "Unknown visitor token: start a new chat."))
+}
