@@ -111,7 +111,13 @@ pub fn session(app: &App, req: &Request) -> Result<Option<Authed>> {
     if token.len() != 32 {
         return Ok(None);
     }
-    let hash = sha256(token);
+    session_by_hash(app, sha256(token), true)
+}
+
+/// The live session with this token hash: it exists, its user is active, and it is neither idle
+/// for `IDLE_MS` nor older than `ABSOLUTE_MS`. With `used`, this counts as use (the idle timer is
+/// refreshed, at most once a minute so reads don't turn into writes).
+pub fn session_by_hash(app: &App, hash: Vec<u8>, used: bool) -> Result<Option<Authed>> {
     let now = app.clock.now_ms();
     let found = app.db.read(|c| {
         let Some(s) = db::sessions::get(c, &hash)? else {
@@ -128,12 +134,24 @@ pub fn session(app: &App, req: &Request) -> Result<Option<Authed>> {
     if !user.active || now - s.last_used_at > IDLE_MS || now - s.created_at > ABSOLUTE_MS {
         return Ok(None);
     }
-    // Refresh the idle timer at most once a minute to keep reads from turning into writes.
-    if now - s.last_used_at > 60_000 {
+    if used && now - s.last_used_at > 60_000 {
         let h = hash.clone();
         app.db.write(move |w| db::sessions::touch(w.conn, &h, now))?;
     }
     Ok(Some(Authed { user, csrf: s.csrf_token, token_hash: hash }))
+}
+
+/// Close the sockets whose session has ended without a request saying so (idle or absolute
+/// expiry, or a row deleted behind our back). Called every second by maintenance; explicit
+/// endings (sign-out, password change, deactivation) close their sockets at once.
+pub fn close_sockets_of_ended_sessions(app: &App) -> Result<usize> {
+    let mut closed = 0;
+    for hash in app.hub.agent_sessions() {
+        if session_by_hash(app, hash.clone(), false)?.is_none() {
+            closed += app.hub.disconnect_session(&hash, crate::ws::SESSION_ENDED, "session ended: sign in again");
+        }
+    }
+    Ok(closed)
 }
 
 /// The signed-in agent or 401.

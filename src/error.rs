@@ -47,6 +47,16 @@ impl Error {
             headers: Vec::new(),
         }
     }
+    /// 507: nothing was saved because the server's disk is full. Said plainly, since the person
+    /// can do something about it (tell whoever runs the server) and must know their text is lost.
+    pub fn disk_full(detail: impl fmt::Display) -> Error {
+        Error {
+            status: 507,
+            message: "The server's disk is full; your message was not saved. Please tell the help desk's administrator.".into(),
+            detail: detail.to_string(),
+            headers: Vec::new(),
+        }
+    }
     pub fn with_header(mut self, name: &'static str, value: String) -> Error {
         self.headers.push((name, value));
         self
@@ -65,8 +75,16 @@ impl fmt::Display for Error {
 
 impl From<rusqlite::Error> for Error {
     fn from(e: rusqlite::Error) -> Error {
+        if disk_full(&e) {
+            return Error::disk_full(format!("sqlite: {e}"));
+        }
         Error::internal(format!("sqlite: {e}"))
     }
+}
+
+/// SQLite could not grow the database or its WAL: the file system is full (or a quota hit).
+pub fn disk_full(e: &rusqlite::Error) -> bool {
+    matches!(e, rusqlite::Error::SqliteFailure(f, _) if f.code == rusqlite::ErrorCode::DiskFull)
 }
 
 impl From<std::io::Error> for Error {

@@ -34,6 +34,19 @@ impl Conn {
         self.viewer.read().unwrap_or_else(|p| p.into_inner()).clone()
     }
 
+    /// The frame this socket receives for `ev`, if any: agents get the event as stored, customers
+    /// only its customer projection (`desk::customer`).
+    pub fn frame_for(&self, ev: &Event) -> Option<String> {
+        let viewer = self.viewer();
+        if !ev.audience.admits(&viewer) {
+            return None;
+        }
+        match viewer {
+            Viewer::Agent { .. } => Some(ev.frame()),
+            Viewer::Customer { .. } => crate::desk::customer::frame(&ev.kind, ev.id, &ev.payload),
+        }
+    }
+
     /// Send an event unless already sent (resume overlap) or held back while resuming.
     pub fn deliver(&self, ev: &Arc<Event>, frame: &str) {
         let mut hold = self.resuming.lock().unwrap_or_else(|p| p.into_inner());
@@ -182,7 +195,8 @@ impl Hub {
         (reg.agents.len(), reg.customers.values().map(|m| m.len()).sum())
     }
 
-    /// Deliver one committed event to every socket its audience admits.
+    /// Deliver one committed event to every socket its audience admits: agents receive it as
+    /// stored, customers its customer projection (built once, and only if a customer is there).
     pub fn publish(&self, ev: Arc<Event>) {
         let frame = ev.frame();
         let reg = self.reg.read().unwrap_or_else(|p| p.into_inner());
@@ -200,15 +214,20 @@ impl Hub {
             Audience::Everyone => reg.customers.values().flat_map(|m| m.values()).collect(),
             _ => Vec::new(),
         };
-        for c in customers {
-            c.deliver(&ev, &frame);
-            n += 1;
+        if !customers.is_empty() {
+            if let Some(customer_frame) = crate::desk::customer::frame(&ev.kind, ev.id, &ev.payload) {
+                for c in customers {
+                    c.deliver(&ev, &customer_frame);
+                    n += 1;
+                }
+            }
         }
         self.delivered.fetch_add(n, Ordering::Relaxed);
     }
 
-    /// Send a frame that is not part of the durable order (typing, presence) to an audience.
-    pub fn publish_ephemeral(&self, audience: &Audience, frame: &str, except: Option<u64>) {
+    /// Send a frame that is not part of the durable order (typing, presence) to an audience; its
+    /// customers get `customer_frame` (their projection) or nothing.
+    pub fn publish_ephemeral(&self, audience: &Audience, frame: &str, customer_frame: Option<&str>, except: Option<u64>) {
         let reg = self.reg.read().unwrap_or_else(|p| p.into_inner());
         let agents = reg.agents.values().filter(|c| audience.admits(&c.viewer()));
         let customers: Vec<&Arc<Conn>> = match audience {
@@ -218,21 +237,51 @@ impl Hub {
             Audience::Everyone => reg.customers.values().flat_map(|m| m.values()).collect(),
             _ => Vec::new(),
         };
-        for c in agents.chain(customers) {
+        for c in agents {
             if Some(c.outbox.id) != except {
                 c.outbox.text(frame);
             }
         }
-    }
-
-    /// Apply `f` to every socket of one agent (e.g. after their flags changed).
-    pub fn for_user(&self, user_id: i64, f: impl Fn(&Arc<Conn>)) {
-        let reg = self.reg.read().unwrap_or_else(|p| p.into_inner());
-        for c in reg.agents.values() {
-            if matches!(c.viewer(), Viewer::Agent { user_id: u, .. } if u == user_id) {
-                f(c);
+        for c in customers {
+            if let Some(f) = customer_frame.filter(|_| Some(c.outbox.id) != except) {
+                c.outbox.text(f);
             }
         }
+    }
+
+    /// Close the sockets of agent `user_id` with `code`, except those opened with session `keep`
+    /// (the session that changed its own password). Returns how many were closed.
+    pub fn disconnect_user(&self, user_id: i64, keep: Option<&[u8]>, code: u16, reason: &str) -> usize {
+        self.disconnect(
+            |c| matches!(c.viewer(), Viewer::Agent { user_id: u, .. } if u == user_id) && (keep.is_none() || c.session.as_deref() != keep),
+            code,
+            reason,
+        )
+    }
+
+    /// Close the sockets opened with session `token_hash`.
+    pub fn disconnect_session(&self, token_hash: &[u8], code: u16, reason: &str) -> usize {
+        self.disconnect(|c| c.session.as_deref() == Some(token_hash), code, reason)
+    }
+
+    fn disconnect(&self, which: impl Fn(&Conn) -> bool, code: u16, reason: &str) -> usize {
+        let reg = self.reg.read().unwrap_or_else(|p| p.into_inner());
+        let mut n = 0;
+        for c in reg.agents.values().filter(|c| which(c)) {
+            c.outbox.close(CloseCode::from(code), reason);
+            c.outbox.kill();
+            n += 1;
+        }
+        n
+    }
+
+    /// The sessions agent sockets were opened with (each once), for the expiry sweep.
+    pub fn agent_sessions(&self) -> Vec<Vec<u8>> {
+        let reg = self.reg.read().unwrap_or_else(|p| p.into_inner());
+        let mut out: Vec<Vec<u8>> = reg.agents.values().filter_map(|c| c.session.clone()).collect();
+        out.sort_unstable();
+        out.dedup();
+        out
     }
 
     /// Close every socket with `code` (1012 at restart: clients reconnect and resume).

@@ -9,6 +9,7 @@ pub mod auth;
 pub mod cli;
 pub mod config;
 pub mod db;
+pub mod desk;
 pub mod error;
 pub mod http;
 pub mod hub;
@@ -99,6 +100,10 @@ fn maintenance(app: Arc<App>) {
     while !app.stopping.load(Ordering::Acquire) {
         std::thread::sleep(tick);
         waited += tick;
+        // Sessions that expired while their sockets were open: those sockets close within a second.
+        if let Err(e) = auth::close_sockets_of_ended_sessions(&app) {
+            log::warn!("session sweep failed: {e}");
+        }
         // Business hours and "no agent connected" change the online state without any request.
         if waited.as_secs() % 5 == 0 {
             if let Err(e) = api::admin_availability::tick(&app) {

@@ -37,11 +37,15 @@ export class Socket {
       try { f = JSON.parse(e.data); } catch { return; }
       this.frame(f);
     };
-    ws.onclose = () => {
+    ws.onclose = (e) => {
       if (this.ws !== ws) return;
       this.ws = null;
       this.live = false;
       clearInterval(this.pinger);
+      // 4001: the session ended (signed out elsewhere, password changed, expired): sign in again.
+      // 4002: our permissions changed: start over, so lists show what we may see now.
+      if (e.code === 4001) { this.stopped = true; location.href = '/login'; return; }
+      if (e.code === 4002) { this.stopped = true; location.reload(); return; }
       this.h.onState('down');
       this.reconnectSoon();
     };

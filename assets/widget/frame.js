@@ -157,7 +157,8 @@ function items() {
   return stored.concat(pending);
 }
 
-function who(m) { return m.author ? m.author.kind + ':' + (m.author.kind === 'customer' ? '' : m.author.id) : '?'; }
+// Agents are told apart by display name: customers never receive user ids.
+function who(m) { return m.author ? m.author.kind + ':' + (m.author.kind === 'customer' ? '' : m.author.name) : '?'; }
 
 function renderList() {
   const all = items();
@@ -198,7 +199,8 @@ function renderList() {
 }
 
 function row(m, { first, last, mine, status }) {
-  if (m.author?.kind === 'system') return h('div', { class: 'row system' }, h('p', { class: 'sys', text: m.body }));
+  // System lines come as a code (closed, reopened) said in the visitor's language.
+  if (m.author?.kind === 'system') return h('div', { class: 'row system' }, h('p', { class: 'sys', text: t[m.system?.code] || m.body }));
   const bubble = h('div', { class: 'bubble' + (m.deleted_at ? ' deleted' : '') + (status === 'failed' ? ' failed' : ''), title: m.created_at ? new Date(m.created_at).toLocaleString(lang) : '' },
     m.deleted_at ? t.deleted : linkify(m.body));
   const r = h('div', { class: `row ${mine ? 'mine' : 'theirs'}${first ? ' first' : ''}${last ? ' last' : ''}` });

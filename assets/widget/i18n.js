@@ -16,6 +16,7 @@ const en = {
   emailSave: 'Save', emailSaved: "Thanks! We'll reply to {email}.", badEmail: 'Enter an address like name@example.com',
   needEmail: 'Please enter your email to start.', powered: 'Powered by Frontdesk', error: 'Something went wrong. Please try again.',
   newMessage: 'New message from {name}', notAllowed: 'This chat is not available on this site.',
+  'conversation.closed': 'This conversation was closed', 'conversation.reopened': 'This conversation was reopened',
 };
 
 const pt = {
@@ -33,6 +34,7 @@ const pt = {
   emailSave: 'Guardar', emailSaved: 'Obrigado! Respondemos para {email}.', badEmail: 'Escreva um endereço como nome@exemplo.com',
   needEmail: 'Escreva o seu email para começar.', powered: 'Com tecnologia Frontdesk', error: 'Algo correu mal. Tente de novo.',
   newMessage: 'Nova mensagem de {name}', notAllowed: 'Este chat não está disponível neste site.',
+  'conversation.closed': 'Esta conversa foi encerrada', 'conversation.reopened': 'Esta conversa foi reaberta',
 };
 
 /** The language code to use: the admin's choice, or the browser's when `auto`. */

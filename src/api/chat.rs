@@ -12,6 +12,7 @@ use crate::db::events::Audience;
 use crate::db::messages::{self, MAX_BODY, Message};
 use crate::db::users::User;
 use crate::db::{self, WriteCtx};
+use crate::desk::system_lines::{self, Line};
 use crate::error::{Error, Result};
 
 /// Who is acting.
@@ -76,18 +77,6 @@ fn load(w: &WriteCtx<'_>, id: i64, actor: &Actor) -> Result<Conversation> {
     convs::get(w.conn, id)?.filter(|c| actor.can_see(c)).ok_or_else(|| Error::not_found("No such conversation."))
 }
 
-/// Insert a system line ("Closed by Ada") and announce it.
-fn system_message(w: &mut WriteCtx<'_>, c: &Conversation, text: &str) -> Result<Message> {
-    let now = db::now_ms();
-    let seq = convs::next_seq(w.conn, c.id, text, now)?;
-    let id = messages::insert(w.conn, c.id, seq, "system", None, text, None, now)?;
-    let m = messages::get(w.conn, id)?.ok_or_else(|| Error::internal("message vanished"))?;
-    let mut c = convs::get(w.conn, c.id)?.ok_or_else(|| Error::internal("conversation vanished"))?;
-    c.last_seq = seq;
-    w.emit("message.created", Some(c.id), c.audience(), json!({"message": m, "conversation": summary(&c)}))?;
-    Ok(m)
-}
-
 fn actor_name(w: &WriteCtx<'_>, actor: &Actor) -> Result<String> {
     Ok(match actor {
         Actor::Agent(u) => u.name.clone(),
@@ -108,9 +97,9 @@ fn change_status(w: &mut WriteCtx<'_>, c: &Conversation, actor: &Actor, status: 
         }
         return Err(e.into());
     }
-    let who = actor_name(w, actor)?;
-    let text = if status == "closed" { format!("Closed by {who}") } else { format!("Reopened by {who}") };
-    system_message(w, &Conversation { status: status.into(), ..c.clone() }, &text)?;
+    let by = actor_name(w, actor)?;
+    let line = if status == "closed" { Line::Closed { by: &by } } else { Line::Reopened { by: &by } };
+    system_lines::post(w, &Conversation { status: status.into(), ..c.clone() }, line)?;
     let updated = convs::get(w.conn, c.id)?.ok_or_else(|| Error::internal("conversation vanished"))?;
     w.emit("conversation.updated", Some(c.id), updated.audience(), json!({"conversation": summary(&updated), "change": "status"}))?;
     if let Actor::Agent(u) = actor {
@@ -177,6 +166,7 @@ pub fn post_to(
         created_at: now,
         edited_at: None,
         deleted_at: None,
+        system: None,
     };
     c.last_seq = seq;
     c.last_message_at = now;

@@ -3,12 +3,12 @@
 
 use serde_json::json;
 
+use crate::db;
 use crate::db::WriteCtx;
-use crate::db::conversations::{self as convs, Conversation};
+use crate::db::conversations as convs;
 use crate::db::events::Audience;
 use crate::db::items::{self, Item, PRIORITIES, STATUSES};
 use crate::db::users::User;
-use crate::db::{self, messages};
 use crate::error::{Error, Result};
 
 /// May `user` see `item`? (See the module comment.)
@@ -85,10 +85,6 @@ pub(super) fn check_fields(title: &str, description: &str, status: &str, priorit
     Ok(())
 }
 
-pub(super) fn label(kind: &str) -> &'static str {
-    if kind == "task" { "Task" } else { "Ticket" }
-}
-
 /// Announce an item's new state to those who may see it, and refresh its conversations' links.
 pub(super) fn announce(w: &mut WriteCtx<'_>, id: i64, kind: &str) -> Result<Item> {
     let it = items::get(w.conn, id)?.ok_or_else(|| Error::internal("item vanished"))?;
@@ -100,17 +96,6 @@ pub(super) fn announce(w: &mut WriteCtx<'_>, id: i64, kind: &str) -> Result<Item
         }
     }
     Ok(it)
-}
-
-/// A system line in the conversation (visible to everyone in it, the customer included).
-pub(super) fn note(w: &mut WriteCtx<'_>, c: &Conversation, text: &str) -> Result<()> {
-    let now = db::now_ms();
-    let seq = convs::next_seq(w.conn, c.id, text, now)?;
-    let id = messages::insert(w.conn, c.id, seq, "system", None, text, None, now)?;
-    let m = messages::get(w.conn, id)?.ok_or_else(|| Error::internal("message vanished"))?;
-    let c = convs::get(w.conn, c.id)?.ok_or_else(|| Error::internal("conversation vanished"))?;
-    w.emit("message.created", Some(c.id), c.audience(), json!({"message": m, "conversation": c}))?;
-    Ok(())
 }
 
 /// `YYYY-MM-DD HH:MM` (UTC) from Unix milliseconds, for transcripts.

@@ -9,13 +9,14 @@ use std::sync::Arc;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::item_rules::{announce, check_fields, check_people, get_visible, label, note, stamp, title_from, visible};
+use super::item_rules::{announce, check_fields, check_people, get_visible, stamp, title_from, visible};
 use crate::app::App;
 use crate::auth;
 use crate::db::conversations::{self as convs, Conversation};
 use crate::db::items::{self, Item, NewItem, STATUSES};
 use crate::db::users::User;
 use crate::db::{self, WriteCtx, messages};
+use crate::desk::system_lines::{self, Line};
 use crate::error::{Error, Result};
 use crate::http::{Request, Response};
 
@@ -120,7 +121,7 @@ fn create_in(w: &mut WriteCtx<'_>, user: &User, f: &ItemForm, link_to: Option<&C
     if let Some(c) = link_to {
         let it = items::get(w.conn, id)?.ok_or_else(|| Error::internal("item vanished"))?;
         items::log(w.conn, id, Some(user.id), "linked", None, Some(&format!("conversation {}", c.id)))?;
-        note(w, c, &format!("{} #{} created by {}", label(&it.kind), it.number, user.name))?;
+        system_lines::post(w, c, Line::ItemCreated { kind: &it.kind, number: it.number, by: &user.name })?;
     }
     announce(w, id, "item.created")
 }
@@ -264,7 +265,7 @@ pub fn link(app: &Arc<App>, req: &Request, conv: i64) -> Result<Response> {
         check_people(w.conn, &after, "assignee_ids", &after.assignees)?;
         check_people(w.conn, &after, "follower_ids", &after.followers)?;
         items::log(w.conn, id, Some(user.id), "linked", None, Some(&format!("conversation {}", c.id)))?;
-        note(w, &c, &format!("Linked to {} #{} by {}", label(&it.kind).to_lowercase(), it.number, user.name))?;
+        system_lines::post(w, &c, Line::ItemLinked { kind: &it.kind, number: it.number, by: &user.name })?;
         announce(w, id, "item.updated")
     })?;
     Ok(Response::ok_json(&json!({"item": it})))
@@ -279,7 +280,7 @@ pub fn unlink(app: &Arc<App>, req: &Request, conv: i64) -> Result<Response> {
         let Some(r) = c.item.clone() else { return Err(Error::conflict("This conversation is not linked to an item.")) };
         items::link(w.conn, c.id, None)?;
         items::log(w.conn, r.id, Some(user.id), "unlinked", Some(&format!("conversation {}", c.id)), None)?;
-        note(w, &c, &format!("Unlinked from {} #{} by {}", label(&r.kind).to_lowercase(), r.number, user.name))?;
+        system_lines::post(w, &c, Line::ItemUnlinked { kind: &r.kind, number: r.number, by: &user.name })?;
         let c = convs::get(w.conn, c.id)?.ok_or_else(|| Error::internal("conversation vanished"))?;
         w.emit("conversation.updated", Some(c.id), c.agent_audience(), json!({"conversation": c, "change": "item"}))?;
         announce(w, r.id, "item.updated")?;

@@ -48,6 +48,7 @@ pub fn route(app: &Arc<App>, req: &Request) -> Result<Response> {
         (["api", "logout"], "POST") => session::logout(app, req),
         (["api", "me"], "GET") => session::me(app, req),
         (["api", "me", "prefs"], "PATCH") => prefs::update(app, req),
+        (["api", "me", "password"], "POST") => users::change_own_password(app, req),
         (["api", "users"], "GET") => users::list(app, req),
         (["api", "users"], "POST") => users::create(app, req),
         (["api", "users", id], "PATCH") => users::update(app, req, parse_id(id)?),
@@ -100,7 +101,7 @@ pub fn route(app: &Arc<App>, req: &Request) -> Result<Response> {
 
         // Known paths with the wrong method.
         (["healthz"] | [""] | ["setup"] | ["login"] | ["api", "me"], _) => Err(method_not_allowed(&["GET", "HEAD"])),
-        (["api", "setup"] | ["api", "login"] | ["api", "logout"] | ["api", "users", _, "deactivate"], _) => {
+        (["api", "setup"] | ["api", "login"] | ["api", "logout"] | ["api", "users", _, "deactivate"] | ["api", "me", "password"], _) => {
             Err(method_not_allowed(&["POST"]))
         }
         (["api", "users"], _) => Err(method_not_allowed(&["GET", "HEAD", "POST"])),

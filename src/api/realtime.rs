@@ -8,7 +8,7 @@ use std::sync::atomic::Ordering;
 use serde_json::{Value, json};
 
 use crate::app::App;
-use crate::db::{self, events::Viewer};
+use crate::db::{self, events::Viewer, users::User};
 use crate::error::{Error, Result};
 use crate::hub::Conn;
 use crate::ws::error_frame;
@@ -23,7 +23,7 @@ pub fn install_presence(app: &Arc<App>) {
         let Some(app) = weak.upgrade() else { return };
         // Presence is not part of the durable order: the current state is in /api/team.
         let frame = json!({"type": "presence", "data": {"user_id": user_id, "online": online}}).to_string();
-        app.hub.publish_ephemeral(&db::events::Audience::Agents, &frame, None);
+        app.hub.publish_ephemeral(&db::events::Audience::Agents, &frame, None, None);
     }));
 }
 
@@ -34,24 +34,50 @@ pub fn handle_frame(app: &Arc<App>, conn: &Arc<Conn>, text: &str) -> Option<Stri
         _ => return Some(error_frame("Frames must be JSON objects with a \"type\".")),
     };
     let kind = v.get("type").and_then(Value::as_str).unwrap_or("");
+    // No frame is handled on a socket whose session is gone: the session is checked on every
+    // frame (one indexed read), and what the user does (not pings or resumes) counts as use.
+    let agent = match &conn.session {
+        Some(hash) => match agent_of(app, conn, hash, matches!(kind, "send" | "typing" | "read")) {
+            Ok(Some(u)) => Some(u),
+            Ok(None) => return None,
+            Err(e) => return Some(error_reply(kind, &v, e)),
+        },
+        None => None,
+    };
     let result = match kind {
         "resume" => resume(app, conn, &v),
         "ping" => Ok(Some(json!({"type": "pong"}).to_string())),
-        other => frame(app, conn, other, &v),
+        other => frame(app, conn, agent, other, &v),
     };
     match result {
         Ok(r) => r,
-        Err(e) => {
-            if e.status >= 500 {
-                log::error!("ws frame {kind}: {e}");
-            }
-            let mut f = json!({"type": "error", "error": e.message, "status": e.status});
-            if let Some(r) = v.get("client_msg_id") {
-                f["client_msg_id"] = r.clone();
-            }
-            Some(f.to_string())
-        }
+        Err(e) => Some(error_reply(kind, &v, e)),
     }
+}
+
+fn error_reply(kind: &str, v: &Value, e: Error) -> String {
+    if e.status >= 500 {
+        log::error!("ws frame {kind}: {e}");
+    }
+    let mut f = json!({"type": "error", "error": e.message, "status": e.status});
+    if let Some(r) = v.get("client_msg_id") {
+        f["client_msg_id"] = r.clone();
+    }
+    f.to_string()
+}
+
+/// The agent behind a socket, if its session still lives and the user's permissions are those the
+/// socket was opened with; otherwise the socket is closed (`SESSION_ENDED` / `PERMISSIONS_CHANGED`).
+fn agent_of(app: &App, conn: &Conn, session: &[u8], used: bool) -> Result<Option<User>> {
+    let Some(authed) = crate::auth::session_by_hash(app, session.to_vec(), used)? else {
+        app.hub.disconnect_session(session, crate::ws::SESSION_ENDED, "session ended: sign in again");
+        return Ok(None);
+    };
+    if conn.viewer() != (Viewer::Agent { user_id: authed.user.id, support: authed.user.sees_customers() }) {
+        app.hub.disconnect_session(session, crate::ws::PERMISSIONS_CHANGED, "permissions changed: reconnect");
+        return Ok(None);
+    }
+    Ok(Some(authed.user))
 }
 
 /// Replay what the client missed after `pos`, then release live events. With no `pos` the client
@@ -74,7 +100,9 @@ fn resume(app: &Arc<App>, conn: &Arc<Conn>, v: &Value) -> Result<Option<String>>
                 conn.pos.store(p as u64, Ordering::Release);
                 for ev in events {
                     if conn.pos.fetch_max(ev.id as u64, Ordering::AcqRel) < ev.id as u64 {
-                        conn.outbox.text(&ev.frame());
+                        if let Some(f) = conn.frame_for(&ev) {
+                            conn.outbox.text(&f);
+                        }
                     }
                 }
                 conn.pos.fetch_max(last as u64, Ordering::AcqRel);
@@ -93,7 +121,9 @@ fn resume(app: &Arc<App>, conn: &Arc<Conn>, v: &Value) -> Result<Option<String>>
     let mut hold = conn.resuming.lock().unwrap_or_else(|p| p.into_inner());
     for ev in hold.take().unwrap_or_default() {
         if ev.audience.admits(&viewer) && conn.pos.fetch_max(ev.id as u64, Ordering::AcqRel) < ev.id as u64 {
-            conn.outbox.text(&ev.frame());
+            if let Some(f) = conn.frame_for(&ev) {
+                conn.outbox.text(&f);
+            }
         }
     }
     drop(hold);
@@ -123,15 +153,13 @@ fn missed(app: &App, viewer: &Viewer, pos: i64, last: i64) -> Result<Option<Vec<
 }
 
 /// Client frames beyond `resume`/`ping`: `send`, `typing`, `read` (docs/protocol.md).
-fn frame(app: &Arc<App>, conn: &Arc<Conn>, kind: &str, v: &serde_json::Value) -> Result<Option<String>> {
+fn frame(app: &Arc<App>, conn: &Arc<Conn>, agent: Option<User>, kind: &str, v: &serde_json::Value) -> Result<Option<String>> {
     let str_field = |k: &str| v.get(k).and_then(Value::as_str).map(str::to_string);
     let conv_id = || v.get("conversation_id").and_then(Value::as_i64).ok_or_else(|| Error::bad_request("conversation_id: required"));
-    let actor = match conn.viewer() {
-        Viewer::Agent { user_id, .. } => {
-            let u = app.db.read(|c| crate::db::users::get(c, user_id))?.filter(|u| u.active).ok_or_else(Error::unauthorized)?;
-            super::chat::Actor::Agent(u)
-        }
-        Viewer::Customer { customer_id } => super::chat::Actor::Customer(customer_id),
+    let actor = match (conn.viewer(), agent) {
+        (Viewer::Agent { .. }, Some(u)) => super::chat::Actor::Agent(u),
+        (Viewer::Customer { customer_id }, _) => super::chat::Actor::Customer(customer_id),
+        (Viewer::Agent { .. }, None) => return Err(Error::unauthorized()),
     };
     match kind {
         "send" => {
@@ -154,22 +182,23 @@ fn frame(app: &Arc<App>, conn: &Arc<Conn>, kind: &str, v: &serde_json::Value) ->
         }
         "typing" => {
             let typing = v.get("typing").and_then(Value::as_bool).unwrap_or(true);
-            let (conv, who) = match &actor {
+            let (conv, who, customer_frame) = match &actor {
                 super::chat::Actor::Agent(u) => {
                     let id = conv_id()?;
                     let c = app.db.read(|c| crate::db::conversations::get_visible(c, id, u))?;
-                    (c, json!({"kind": "user", "id": u.id, "name": u.name}))
+                    let for_customer = crate::desk::customer::typing(c.id, &u.name, typing);
+                    (c, json!({"kind": "user", "id": u.id, "name": u.name}), Some(for_customer))
                 }
                 super::chat::Actor::Customer(cid) => {
                     let c = app
                         .db
                         .read(|c| crate::db::conversations::latest_for_customer(c, *cid))?
                         .ok_or_else(|| Error::not_found("No conversation yet."))?;
-                    (c, json!({"kind": "customer", "id": cid}))
+                    (c, json!({"kind": "customer", "id": cid}), None)
                 }
             };
             let frame = json!({"type": "typing", "data": {"conversation_id": conv.id, "who": who, "typing": typing}}).to_string();
-            app.hub.publish_ephemeral(&conv.audience(), &frame, Some(conn.outbox.id));
+            app.hub.publish_ephemeral(&conv.audience(), &frame, customer_frame.as_deref(), Some(conn.outbox.id));
             Ok(None)
         }
         "read" => match &actor {

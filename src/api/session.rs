@@ -87,6 +87,7 @@ pub fn logout(app: &Arc<App>, req: &Request) -> Result<Response> {
     let authed = auth::require_for(app, req)?;
     let h = authed.token_hash.clone();
     app.db.write(move |w| db::sessions::delete(w.conn, &h))?;
+    app.hub.disconnect_session(&authed.token_hash, crate::ws::SESSION_ENDED, "signed out");
     Ok(Response::ok_json(&json!({"ok": true})).header("Set-Cookie", auth::cookie(app, "", 0)))
 }
 

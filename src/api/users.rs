@@ -1,4 +1,4 @@
-//! Admin-only user management: list, create, update, deactivate.
+//! User management (admins: list, create, update, deactivate) and changing your own password.
 
 use std::sync::Arc;
 
@@ -10,6 +10,7 @@ use crate::auth;
 use crate::db::{self, users::NewUser};
 use crate::error::{Error, Result};
 use crate::http::{Request, Response};
+use crate::ws;
 
 /// Email and name sanity: a name a person can read, an address with one `@`.
 pub fn check_identity(email: &str, name: &str) -> Result<()> {
@@ -95,6 +96,7 @@ pub fn update(app: &Arc<App>, req: &Request, id: i64) -> Result<Response> {
     if let Some(r) = &p.role {
         check_role(r)?;
     }
+    let p_password_changed = p.password.is_some();
     let hash = match &p.password {
         Some(pw) => {
             auth::check_password_rules(pw)?;
@@ -103,8 +105,12 @@ pub fn update(app: &Arc<App>, req: &Request, id: i64) -> Result<Response> {
         None => None,
     };
     let (by, ip) = (a.user.id, req.remote.to_string());
-    let user = app.db.write(move |w| {
+    // Changing your own password keeps the session you did it from; every other one ends.
+    let keep = (id == a.user.id).then(|| a.token_hash.clone());
+    let keep_in_tx = keep.clone();
+    let (before, user) = app.db.write(move |w| {
         let mut u = db::users::get(w.conn, id)?.ok_or_else(|| Error::not_found("No such user."))?;
+        let before = u.clone();
         let was_active_admin = u.is_admin() && u.active;
         if let Some(v) = p.email {
             u.email = v.trim().to_string();
@@ -128,10 +134,10 @@ pub fn update(app: &Arc<App>, req: &Request, id: i64) -> Result<Response> {
         db::users::update(w.conn, &u)?;
         if let Some(h) = &hash {
             db::users::set_password(w.conn, id, h)?;
-            db::sessions::delete_for_user(w.conn, id)?;
+            db::sessions::delete_for_user(w.conn, id, keep_in_tx.as_deref())?;
         }
         if !u.active {
-            db::sessions::delete_for_user(w.conn, id)?;
+            db::sessions::delete_for_user(w.conn, id, None)?;
         }
         crate::db::audit::append(
             w.conn,
@@ -141,9 +147,16 @@ pub fn update(app: &Arc<App>, req: &Request, id: i64) -> Result<Response> {
             &format!("user:{id}"),
             json!({"role": u.role, "customer_support": u.customer_support, "active": u.active, "password_changed": hash.is_some()}),
         )?;
-        Ok(u)
+        Ok((before, u))
     })?;
-    apply_to_sockets(app, &user);
+    if !user.active {
+        app.hub.disconnect_user(id, None, ws::SESSION_ENDED, "account deactivated");
+    } else if p_password_changed {
+        app.hub.disconnect_user(id, keep.as_deref(), ws::SESSION_ENDED, "password changed: sign in again");
+    }
+    if user.active && (before.sees_customers() != user.sees_customers() || before.role != user.role) {
+        app.hub.disconnect_user(id, None, ws::PERMISSIONS_CHANGED, "permissions changed: reconnect");
+    }
     Ok(Response::ok_json(&json!({"user": user})))
 }
 
@@ -158,23 +171,42 @@ pub fn deactivate(app: &Arc<App>, req: &Request, id: i64) -> Result<Response> {
         }
         u.active = false;
         db::users::update(w.conn, &u)?;
-        let n = db::sessions::delete_for_user(w.conn, id)?;
+        let n = db::sessions::delete_for_user(w.conn, id, None)?;
         crate::db::audit::append(w.conn, Some(by), &ip, "user.deactivate", &format!("user:{id}"), json!({"sessions_revoked": n}))?;
         Ok(u)
     })?;
-    apply_to_sockets(app, &user);
+    app.hub.disconnect_user(id, None, ws::SESSION_ENDED, "account deactivated");
     Ok(Response::ok_json(&json!({"user": user})))
 }
 
-/// Open sockets follow the user's new state: closed when deactivated, re-scoped otherwise.
-fn apply_to_sockets(app: &App, user: &db::users::User) {
-    app.hub.for_user(user.id, |c| {
-        if !user.active {
-            c.outbox.close(tungstenite::protocol::frame::coding::CloseCode::Policy, "account deactivated");
-            c.outbox.kill();
-        } else {
-            *c.viewer.write().unwrap_or_else(|p| p.into_inner()) =
-                db::events::Viewer::Agent { user_id: user.id, support: user.sees_customers() };
-        }
-    });
+#[derive(Deserialize)]
+struct PasswordChange {
+    current_password: String,
+    new_password: String,
+}
+
+/// `POST /api/me/password`: change your own password. The current one is checked (and failures
+/// throttled like sign-in); this session stays signed in, every other session of yours ends.
+pub fn change_own_password(app: &Arc<App>, req: &Request) -> Result<Response> {
+    let a = auth::require_for(app, req)?;
+    let f: PasswordChange = req.json()?;
+    auth::check_password_rules(&f.new_password)?;
+    app.throttle.check(&a.user.email, req.remote)?;
+    let email = a.user.email.clone();
+    let stored = app.db.read(|c| db::users::by_email(c, &email))?.map(|(_, h)| h);
+    if !app.hasher.verify(&f.current_password, stored.as_deref()) {
+        app.throttle.failed(&a.user.email, req.remote);
+        return Err(Error::new(403, "current_password: that is not your current password"));
+    }
+    app.throttle.succeeded(&a.user.email, req.remote);
+    let hash = app.hasher.hash(&f.new_password)?;
+    let (uid, keep, ip) = (a.user.id, a.token_hash.clone(), req.remote.to_string());
+    let ended = app.db.write(move |w| {
+        db::users::set_password(w.conn, uid, &hash)?;
+        let n = db::sessions::delete_for_user(w.conn, uid, Some(&keep))?;
+        db::audit::append(w.conn, Some(uid), &ip, "user.password", &format!("user:{uid}"), json!({"other_sessions_ended": n}))?;
+        Ok(n)
+    })?;
+    app.hub.disconnect_user(uid, Some(&a.token_hash), ws::SESSION_ENDED, "password changed: sign in again");
+    Ok(Response::ok_json(&json!({"ok": true, "other_sessions_ended": ended})))
 }

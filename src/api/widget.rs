@@ -13,6 +13,7 @@ use super::upgrade::{bearer, customer_by_token, widget_origin_allowed};
 use crate::app::App;
 use crate::auth;
 use crate::db::{self, customers::Context};
+use crate::desk::customer;
 use crate::error::{Error, Result};
 use crate::http::{Request, Response};
 use crate::ratelimit::RateLimiter;
@@ -110,16 +111,16 @@ pub fn session(app: &Arc<App>, req: &Request) -> Result<Response> {
             Some(conv) => db::messages::page(c, conv.id, None, None, 50)?,
             None => Vec::new(),
         };
-        Ok(json!({"customer": public_customer(&cu), "conversation": conv.map(|c| customer_view(&c)), "messages": msgs, "pos": pos}))
+        Ok(json!({
+            "customer": public_customer(&cu),
+            "conversation": conv.map(|c| customer::conversation(&c)),
+            "messages": customer::messages(&msgs),
+            "pos": pos,
+        }))
     })?;
     let mut out = out;
     out["helpdesk"] = app.public_settings();
     Ok(Response::ok_json(&out))
-}
-
-/// A conversation as its customer sees it: no internal fields.
-fn customer_view(c: &db::conversations::Conversation) -> serde_json::Value {
-    json!({"id": c.id, "status": c.status, "last_seq": c.last_seq, "created_at": c.created_at})
 }
 
 /// `PATCH /api/widget/visitor`: name, email, current page.
@@ -206,7 +207,7 @@ pub fn start(app: &Arc<App>, req: &Request) -> Result<Response> {
     let ip = req.remote.to_string();
     let rl = app.limiter.clone();
     let c = app.db.write(move |w| conversation(w, &rl, cid, &ip))?;
-    Ok(Response::ok_json(&json!({"conversation": customer_view(&c)})))
+    Ok(Response::ok_json(&json!({"conversation": customer::conversation(&c)})))
 }
 
 /// `GET /api/widget/messages?before=SEQ|after=SEQ`: my history.
@@ -218,7 +219,7 @@ pub fn history(app: &Arc<App>, req: &Request) -> Result<Response> {
         Some(conv) => db::messages::page(c, conv.id, before, after, 50),
         None => Ok(Vec::new()),
     })?;
-    Ok(Response::ok_json(&json!({"messages": msgs})))
+    Ok(Response::ok_json(&json!({"messages": customer::messages(&msgs)})))
 }
 
 #[derive(Deserialize)]
@@ -264,7 +265,7 @@ pub fn send(app: &Arc<App>, req: &Request) -> Result<Response> {
     let cid = customer(app, req)?;
     let f: SendForm = req.json()?;
     let p = send_from(app, cid, f, Some(req.remote.to_string()))?;
-    Ok(Response::json(if p.created { 201 } else { 200 }, &json!({"message": p.message})))
+    Ok(Response::json(if p.created { 201 } else { 200 }, &json!({"message": customer::message(&p.message)})))
 }
 
 #[derive(Deserialize)]

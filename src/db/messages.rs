@@ -1,20 +1,20 @@
 //! The `messages` and `message_revisions` tables, and full-text search over them.
 
 use rusqlite::{Connection, OptionalExtension, Row, params};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 
 pub const MAX_BODY: usize = 16 * 1024;
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Author {
     pub kind: String,
     pub id: Option<i64>,
     pub name: String,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Message {
     pub id: i64,
     pub conversation_id: i64,
@@ -25,11 +25,20 @@ pub struct Message {
     pub created_at: i64,
     pub edited_at: Option<i64>,
     pub deleted_at: Option<i64>,
+    /// For system lines: what happened, as a code with parameters (see `desk::system_lines`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub system: Option<SystemLine>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct SystemLine {
+    pub code: String,
+    pub params: serde_json::Value,
 }
 
 const SELECT: &str = "SELECT m.id, m.conversation_id, m.seq, m.author_kind, m.author_id,
         CASE m.author_kind WHEN 'user' THEN u.name WHEN 'customer' THEN cu.name ELSE 'Frontdesk' END,
-        m.body, m.client_msg_id, m.created_at, m.edited_at, m.deleted_at
+        m.body, m.client_msg_id, m.created_at, m.edited_at, m.deleted_at, m.system_code, m.system_params
     FROM messages m
     LEFT JOIN users u ON m.author_kind = 'user' AND u.id = m.author_id
     LEFT JOIN customers cu ON m.author_kind = 'customer' AND cu.id = m.author_id ";
@@ -47,6 +56,13 @@ fn from_row(r: &Row) -> rusqlite::Result<Message> {
         created_at: r.get(8)?,
         edited_at: r.get(9)?,
         deleted_at,
+        system: match r.get::<_, Option<String>>(11)? {
+            Some(code) => {
+                let params: Option<String> = r.get(12)?;
+                Some(SystemLine { code, params: params.and_then(|p| serde_json::from_str(&p).ok()).unwrap_or(serde_json::Value::Null) })
+            }
+            None => None,
+        },
     })
 }
 
@@ -84,6 +100,16 @@ pub fn insert(
         "INSERT INTO messages (conversation_id, seq, author_kind, author_id, body, client_msg_id, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
     )?
     .execute(params![conversation_id, seq, author_kind, author_id, body, client_msg_id, at])?;
+    Ok(conn.last_insert_rowid())
+}
+
+/// A system line: `body` is its English text (search, exports), `line` what it means.
+pub fn insert_system(conn: &Connection, conversation_id: i64, seq: i64, body: &str, line: &SystemLine, at: i64) -> Result<i64> {
+    conn.prepare_cached(
+        "INSERT INTO messages (conversation_id, seq, author_kind, author_id, body, created_at, system_code, system_params)
+         VALUES (?1, ?2, 'system', NULL, ?3, ?4, ?5, ?6)",
+    )?
+    .execute(params![conversation_id, seq, body, at, line.code, line.params.to_string()])?;
     Ok(conn.last_insert_rowid())
 }
 

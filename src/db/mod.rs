@@ -13,6 +13,7 @@ pub mod messages;
 pub mod retention;
 pub mod sessions;
 pub mod settings;
+pub mod space;
 pub mod users;
 pub mod writer;
 
@@ -34,6 +35,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../sql/0005_admin.sql"),
     include_str!("../../sql/0006_event_audience.sql"),
     include_str!("../../sql/0007_customer_timezone.sql"),
+    include_str!("../../sql/0008_system_lines.sql"),
 ];
 
 /// SQLite below this has the WAL-reset corruption bug (fixed in 3.51.3).

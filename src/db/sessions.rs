@@ -39,8 +39,9 @@ pub fn delete(conn: &Connection, token_hash: &[u8]) -> Result<()> {
     Ok(())
 }
 
-pub fn delete_for_user(conn: &Connection, user_id: i64) -> Result<usize> {
-    Ok(conn.execute("DELETE FROM sessions WHERE user_id = ?1", [user_id])?)
+/// End a user's sessions, except `keep` (the session that changed its own password).
+pub fn delete_for_user(conn: &Connection, user_id: i64, keep: Option<&[u8]>) -> Result<usize> {
+    Ok(conn.execute("DELETE FROM sessions WHERE user_id = ?1 AND token_hash IS NOT ?2", params![user_id, keep])?)
 }
 
 pub fn delete_expired(conn: &Connection, idle_before: i64, created_before: i64) -> Result<usize> {

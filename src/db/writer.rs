@@ -18,6 +18,7 @@ use crate::error::{Error, Result};
 pub struct WriteCtx<'a> {
     pub conn: &'a Connection,
     events: &'a mut Vec<Event>,
+    stats: &'a WriterStats,
 }
 
 impl WriteCtx<'_> {
@@ -30,7 +31,8 @@ impl WriteCtx<'_> {
     }
 }
 
-type Done = Box<dyn FnOnce(bool) + Send>;
+/// Told the outcome of the group's COMMIT: `None` committed, or why not.
+type Done = Box<dyn FnOnce(Option<&rusqlite::Error>) + Send>;
 type Job = Box<dyn FnOnce(&mut WriteCtx<'_>) -> Done + Send>;
 
 enum Msg {
@@ -49,6 +51,8 @@ pub struct WriterStats {
     pub commit_us_sum: AtomicU64,
     /// Messages committed (counted before the callers are answered).
     pub messages: AtomicU64,
+    /// When "disk full" was last logged (ms), so a full disk logs once a minute, not per write.
+    disk_full_logged: AtomicU64,
 }
 
 pub const COMMIT_BUCKETS_US: [u64; 8] = [100, 250, 500, 1_000, 2_500, 5_000, 10_000, u64::MAX];
@@ -80,8 +84,11 @@ impl Writer {
             let result = match savepoint(ctx.conn, "SAVEPOINT job") {
                 Ok(()) => {
                     let r = f(ctx);
-                    if r.is_err() {
+                    if let Err(e) = &r {
                         ctx.events.truncate(mark);
+                        if e.status == 507 {
+                            log_disk_full(ctx.conn, ctx.stats);
+                        }
                     }
                     let end = if r.is_ok() {
                         savepoint(ctx.conn, "RELEASE job")
@@ -95,8 +102,12 @@ impl Writer {
                 }
                 Err(e) => Err(Error::internal(format!("savepoint: {e}"))),
             };
-            Box::new(move |committed: bool| {
-                let r = if committed { result } else { result.and(Err(Error::internal("commit failed"))) };
+            Box::new(move |failed: Option<&rusqlite::Error>| {
+                let r = match failed {
+                    None => result,
+                    Some(e) if crate::error::disk_full(e) => result.and(Err(Error::disk_full(format!("commit: {e}")))),
+                    Some(e) => result.and(Err(Error::internal(format!("commit failed: {e}")))),
+                };
                 let _ = reply_tx.send(r);
             })
         });
@@ -112,6 +123,21 @@ impl Writer {
             let _ = h.join();
         }
     }
+}
+
+/// Say which file system is full, once a minute at most (every write fails alike meanwhile).
+fn log_disk_full(conn: &Connection, stats: &WriterStats) {
+    let now = super::now_ms() as u64;
+    let last = stats.disk_full_logged.swap(now, Ordering::Relaxed);
+    if now.saturating_sub(last) < 60_000 {
+        stats.disk_full_logged.store(last, Ordering::Relaxed);
+        return;
+    }
+    let path = conn.path().unwrap_or("").to_string();
+    let (mount, free) = crate::db::space::describe(std::path::Path::new(&path));
+    log::error!(
+        "disk full: the file system mounted at {mount} (holding {path}) has {free} left; writes fail with 507 until space is freed"
+    );
 }
 
 /// Savepoint statements, prepared once (this runs for every write).
@@ -159,18 +185,22 @@ fn run(conn: Connection, rx: Receiver<Msg>, sink: mpsc::Sender<Vec<Event>>, stat
             continue;
         }
         for job in batch {
-            let mut ctx = WriteCtx { conn: &conn, events: &mut events };
+            let mut ctx = WriteCtx { conn: &conn, events: &mut events, stats: &stats };
             dones.push(job(&mut ctx));
         }
         let t = Instant::now();
-        let committed = match conn.execute_batch("COMMIT") {
-            Ok(()) => true,
+        let failed = match conn.execute_batch("COMMIT") {
+            Ok(()) => None,
             Err(e) => {
                 log::error!("writer: COMMIT failed: {e}");
+                if crate::error::disk_full(&e) {
+                    log_disk_full(&conn, &stats);
+                }
                 let _ = conn.execute_batch("ROLLBACK");
-                false
+                Some(e)
             }
         };
+        let committed = failed.is_none();
         let us = t.elapsed().as_micros() as u64;
         stats.commit_us_sum.fetch_add(us, Ordering::Relaxed);
         let bucket = COMMIT_BUCKETS_US.iter().position(|b| us <= *b).unwrap_or(7);
@@ -187,7 +217,7 @@ fn run(conn: Connection, rx: Receiver<Msg>, sink: mpsc::Sender<Vec<Event>>, stat
             let _ = sink.send(events);
         }
         for done in dones {
-            done(committed);
+            done(failed.as_ref());
         }
     }
     if let Err(e) = conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE)") {

@@ -24,6 +24,13 @@ pub const PING_EVERY: Duration = Duration::from_secs(30);
 pub const SILENCE_LIMIT: Duration = Duration::from_secs(75);
 pub const MAX_MESSAGE: usize = 64 * 1024;
 
+/// Close code: the session this socket was opened with has ended (signed out, password changed,
+/// expired, account deactivated). The client should not reconnect with it: sign in again.
+pub const SESSION_ENDED: u16 = 4001;
+/// Close code: the user's role or customer-support flag changed. Reconnect: the new socket sees
+/// what the user may see now.
+pub const PERMISSIONS_CHANGED: u16 = 4002;
+
 /// The reader's view of the socket: reads block on the shared stream; writes (tungstenite's own
 /// pongs and close replies) go through the outbox so they never interleave with pushed frames.
 struct WsStream {

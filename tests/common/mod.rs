@@ -291,6 +291,19 @@ impl Ws {
         }
     }
 
+    /// The close code the server sends within `d` (text frames before it are skipped), or `None`
+    /// if the socket stays open or ends without a close frame.
+    pub fn close_code_within(&mut self, d: Duration) -> Option<u16> {
+        self.set_timeout(d);
+        loop {
+            match self.ws.read() {
+                Ok(tungstenite::Message::Close(c)) => return c.map(|f| u16::from(f.code)),
+                Ok(_) => continue,
+                Err(_) => return None,
+            }
+        }
+    }
+
     /// True if no text frame arrives within `d`.
     pub fn silent_for(&mut self, d: Duration) -> bool {
         self.set_timeout(d);

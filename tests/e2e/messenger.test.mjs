@@ -294,3 +294,21 @@ test('phone width, dark theme and Portuguese', { skip }, async () => {
   assert.deepEqual(problems, []);
   await context.close();
 });
+
+test('signing out in one tab sends the other tabs of that session to the sign-in page', { skip }, async () => {
+  const { page, context, problems } = await agentPage('Tabby Two', 'tabby@example.com');
+  const second = await context.newPage(); // same browser context: same session cookie
+  await second.goto(server.url + '/');
+  await second.getByRole('tab', { name: /My conversations/ }).waitFor();
+  const r = await page.evaluate(async () => {
+    const me = await (await fetch('/api/me')).json();
+    const res = await fetch('/api/logout', { method: 'POST', headers: { 'X-CSRF-Token': me.csrf_token } });
+    return res.status;
+  });
+  assert.equal(r, 200);
+  // The server closes the session's sockets (4001): both tabs land on the sign-in page.
+  await second.waitForURL(/\/login/, { timeout: 5000 });
+  await page.waitForURL(/\/login/, { timeout: 5000 });
+  assert.deepEqual(problems, []);
+  await context.close();
+});

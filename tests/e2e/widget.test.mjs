@@ -319,3 +319,27 @@ test('messages survive a server restart: nothing lost, nothing doubled', { skip 
     rmSync(data, { recursive: true, force: true });
   }
 });
+
+test('closing and internal work show the visitor only neutral lines, in their language', { skip }, async () => {
+  const { context, page } = await visit('/', { locale: 'pt-PT' });
+  await page.getByRole('button', { name: /Abrir chat/ }).click();
+  const frame = await chatFrame(page);
+  const input = frame.getByRole('textbox', { name: 'Escreva uma mensagem…' });
+  await input.fill('Cobraram-me duas vezes');
+  await frame.getByRole('button', { name: 'Enviar' }).click();
+  const { conversation } = await bob.waitForCustomerMessage('Cobraram-me duas vezes');
+  const draft = (await bob.request('GET', `/api/conversations/${conversation.id}/item-draft?kind=ticket`)).json;
+  const made = await bob.request('POST', `/api/conversations/${conversation.id}/items`, { ...draft, title: 'INTERNAL: suspected fraud, do not refund' });
+  assert.equal(made.status, 201, made.text);
+  await bob.reply(conversation.id, 'Estamos a verificar.');
+  await frame.getByText('Estamos a verificar.').waitFor();
+  const closed = await bob.request('POST', `/api/conversations/${conversation.id}/status`, { status: 'closed' });
+  assert.equal(closed.status, 200, closed.text);
+  await frame.getByText('Esta conversa foi encerrada').waitFor();
+  const text = await frame.locator('body').innerText();
+  for (const secret of ['INTERNAL', 'Ticket', 'Bob Baker created', 'Closed by', 'Linked to']) {
+    assert.ok(!text.includes(secret), `the widget shows "${secret}": ${text}`);
+  }
+  await screenshot(page, 'widget-closed-pt');
+  await context.close();
+});

@@ -1,0 +1,125 @@
+//! The customer projection: everything a customer receives — HTTP answers, live frames, resume
+//! replays — is built here from an explicit list of fields a customer may see. Their messages and
+//! the agents' replies (author display name only), the conversation's open/closed state, neutral
+//! lines for closing and reopening, the widget's public settings. Never items, internal titles,
+//! participants, user ids or emails, follows, or lines about internal actions.
+//!
+//! Everything is built field by field from the allow-list: a field added to a struct later stays
+//! internal until it is added here.
+
+use serde::Deserialize;
+use serde_json::{Map, Value, json};
+
+use crate::db::conversations::Conversation;
+use crate::db::messages::Message;
+
+/// Every event kind the engine emits (a test checks the sources against this list). Each kind's
+/// customer rendering is decided in `event`; a kind not handled there never reaches a customer.
+pub const EVENT_KINDS: &[&str] = &[
+    "message.created",
+    "message.updated",
+    "message.deleted",
+    "conversation.created",
+    "conversation.updated",
+    "conversation.read",
+    "conversation.seen",
+    "conversation.followed",
+    "item.created",
+    "item.updated",
+    "helpdesk.status",
+    "settings.updated",
+];
+
+/// System lines a customer sees, always in neutral words (never who did it).
+const CUSTOMER_LINES: &[(&str, &str)] =
+    &[("conversation.closed", "This conversation was closed"), ("conversation.reopened", "This conversation was reopened")];
+
+/// A message as its customer sees it, or `None` if customers never see it.
+pub fn message(m: &Message) -> Option<Value> {
+    let mut author = Map::new();
+    author.insert("kind".into(), json!(m.author.kind));
+    let mut out = Map::new();
+    match m.author.kind.as_str() {
+        "system" => {
+            let code = m.system.as_ref().map(|s| s.code.as_str())?;
+            let (code, text) = CUSTOMER_LINES.iter().find(|(c, _)| *c == code)?;
+            out.insert("body".into(), json!(text));
+            out.insert("system".into(), json!({"code": code}));
+        }
+        "user" => {
+            author.insert("name".into(), json!(m.author.name));
+            out.insert("body".into(), json!(m.body));
+        }
+        "customer" => {
+            author.insert("name".into(), json!(m.author.name));
+            out.insert("body".into(), json!(m.body));
+            // The customer's own idempotency key: the widget matches its outbox against it.
+            out.insert("client_msg_id".into(), json!(m.client_msg_id));
+        }
+        _ => return None,
+    }
+    out.insert("id".into(), json!(m.id));
+    out.insert("conversation_id".into(), json!(m.conversation_id));
+    out.insert("seq".into(), json!(m.seq));
+    out.insert("author".into(), Value::Object(author));
+    out.insert("created_at".into(), json!(m.created_at));
+    out.insert("edited_at".into(), json!(m.edited_at));
+    out.insert("deleted_at".into(), json!(m.deleted_at));
+    Some(Value::Object(out))
+}
+
+/// A page of messages as the customer sees it.
+pub fn messages(list: &[Message]) -> Vec<Value> {
+    list.iter().filter_map(message).collect()
+}
+
+/// A conversation as its customer sees it: its id, state and position.
+pub fn conversation(c: &Conversation) -> Value {
+    json!({"id": c.id, "status": c.status, "last_seq": c.last_seq, "created_at": c.created_at})
+}
+
+/// The same, from an event's JSON (`conversation` as `Conversation` serializes it).
+fn conversation_value(c: &Value) -> Value {
+    json!({"id": c["id"], "status": c["status"], "last_seq": c["last_seq"], "created_at": c["created_at"]})
+}
+
+/// A message from an event's JSON, read back into the typed message so there is one allow-list.
+fn message_value(m: &Value) -> Option<Value> {
+    message(&Message::deserialize(m).ok()?)
+}
+
+/// The data of event `kind` as a customer receives it, or `None` when the event is not for them.
+/// `data` is the event's payload as stored.
+pub fn event(kind: &str, data: &Value) -> Option<Value> {
+    match kind {
+        "message.created" | "message.updated" | "message.deleted" => {
+            let mut out = json!({"message": message_value(&data["message"])?});
+            if data.get("conversation").is_some_and(Value::is_object) {
+                out["conversation"] = conversation_value(&data["conversation"]);
+            }
+            Some(out)
+        }
+        "conversation.created" => Some(json!({"conversation": conversation_value(&data["conversation"])})),
+        // Only a change of state is the customer's business (not a linked item or a rename).
+        "conversation.updated" if data["change"] == "status" => {
+            Some(json!({"conversation": conversation_value(&data["conversation"]), "change": "status"}))
+        }
+        "conversation.seen" => Some(json!({"conversation_id": data["conversation_id"], "seq": data["seq"]})),
+        // Built by `Settings::public_with`: the widget's public settings and the desk's state.
+        "helpdesk.status" | "settings.updated" => Some(data.clone()),
+        _ => None,
+    }
+}
+
+/// The frame a customer socket receives for an event, or `None`.
+pub fn frame(kind: &str, pos: i64, payload: &str) -> Option<String> {
+    let data: Value = serde_json::from_str(payload).ok()?;
+    let data = event(kind, &data)?;
+    Some(json!({"type": kind, "pos": pos, "data": data}).to_string())
+}
+
+/// A typing indicator as the customer sees it: that someone from the desk is typing, by name.
+pub fn typing(conversation_id: i64, name: &str, typing: bool) -> String {
+    json!({"type": "typing", "data": {"conversation_id": conversation_id, "who": {"kind": "user", "name": name}, "typing": typing}})
+        .to_string()
+}

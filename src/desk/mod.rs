@@ -1,0 +1,6 @@
+//! The help desk's rules, apart from the transports that reach them: what a customer may see, the
+//! system lines a conversation records. Handlers (`api/`), the WebSocket protocol and maintenance
+//! all call these; none of them calls another handler file for a rule.
+
+pub mod customer;
+pub mod system_lines;

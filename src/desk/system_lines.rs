@@ -1,0 +1,74 @@
+//! System lines: what happened in a conversation ("Closed by Ana", "Ticket #4 created by Ana"),
+//! written in one place. Each is stored as a code with parameters, so readers see it in their own
+//! language, plus its English text for search and exports. Whether a customer sees one is decided
+//! by `desk::customer`, from the code.
+
+use serde_json::{Value, json};
+
+use crate::db::conversations::{self as convs, Conversation};
+use crate::db::messages::{self, Message, SystemLine};
+use crate::db::{self, WriteCtx};
+use crate::error::{Error, Result};
+
+/// Something worth a line in the timeline.
+pub enum Line<'a> {
+    Closed { by: &'a str },
+    Reopened { by: &'a str },
+    ItemCreated { kind: &'a str, number: i64, by: &'a str },
+    ItemLinked { kind: &'a str, number: i64, by: &'a str },
+    ItemUnlinked { kind: &'a str, number: i64, by: &'a str },
+}
+
+/// Every code a system line may carry (`item.legacy`: lines written before codes existed).
+pub const CODES: &[&str] = &["conversation.closed", "conversation.reopened", "item.created", "item.linked", "item.unlinked", "item.legacy"];
+
+fn item_label(kind: &str) -> &'static str {
+    if kind == "task" { "Task" } else { "Ticket" }
+}
+
+impl Line<'_> {
+    pub fn code(&self) -> &'static str {
+        match self {
+            Line::Closed { .. } => "conversation.closed",
+            Line::Reopened { .. } => "conversation.reopened",
+            Line::ItemCreated { .. } => "item.created",
+            Line::ItemLinked { .. } => "item.linked",
+            Line::ItemUnlinked { .. } => "item.unlinked",
+        }
+    }
+
+    fn params(&self) -> Value {
+        match self {
+            Line::Closed { by } | Line::Reopened { by } => json!({"by": by}),
+            Line::ItemCreated { kind, number, by } | Line::ItemLinked { kind, number, by } | Line::ItemUnlinked { kind, number, by } => {
+                json!({"kind": kind, "number": number, "by": by})
+            }
+        }
+    }
+
+    /// The English text, stored as the body.
+    pub fn english(&self) -> String {
+        match self {
+            Line::Closed { by } => format!("Closed by {by}"),
+            Line::Reopened { by } => format!("Reopened by {by}"),
+            Line::ItemCreated { kind, number, by } => format!("{} #{number} created by {by}", item_label(kind)),
+            Line::ItemLinked { kind, number, by } => format!("Linked to {} #{number} by {by}", item_label(kind).to_lowercase()),
+            Line::ItemUnlinked { kind, number, by } => format!("Unlinked from {} #{number} by {by}", item_label(kind).to_lowercase()),
+        }
+    }
+}
+
+/// Write the line into conversation `c` and announce it (`message.created`) to the conversation's
+/// audience; customers receive it only through their projection.
+pub fn post(w: &mut WriteCtx<'_>, c: &Conversation, line: Line<'_>) -> Result<Message> {
+    let now = db::now_ms();
+    let text = line.english();
+    let seq = convs::next_seq(w.conn, c.id, &text, now)?;
+    let meaning = SystemLine { code: line.code().into(), params: line.params() };
+    let id = messages::insert_system(w.conn, c.id, seq, &text, &meaning, now)?;
+    let m = messages::get(w.conn, id)?.ok_or_else(|| Error::internal("message vanished"))?;
+    let mut c = convs::get(w.conn, c.id)?.ok_or_else(|| Error::internal("conversation vanished"))?;
+    c.last_seq = seq;
+    w.emit("message.created", Some(c.id), c.audience(), json!({"message": m, "conversation": c}))?;
+    Ok(m)
+}
