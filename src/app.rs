@@ -2,6 +2,7 @@
 
 use std::sync::atomic::{AtomicBool, AtomicI64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
+use std::time::{Duration, Instant};
 
 use crate::auth::{Hasher, Throttle};
 use crate::config::Config;
@@ -28,6 +29,38 @@ pub struct App {
     pub clock: Clock,
     /// The help desk's effective state as last announced (`api::admin_availability::tick`).
     pub helpdesk: Mutex<Option<Status>>,
+    /// The deprecated `?token=` on widget sockets is logged at most once a minute (`api::upgrade`).
+    pub url_token_warning: Throttled,
+}
+
+/// A warning that may repeat on every request, let through at most once per period.
+pub struct Throttled {
+    period: Duration,
+    /// When it was last let through, and how many were held back since.
+    state: Mutex<(Option<Instant>, u64)>,
+}
+
+impl Throttled {
+    pub fn new(period: Duration) -> Throttled {
+        Throttled { period, state: Mutex::new((None, 0)) }
+    }
+
+    /// `Some(how many were held back since the last one)` if this one should be logged now.
+    pub fn due(&self) -> Option<u64> {
+        let mut s = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        let now = Instant::now();
+        match s.0 {
+            Some(last) if now.duration_since(last) < self.period => {
+                s.1 += 1;
+                None
+            }
+            _ => {
+                let held_back = s.1;
+                *s = (Some(now), 0);
+                Some(held_back)
+            }
+        }
+    }
 }
 
 /// The wall clock, or a fixed time set by tests so they move time instead of sleeping.

@@ -71,6 +71,7 @@ pub fn start(config: Config) -> Result<Running> {
         started: std::time::Instant::now(),
         clock: app::Clock::default(),
         helpdesk: std::sync::Mutex::new(None),
+        url_token_warning: app::Throttled::new(std::time::Duration::from_secs(60)),
     });
     api::realtime::install_presence(&app);
     api::admin_availability::remember(&app, app.helpdesk_status());

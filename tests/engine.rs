@@ -173,7 +173,7 @@ fn a_customer_token_never_reads_another_customers_conversation() {
     assert_eq!(r.status, 401);
     let fake = Customer { token: "0".repeat(32), ..bob.clone() };
     assert_eq!(fake.request("GET", "/api/widget/messages", None).status, 401);
-    assert!(Ws::connect(s.addr, &format!("/ws/widget?token={}", "0".repeat(32)), &[("Origin".into(), s.origin())]).is_err());
+    assert!(common::widget_socket(s.addr, &s.origin(), &"0".repeat(32)).is_err());
     drop(sally);
 }
 
@@ -325,8 +325,7 @@ fn sigkill_loses_no_acknowledged_message() {
                 let c = c.clone();
                 std::thread::spawn(move || {
                     let mut got = Vec::new();
-                    let Ok(mut w) = Ws::connect(c.addr, &format!("/ws/widget?token={}", c.token), &[("Origin".into(), c.origin.clone())])
-                    else {
+                    let Ok(mut w) = common::widget_socket(c.addr, &c.origin, &c.token) else {
                         return got;
                     };
                     for i in 0.. {

@@ -95,7 +95,7 @@ fn chat_load(
         .map(|(t, c)| {
             let (acked, closes) = (acked.clone(), closes.clone());
             std::thread::spawn(move || {
-                let Ok(mut w) = Ws::connect(addr, &format!("/ws/widget?token={}", c.token), &[("Origin".into(), c.origin.clone())]) else {
+                let Ok(mut w) = common::widget_socket(addr, &c.origin, &c.token) else {
                     return;
                 };
                 for i in 0.. {

@@ -1,9 +1,10 @@
 //! The customer widget's server side over real sockets: its pages and their headers, settings
-//! validation, rate limits, and identity verification (HMAC `user_hash`).
+//! validation, rate limits, identity verification (HMAC `user_hash`), and how its socket carries the
+//! visitor token.
 
 mod common;
 
-use common::{Resp, Server, raw_request};
+use common::{Proc, Resp, Server, TempDir, Ws, parse_response, raw_exchange, raw_request};
 use hmac::{Hmac, KeyInit, Mac};
 use serde_json::{Value, json};
 
@@ -180,7 +181,7 @@ fn posting_messages_is_rate_limited_per_token_and_retries_are_free() {
     let msgs = widget(&s, "GET", "/api/widget/messages", Some(&token), None, None).json()["messages"].as_array().unwrap().len();
     assert_eq!(msgs, n);
     // Over the socket the same limit answers an error frame with status 429.
-    let mut ws = common::Ws::connect(s.addr, &format!("/ws/widget?token={token}"), &[("Origin".into(), s.origin())]).unwrap();
+    let mut ws = common::widget_socket(s.addr, &s.origin(), &token).unwrap();
     ws.resume(None);
     ws.send(&json!({"type": "send", "body": "more", "client_msg_id": "w-more"}));
     let e = ws.recv_type("error");
@@ -359,10 +360,96 @@ fn settings_updates_reach_widget_sockets() {
     let s = Server::start();
     let admin = s.admin();
     let (token, _) = visitor(&s, None);
-    let mut ws = common::Ws::connect(s.addr, &format!("/ws/widget?token={token}"), &[("Origin".into(), s.origin())]).unwrap();
+    let mut ws = common::widget_socket(s.addr, &s.origin(), &token).unwrap();
     ws.resume(None);
     assert_eq!(admin.patch_json("/api/settings", &json!({"widget_color": "#112233", "identity_secret": SECRET})).status, 200);
     let ev = ws.recv_type("settings.updated");
     assert_eq!(ev["data"]["widget_color"], "#112233");
     assert!(!ev.to_string().contains(SECRET));
+}
+
+/// A raw upgrade request to `/ws/widget{query}` offering `protocols`; the answer when the server
+/// refuses (it closes the connection after a refusal).
+fn widget_upgrade(s: &Server, query: &str, protocols: &str) -> Resp {
+    let head = format!(
+        "GET /ws/widget{query} HTTP/1.1\r\nHost: {}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
+         Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\nOrigin: {}\r\n\
+         Sec-WebSocket-Protocol: {protocols}\r\n\r\n",
+        s.addr,
+        s.origin()
+    );
+    let answer = raw_exchange(s.addr, head.as_bytes());
+    parse_response(answer.as_bytes()).unwrap_or_else(|| panic!("no answer: {answer:?}"))
+}
+
+#[test]
+fn widget_socket_takes_the_token_from_a_subprotocol_and_selects_only_frontdesk() {
+    let s = Server::start();
+    let (token, _) = visitor(&s, None);
+    // Either order: the server picks the token out of the offer and answers `frontdesk` alone.
+    for offer in [format!("frontdesk, frontdesk.token.{token}"), format!("frontdesk.token.{token}, frontdesk")] {
+        let (mut ws, answer) = Ws::open(s.addr, "/ws/widget", &[("Origin".into(), s.origin()), ("Sec-WebSocket-Protocol".into(), offer)])
+            .expect("the widget socket opens with the token in a subprotocol");
+        assert_eq!(answer.status(), 101);
+        let selected: Vec<&str> = answer.headers().get_all("sec-websocket-protocol").iter().map(|v| v.to_str().unwrap()).collect();
+        assert_eq!(selected, ["frontdesk"]);
+        for (name, value) in answer.headers() {
+            assert!(!String::from_utf8_lossy(value.as_bytes()).contains(&token), "the 101 echoes the token in {name}");
+        }
+        // The socket is this visitor's: a message sent over it is acknowledged.
+        ws.resume(None);
+        let cmid = format!("w-{}", common::rand_id());
+        ws.send(&json!({"type": "send", "body": "hello over a subprotocol", "client_msg_id": cmid}));
+        assert_eq!(ws.recv_type("ack")["client_msg_id"], cmid);
+    }
+}
+
+#[test]
+fn a_wrong_token_in_the_subprotocol_gets_401_before_the_upgrade() {
+    let s = Server::start();
+    let (token, _) = visitor(&s, None);
+    let unknown = "0".repeat(32);
+    for offer in [
+        format!("frontdesk, frontdesk.token.{unknown}"),
+        "frontdesk, frontdesk.token.not-a-token".into(),
+        "frontdesk, frontdesk.token.".into(),
+    ] {
+        let r = widget_upgrade(&s, "", &offer);
+        assert_eq!(r.status, 401, "{offer}: {}", r.text());
+        assert!(r.header("sec-websocket-accept").is_none());
+        assert!(r.header("sec-websocket-protocol").is_none());
+    }
+    // The subprotocol decides: a right token in the URL does not rescue a wrong one offered there.
+    let r = widget_upgrade(&s, &format!("?token={token}"), &format!("frontdesk, frontdesk.token.{unknown}"));
+    assert_eq!(r.status, 401, "{}", r.text());
+    // No token anywhere.
+    assert_eq!(widget_upgrade(&s, "", "frontdesk").status, 401);
+}
+
+#[test]
+fn the_token_in_the_url_still_works_for_now_and_is_logged_as_deprecated_without_the_token() {
+    let dir = TempDir::new();
+    let p = Proc::serve(&dir.0, &[]);
+    let s = p.server();
+    let c = s.customer(None);
+    let origin = ("Origin".to_string(), s.origin());
+    for _ in 0..3 {
+        let (mut ws, answer) = Ws::open(p.addr, &format!("/ws/widget?token={}", c.token), std::slice::from_ref(&origin))
+            .expect("the URL form opens the widget socket for one more release");
+        assert!(answer.headers().get("sec-websocket-protocol").is_none(), "no subprotocol offered, none selected");
+        ws.resume(None);
+        ws.send(&json!({"type": "ping"}));
+        ws.recv_type("pong");
+    }
+    // So do the bearer header and the subprotocol, without a warning.
+    let (mut ws, _) = Ws::open(p.addr, "/ws/widget", &[origin.clone(), ("Authorization".into(), format!("Bearer {}", c.token))])
+        .expect("the bearer form opens the widget socket");
+    ws.resume(None);
+    common::widget_socket(p.addr, &s.origin(), &c.token).expect("the subprotocol form opens the widget socket");
+    std::thread::sleep(std::time::Duration::from_millis(200));
+    let log = p.stderr();
+    let warnings: Vec<&str> = log.lines().filter(|l| l.contains("?token=")).collect();
+    assert_eq!(warnings.len(), 1, "one deprecation warning a minute:\n{log}");
+    assert!(warnings[0].contains("WARN"), "{}", warnings[0]);
+    assert!(!log.contains(&c.token), "the token is never logged:\n{log}");
 }

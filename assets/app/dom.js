@@ -1,5 +1,6 @@
 // DOM helpers: build elements from data without ever parsing it as HTML (textContent only), turn
 // URLs into links, draw avatars, format times in the agent's language.
+import { safeHref } from '../shared/links.js';
 import { currentLang, t } from './i18n.js';
 
 /**
@@ -56,12 +57,20 @@ export function linkified(text) {
     const trail = /[).,;:!?\]]+$/.exec(url);
     if (trail) url = url.slice(0, -trail[0].length);
     if (m.index > last) frag.append(text.slice(last, m.index));
-    const href = url.startsWith('www.') ? 'https://' + url : url;
-    frag.append(el('a', { href, target: '_blank', rel: 'noopener nofollow noreferrer' }, url));
+    frag.append(link(url.startsWith('www.') ? 'https://' + url : url, url));
     last = m.index + url.length;
   }
   if (last < text.length) frag.append(text.slice(last));
   return frag;
+}
+
+/**
+ * A URL someone else supplied (a customer's page, a message), opened in a new tab without a referrer
+ * or a handle on this window; as plain text unless it is http(s).
+ */
+export function link(url, text = url) {
+  const href = safeHref(url);
+  return href ? el('a', { href, target: '_blank', rel: 'noopener nofollow noreferrer' }, text) : document.createTextNode(text);
 }
 
 /** A search snippet whose matches are marked U+0002 … U+0003, as text with <mark>s. */

@@ -1,7 +1,7 @@
 // What opens over or beside the conversation: the person panel (a customer's or a teammate's data,
 // [S10]), and dialogs: new team chat ([S1]), keyboard shortcuts, settings, confirmations; and toasts.
 import * as A from './actions.js';
-import { avatar, el, fullTime, icon, keepFocus, shortTime } from './dom.js';
+import { avatar, el, fullTime, icon, keepFocus, link, shortTime } from './dom.js';
 import * as itemPanel from './item-panel.js';
 import * as I from './items.js';
 import { currentLang, setLang, t } from './i18n.js';
@@ -94,13 +94,14 @@ export function renderPanel() {
     const { customer: cu, conversations } = p.data;
     body.push(el('div', { class: 'person' }, avatar(cu.name, { size: 56 }),
       el('div', {}, el('h3', {}, cu.name), cu.email ? el('a', { href: `mailto:${cu.email}` }, cu.email) : null)));
-    const page = cu.page_url ? el('a', { href: cu.page_url, target: '_blank', rel: 'noopener nofollow noreferrer' }, cu.page_url) : null;
+    // Both come from the visitor's browser: links only when they are http(s) URLs, else text.
+    const page = cu.page_url ? link(cu.page_url) : null;
     body.push(el('dl', { class: 'kvs' },
       row(t('page'), page),
       row(t('localTime'), localTime(cu.timezone)),
       row(t('language'), cu.language),
       row(t('browser'), browserOf(cu.user_agent)),
-      row(t('referrer'), cu.referrer),
+      row(t('referrer'), cu.referrer ? link(cu.referrer) : null),
       row(t('firstSeen'), cu.first_seen_at ? fullTime(cu.first_seen_at) : ''),
       row(t('lastSeen'), cu.last_seen_at ? fullTime(cu.last_seen_at) : ''),
       row(t('verified'), cu.verified ? '✓' : '')));

@@ -257,7 +257,6 @@ export class Chat {
   wsUrl() {
     const u = new URL('/ws/widget', location.href);
     u.protocol = u.protocol === 'https:' ? 'wss:' : 'ws:';
-    u.searchParams.set('token', this.token);
     return u.toString();
   }
 
@@ -265,7 +264,9 @@ export class Chat {
     if (!this.token || this.ws) return;
     clearTimeout(this.reconnectTimer);
     let opened = false;
-    const ws = new WebSocket(this.wsUrl());
+    // The token rides in a subprotocol, not the URL, so no proxy logs it; the server selects only
+    // `frontdesk` (docs/protocol.md).
+    const ws = new WebSocket(this.wsUrl(), ['frontdesk', 'frontdesk.token.' + this.token]);
     this.ws = ws;
     ws.onopen = () => { opened = true; this.lastFrameAt = Date.now(); };
     ws.onmessage = (e) => {

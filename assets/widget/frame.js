@@ -3,6 +3,7 @@
 // (token, socket, outbox) is chat.js; the host page's loader is reached only by postMessage to the
 // exact parent origin, and only its messages are listened to.
 
+import { safeHref } from '../shared/links.js';
 import { Chat, tooLong } from './chat.js';
 import { fmt, pick, words } from './i18n.js';
 
@@ -62,8 +63,8 @@ function linkify(text) {
   let last = 0;
   for (const m of text.matchAll(re)) {
     if (m.index > last) out.push(text.slice(last, m.index));
-    const href = m[0].startsWith('www.') ? 'https://' + m[0] : m[0];
-    out.push(h('a', { href, target: '_blank', rel: 'noopener nofollow noreferrer', text: m[0] }));
+    const href = safeHref(m[0].startsWith('www.') ? 'https://' + m[0] : m[0]);
+    out.push(href ? h('a', { href, target: '_blank', rel: 'noopener nofollow noreferrer', text: m[0] }) : m[0]);
     last = m.index + m[0].length;
   }
   if (last < text.length) out.push(text.slice(last));

@@ -1,6 +1,6 @@
 //! Socket admission: who may open `/ws/agent` and `/ws/widget`, decided from the upgrade request
-//! before the `101` (the handshake, the Origin, the session or visitor token), and the visitor
-//! token lookup the widget's HTTP API shares.
+//! before the `101` (the handshake and its subprotocol, the Origin, the session or visitor token),
+//! and the visitor token lookup the widget's HTTP API shares.
 
 use std::sync::Arc;
 
@@ -10,10 +10,16 @@ use crate::error::{Error, Result};
 use crate::http::{Request, Response};
 use crate::ws::Peer;
 
+/// The subprotocol both sockets speak, selected in the 101 when the client offers it.
+pub const PROTOCOL: &str = "frontdesk";
+/// The widget also offers `frontdesk.token.<visitor token>`: the one place a browser lets a socket
+/// carry a credential outside its URL (and so outside proxies' access logs). It is never selected.
+const TOKEN_PROTOCOL: &str = "frontdesk.token.";
+
 /// Decide whether a WebSocket upgrade may proceed: checks the handshake, the Origin, and who the
 /// peer is, before the 101 is sent.
 pub fn upgrade(app: &Arc<App>, req: &Request) -> std::result::Result<(Response, Peer), Response> {
-    let accept = crate::ws::handshake(req)?;
+    let accept = crate::ws::handshake(req, PROTOCOL)?;
     let origin = req.header("origin").unwrap_or("");
     let peer = match req.path.as_str() {
         "/ws/agent" => {
@@ -38,9 +44,33 @@ pub fn upgrade(app: &Arc<App>, req: &Request) -> std::result::Result<(Response, 
 }
 
 fn widget_peer(app: &App, req: &Request) -> Result<Peer> {
-    let token = req.query_param("token").or_else(|| bearer(req).map(str::to_string)).ok_or_else(Error::unauthorized)?;
+    let token = socket_token(app, req).ok_or_else(|| Error::new(401, "Missing visitor token."))?;
     let customer = customer_by_token(app, &token)?;
     Ok(Peer { viewer: Viewer::Customer { customer_id: customer }, session: None })
+}
+
+/// The widget socket's visitor token: from the `frontdesk.token.` subprotocol (what the widget
+/// sends), else `Authorization: Bearer` (clients that can set headers), else `?token=`, deprecated
+/// because every proxy logs URLs, and kept for one release so pages still running an older widget
+/// reconnect. The first form present decides: a wrong token there is not rescued by another.
+fn socket_token(app: &App, req: &Request) -> Option<String> {
+    if let Some(t) = crate::ws::offered_protocols(req).find_map(|p| p.strip_prefix(TOKEN_PROTOCOL)) {
+        return Some(t.to_string());
+    }
+    if let Some(t) = bearer(req) {
+        return Some(t.to_string());
+    }
+    let token = req.query_param("token")?;
+    if let Some(held_back) = app.url_token_warning.due() {
+        let also = if held_back > 0 { format!(" ({held_back} more since the last warning)") } else { String::new() };
+        log::warn!(
+            "a widget socket from origin '{}' ({}) sent its visitor token in the URL (?token=), where proxies log it{also}: \
+             this form is deprecated and goes in the next release; current widgets send it as a subprotocol (docs/protocol.md)",
+            req.header("origin").unwrap_or(""),
+            req.remote,
+        );
+    }
+    Some(token)
 }
 
 pub fn bearer(req: &Request) -> Option<&str> {

@@ -61,16 +61,33 @@ pub struct Peer {
     pub session: Option<Vec<u8>>,
 }
 
-/// The handshake answer (101) for a valid upgrade request, or why not.
-pub fn handshake(req: &Request) -> Result<Response, Response> {
+/// The subprotocols the client offered: every `Sec-WebSocket-Protocol` line, split at commas.
+pub fn offered_protocols(req: &Request) -> impl Iterator<Item = &str> {
+    req.headers
+        .iter()
+        .filter(|(k, _)| k == "sec-websocket-protocol")
+        .flat_map(|(_, v)| v.split(','))
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+}
+
+/// The handshake answer (101) for a valid upgrade request, or why not. `protocol` is selected only
+/// if the client offered it, and is then the only value the 101 names: a browser fails a socket
+/// whose server selects a protocol it did not offer, or none of those it did (RFC 6455 §4.1;
+/// WHATWG Fetch, "establish a WebSocket connection"), so nothing else the client offered is ever
+/// echoed.
+pub fn handshake(req: &Request, protocol: &str) -> Result<Response, Response> {
     let upgrade = req.header("upgrade").is_some_and(|v| v.eq_ignore_ascii_case("websocket"));
     let key = req.header("sec-websocket-key");
     let version_ok = req.header("sec-websocket-version") == Some("13");
     match (req.method.as_str(), upgrade, key, version_ok) {
-        ("GET", true, Some(key), true) => Ok(Response::new(101)
-            .header("Upgrade", "websocket")
-            .header("Connection", "Upgrade")
-            .header("Sec-WebSocket-Accept", tungstenite::handshake::derive_accept_key(key.as_bytes()))),
+        ("GET", true, Some(key), true) => {
+            let r = Response::new(101)
+                .header("Upgrade", "websocket")
+                .header("Connection", "Upgrade")
+                .header("Sec-WebSocket-Accept", tungstenite::handshake::derive_accept_key(key.as_bytes()));
+            Ok(if offered_protocols(req).any(|p| p == protocol) { r.header("Sec-WebSocket-Protocol", protocol) } else { r })
+        }
         ("GET", _, _, _) => Err(Response::text(426, "This address is a WebSocket endpoint.").header("Upgrade", "websocket")),
         _ => Err(Response::from(crate::error::Error::new(405, "Use GET to open a WebSocket.")).header("Allow", "GET")),
     }

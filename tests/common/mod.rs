@@ -215,6 +215,17 @@ pub struct Ws {
 
 impl Ws {
     pub fn connect(addr: SocketAddr, path: &str, headers: &[(String, String)]) -> Result<Ws, tungstenite::Error> {
+        Ws::open(addr, path, headers).map(|(w, _)| w)
+    }
+
+    /// Open a socket and keep the server's handshake answer (the `101` and its headers). Like a
+    /// browser, the client fails the handshake if the server selects a subprotocol it did not offer,
+    /// or none of those it offered.
+    pub fn open(
+        addr: SocketAddr,
+        path: &str,
+        headers: &[(String, String)],
+    ) -> Result<(Ws, tungstenite::handshake::client::Response), tungstenite::Error> {
         use tungstenite::client::IntoClientRequest;
         let mut req = format!("ws://{addr}{path}").into_client_request()?;
         for (k, v) in headers {
@@ -222,14 +233,14 @@ impl Ws {
         }
         let stream = TcpStream::connect(addr).unwrap();
         stream.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
-        let (ws, _) = tungstenite::client(req, stream).map_err(|e| match e {
+        let (ws, response) = tungstenite::client(req, stream).map_err(|e| match e {
             tungstenite::HandshakeError::Failure(e) => e,
             tungstenite::HandshakeError::Interrupted(_) => tungstenite::Error::ConnectionClosed,
         })?;
         let mut w = Ws { ws };
         let hello = w.recv();
         assert_eq!(hello["type"], "hello");
-        Ok(w)
+        Ok((w, response))
     }
 
     pub fn send(&mut self, v: &Value) {
@@ -369,9 +380,19 @@ impl Customer {
     }
 
     pub fn ws(&self) -> Ws {
-        Ws::connect(self.addr, &format!("/ws/widget?token={}", self.token), &[("Origin".to_string(), self.origin.clone())])
-            .expect("widget socket opens")
+        widget_socket(self.addr, &self.origin, &self.token).expect("widget socket opens")
     }
+}
+
+/// The subprotocols the widget offers: `frontdesk`, and its visitor token as `frontdesk.token.<token>`
+/// (kept out of the URL, so out of proxies' access logs).
+pub fn widget_protocols(token: &str) -> (String, String) {
+    ("Sec-WebSocket-Protocol".to_string(), format!("frontdesk, frontdesk.token.{token}"))
+}
+
+/// Open `/ws/widget` as the widget does, from `origin` with the visitor `token`.
+pub fn widget_socket(addr: SocketAddr, origin: &str, token: &str) -> Result<Ws, tungstenite::Error> {
+    Ws::connect(addr, "/ws/widget", &[("Origin".to_string(), origin.to_string()), widget_protocols(token)])
 }
 
 pub fn rand_id() -> String {

@@ -1,6 +1,7 @@
 // The Messenger in Chromium, driven as an agent would (roles and visible text), with customers
 // simulated over the widget API from Node: the seed walkthrough [S3]–[S12], visibility of "From
-// customers", hostile text shown as text, and no message lost or doubled across a socket drop.
+// customers", hostile text shown as text, customer-supplied URLs linked only when http(s), and no message
+// lost or doubled across a socket drop.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { launchBrowser, screenshot, skipOrFail, startServer } from './lib.mjs';
@@ -196,6 +197,49 @@ test('hostile names and messages are shown as text, never run', { skip }, async 
   assert.equal(await page.locator('.log img, .side-list img, .log script, .log b').count(), 0);
   const link = page.locator('.log a[href^="https://example.com"]');
   assert.equal(await link.getAttribute('rel'), 'noopener nofollow noreferrer');
+  await page.waitForTimeout(300);
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test('customer page and referrer URLs become links only for http(s)', { skip }, async () => {
+  const { page, context, problems } = await agentPage('Uma Links', 'uma@example.com');
+  // A link must not open anything by itself: a new window is a failure too.
+  context.on('page', (p) => problems.push(`a window opened: ${p.url()}`));
+  const evilPage = 'javascript:alert(1)//';
+  const evilReferrer = 'data:text/html,<script>alert(2)</script>';
+  const jay = await Customer.create(server.url, { name: 'Jay Script', page_url: evilPage, referrer: evilReferrer });
+  await jay.send('Please look at the page I am on');
+  const kim = await Customer.create(server.url, { name: 'Kim Cart', page_url: 'https://shop.example/cart', referrer: 'https://search.example/?q=mugs' });
+  await kim.send('My cart is stuck');
+  await page.getByRole('tab', { name: /From customers/ }).click();
+  const details = page.getByRole('main').getByRole('button', { name: 'Details', exact: true });
+  const panel = page.getByRole('complementary');
+
+  await row(page, 'Jay Script').click();
+  await page.getByRole('main').getByRole('heading', { name: 'Jay Script' }).waitFor();
+  await details.click();
+  const shownPage = panel.getByText(evilPage, { exact: true });
+  await shownPage.waitFor();
+  await panel.getByText(evilReferrer, { exact: true }).waitFor();
+  assert.equal(await panel.getByRole('link', { name: evilPage }).count(), 0, 'the javascript: page URL is text');
+  assert.equal(await panel.getByRole('link', { name: evilReferrer }).count(), 0, 'the data: referrer is text');
+  assert.equal(await page.locator('a[href^="javascript:" i], a[href^="data:" i]').count(), 0);
+  await shownPage.click();
+  await page.keyboard.press('Escape');
+  await panel.waitFor({ state: 'hidden' });
+
+  await row(page, 'Kim Cart').click();
+  await page.getByRole('main').getByRole('heading', { name: 'Kim Cart' }).waitFor();
+  await details.click();
+  const link = panel.getByRole('link', { name: 'https://shop.example/cart' });
+  await link.waitFor();
+  assert.equal(await link.getAttribute('href'), 'https://shop.example/cart');
+  assert.equal(await link.getAttribute('target'), '_blank');
+  const rel = (await link.getAttribute('rel')).split(/\s+/);
+  assert.ok(rel.includes('noopener') && rel.includes('noreferrer'), `rel="${rel.join(' ')}"`);
+  assert.equal(await panel.getByRole('link', { name: 'https://search.example/?q=mugs' }).getAttribute('rel'), rel.join(' '));
+
   await page.waitForTimeout(300);
   assert.deepEqual(problems, []);
   await context.close();

@@ -106,6 +106,33 @@ test('a visitor chats with an agent across origins, and keeps the history after 
   await context.close();
 });
 
+test('the widget socket keeps the visitor token out of its URL', { skip }, async () => {
+  const { context, page, errors } = await visit('/');
+  const sockets = [];
+  page.on('websocket', (ws) => {
+    const s = { url: ws.url(), received: [], errors: [] };
+    ws.on('framereceived', (f) => s.received.push(String(f.payload)));
+    ws.on('socketerror', (e) => s.errors.push(e));
+    sockets.push(s);
+  });
+  const { frame, input } = await openChat(page);
+  await say(frame, input, 'Where does my token go?');
+  await frame.getByText(/Sent/).waitFor();
+  const token = await frame.evaluate(() => localStorage.getItem('frontdesk.token'));
+  assert.match(token || '', /^[0-9a-f]{32}$/, 'the visitor has a token');
+  const widgetSockets = () => sockets.filter((s) => new URL(s.url).pathname === '/ws/widget');
+  // The browser accepted the handshake (the server selected an offered subprotocol) and the socket resumed.
+  for (let i = 0; i < 100 && !widgetSockets().some((s) => s.received.some((f) => f.includes('"resumed"'))); i++) await page.waitForTimeout(100);
+  assert.ok(widgetSockets().length > 0, `a widget socket was opened (saw ${sockets.map((s) => s.url).join(', ') || 'none'})`);
+  assert.ok(widgetSockets().some((s) => s.received.some((f) => f.includes('"resumed"'))), 'the widget socket was accepted and resumed');
+  for (const s of widgetSockets()) {
+    assert.ok(!s.url.includes('token=') && !s.url.includes(token), `the socket URL carries no token: ${s.url}`);
+    assert.deepEqual(s.errors, []);
+  }
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
 test('the unread badge counts replies while the chat is closed', { skip }, async () => {
   const { context, page } = await visit('/');
   const { frame, input } = await openChat(page);
@@ -259,7 +286,7 @@ test('an origin that is not allowed gets no widget and no socket', { skip }, asy
     const ok = await fetch(server.url + '/api/widget/visitors', { method: 'POST', headers: { Origin: server.url, 'Content-Type': 'application/json' }, body: '{}' });
     const token = (await ok.json()).token;
     const opened = await page.evaluate(([u, t]) => new Promise((done) => {
-      const ws = new WebSocket(u.replace('http', 'ws') + '/ws/widget?token=' + t);
+      const ws = new WebSocket(u.replace('http', 'ws') + '/ws/widget', ['frontdesk', 'frontdesk.token.' + t]);
       ws.onopen = () => done(true);
       ws.onerror = () => done(false);
     }), [server.url, token]);

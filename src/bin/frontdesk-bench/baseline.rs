@@ -85,5 +85,5 @@ impl Drop for Echo {
 
 /// Connect to the echo server (plain handshake, no auth).
 pub fn echo_connect(addr: std::net::SocketAddr) -> std::io::Result<crate::client::Ws> {
-    crate::client::connect(addr, "/", "http://bench", None)
+    crate::client::connect(addr, "/", "http://bench", &[])
 }

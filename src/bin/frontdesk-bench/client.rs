@@ -12,14 +12,15 @@ use tungstenite::{Message, WebSocket};
 
 pub type Ws = WebSocket<TcpStream>;
 
-/// Open a WebSocket with a blocking handshake; the result is switched to non-blocking.
-pub fn connect(addr: SocketAddr, path: &str, origin: &str, cookie: Option<&str>) -> std::io::Result<Ws> {
+/// Open a WebSocket with a blocking handshake, sending the `extra` headers (credentials); the
+/// result is switched to non-blocking.
+pub fn connect(addr: SocketAddr, path: &str, origin: &str, extra: &[(&str, &str)]) -> std::io::Result<Ws> {
     let mut s = TcpStream::connect_timeout(&addr, Duration::from_secs(10))?;
     s.set_nodelay(true)?;
     s.set_read_timeout(Some(Duration::from_secs(20)))?;
-    let cookie = cookie.map(|c| format!("Cookie: {c}\r\n")).unwrap_or_default();
+    let extra: String = extra.iter().map(|(k, v)| format!("{k}: {v}\r\n")).collect();
     let req = format!(
-        "GET {path} HTTP/1.1\r\nHost: {addr}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\nOrigin: {origin}\r\n{cookie}\r\n"
+        "GET {path} HTTP/1.1\r\nHost: {addr}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\nOrigin: {origin}\r\n{extra}\r\n"
     );
     s.write_all(req.as_bytes())?;
     let mut buf = Vec::with_capacity(512);

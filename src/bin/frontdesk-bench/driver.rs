@@ -92,16 +92,19 @@ pub struct Env {
     pub conversations: Arc<std::sync::Mutex<Vec<(i64, usize)>>>,
 }
 
-fn path_for(c: &Conn) -> String {
-    match c.role {
-        Role::Customer => format!("/ws/widget?token={}", c.cred),
-        Role::Agent => "/ws/agent".into(),
+/// Open a socket as the real client does: a customer offers its visitor token as a subprotocol
+/// next to `frontdesk` (the widget's form, which keeps it out of the URL); an agent sends its cookie.
+pub fn open(addr: SocketAddr, origin: &str, role: Role, cred: &str) -> std::io::Result<Ws> {
+    match role {
+        Role::Customer => {
+            client::connect(addr, "/ws/widget", origin, &[("Sec-WebSocket-Protocol", &format!("frontdesk, frontdesk.token.{cred}"))])
+        }
+        Role::Agent => client::connect(addr, "/ws/agent", origin, &[("Cookie", cred)]),
     }
 }
 
 pub fn reconnect(env: &Env, c: &Conn) -> Result<Ws, String> {
-    let cookie = (c.role == Role::Agent).then_some(c.cred.as_str());
-    client::connect(env.addr, &path_for(c), &env.origin, cookie).map_err(|e| e.to_string())
+    open(env.addr, &env.origin, c.role, &c.cred).map_err(|e| e.to_string())
 }
 
 /// Run until `plan.stop`; `conns` are indexed by their global index in `ids`.

@@ -33,9 +33,7 @@ pub(crate) fn connect_all(addr: std::net::SocketAddr, origin: &str, tokens: &[St
             std::thread::spawn(move || {
                 let mut out = Vec::new();
                 for (role, cred) in chunk {
-                    let path = if role == Role::Customer { format!("/ws/widget?token={cred}") } else { "/ws/agent".to_string() };
-                    let cookie = (role == Role::Agent).then_some(cred.as_str());
-                    match client::connect(addr, &path, &origin, cookie) {
+                    match driver::open(addr, &origin, role, &cred) {
                         Ok(mut ws) => {
                             let _ = client::send(&mut ws, "{\"type\":\"resume\"}".into());
                             out.push(Conn { ws: Some(ws), role, cred, conversation: None, pos: 0, resumed: false });
