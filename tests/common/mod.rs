@@ -435,7 +435,8 @@ impl Proc {
     /// `frontdesk serve` on a free port with `data`; waits for the `listening on` line.
     pub fn serve(data: &std::path::Path, extra: &[&str]) -> Proc {
         use std::io::BufRead;
-        let stderr_path = data.with_extension(format!("stderr-{}", rand_id()));
+        // Not beside the data: a test may put the data on a file system it then fills.
+        let stderr_path = std::env::temp_dir().join(format!("frontdesk-stderr-{}", rand_id()));
         let mut child = std::process::Command::new(bin())
             .args(["serve", "--addr", "127.0.0.1:0", "--data"])
             .arg(data)
