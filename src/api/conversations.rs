@@ -7,11 +7,11 @@ use std::sync::Arc;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::chat::{self, Actor};
 use crate::app::App;
 use crate::auth;
 use crate::db::conversations::{self as convs, ListQuery, Section};
 use crate::db::{self, messages};
+use crate::desk::conversations::{self as chat, Actor};
 use crate::error::{Error, Result};
 use crate::http::{Request, Response};
 
@@ -74,7 +74,7 @@ pub fn get(app: &Arc<App>, req: &Request, id: i64) -> Result<Response> {
     let a = auth::require_for(app, req)?;
     let user = a.user.clone();
     let out = app.db.read(|c| {
-        let conv = convs::get_visible(c, id, &user)?;
+        let conv = crate::desk::visibility::conversation(c, id, &user)?;
         let customer = match conv.customer_id {
             Some(cid) => db::customers::get(c, cid)?,
             None => None,
@@ -99,7 +99,7 @@ pub fn messages(app: &Arc<App>, req: &Request, id: i64) -> Result<Response> {
     let limit = int_param(req, "limit")?.unwrap_or(50).clamp(1, 200);
     let user = a.user.clone();
     let msgs = app.db.read(|c| {
-        convs::get_visible(c, id, &user)?;
+        crate::desk::visibility::conversation(c, id, &user)?;
         messages::page(c, id, before, after, limit)
     })?;
     Ok(Response::ok_json(&json!({"messages": msgs})))
@@ -190,7 +190,7 @@ pub fn revisions(app: &Arc<App>, req: &Request, id: i64) -> Result<Response> {
     let user = a.user.clone();
     let revs = app.db.read(|c| {
         let m = messages::get(c, id)?.ok_or_else(|| Error::not_found("No such message."))?;
-        convs::get_visible(c, m.conversation_id, &user)?;
+        crate::desk::visibility::conversation(c, m.conversation_id, &user)?;
         messages::revisions(c, id)
     })?;
     Ok(Response::ok_json(&json!({"revisions": revs})))

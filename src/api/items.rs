@@ -9,14 +9,15 @@ use std::sync::Arc;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::item_rules::{announce, check_fields, check_people, get_visible, stamp, title_from, visible};
 use crate::app::App;
 use crate::auth;
 use crate::db::conversations::{self as convs, Conversation};
 use crate::db::items::{self, Item, NewItem, STATUSES};
 use crate::db::users::User;
 use crate::db::{self, WriteCtx, messages};
+use crate::desk::items::{announce, check_fields, check_people, stamp, title_from};
 use crate::desk::system_lines::{self, Line};
+use crate::desk::visibility::{self, visible};
 use crate::error::{Error, Result};
 use crate::http::{Request, Response};
 
@@ -29,7 +30,7 @@ pub fn draft(app: &Arc<App>, req: &Request, id: i64) -> Result<Response> {
     }
     let user = a.user.clone();
     let out = app.db.read(|c| {
-        let conv = convs::get_visible(c, id, &user)?;
+        let conv = crate::desk::visibility::conversation(c, id, &user)?;
         let msgs = messages::page(c, id, None, Some(0), 200)?;
         let first = msgs
             .iter()
@@ -141,7 +142,7 @@ pub fn create_from_conversation(app: &Arc<App>, req: &Request, conv: i64) -> Res
     let f: ItemForm = req.json()?;
     let user = a.user.clone();
     let it = app.db.write(move |w| {
-        let c = convs::get_visible(w.conn, conv, &user)?;
+        let c = crate::desk::visibility::conversation(w.conn, conv, &user)?;
         create_in(w, &user, &f, Some(&c))
     })?;
     Ok(Response::json(201, &json!({"item": it})))
@@ -152,7 +153,7 @@ pub fn get(app: &Arc<App>, req: &Request, id: i64) -> Result<Response> {
     let a = auth::require_for(app, req)?;
     let user = a.user.clone();
     let out = app.db.read(|c| {
-        let it = get_visible(c, &user, id)?;
+        let it = visibility::item(c, &user, id)?;
         let mut linked = Vec::new();
         for (cid, _) in &it.conversations {
             if let Some(conv) = convs::get(c, *cid)?.filter(|conv| conv.visible_to(&user)) {
@@ -186,7 +187,7 @@ pub fn update(app: &Arc<App>, req: &Request, id: i64) -> Result<Response> {
     let p: Patch = req.json()?;
     let user = a.user.clone();
     let it = app.db.write(move |w| {
-        let it = get_visible(w.conn, &user, id)?;
+        let it = visibility::item(w.conn, &user, id)?;
         let title = p.title.clone().unwrap_or_else(|| it.title.clone());
         let description = p.description.clone().unwrap_or_else(|| it.description.clone());
         let status = p.status.clone().unwrap_or_else(|| it.status.clone());
@@ -249,7 +250,7 @@ pub fn link(app: &Arc<App>, req: &Request, conv: i64) -> Result<Response> {
     let f: LinkForm = req.json()?;
     let user = a.user.clone();
     let it = app.db.write(move |w| {
-        let c = convs::get_visible(w.conn, conv, &user)?;
+        let c = crate::desk::visibility::conversation(w.conn, conv, &user)?;
         if c.item.is_some() {
             return Err(Error::conflict("This conversation is already linked to an item: unlink it first."));
         }
@@ -258,7 +259,7 @@ pub fn link(app: &Arc<App>, req: &Request, conv: i64) -> Result<Response> {
             (None, Some(n)) => items::id_by_number(w.conn, n)?.ok_or_else(|| Error::not_found(format!("No item #{n}.")))?,
             (None, None) => return Err(Error::new(422, "item_id or number: required")),
         };
-        let it = get_visible(w.conn, &user, id)?;
+        let it = visibility::item(w.conn, &user, id)?;
         items::link(w.conn, c.id, Some(id))?;
         // Everyone on the item must still be able to see it with this conversation attached.
         let after = items::get(w.conn, id)?.ok_or_else(|| Error::internal("item vanished"))?;
@@ -276,7 +277,7 @@ pub fn unlink(app: &Arc<App>, req: &Request, conv: i64) -> Result<Response> {
     let a = auth::require_for(app, req)?;
     let user = a.user.clone();
     let out = app.db.write(move |w| {
-        let c = convs::get_visible(w.conn, conv, &user)?;
+        let c = crate::desk::visibility::conversation(w.conn, conv, &user)?;
         let Some(r) = c.item.clone() else { return Err(Error::conflict("This conversation is not linked to an item.")) };
         items::link(w.conn, c.id, None)?;
         items::log(w.conn, r.id, Some(user.id), "unlinked", Some(&format!("conversation {}", c.id)), None)?;
@@ -293,7 +294,7 @@ pub fn follow(app: &Arc<App>, req: &Request, id: i64, on: bool) -> Result<Respon
     let a = auth::require_for(app, req)?;
     let user = a.user.clone();
     let it = app.db.write(move |w| {
-        get_visible(w.conn, &user, id)?;
+        visibility::item(w.conn, &user, id)?;
         items::follow(w.conn, id, user.id, on)?;
         items::log(w.conn, id, Some(user.id), if on { "followed" } else { "unfollowed" }, None, None)?;
         announce(w, id, "item.updated")

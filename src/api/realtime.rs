@@ -157,8 +157,8 @@ fn frame(app: &Arc<App>, conn: &Arc<Conn>, agent: Option<User>, kind: &str, v: &
     let str_field = |k: &str| v.get(k).and_then(Value::as_str).map(str::to_string);
     let conv_id = || v.get("conversation_id").and_then(Value::as_i64).ok_or_else(|| Error::bad_request("conversation_id: required"));
     let actor = match (conn.viewer(), agent) {
-        (Viewer::Agent { .. }, Some(u)) => super::chat::Actor::Agent(u),
-        (Viewer::Customer { customer_id }, _) => super::chat::Actor::Customer(customer_id),
+        (Viewer::Agent { .. }, Some(u)) => crate::desk::conversations::Actor::Agent(u),
+        (Viewer::Customer { customer_id }, _) => crate::desk::conversations::Actor::Customer(customer_id),
         (Viewer::Agent { .. }, None) => return Err(Error::unauthorized()),
     };
     match kind {
@@ -166,13 +166,13 @@ fn frame(app: &Arc<App>, conn: &Arc<Conn>, agent: Option<User>, kind: &str, v: &
             let body = str_field("body").ok_or_else(|| Error::bad_request("body: required"))?;
             let cmid = str_field("client_msg_id");
             let posted = match &actor {
-                super::chat::Actor::Agent(_) => {
+                crate::desk::conversations::Actor::Agent(_) => {
                     let id = conv_id()?;
                     let reopen = v.get("reopen").and_then(Value::as_bool).unwrap_or(false);
                     let (a, b, c) = (actor.clone(), body, cmid);
-                    app.db.write(move |w| super::chat::post(w, id, &a, &b, c.as_deref(), reopen))?
+                    app.db.write(move |w| crate::desk::conversations::post(w, id, &a, &b, c.as_deref(), reopen))?
                 }
-                super::chat::Actor::Customer(cid) => {
+                crate::desk::conversations::Actor::Customer(cid) => {
                     super::widget::send_as(app, *cid, super::widget::SendForm { body, client_msg_id: cmid })?
                 }
             };
@@ -183,13 +183,13 @@ fn frame(app: &Arc<App>, conn: &Arc<Conn>, agent: Option<User>, kind: &str, v: &
         "typing" => {
             let typing = v.get("typing").and_then(Value::as_bool).unwrap_or(true);
             let (conv, who, customer_frame) = match &actor {
-                super::chat::Actor::Agent(u) => {
+                crate::desk::conversations::Actor::Agent(u) => {
                     let id = conv_id()?;
-                    let c = app.db.read(|c| crate::db::conversations::get_visible(c, id, u))?;
+                    let c = app.db.read(|c| crate::desk::visibility::conversation(c, id, u))?;
                     let for_customer = crate::desk::customer::typing(c.id, &u.name, typing);
                     (c, json!({"kind": "user", "id": u.id, "name": u.name}), Some(for_customer))
                 }
-                super::chat::Actor::Customer(cid) => {
+                crate::desk::conversations::Actor::Customer(cid) => {
                     let c = app
                         .db
                         .read(|c| crate::db::conversations::latest_for_customer(c, *cid))?
@@ -202,11 +202,11 @@ fn frame(app: &Arc<App>, conn: &Arc<Conn>, agent: Option<User>, kind: &str, v: &
             Ok(None)
         }
         "read" => match &actor {
-            super::chat::Actor::Agent(u) => {
-                let out = super::chat::mark_read(app, u, conv_id()?, v.get("seq").and_then(Value::as_i64))?;
+            crate::desk::conversations::Actor::Agent(u) => {
+                let out = crate::desk::conversations::mark_read(app, u, conv_id()?, v.get("seq").and_then(Value::as_i64))?;
                 Ok(Some(json!({"type": "read.ok", "data": out}).to_string()))
             }
-            super::chat::Actor::Customer(_) => Err(Error::bad_request("Customers have no read marks.")),
+            crate::desk::conversations::Actor::Customer(_) => Err(Error::bad_request("Customers have no read marks.")),
         },
         other => Err(unknown(other)),
     }

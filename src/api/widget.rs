@@ -8,11 +8,11 @@ use std::sync::Arc;
 use serde::Deserialize;
 use serde_json::json;
 
-use super::chat::{self, Actor};
 use super::upgrade::{bearer, customer_by_token, widget_origin_allowed};
 use crate::app::App;
 use crate::auth;
 use crate::db::{self, customers::Context};
+use crate::desk::conversations::{self as chat, Actor};
 use crate::desk::customer;
 use crate::error::{Error, Result};
 use crate::http::{Request, Response};

@@ -4,9 +4,8 @@
 use rusqlite::{Connection, OptionalExtension, Row, params};
 use serde::Serialize;
 
-use super::events::Audience;
 use super::users::User;
-use crate::error::{Error, Result};
+use crate::error::Result;
 
 #[derive(Clone, Debug, Serialize)]
 pub struct Conversation {
@@ -34,31 +33,6 @@ pub struct ItemRef {
     pub kind: String,
     pub title: String,
     pub status: String,
-}
-
-impl Conversation {
-    /// Who may receive events about this conversation.
-    pub fn audience(&self) -> Audience {
-        match self.customer_id {
-            Some(c) => Audience::Support { customer: Some(c) },
-            None => Audience::Users { ids: self.participants.clone() },
-        }
-    }
-
-    /// The same audience without the customer: for agent-only events about a live chat.
-    pub fn agent_audience(&self) -> Audience {
-        match self.customer_id {
-            Some(_) => Audience::Support { customer: None },
-            None => Audience::Users { ids: self.participants.clone() },
-        }
-    }
-
-    pub fn visible_to(&self, user: &User) -> bool {
-        match self.kind.as_str() {
-            "live_chat" => user.sees_customers(),
-            _ => self.participants.contains(&user.id),
-        }
-    }
 }
 
 const COLS: &str =
@@ -101,11 +75,6 @@ pub fn get(conn: &Connection, id: i64) -> Result<Option<Conversation>> {
         }
         None => Ok(None),
     }
-}
-
-/// The conversation if `user` may see it; otherwise 404 (not 403: existence is not disclosed).
-pub fn get_visible(conn: &Connection, id: i64, user: &User) -> Result<Conversation> {
-    get(conn, id)?.filter(|c| c.visible_to(user)).ok_or_else(|| Error::not_found("No such conversation."))
 }
 
 /// The customer's most recent conversation (open or closed).
@@ -157,11 +126,6 @@ pub fn add_participant(conn: &Connection, id: i64, user_id: i64) -> Result<bool>
     Ok(n > 0)
 }
 
-pub fn set_status(conn: &Connection, id: i64, status: &str) -> Result<()> {
-    conn.prepare_cached("UPDATE conversations SET status = ?2 WHERE id = ?1")?.execute(params![id, status])?;
-    Ok(())
-}
-
 /// Take the next message sequence number and record the message as the latest.
 pub fn next_seq(conn: &Connection, id: i64, preview: &str, at: i64) -> Result<i64> {
     let preview: String = preview.chars().take(140).collect();
@@ -170,6 +134,11 @@ pub fn next_seq(conn: &Connection, id: i64, preview: &str, at: i64) -> Result<i6
             "UPDATE conversations SET last_seq = last_seq + 1, last_message_at = ?2, preview = ?3 WHERE id = ?1 RETURNING last_seq",
         )?
         .query_row(params![id, at, preview], |r| r.get(0))?)
+}
+
+/// Open or close; fails with a unique-constraint error if it would give a customer two open chats.
+pub fn set_status(conn: &Connection, id: i64, status: &str) -> rusqlite::Result<usize> {
+    conn.prepare_cached("UPDATE conversations SET status = ?2 WHERE id = ?1")?.execute(params![id, status])
 }
 
 pub fn set_preview(conn: &Connection, id: i64, preview: &str) -> Result<()> {

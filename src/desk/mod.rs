@@ -2,5 +2,8 @@
 //! system lines a conversation records. Handlers (`api/`), the WebSocket protocol and maintenance
 //! all call these; none of them calls another handler file for a rule.
 
+pub mod conversations;
 pub mod customer;
+pub mod items;
 pub mod system_lines;
+pub mod visibility;

@@ -89,7 +89,7 @@ fn change_status(w: &mut WriteCtx<'_>, c: &Conversation, actor: &Actor, status: 
     if c.status == status {
         return Ok(c.clone());
     }
-    if let Err(e) = w.conn.execute("UPDATE conversations SET status = ?2 WHERE id = ?1", rusqlite::params![c.id, status]) {
+    if let Err(e) = convs::set_status(w.conn, c.id, status) {
         if let rusqlite::Error::SqliteFailure(f, _) = &e {
             if f.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE {
                 return Err(Error::conflict("This customer already has another open conversation."));

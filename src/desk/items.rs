@@ -1,57 +1,18 @@
-//! The rules behind items (see `items.rs`): who may see an item, who receives its events, who may
-//! be put on it, field validation, announcing changes, and the text helpers for prefilled drafts.
+//! The rules of tickets and tasks: who may see an item (`visible`, beside conversation visibility in
+//! `desk::visibility`), who receives its events, who may be put on it, field validation, announcing
+//! changes, and the text helpers for prefilled drafts. `api/items.rs` calls these.
 
 use serde_json::json;
 
+use super::visibility::{audience, visible};
 use crate::db;
 use crate::db::WriteCtx;
 use crate::db::conversations as convs;
-use crate::db::events::Audience;
 use crate::db::items::{self, Item, PRIORITIES, STATUSES};
-use crate::db::users::User;
 use crate::error::{Error, Result};
 
-/// May `user` see `item`? (See the module comment.)
-pub(super) fn visible(conn: &rusqlite::Connection, user: &User, item: &Item) -> Result<bool> {
-    if item.customer_facing() && !user.sees_customers() {
-        return Ok(false);
-    }
-    for (cid, kind) in &item.conversations {
-        if kind == "team" && !convs::participants(conn, *cid)?.contains(&user.id) {
-            return Ok(false);
-        }
-    }
-    Ok(true)
-}
-
-pub(super) fn get_visible(conn: &rusqlite::Connection, user: &User, id: i64) -> Result<Item> {
-    match items::get(conn, id)? {
-        Some(it) if visible(conn, user, &it)? => Ok(it),
-        _ => Err(Error::not_found("No such ticket or task.")),
-    }
-}
-
-/// Who receives events about `item`: the same rule as `visible`.
-pub(super) fn audience(conn: &rusqlite::Connection, item: &Item) -> Result<Audience> {
-    let mut members: Option<Vec<i64>> = None;
-    for (cid, kind) in &item.conversations {
-        if kind == "team" {
-            let p = convs::participants(conn, *cid)?;
-            members = Some(match members {
-                None => p,
-                Some(m) => m.into_iter().filter(|u| p.contains(u)).collect(),
-            });
-        }
-    }
-    Ok(match (members, item.customer_facing()) {
-        (Some(ids), _) => Audience::Users { ids },
-        (None, true) => Audience::Support { customer: None },
-        (None, false) => Audience::Agents,
-    })
-}
-
 /// Assignees and followers must be active and able to see the item.
-pub(super) fn check_people(conn: &rusqlite::Connection, item: &Item, field: &str, ids: &[i64]) -> Result<()> {
+pub fn check_people(conn: &rusqlite::Connection, item: &Item, field: &str, ids: &[i64]) -> Result<()> {
     if ids.len() > 50 {
         return Err(Error::new(422, format!("{field}: at most 50 people")));
     }
@@ -69,7 +30,7 @@ pub(super) fn check_people(conn: &rusqlite::Connection, item: &Item, field: &str
     Ok(())
 }
 
-pub(super) fn check_fields(title: &str, description: &str, status: &str, priority: &str) -> Result<()> {
+pub fn check_fields(title: &str, description: &str, status: &str, priority: &str) -> Result<()> {
     if title.trim().is_empty() || title.chars().count() > 200 {
         return Err(Error::new(422, "title: 1 to 200 characters"));
     }
@@ -86,7 +47,7 @@ pub(super) fn check_fields(title: &str, description: &str, status: &str, priorit
 }
 
 /// Announce an item's new state to those who may see it, and refresh its conversations' links.
-pub(super) fn announce(w: &mut WriteCtx<'_>, id: i64, kind: &str) -> Result<Item> {
+pub fn announce(w: &mut WriteCtx<'_>, id: i64, kind: &str) -> Result<Item> {
     let it = items::get(w.conn, id)?.ok_or_else(|| Error::internal("item vanished"))?;
     let aud = audience(w.conn, &it)?;
     w.emit(kind, None, aud, json!({"item": it}))?;
@@ -99,7 +60,7 @@ pub(super) fn announce(w: &mut WriteCtx<'_>, id: i64, kind: &str) -> Result<Item
 }
 
 /// `YYYY-MM-DD HH:MM` (UTC) from Unix milliseconds, for transcripts.
-pub(super) fn stamp(ms: i64) -> String {
+pub fn stamp(ms: i64) -> String {
     let secs = ms.div_euclid(1000);
     let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
     // Civil-from-days (Howard Hinnant's algorithm).
@@ -116,7 +77,7 @@ pub(super) fn stamp(ms: i64) -> String {
 }
 
 /// A title from the first customer message: one line, cut at a word boundary near 80 characters.
-pub(super) fn title_from(text: &str) -> String {
+pub fn title_from(text: &str) -> String {
     let line = text.lines().find(|l| !l.trim().is_empty()).unwrap_or("").trim();
     if line.chars().count() <= 80 {
         return line.to_string();
