@@ -67,6 +67,7 @@ pub fn start(config: Config) -> Result<Running> {
         settings: RwLock::new(settings),
         connections: AtomicUsize::new(0),
         stopping: AtomicBool::new(false),
+        warned_forwarded: AtomicBool::new(false),
         started: std::time::Instant::now(),
         clock: app::Clock::default(),
         helpdesk: std::sync::Mutex::new(None),

@@ -90,8 +90,13 @@ pub fn serve_connection(app: &Arc<App>, stream: TcpStream) {
         let started = Instant::now();
         let mut deadline = started + wait;
         let (mut req, head_len, body_len) = loop {
-            match request::parse_head(&buf, peer, app.config.trust_proxy) {
-                Ok(Head::Complete { req, len, content_length }) => break (req, len, content_length),
+            match request::parse_head(&buf, peer, &app.config.trusted_proxies) {
+                Ok(Head::Complete { req, len, content_length, ignored_forwarded }) => {
+                    if ignored_forwarded {
+                        warn_forwarded_once(app, peer);
+                    }
+                    break (req, len, content_length);
+                }
                 Ok(Head::Partial) => {}
                 Err(e) => {
                     finish(app, &stream, None, e.into(), started, peer);
@@ -159,6 +164,19 @@ pub fn serve_connection(app: &Arc<App>, stream: TcpStream) {
         if response.write_to(&mut &*stream, head_only, close).is_err() || close {
             return;
         }
+    }
+}
+
+/// Forwarded headers from a peer we do not trust are dropped; when that peer is in fact the
+/// operator's proxy, everything keyed by address silently breaks, so say so (once: a client can
+/// send these at will).
+fn warn_forwarded_once(app: &App, peer: IpAddr) {
+    if !app.warned_forwarded.swap(true, Ordering::AcqRel) {
+        log::warn!(
+            "ignored X-Forwarded-For/X-Forwarded-Proto/Forwarded headers from {peer}, which is not a trusted proxy. If Frontdesk runs \
+             behind a reverse proxy, every visitor looks like the proxy's address and per-address limits stop working: set \
+             --trusted-proxies to the proxy's address (e.g. --trusted-proxies 127.0.0.1). Logged once."
+        );
     }
 }
 
