@@ -16,6 +16,7 @@ pub struct Config {
     pub public_url: String,
     /// Peers whose `X-Forwarded-For` names the client (`--trusted-proxies`); empty: none.
     pub trusted_proxies: TrustedProxies,
+    /// Asked for; `start` lowers it to what the process can hold (`limits.rs`).
     pub max_connections: usize,
     pub log_level: log::LevelFilter,
     pub head_timeout: Duration,
@@ -28,6 +29,10 @@ pub struct Config {
     pub synchronous_full: bool,
     /// Widget rate limits; off only for load tests.
     pub rate_limits: bool,
+    /// Stack for each connection thread. Request handling is shallow (serde_json limits nesting to
+    /// 128) and only touched pages cost memory, so this is an upper bound, not a price per connection.
+    /// Not a flag; tests set an impossible size to see a thread that cannot start.
+    pub connection_stack: usize,
     /// Test-only routes (a handler that panics). Off in production; `for_test` turns it on.
     pub test_routes: bool,
 }
@@ -65,7 +70,8 @@ OPTIONS (each also read from the environment variable shown):
                             (e.g. 127.0.0.1 or 10.0.0.0/8,::1); only their X-Forwarded-For/-Proto count,
                             and the client is the right-most X-Forwarded-For entry not in LIST [default: none]
     --trust-proxy           FRONTDESK_TRUST_PROXY  same as --trusted-proxies 127.0.0.0/8,::1 (a proxy on this host)
-    --max-connections N     FRONTDESK_MAX_CONNECTIONS  concurrent connection cap [default: 10000]
+    --max-connections N     FRONTDESK_MAX_CONNECTIONS  concurrent connection cap [default: 10000]; lowered
+                            at start to what the process can hold (descriptors, memory mappings, threads)
     --log-level LEVEL       FRONTDESK_LOG          error, warn, info, debug or trace [default: info]
     --head-timeout SECS     FRONTDESK_HEAD_TIMEOUT seconds allowed to receive a request head [default: 10]
     --synchronous MODE      FRONTDESK_SYNCHRONOUS  full (durable, default) or normal
@@ -90,6 +96,7 @@ impl Config {
             max_hashing: 4,
             synchronous_full: true,
             rate_limits: true,
+            connection_stack: 256 * 1024,
             test_routes: false,
         }
     }

@@ -1,8 +1,13 @@
-//! The network edge over real sockets: whose forwarded headers count (`--trusted-proxies`).
+//! The network edge over real sockets: whose forwarded headers count (`--trusted-proxies`), and a
+//! server that refuses what it cannot hold instead of dying of it (the connection cap from the
+//! process's limits, a connection thread that cannot start).
 
 mod common;
 
-use std::process::Command;
+use std::io::{BufRead, Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
 
 use common::{Client, Proc, Resp, Server, TempDir, bin, raw_exchange, raw_request};
 use frontdesk::config::TrustedProxies;
@@ -111,4 +116,106 @@ fn invalid_trusted_proxies_exit_2_with_one_line() {
     let help = Command::new(bin()).arg("--help").output().unwrap();
     let help = String::from_utf8_lossy(&help.stdout);
     assert!(help.contains("--trusted-proxies LIST") && help.contains("FRONTDESK_TRUSTED_PROXIES") && help.contains("--trust-proxy"));
+}
+
+/// The real binary under `prlimit`, killed on drop.
+struct Limited {
+    child: Child,
+    addr: SocketAddr,
+    stderr: std::path::PathBuf,
+    _dir: TempDir,
+}
+
+impl Limited {
+    fn serve(nofile: u32, extra: &[&str]) -> Limited {
+        let dir = TempDir::new();
+        let stderr = dir.0.join("stderr.log");
+        let mut child = Command::new("prlimit")
+            .arg(format!("--nofile={nofile}:{nofile}"))
+            .args([bin(), "serve", "--addr", "127.0.0.1:0", "--data"])
+            .arg(dir.0.join("data"))
+            .args(extra)
+            .stdout(Stdio::piped())
+            .stderr(std::fs::File::create(&stderr).unwrap())
+            .spawn()
+            .expect("prlimit (util-linux) runs");
+        let mut line = String::new();
+        std::io::BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+        let addr = line.trim().strip_prefix("listening on http://").unwrap_or_else(|| panic!("first line: {line:?}")).parse().unwrap();
+        Limited { child, addr, stderr, _dir: dir }
+    }
+
+    fn log(&self) -> String {
+        std::fs::read_to_string(&self.stderr).unwrap_or_default()
+    }
+}
+
+impl Drop for Limited {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// The response a fresh connection gets without sending anything (the 503 is sent unasked).
+fn unasked(addr: SocketAddr) -> (String, Duration) {
+    let t = Instant::now();
+    let mut s = TcpStream::connect(addr).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+    let mut buf = Vec::new();
+    let _ = s.read_to_end(&mut buf);
+    (String::from_utf8_lossy(&buf).into_owned(), t.elapsed())
+}
+
+fn healthy(addr: SocketAddr) -> bool {
+    raw_exchange(addr, b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").starts_with("HTTP/1.1 200")
+}
+
+#[test]
+fn the_connection_cap_fits_the_descriptor_limit_and_the_excess_gets_503() {
+    let mut p = Limited::serve(120, &["--max-connections", "10000", "--head-timeout", "30"]);
+    let log = p.log();
+    let line = log.lines().find(|l| l.contains("connection cap ")).unwrap_or_else(|| panic!("no cap logged: {log}"));
+    assert!(line.contains("(asked 10,000; limited by descriptors: RLIMIT_NOFILE 120)"), "{line}");
+    let cap: usize = line.split("connection cap ").nth(1).unwrap().split(' ').next().unwrap().replace(',', "").parse().unwrap();
+    assert!((1..120).contains(&cap), "{line}");
+
+    // Hold the cap with connections that are mid-request, then try far more than the descriptor
+    // limit would allow: every one past the cap is answered 503 at once.
+    let held: Vec<TcpStream> = (0..cap)
+        .map(|_| {
+            let mut s = TcpStream::connect(p.addr).unwrap();
+            s.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n").unwrap();
+            s
+        })
+        .collect();
+    for i in 0..150 {
+        let (r, took) = unasked(p.addr);
+        assert!(r.starts_with("HTTP/1.1 503"), "attempt {i} past a cap of {cap}: {r:?}");
+        assert!(r.contains("Retry-After: 1") && took < Duration::from_secs(1), "{r} in {took:?}");
+    }
+    assert!(p.child.try_wait().unwrap().is_none(), "the server is alive: {}", p.log());
+
+    drop(held);
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while !healthy(p.addr) {
+        assert!(Instant::now() < deadline, "no recovery after the held connections closed: {}", p.log());
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert!(p.child.try_wait().unwrap().is_none(), "still alive");
+    let log = p.log();
+    assert!(!log.contains("accept failed") && !log.contains("cannot start"), "no descriptor or thread ran out: {log}");
+}
+
+#[test]
+fn a_connection_thread_that_cannot_start_gets_503_and_the_server_goes_on() {
+    // A stack no machine can map: every connection thread fails to start, as when threads or
+    // memory run out. (A petabyte: beyond any user address space in use today.)
+    let s = Server::start_with(|c| c.connection_stack = 1 << 50);
+    for _ in 0..3 {
+        let (r, took) = unasked(s.addr);
+        assert!(r.starts_with("HTTP/1.1 503"), "{r:?}");
+        assert!(took < Duration::from_secs(1), "{took:?}");
+    }
+    assert_eq!(s.running.as_ref().unwrap().app.connections.load(std::sync::atomic::Ordering::Acquire), 0, "no slot leaked");
 }
