@@ -33,7 +33,8 @@ RUN groupadd --system --gid 10001 frontdesk \
 COPY --from=build /usr/local/bin/frontdesk /usr/local/bin/frontdesk
 
 # Listen on every interface inside the container; publish the port with -p. Set FRONTDESK_PUBLIC_URL
-# (and FRONTDESK_TRUST_PROXY behind a reverse proxy) with -e.
+# (and FRONTDESK_TRUSTED_PROXIES=<the proxy's address as the container sees it> behind a reverse proxy)
+# with -e.
 ENV FRONTDESK_ADDR=0.0.0.0:8080 \
     FRONTDESK_DATA=/data
 VOLUME ["/data"]

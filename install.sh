@@ -212,8 +212,9 @@ FRONTDESK_DATA=/var/lib/frontdesk
 # The address people use to reach this server, used in links and the embeddable chat widget.
 #FRONTDESK_PUBLIC_URL=https://help.example.com
 
-# Trust X-Forwarded-For / X-Forwarded-Proto from the reverse proxy. Only when one is in front.
-#FRONTDESK_TRUST_PROXY=true
+# The reverse proxy's address (IPs/CIDRs, comma-separated): only it may send X-Forwarded-For /
+# X-Forwarded-Proto. Set it when one is in front, or every visitor looks like the proxy.
+#FRONTDESK_TRUSTED_PROXIES=127.0.0.1
 
 # Refuse connections beyond this many (each open chat is one connection).
 #FRONTDESK_MAX_CONNECTIONS=10000

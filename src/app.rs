@@ -24,6 +24,8 @@ pub struct App {
     /// Open TCP connections (HTTP and WebSocket), for the cap.
     pub connections: AtomicUsize,
     pub stopping: AtomicBool,
+    /// Set once forwarded headers from an untrusted peer have been warned about (once per process).
+    pub warned_forwarded: AtomicBool,
     pub started: std::time::Instant,
     /// The time business rules see (business hours, invite expiry); tests fix it.
     pub clock: Clock,

@@ -5,6 +5,8 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
+pub use crate::http::proxy::TrustedProxies;
+
 /// Everything the server needs to know before it starts.
 #[derive(Clone, Debug)]
 pub struct Config {
@@ -12,7 +14,9 @@ pub struct Config {
     pub data_dir: PathBuf,
     /// `scheme://host[:port]` with no trailing slash; used for cookies, CSRF and the widget snippet.
     pub public_url: String,
-    pub trust_proxy: bool,
+    /// Peers whose `X-Forwarded-For` names the client (`--trusted-proxies`); empty: none.
+    pub trusted_proxies: TrustedProxies,
+    /// Asked for; `start` lowers it to what the process can hold (`limits.rs`).
     pub max_connections: usize,
     pub log_level: log::LevelFilter,
     pub head_timeout: Duration,
@@ -25,6 +29,10 @@ pub struct Config {
     pub synchronous_full: bool,
     /// Widget rate limits; off only for load tests.
     pub rate_limits: bool,
+    /// Stack for each connection thread. Request handling is shallow (serde_json limits nesting to
+    /// 128) and only touched pages cost memory, so this is an upper bound, not a price per connection.
+    /// Not a flag; tests set an impossible size to see a thread that cannot start.
+    pub connection_stack: usize,
     /// Test-only routes (a handler that panics). Off in production; `for_test` turns it on.
     pub test_routes: bool,
 }
@@ -58,8 +66,12 @@ OPTIONS (each also read from the environment variable shown):
     --addr HOST:PORT        FRONTDESK_ADDR         listen address [default: 127.0.0.1:8080]; port 0 picks a free port
     --data DIR              FRONTDESK_DATA         data directory [default: ./frontdesk-data]
     --public-url URL        FRONTDESK_PUBLIC_URL   URL users reach us at [default: http://<addr>]
-    --trust-proxy           FRONTDESK_TRUST_PROXY  honour X-Forwarded-For/-Proto (only behind your own proxy)
-    --max-connections N     FRONTDESK_MAX_CONNECTIONS  concurrent connection cap [default: 10000]
+    --trusted-proxies LIST  FRONTDESK_TRUSTED_PROXIES  comma-separated IPs/CIDRs of your reverse proxies
+                            (e.g. 127.0.0.1 or 10.0.0.0/8,::1); only their X-Forwarded-For/-Proto count,
+                            and the client is the right-most X-Forwarded-For entry not in LIST [default: none]
+    --trust-proxy           FRONTDESK_TRUST_PROXY  same as --trusted-proxies 127.0.0.0/8,::1 (a proxy on this host)
+    --max-connections N     FRONTDESK_MAX_CONNECTIONS  concurrent connection cap [default: 10000]; lowered
+                            at start to what the process can hold (descriptors, memory mappings, threads)
     --log-level LEVEL       FRONTDESK_LOG          error, warn, info, debug or trace [default: info]
     --head-timeout SECS     FRONTDESK_HEAD_TIMEOUT seconds allowed to receive a request head [default: 10]
     --synchronous MODE      FRONTDESK_SYNCHRONOUS  full (durable, default) or normal
@@ -74,7 +86,7 @@ impl Config {
             addr: "127.0.0.1:8080".parse().expect("literal address"),
             data_dir: PathBuf::from("./frontdesk-data"),
             public_url: String::new(),
-            trust_proxy: false,
+            trusted_proxies: TrustedProxies::default(),
             max_connections: 10_000,
             log_level: log::LevelFilter::Info,
             head_timeout: Duration::from_secs(10),
@@ -84,6 +96,7 @@ impl Config {
             max_hashing: 4,
             synchronous_full: true,
             rate_limits: true,
+            connection_stack: 256 * 1024,
             test_routes: false,
         }
     }
@@ -117,18 +130,19 @@ impl Config {
 /// Parse `args` (without the program name) and the environment given by `env`.
 pub fn parse(args: &[String], env: &dyn Fn(&str) -> Option<String>) -> Result<Command, String> {
     let mut c = Config::defaults();
-    let mut public_url = None;
+    let mut extra = Pending::default();
     let mut positional = Vec::new();
     let mut email = None;
     let mut name = None;
 
     // Environment first, so flags override it.
-    let set = |c: &mut Config, key: &str, value: &str, public_url: &mut Option<String>| -> Result<(), String> {
+    let set = |c: &mut Config, key: &str, value: &str, extra: &mut Pending| -> Result<(), String> {
         match key {
             "addr" => c.addr = value.parse().map_err(|_| format!("invalid address '{value}' (expected HOST:PORT, e.g. 127.0.0.1:8080)"))?,
             "data" => c.data_dir = PathBuf::from(value),
-            "public-url" => *public_url = Some(value.to_string()),
-            "trust-proxy" => c.trust_proxy = parse_bool(value)?,
+            "public-url" => extra.public_url = Some(value.to_string()),
+            "trusted-proxies" => c.trusted_proxies = TrustedProxies::parse(value)?,
+            "trust-proxy" => extra.trust_loopback = parse_bool(value)?,
             "max-connections" => {
                 c.max_connections = value
                     .parse()
@@ -171,6 +185,7 @@ pub fn parse(args: &[String], env: &dyn Fn(&str) -> Option<String>) -> Result<Co
         ("FRONTDESK_ADDR", "addr"),
         ("FRONTDESK_DATA", "data"),
         ("FRONTDESK_PUBLIC_URL", "public-url"),
+        ("FRONTDESK_TRUSTED_PROXIES", "trusted-proxies"),
         ("FRONTDESK_TRUST_PROXY", "trust-proxy"),
         ("FRONTDESK_MAX_CONNECTIONS", "max-connections"),
         ("FRONTDESK_LOG", "log-level"),
@@ -182,7 +197,7 @@ pub fn parse(args: &[String], env: &dyn Fn(&str) -> Option<String>) -> Result<Co
         ("FRONTDESK_ARGON2_T", "argon2-t"),
     ] {
         if let Some(v) = env(var).filter(|v| !v.is_empty()) {
-            set(&mut c, key, &v, &mut public_url).map_err(|e| format!("{var}: {e}"))?;
+            set(&mut c, key, &v, &mut extra).map_err(|e| format!("{var}: {e}"))?;
         }
     }
 
@@ -195,9 +210,9 @@ pub fn parse(args: &[String], env: &dyn Fn(&str) -> Option<String>) -> Result<Co
             };
             match key {
                 "help" => return Ok(Command::Help),
-                "trust-proxy" => c.trust_proxy = inline.as_deref().map(parse_bool).transpose()?.unwrap_or(true),
-                "addr" | "data" | "public-url" | "max-connections" | "log-level" | "head-timeout" | "synchronous" | "rate-limits"
-                | "email" | "name" => {
+                "trust-proxy" => extra.trust_loopback = inline.as_deref().map(parse_bool).transpose()?.unwrap_or(true),
+                "addr" | "data" | "public-url" | "trusted-proxies" | "max-connections" | "log-level" | "head-timeout" | "synchronous"
+                | "rate-limits" | "email" | "name" => {
                     let value = match inline {
                         Some(v) => v,
                         None => it.next().cloned().ok_or(format!("--{key} needs a value"))?,
@@ -205,7 +220,7 @@ pub fn parse(args: &[String], env: &dyn Fn(&str) -> Option<String>) -> Result<Co
                     match key {
                         "email" => email = Some(value),
                         "name" => name = Some(value),
-                        _ => set(&mut c, key, &value, &mut public_url)?,
+                        _ => set(&mut c, key, &value, &mut extra)?,
                     }
                 }
                 _ => return Err(format!("unknown option '--{key}' (see frontdesk --help)")),
@@ -219,7 +234,11 @@ pub fn parse(args: &[String], env: &dyn Fn(&str) -> Option<String>) -> Result<Co
         }
     }
 
-    c.public_url = match public_url {
+    // The alias adds to an explicit list rather than replacing it, whichever came first.
+    if extra.trust_loopback {
+        c.trusted_proxies.extend(TrustedProxies::loopback());
+    }
+    c.public_url = match extra.public_url {
         Some(u) => normalize_public_url(&u)?,
         None => format!("http://{}", c.addr),
     };
@@ -240,6 +259,13 @@ pub fn parse(args: &[String], env: &dyn Fn(&str) -> Option<String>) -> Result<Co
         ["backup"] | ["restore"] => Err(format!("{} needs a FILE argument", words[0])),
         _ => Err(format!("unknown command '{}' (see frontdesk --help)", positional.join(" "))),
     }
+}
+
+/// Options that only take effect once everything is read.
+#[derive(Default)]
+struct Pending {
+    public_url: Option<String>,
+    trust_loopback: bool,
 }
 
 fn parse_bool(v: &str) -> Result<bool, String> {
@@ -296,5 +322,30 @@ mod tests {
         assert!(p(&["frobnicate"]).is_err());
         assert!(p(&["--public-url", "ftp://x"]).is_err());
         assert!(p(&["admin", "create", "--email", "a@b.c"]).is_err());
+        assert!(p(&["--trusted-proxies", "10.0.0.0/40"]).unwrap_err().contains("10.0.0.0/40"));
+        let env = |k: &str| (k == "FRONTDESK_TRUSTED_PROXIES").then(|| "127.0.0.1,nope".to_string());
+        assert!(parse(&[], &env).unwrap_err().starts_with("FRONTDESK_TRUSTED_PROXIES: invalid --trusted-proxies entry 'nope'"));
+    }
+
+    #[test]
+    fn trusted_proxies_and_the_loopback_alias() {
+        let ip = |s: &str| s.parse::<std::net::IpAddr>().unwrap();
+        let Ok(Command::Serve(c)) = p(&[]) else { panic!() };
+        assert!(c.trusted_proxies.is_empty(), "no one is trusted by default");
+        let Ok(Command::Serve(c)) = p(&["--trusted-proxies", "10.0.0.0/8, fd00::/8"]) else { panic!() };
+        assert!(c.trusted_proxies.contains(ip("10.1.2.3")) && c.trusted_proxies.contains(ip("fd00::1")));
+        assert!(!c.trusted_proxies.contains(ip("127.0.0.1")));
+        for alias in [&["--trust-proxy"][..], &["--trust-proxy=true"]] {
+            let Ok(Command::Serve(c)) = p(alias) else { panic!() };
+            assert!(c.trusted_proxies.contains(ip("127.0.0.1")) && c.trusted_proxies.contains(ip("::1")));
+            assert!(!c.trusted_proxies.contains(ip("10.0.0.1")));
+        }
+        let Ok(Command::Serve(c)) = p(&["--trust-proxy", "--trusted-proxies=10.0.0.0/8"]) else { panic!() };
+        assert!(c.trusted_proxies.contains(ip("127.0.0.1")) && c.trusted_proxies.contains(ip("10.0.0.1")));
+        let env = |k: &str| (k == "FRONTDESK_TRUST_PROXY").then(|| "1".to_string());
+        let Ok(Command::Serve(c)) = parse(&[], &env) else { panic!() };
+        assert!(c.trusted_proxies.contains(ip("127.0.0.1")));
+        let Ok(Command::Serve(c)) = p(&["--trust-proxy=false"]) else { panic!() };
+        assert!(c.trusted_proxies.is_empty());
     }
 }

@@ -13,6 +13,7 @@ pub mod desk;
 pub mod error;
 pub mod http;
 pub mod hub;
+pub mod limits;
 pub mod ratelimit;
 pub mod ws;
 
@@ -57,6 +58,13 @@ pub fn start(config: Config) -> Result<Running> {
         // The default public URL follows the port actually bound (port 0 in tests).
         config.public_url = format!("http://{addr}");
     }
+    // Measured after the database and the listener are open, so their descriptors are counted.
+    let cap = limits::connection_cap(config.max_connections, &limits::measure());
+    log::info!("{}", cap.describe(config.max_connections));
+    if cap.room == 0 {
+        log::warn!("this process has no room for connections beyond one at a time: raise the limit named above");
+    }
+    config.max_connections = cap.connections;
 
     let app = Arc::new(App {
         hasher: auth::Hasher::new(config.argon2_m_kib, config.argon2_t, config.max_hashing),
@@ -68,6 +76,7 @@ pub fn start(config: Config) -> Result<Running> {
         settings: RwLock::new(settings),
         connections: AtomicUsize::new(0),
         stopping: AtomicBool::new(false),
+        warned_forwarded: AtomicBool::new(false),
         started: std::time::Instant::now(),
         clock: app::Clock::default(),
         helpdesk: std::sync::Mutex::new(None),

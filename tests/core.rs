@@ -93,7 +93,7 @@ fn production_argon2_parameters_meet_owasp() {
 
 #[test]
 fn sign_in_throttling_answers_429_without_locking_out_other_addresses() {
-    let s = Server::start_with(|c| c.trust_proxy = true);
+    let s = Server::start_with(|c| c.trusted_proxies = frontdesk::config::TrustedProxies::loopback());
     s.admin();
     let attempt = |ip: &str, pw: &str| {
         let headers = vec![

@@ -295,22 +295,18 @@ fn warns_when_public_url_is_plain_http_off_loopback() {
 
 #[test]
 fn accept_errors_such_as_emfile_are_survived() {
-    use std::os::unix::process::CommandExt;
     let dir = TempDir::new();
     let mut cmd = Command::new(bin());
     cmd.args(["serve", "--addr", "127.0.0.1:0", "--data", dir.0.to_str().unwrap()]).stdout(Stdio::piped()).stderr(Stdio::piped());
-    // SAFETY: setrlimit is async-signal-safe; it only lowers this child's own descriptor limit.
-    unsafe {
-        cmd.pre_exec(|| {
-            let r = libc::rlimit { rlim_cur: 48, rlim_max: 48 };
-            libc::setrlimit(libc::RLIMIT_NOFILE, &r);
-            Ok(())
-        });
-    }
     let mut child = cmd.spawn().unwrap();
     let mut line = String::new();
     std::io::BufRead::read_line(&mut std::io::BufReader::new(child.stdout.take().unwrap()), &mut line).unwrap();
     let addr: std::net::SocketAddr = line.trim().strip_prefix("listening on http://").unwrap().parse().unwrap();
+    // Lower the descriptor limit only now: the connection cap, fitted to the limits at start
+    // (tests/net.rs), no longer protects the server, and accept() itself must survive EMFILE.
+    let r = libc::rlimit { rlim_cur: 48, rlim_max: 48 };
+    // SAFETY: prlimit on our own child, reading nothing back.
+    assert_eq!(unsafe { libc::prlimit(child.id() as i32, libc::RLIMIT_NOFILE, &r, std::ptr::null_mut()) }, 0);
     // Hold more connections than the server has descriptors: accept() fails with EMFILE.
     let held: Vec<std::net::TcpStream> = (0..80).filter_map(|_| std::net::TcpStream::connect(addr).ok()).collect();
     std::thread::sleep(Duration::from_millis(500));

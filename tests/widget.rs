@@ -41,7 +41,7 @@ fn visitor(s: &Server, xff: Option<&str>) -> (String, i64) {
 
 /// A server behind a (pretend) proxy, so each test can speak from its own client address.
 fn proxied() -> Server {
-    Server::start_with(|c| c.trust_proxy = true)
+    Server::start_with(|c| c.trusted_proxies = frontdesk::config::TrustedProxies::loopback())
 }
 
 #[test]

@@ -173,7 +173,7 @@ pub const MESSAGES_PER_TOKEN: Limit = Limit { n: 20, window_ms: 30_000 };
 pub const MESSAGES_PER_ADDRESS: Limit = Limit { n: 120, window_ms: 60_000 };
 
 /// Loopback is the server's own machine: tests, benchmarks, or a reverse proxy run without
-/// `--trust-proxy`, where every visitor shares one address and a limit would throttle them all
+/// `--trusted-proxies`, where every visitor shares one address and a limit would throttle them all
 /// together. Limits apply to real client addresses only.
 fn exempt(ip: &str) -> bool {
     ip.parse::<std::net::IpAddr>().map(|a| a.is_loopback()).unwrap_or(false)

@@ -92,7 +92,8 @@ pub struct Pool {
     idle: Mutex<Vec<Connection>>,
 }
 
-const POOL_KEEP: usize = 16;
+/// Idle read connections kept open (more are opened under load and closed after).
+pub const POOL_KEEP: usize = 16;
 
 impl Pool {
     pub fn new(path: &Path, synchronous_full: bool) -> Pool {

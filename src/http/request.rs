@@ -3,6 +3,7 @@
 
 use std::net::IpAddr;
 
+use super::proxy::{FORWARDED_HEADERS, TrustedProxies};
 use crate::error::Error;
 
 pub const MAX_HEAD: usize = 16 * 1024;
@@ -14,10 +15,11 @@ pub struct Request {
     /// Path without the query string, percent-decoding not applied (routes are ASCII).
     pub path: String,
     pub query: String,
-    /// Header names lower-cased.
+    /// Header names lower-cased. Forwarded headers (`X-Forwarded-*`, `Forwarded`) only from a trusted
+    /// proxy: an untrusted peer's are dropped here, so no handler can be fooled by them.
     pub headers: Vec<(String, String)>,
     pub body: Vec<u8>,
-    /// Client address (from X-Forwarded-For only when the proxy is trusted).
+    /// Client address: the TCP peer, or what a trusted proxy's X-Forwarded-For says (`proxy.rs`).
     pub remote: IpAddr,
     pub http10: bool,
 }
@@ -25,11 +27,13 @@ pub struct Request {
 /// The outcome of parsing the bytes received so far.
 pub enum Head {
     Partial,
-    /// A complete head of `len` bytes and the declared body length.
+    /// A complete head of `len` bytes and the declared body length. `ignored_forwarded`: an
+    /// untrusted peer sent forwarded headers (dropped), which a misconfigured proxy also does.
     Complete {
         req: Request,
         len: usize,
         content_length: usize,
+        ignored_forwarded: bool,
     },
 }
 
@@ -87,7 +91,7 @@ impl Request {
 }
 
 /// Parse a request head from `buf`. Errors are answered and the connection closed.
-pub fn parse_head(buf: &[u8], peer: IpAddr, trust_proxy: bool) -> Result<Head, Error> {
+pub fn parse_head(buf: &[u8], peer: IpAddr, proxies: &TrustedProxies) -> Result<Head, Error> {
     let mut headers = [httparse::EMPTY_HEADER; MAX_HEADERS];
     let mut r = httparse::Request::new(&mut headers);
     let status = match r.parse(buf) {
@@ -136,17 +140,16 @@ pub fn parse_head(buf: &[u8], peer: IpAddr, trust_proxy: bool) -> Result<Head, E
         }
         hs.push((name, value));
     }
-    let mut remote = peer;
-    if trust_proxy {
-        // The proxy appends the address it saw; the last entry is the one it vouches for.
-        if let Some(ip) =
-            hs.iter().find(|(k, _)| k == "x-forwarded-for").and_then(|(_, v)| v.rsplit(',').next()).and_then(|s| s.trim().parse().ok())
-        {
-            remote = ip;
-        }
+    let before = hs.len();
+    if !proxies.contains(peer) {
+        hs.retain(|(k, _)| !FORWARDED_HEADERS.contains(&k.as_str()));
     }
+    let ignored_forwarded = hs.len() != before;
+    // Dropped above unless trusted, so only a trusted peer's X-Forwarded-For reaches `client`.
+    let xff: Vec<&str> = hs.iter().filter(|(k, _)| k == "x-forwarded-for").map(|(_, v)| v.as_str()).collect();
+    let remote = proxies.client(peer, &xff);
     let req = Request { method, path: path.to_string(), query: query.to_string(), headers: hs, body: Vec::new(), remote, http10 };
-    Ok(Head::Complete { req, len, content_length: content_length.unwrap_or(0) })
+    Ok(Head::Complete { req, len, content_length: content_length.unwrap_or(0), ignored_forwarded })
 }
 
 pub fn percent_decode(s: &str) -> String {
@@ -182,5 +185,26 @@ mod tests {
     fn decodes_percent_and_plus() {
         assert_eq!(percent_decode("a+b%20c%2"), "a b c%2");
         assert_eq!(percent_decode("%C3%A9"), "é");
+    }
+
+    fn head(peer: &str, proxies: &str, headers: &str) -> (Request, bool) {
+        let raw = format!("GET / HTTP/1.1\r\nHost: x\r\n{headers}\r\n");
+        match parse_head(raw.as_bytes(), peer.parse().unwrap(), &TrustedProxies::parse(proxies).unwrap()) {
+            Ok(Head::Complete { req, ignored_forwarded, .. }) => (req, ignored_forwarded),
+            _ => panic!("a complete head"),
+        }
+    }
+
+    #[test]
+    fn forwarded_headers_count_only_from_a_trusted_peer() {
+        let spoof = "X-Forwarded-For: 127.0.0.1\r\nX-Forwarded-Proto: https\r\nForwarded: for=127.0.0.1\r\n";
+        let (req, ignored) = head("203.0.113.9", "127.0.0.1", spoof);
+        assert_eq!(req.remote.to_string(), "203.0.113.9");
+        assert!(ignored && req.header("x-forwarded-proto").is_none() && req.header("forwarded").is_none());
+        let (req, ignored) = head("127.0.0.1", "127.0.0.1", "X-Forwarded-For: 198.51.100.1, 203.0.113.9\r\nX-Forwarded-Proto: https\r\n");
+        assert_eq!(req.remote.to_string(), "203.0.113.9");
+        assert!(!ignored && req.header("x-forwarded-proto") == Some("https"));
+        let (req, ignored) = head("127.0.0.1", "", "");
+        assert!(!ignored && req.remote.is_loopback());
     }
 }

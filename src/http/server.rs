@@ -13,9 +13,6 @@ use super::response::Response;
 use crate::app::App;
 use crate::error::Error;
 
-/// Stack for connection threads: request handling is shallow (serde_json limits nesting to 128),
-/// and only touched pages cost memory, so this is an upper bound, not a price per connection.
-const STACK: usize = 256 * 1024;
 /// Default body cap (JSON APIs).
 pub const MAX_BODY: usize = 64 * 1024;
 const BODY_DEADLINE: Duration = Duration::from_secs(30);
@@ -50,27 +47,32 @@ pub fn accept_loop(app: Arc<App>, listener: TcpListener) {
         let n = app.connections.fetch_add(1, Ordering::AcqRel);
         if n >= app.config.max_connections {
             app.connections.fetch_sub(1, Ordering::AcqRel);
-            refuse(stream, "The server is at its connection limit; try again shortly.");
+            refuse(&stream, "The server is at its connection limit; try again shortly.");
             continue;
         }
         let slot = Slot(app.clone());
         let a = app.clone();
-        let spawned = std::thread::Builder::new().stack_size(STACK).spawn(move || {
+        // Shared, not moved: if the thread cannot start, the closure is dropped with its clone and
+        // ours still reaches the client (no second descriptor).
+        let stream = Arc::new(stream);
+        let theirs = stream.clone();
+        let spawned = std::thread::Builder::new().stack_size(app.config.connection_stack).spawn(move || {
             let _slot = slot;
-            serve_connection(&a, stream);
+            serve_connection(&a, theirs);
         });
         if let Err(e) = spawned {
-            // The closure (and with it the slot and the stream) is dropped: the count is restored.
+            // The closure (and with it the slot) is dropped: the count is restored.
             log::error!("cannot start a connection thread: {e}");
+            refuse(&stream, "The server cannot take more connections right now; try again shortly.");
         }
     }
 }
 
 /// A fast 503 without reading the request: never blocks the accept loop for long.
-fn refuse(stream: TcpStream, msg: &str) {
+fn refuse(stream: &TcpStream, msg: &str) {
     let _ = stream.set_write_timeout(Some(Duration::from_millis(200)));
     let r = Response::from(Error::new(503, msg)).header("Retry-After", "1");
-    let _ = r.write_to(&mut &stream, false, true);
+    let _ = r.write_to(&mut &*stream, false, true);
 }
 
 fn peer_ip(stream: &TcpStream) -> IpAddr {
@@ -78,10 +80,9 @@ fn peer_ip(stream: &TcpStream) -> IpAddr {
 }
 
 /// Serve requests on one connection until it closes, times out, or upgrades.
-pub fn serve_connection(app: &Arc<App>, stream: TcpStream) {
+pub fn serve_connection(app: &Arc<App>, stream: Arc<TcpStream>) {
     let peer = peer_ip(&stream);
     let _ = stream.set_write_timeout(Some(WRITE_TIMEOUT));
-    let stream = Arc::new(stream);
     let mut buf: Vec<u8> = Vec::with_capacity(1024);
     let mut first = true;
     loop {
@@ -90,8 +91,13 @@ pub fn serve_connection(app: &Arc<App>, stream: TcpStream) {
         let started = Instant::now();
         let mut deadline = started + wait;
         let (mut req, head_len, body_len) = loop {
-            match request::parse_head(&buf, peer, app.config.trust_proxy) {
-                Ok(Head::Complete { req, len, content_length }) => break (req, len, content_length),
+            match request::parse_head(&buf, peer, &app.config.trusted_proxies) {
+                Ok(Head::Complete { req, len, content_length, ignored_forwarded }) => {
+                    if ignored_forwarded {
+                        warn_forwarded_once(app, peer);
+                    }
+                    break (req, len, content_length);
+                }
                 Ok(Head::Partial) => {}
                 Err(e) => {
                     finish(app, &stream, None, e.into(), started, peer);
@@ -159,6 +165,19 @@ pub fn serve_connection(app: &Arc<App>, stream: TcpStream) {
         if response.write_to(&mut &*stream, head_only, close).is_err() || close {
             return;
         }
+    }
+}
+
+/// Forwarded headers from a peer we do not trust are dropped; when that peer is in fact the
+/// operator's proxy, everything keyed by address silently breaks, so say so (once: a client can
+/// send these at will).
+fn warn_forwarded_once(app: &App, peer: IpAddr) {
+    if !app.warned_forwarded.swap(true, Ordering::AcqRel) {
+        log::warn!(
+            "ignored X-Forwarded-For/X-Forwarded-Proto/Forwarded headers from {peer}, which is not a trusted proxy. If Frontdesk runs \
+             behind a reverse proxy, every visitor looks like the proxy's address and per-address limits stop working: set \
+             --trusted-proxies to the proxy's address (e.g. --trusted-proxies 127.0.0.1). Logged once."
+        );
     }
 }
 

@@ -42,7 +42,8 @@ impl Server {
                 "30000",
                 "--log-level",
                 "warn",
-                "--trust-proxy",
+                "--trusted-proxies",
+                "127.0.0.1",
                 "--rate-limits",
                 "off",
                 "--data",
@@ -151,7 +152,7 @@ impl Server {
     }
 
     /// Create `n` visitors with `threads` parallel clients; returns their tokens. Each presents a
-    /// distinct X-Forwarded-For, as visitors behind a proxy would (the server runs --trust-proxy).
+    /// distinct X-Forwarded-For, as visitors behind a proxy would (the server trusts the bench as its proxy).
     pub fn visitors(&self, n: usize, threads: usize) -> Vec<String> {
         let per = n.div_ceil(threads);
         let handles: Vec<_> = (0..threads)
