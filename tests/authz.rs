@@ -14,7 +14,7 @@ use frontdesk::api::{ROUTES, realtime::FRAME_TYPES, upgrade::SOCKETS};
 use serde_json::json;
 
 use cells::{FORMS, FrameRow, Row, admins, admits, all, answer, at, body, excerpt, f, form, none, page, path, r, report, staff, visitors};
-use common::{Server, Ws, raw_request};
+use common::{Client, Server, Ws, raw_request};
 use world::{ADMIN_LOGIN, CALLERS, Caller, World};
 
 /// The HTTP matrix: one row per route (more where its resources differ), the status for each caller
@@ -285,4 +285,41 @@ fn every_route_refuses_other_methods_with_405_and_its_allow_list() {
     assert_eq!(raw_request(s.addr, "GET", "/api/nothing-here", &[], b"").status, 404);
     let r = raw_request(s.addr, "PATCH", "/api/users/abc", &[], b"");
     assert_eq!((r.status, r.json()["error"].as_str()), (404, Some("'abc' is not a valid id.")));
+}
+
+/// Ways a session ends while a socket opened with it is still open.
+type End = fn(admin: &Client, me: &Client, my_id: i64) -> u16;
+
+#[test]
+fn an_open_socket_ends_when_its_session_does() {
+    let s = Server::start();
+    let admin = s.admin();
+    let ends: [(&str, End); 3] = [
+        ("signed out", |_, me, _| me.post_json("/api/logout", &json!({})).status),
+        ("password set by an admin", |admin, _, id| {
+            admin.patch_json(&format!("/api/users/{id}"), &json!({"password": "a new password"})).status
+        }),
+        ("deactivated", |admin, _, id| admin.post_json(&format!("/api/users/{id}/deactivate"), &json!({})).status),
+    ];
+    let mut still_open = Vec::new();
+    for (i, (how, end)) in ends.into_iter().enumerate() {
+        let email = format!("sam{i}@example.com");
+        let me = s.agent(&admin, &email, "Sam Support", true);
+        let id = me.id();
+        let mut socket = me.ws();
+        socket.resume(None);
+        // Signing out ends one session: a socket of the same user's other session stays.
+        let other = s.login(&email, world::AGENT_PASSWORD);
+        let mut other_socket = other.ws();
+        other_socket.resume(None);
+        assert_eq!(end(&admin, &me, id), 200, "{how}");
+        if !socket.closed_by_server() {
+            still_open.push(how);
+        }
+        if how == "signed out" {
+            other_socket.send(&json!({"type": "ping"}));
+            assert_eq!(other_socket.recv_type("pong")["type"], "pong", "the other session's socket is still open");
+        }
+    }
+    assert!(still_open.is_empty(), "sockets still open after their session ended: {still_open:?}");
 }

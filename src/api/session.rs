@@ -87,6 +87,9 @@ pub fn logout(app: &Arc<App>, req: &Request) -> Result<Response> {
     let authed = auth::require_for(app, req)?;
     let h = authed.token_hash.clone();
     app.db.write(move |w| db::sessions::delete(w.conn, &h))?;
+    // Its sockets end with it (tests/authz.rs: a signed-out tab's socket went on receiving live
+    // chats and sending as the user). The user's other sessions keep theirs.
+    super::users::end_sockets(app, authed.user.id, Some(&authed.token_hash), "signed out");
     Ok(Response::ok_json(&json!({"ok": true})).header("Set-Cookie", auth::cookie(app, "", 0)))
 }
 

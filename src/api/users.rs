@@ -102,7 +102,7 @@ pub fn update(app: &Arc<App>, req: &Request, id: i64) -> Result<Response> {
         }
         None => None,
     };
-    let (by, ip) = (a.user.id, req.remote.to_string());
+    let (by, ip, password_changed) = (a.user.id, req.remote.to_string(), hash.is_some());
     let user = app.db.write(move |w| {
         let mut u = db::users::get(w.conn, id)?.ok_or_else(|| Error::not_found("No such user."))?;
         let was_active_admin = u.is_admin() && u.active;
@@ -143,7 +143,7 @@ pub fn update(app: &Arc<App>, req: &Request, id: i64) -> Result<Response> {
         )?;
         Ok(u)
     })?;
-    apply_to_sockets(app, &user);
+    apply_to_sockets(app, &user, password_changed);
     Ok(Response::ok_json(&json!({"user": user})))
 }
 
@@ -162,19 +162,29 @@ pub fn deactivate(app: &Arc<App>, req: &Request, id: i64) -> Result<Response> {
         crate::db::audit::append(w.conn, Some(by), &ip, "user.deactivate", &format!("user:{id}"), json!({"sessions_revoked": n}))?;
         Ok(u)
     })?;
-    apply_to_sockets(app, &user);
+    apply_to_sockets(app, &user, true);
     Ok(Response::ok_json(&json!({"user": user})))
 }
 
-/// Open sockets follow the user's new state: closed when deactivated, re-scoped otherwise.
-fn apply_to_sockets(app: &App, user: &db::users::User) {
+/// Open sockets follow the user's new state: closed when deactivated or when a new password ended
+/// their sessions, re-scoped otherwise.
+fn apply_to_sockets(app: &App, user: &db::users::User, sessions_ended: bool) {
+    if !user.active || sessions_ended {
+        return end_sockets(app, user.id, None, if user.active { "password changed: sign in again" } else { "account deactivated" });
+    }
     app.hub.for_user(user.id, |c| {
-        if !user.active {
-            c.outbox.close(tungstenite::protocol::frame::coding::CloseCode::Policy, "account deactivated");
+        *c.viewer.write().unwrap_or_else(|p| p.into_inner()) =
+            db::events::Viewer::Agent { user_id: user.id, support: user.sees_customers() };
+    });
+}
+
+/// Close the user's sockets, or only those opened with `session` (a hashed session token): a
+/// socket must not outlive its session, or it would go on receiving and sending as the user.
+pub fn end_sockets(app: &App, user_id: i64, session: Option<&[u8]>, reason: &str) {
+    app.hub.for_user(user_id, |c| {
+        if session.is_none_or(|s| c.session.as_deref() == Some(s)) {
+            c.outbox.close(tungstenite::protocol::frame::coding::CloseCode::Policy, reason);
             c.outbox.kill();
-        } else {
-            *c.viewer.write().unwrap_or_else(|p| p.into_inner()) =
-                db::events::Viewer::Agent { user_id: user.id, support: user.sees_customers() };
         }
     });
 }
