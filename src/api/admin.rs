@@ -1,14 +1,12 @@
 //! The admin pages (`/admin`, `/admin/<section>`, served from `assets/admin/`) and their APIs that
 //! are not settings: the widget's install snippet, the identity-verification secret, the audit log.
-//! Routing for every admin path is here (`api::route` hands them over); invites are `admin_team`,
-//! backups and retention `admin_data`, the online state `admin_availability`. Admins only, except
-//! the invite sign-up page and its API.
+//! Their routes are in `api::ROUTES`; invites are `admin_team`, backups and retention `admin_data`,
+//! the online state `admin_availability`. Admins only, except the invite sign-up page and its API.
 
 use std::sync::Arc;
 
 use serde_json::json;
 
-use super::{admin_data, admin_team, method_not_allowed, parse_id};
 use crate::app::App;
 use crate::assets;
 use crate::auth;
@@ -19,38 +17,8 @@ use crate::http::{Request, Response};
 /// The sections of the admin page; `/admin/<section>` opens one.
 pub const SECTIONS: [&str; 6] = ["messages", "availability", "widget", "team", "data", "audit"];
 
-pub fn route(app: &Arc<App>, req: &Request, segs: &[&str]) -> Result<Response> {
-    match (segs, req.method.as_str()) {
-        (["admin"], "GET") => page(app, req),
-        (["admin", s], "GET") if SECTIONS.contains(s) => page(app, req),
-        (["invite", _], "GET") => invite_page(req),
-        (["api", "admin", "widget"], "GET") => widget_info(app, req),
-        (["api", "admin", "identity-secret"], "POST") => rotate_secret(app, req),
-        (["api", "admin", "identity-secret"], "DELETE") => clear_secret(app, req),
-        (["api", "admin", "backup"], "GET") => admin_data::backup(app, req),
-        (["api", "admin", "export"], "GET") => admin_data::export(app, req),
-        (["api", "admin", "retention", "run"], "POST") => admin_data::run_retention(app, req),
-        (["api", "audit"], "GET") => audit_log(app, req),
-        (["api", "invites"], "GET") => admin_team::list(app, req),
-        (["api", "invites"], "POST") => admin_team::create(app, req),
-        (["api", "invites", id], "DELETE") => admin_team::revoke(app, req, parse_id(id)?),
-        (["api", "invite", token], "GET") => admin_team::show(app, req, token),
-        (["api", "invite", token], "POST") => admin_team::accept(app, req, token),
-
-        (["admin", s], "GET" | "HEAD") => Err(Error::not_found(format!("No admin section '{s}'."))),
-        (["admin"] | ["admin", _] | ["invite", _] | ["api", "admin", "widget" | "backup" | "export"] | ["api", "audit"], _) => {
-            Err(method_not_allowed(&["GET", "HEAD"]))
-        }
-        (["api", "admin", "identity-secret"], _) => Err(method_not_allowed(&["POST", "DELETE"])),
-        (["api", "admin", "retention", "run"], _) => Err(method_not_allowed(&["POST"])),
-        (["api", "invites"] | ["api", "invite", _], _) => Err(method_not_allowed(&["GET", "HEAD", "POST"])),
-        (["api", "invites", _], _) => Err(method_not_allowed(&["DELETE"])),
-        _ => Err(Error::not_found(format!("Nothing at {}.", req.path))),
-    }
-}
-
 /// `/admin`: signed-out visitors go to sign-in; agents get 403.
-fn page(app: &Arc<App>, req: &Request) -> Result<Response> {
+pub fn page(app: &Arc<App>, req: &Request) -> Result<Response> {
     match auth::session(app, req)? {
         None => Ok(Response::redirect("/login")),
         Some(a) if !a.user.is_admin() => Err(Error::forbidden("The admin pages are for admins. Ask an admin to change this.")),
@@ -58,13 +26,21 @@ fn page(app: &Arc<App>, req: &Request) -> Result<Response> {
     }
 }
 
+/// `/admin/<section>`: the same page, opened at one of `SECTIONS`.
+pub fn section(app: &Arc<App>, req: &Request, section: &str) -> Result<Response> {
+    if !SECTIONS.contains(&section) {
+        return Err(Error::not_found(format!("No admin section '{section}'.")));
+    }
+    page(app, req)
+}
+
 /// `/invite/TOKEN`: the sign-up page; the token is checked by its API call.
-fn invite_page(req: &Request) -> Result<Response> {
+pub fn invite_page(req: &Request) -> Result<Response> {
     assets::serve(req, "admin/invite.html").ok_or_else(|| Error::internal("missing embedded admin/invite.html"))
 }
 
 /// `GET /api/admin/widget`: what the Widget section shows besides settings.
-fn widget_info(app: &Arc<App>, req: &Request) -> Result<Response> {
+pub fn widget_info(app: &Arc<App>, req: &Request) -> Result<Response> {
     auth::require_admin(app, req)?;
     let base = app.config.public_url.trim_end_matches('/');
     let s = app.settings();
@@ -97,20 +73,20 @@ fn set_secret(app: &Arc<App>, req: &Request, secret: String, action: &'static st
 
 /// `POST /api/admin/identity-secret`: a new random secret, shown in this answer only. The old one
 /// stops working at once: sites must switch their `user_hash` to the new one.
-fn rotate_secret(app: &Arc<App>, req: &Request) -> Result<Response> {
+pub fn rotate_secret(app: &Arc<App>, req: &Request) -> Result<Response> {
     let secret = format!("fd_{}{}", auth::random_token(), auth::random_token());
     set_secret(app, req, secret.clone(), "identity_secret.rotate")?;
     Ok(Response::ok_json(&json!({"identity_secret": secret})))
 }
 
 /// `DELETE /api/admin/identity-secret`: identity verification off.
-fn clear_secret(app: &Arc<App>, req: &Request) -> Result<Response> {
+pub fn clear_secret(app: &Arc<App>, req: &Request) -> Result<Response> {
     set_secret(app, req, String::new(), "identity_secret.clear")?;
     Ok(Response::ok_json(&json!({"ok": true})))
 }
 
 /// `GET /api/audit?before=ID&limit=50`: newest first; `next_before` pages on.
-fn audit_log(app: &Arc<App>, req: &Request) -> Result<Response> {
+pub fn audit_log(app: &Arc<App>, req: &Request) -> Result<Response> {
     auth::require_admin(app, req)?;
     let num = |name: &str| -> Result<Option<i64>> {
         match req.query_param(name).filter(|v| !v.is_empty()) {

@@ -1,5 +1,7 @@
-//! Routing: one `match` from (method, path) to a handler. A handler is
-//! `fn(&App, &Request) -> Result<Response>`: parse, authorize, call `db`, answer.
+//! Routing: one table, `ROUTES`, one line per route. Dispatch, `405` with `Allow`, and `404` are all
+//! derived from it, and so is the authorization matrix (tests/authz.rs). A handler is
+//! `fn(&App, &Request, ...) -> Result<Response>`: parse, authorize, call `db`, answer; the table
+//! adapts each one to `Handler` with a closure that passes on the path's `:id` or `:name` segment.
 
 pub mod admin;
 pub mod admin_availability;
@@ -23,113 +25,197 @@ use std::sync::Arc;
 use crate::app::App;
 use crate::error::{Error, Result};
 use crate::http::{Request, Response};
+use Auth::{Admin, Agent, Public, Support, Test, Visitor};
+
+/// Who a route (or WebSocket endpoint) is for. The handler does the checking, first thing; this
+/// names it for readers and for the authorization matrix.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Auth {
+    /// Anyone: pages, sign-in, the widget's public parts, invite sign-up.
+    Public,
+    /// A widget visitor (`Authorization: Bearer VISITOR_TOKEN`); it reaches only its own customer.
+    Visitor,
+    /// A signed-in agent (session cookie, CSRF on changes); what they see is narrowed per resource.
+    Agent,
+    /// Customer-support agents and admins.
+    Support,
+    /// Admins.
+    Admin,
+    /// Exists only with `config.test_routes` (tests), for anyone.
+    Test,
+}
+
+/// A route's handler, given the path's parameters.
+pub type Handler = fn(&Arc<App>, &Request, &Params<'_>) -> Result<Response>;
+
+/// One line of the table: `pattern` segments are literals, `:name` (any one segment; `:id` must be a
+/// positive integer, else `404`), or a final `*` (any rest, even none).
+pub struct Route {
+    pub method: &'static str,
+    pub pattern: &'static str,
+    pub auth: Auth,
+    pub handler: Handler,
+}
+
+const fn r(method: &'static str, pattern: &'static str, auth: Auth, handler: Handler) -> Route {
+    Route { method, pattern, auth, handler }
+}
+
+/// Every HTTP route. HEAD is answered wherever GET is (the server runs GET and drops the body).
+/// WebSocket endpoints are `upgrade::SOCKETS`, decided before routing.
+#[rustfmt::skip]
+pub const ROUTES: &[Route] = &[
+    r("GET", "/healthz", Public, |_, _, _| Ok(Response::text(200, "ok"))),
+    r("GET", "/metrics", Admin, |a, q, _| metrics::metrics(a, q)),
+    r("GET", "/", Agent, |a, q, _| pages::index(a, q)),
+    r("GET", "/setup", Public, |a, q, _| pages::setup(a, q)),
+    r("GET", "/login", Public, |a, q, _| pages::login(a, q)),
+    r("GET", "/assets/*", Public, |_, q, _| pages::asset(q)),
+    r("GET", "/favicon.ico", Public, |_, q, _| pages::asset_at(q, "shared/favicon.svg")),
+    r("GET", "/admin", Admin, |a, q, _| admin::page(a, q)),
+    r("GET", "/admin/:section", Admin, |a, q, p| admin::section(a, q, p.get("section"))),
+    r("GET", "/invite/:token", Public, |_, q, _| admin::invite_page(q)),
+
+    r("POST", "/api/setup", Public, |a, q, _| session::setup(a, q)),
+    r("POST", "/api/login", Public, |a, q, _| session::login(a, q)),
+    r("POST", "/api/logout", Agent, |a, q, _| session::logout(a, q)),
+    r("GET", "/api/me", Agent, |a, q, _| session::me(a, q)),
+    r("PATCH", "/api/me/prefs", Agent, |a, q, _| prefs::update(a, q)),
+    r("POST", "/api/me/password", Agent, |a, q, _| users::change_own_password(a, q)),
+    r("GET", "/api/users", Admin, |a, q, _| users::list(a, q)),
+    r("POST", "/api/users", Admin, |a, q, _| users::create(a, q)),
+    r("PATCH", "/api/users/:id", Admin, |a, q, p| users::update(a, q, p.id)),
+    r("POST", "/api/users/:id/deactivate", Admin, |a, q, p| users::deactivate(a, q, p.id)),
+
+    r("GET", "/api/conversations", Agent, |a, q, _| conversations::list(a, q)),
+    r("POST", "/api/conversations", Agent, |a, q, _| conversations::create_team(a, q)),
+    r("GET", "/api/conversations/:id", Agent, |a, q, p| conversations::get(a, q, p.id)),
+    r("GET", "/api/conversations/:id/messages", Agent, |a, q, p| conversations::messages(a, q, p.id)),
+    r("POST", "/api/conversations/:id/messages", Agent, |a, q, p| conversations::post(a, q, p.id)),
+    r("POST", "/api/conversations/:id/status", Agent, |a, q, p| conversations::status(a, q, p.id)),
+    r("POST", "/api/conversations/:id/read", Agent, |a, q, p| conversations::read(a, q, p.id)),
+    r("POST", "/api/conversations/:id/follow", Agent, |a, q, p| conversations::follow(a, q, p.id, true)),
+    r("DELETE", "/api/conversations/:id/follow", Agent, |a, q, p| conversations::follow(a, q, p.id, false)),
+    r("PATCH", "/api/messages/:id", Agent, |a, q, p| conversations::edit_message(a, q, p.id)),
+    r("DELETE", "/api/messages/:id", Agent, |a, q, p| conversations::delete_message(a, q, p.id)),
+    r("GET", "/api/messages/:id/revisions", Admin, |a, q, p| conversations::revisions(a, q, p.id)),
+    r("GET", "/api/search", Agent, |a, q, _| conversations::search(a, q)),
+    r("GET", "/api/team", Agent, |a, q, _| conversations::team(a, q)),
+    r("GET", "/api/customers/:id", Support, |a, q, p| conversations::customer(a, q, p.id)),
+    r("POST", "/api/helpdesk/status", Support, |a, q, _| conversations::helpdesk_status(a, q)),
+
+    r("GET", "/api/conversations/:id/item-draft", Agent, |a, q, p| items::draft(a, q, p.id)),
+    r("POST", "/api/conversations/:id/items", Agent, |a, q, p| items::create_from_conversation(a, q, p.id)),
+    r("POST", "/api/conversations/:id/link", Agent, |a, q, p| items::link(a, q, p.id)),
+    r("DELETE", "/api/conversations/:id/link", Agent, |a, q, p| items::unlink(a, q, p.id)),
+    r("GET", "/api/items", Agent, |a, q, _| items::list(a, q)),
+    r("POST", "/api/items", Agent, |a, q, _| items::create(a, q)),
+    r("GET", "/api/items/:id", Agent, |a, q, p| items::get(a, q, p.id)),
+    r("PATCH", "/api/items/:id", Agent, |a, q, p| items::update(a, q, p.id)),
+    r("POST", "/api/items/:id/follow", Agent, |a, q, p| items::follow(a, q, p.id, true)),
+    r("DELETE", "/api/items/:id/follow", Agent, |a, q, p| items::follow(a, q, p.id, false)),
+
+    r("GET", "/widget.js", Public, |a, q, _| widget_pages::loader(a, q)),
+    r("GET", "/widget", Public, |a, q, _| widget_pages::frame(a, q)),
+    r("GET", "/widget/preview", Public, |a, q, _| widget_pages::preview(a, q)),
+    r("GET", "/api/widget/settings", Public, |a, q, _| widget_pages::settings(a, q)),
+    r("POST", "/api/widget/visitors", Public, |a, q, _| widget::create_visitor(a, q)),
+    // A visitor's own name and email; with a valid `user_hash` (the host site's proof), no token.
+    r("POST", "/api/widget/identify", Visitor, |a, q, _| widget::identify(a, q)),
+    r("PATCH", "/api/widget/visitor", Visitor, |a, q, _| widget::update_visitor(a, q)),
+    r("GET", "/api/widget/session", Visitor, |a, q, _| widget::session(a, q)),
+    r("POST", "/api/widget/conversation", Visitor, |a, q, _| widget::start(a, q)),
+    r("GET", "/api/widget/messages", Visitor, |a, q, _| widget::history(a, q)),
+    r("POST", "/api/widget/messages", Visitor, |a, q, _| widget::send(a, q)),
+
+    r("GET", "/api/settings", Admin, |a, q, _| settings_api::get(a, q)),
+    r("PATCH", "/api/settings", Admin, |a, q, _| settings_api::update(a, q)),
+    r("GET", "/api/admin/widget", Admin, |a, q, _| admin::widget_info(a, q)),
+    r("POST", "/api/admin/identity-secret", Admin, |a, q, _| admin::rotate_secret(a, q)),
+    r("DELETE", "/api/admin/identity-secret", Admin, |a, q, _| admin::clear_secret(a, q)),
+    r("GET", "/api/admin/backup", Admin, |a, q, _| admin_data::backup(a, q)),
+    r("GET", "/api/admin/export", Admin, |a, q, _| admin_data::export(a, q)),
+    r("POST", "/api/admin/retention/run", Admin, |a, q, _| admin_data::run_retention(a, q)),
+    r("GET", "/api/audit", Admin, |a, q, _| admin::audit_log(a, q)),
+    r("GET", "/api/invites", Admin, |a, q, _| admin_team::list(a, q)),
+    r("POST", "/api/invites", Admin, |a, q, _| admin_team::create(a, q)),
+    r("DELETE", "/api/invites/:id", Admin, |a, q, p| admin_team::revoke(a, q, p.id)),
+    r("GET", "/api/invite/:token", Public, |a, q, p| admin_team::show(a, q, p.get("token"))),
+    r("POST", "/api/invite/:token", Public, |a, q, p| admin_team::accept(a, q, p.get("token"))),
+
+    r("GET", "/__test/panic", Test, |_, _, _| panic!("test panic")),
+];
+
+/// What the path gave a route's `:name` segments.
+pub struct Params<'a> {
+    /// The `:id` segment (0 for a pattern without one).
+    pub id: i64,
+    /// Every `:name` segment, as sent.
+    named: Vec<(&'static str, &'a str)>,
+}
+
+impl Params<'_> {
+    /// The `:name` segment, or "" if the pattern has none by that name.
+    pub fn get(&self, name: &str) -> &str {
+        self.named.iter().find(|(n, _)| *n == name).map_or("", |(_, v)| v)
+    }
+}
+
+/// Dispatch by `ROUTES`: the first route whose pattern and method match runs; a path some route
+/// matches with other methods is a `405` listing them; anything else is a `404`.
+pub fn route(app: &Arc<App>, req: &Request) -> Result<Response> {
+    let segs: Vec<&str> = req.path.trim_matches('/').split('/').collect();
+    let mut methods = Vec::new();
+    for r in ROUTES.iter().filter(|r| r.auth != Test || app.config.test_routes) {
+        let Some(named) = captures(r.pattern, &segs) else { continue };
+        if r.method != req.method {
+            methods.push(r.method);
+            continue;
+        }
+        let id = match named.iter().find(|(n, _)| *n == "id") {
+            Some((_, s)) => parse_id(s)?,
+            None => 0,
+        };
+        return (r.handler)(app, req, &Params { id, named });
+    }
+    if methods.is_empty() {
+        return Err(Error::not_found(format!("Nothing at {}.", req.path)));
+    }
+    Err(method_not_allowed(&allow(methods)))
+}
+
+/// The `:name` segments of `segs` if they fit `pattern`, else `None`.
+fn captures<'a>(pattern: &'static str, segs: &[&'a str]) -> Option<Vec<(&'static str, &'a str)>> {
+    let mut named = Vec::new();
+    let mut segs = segs.iter();
+    for p in pattern.trim_matches('/').split('/') {
+        if p == "*" {
+            return Some(named);
+        }
+        let s = segs.next()?;
+        match p.strip_prefix(':') {
+            Some(name) => named.push((name, *s)),
+            None if p == *s => {}
+            None => return None,
+        }
+    }
+    segs.next().is_none().then_some(named)
+}
+
+/// The `Allow` list: the given methods plus HEAD wherever GET is, in the usual order.
+fn allow(mut methods: Vec<&'static str>) -> Vec<&'static str> {
+    const ORDER: [&str; 6] = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"];
+    if methods.contains(&"GET") {
+        methods.push("HEAD");
+    }
+    methods.sort_by_key(|m| ORDER.iter().position(|o| o == m));
+    methods.dedup();
+    methods
+}
 
 /// 405 with the methods the path does accept.
 pub fn method_not_allowed(allow: &[&str]) -> Error {
     Error::new(405, format!("Method not allowed here; use {}.", allow.join(" or "))).with_header("Allow", allow.join(", "))
-}
-
-pub fn route(app: &Arc<App>, req: &Request) -> Result<Response> {
-    let segs: Vec<&str> = req.path.trim_matches('/').split('/').collect();
-    let m = req.method.as_str();
-    match (segs.as_slice(), m) {
-        (["healthz"], "GET") => Ok(Response::text(200, "ok")),
-        (["metrics"], "GET") => metrics::metrics(app, req),
-        ([""], "GET") => pages::index(app, req),
-        (["setup"], "GET") => pages::setup(app, req),
-        (["login"], "GET") => pages::login(app, req),
-        (["assets", ..], "GET") => pages::asset(req),
-        (["favicon.ico"], "GET") => pages::asset_at(req, "shared/favicon.svg"),
-
-        (["api", "setup"], "POST") => session::setup(app, req),
-        (["api", "login"], "POST") => session::login(app, req),
-        (["api", "logout"], "POST") => session::logout(app, req),
-        (["api", "me"], "GET") => session::me(app, req),
-        (["api", "me", "prefs"], "PATCH") => prefs::update(app, req),
-        (["api", "me", "password"], "POST") => users::change_own_password(app, req),
-        (["api", "users"], "GET") => users::list(app, req),
-        (["api", "users"], "POST") => users::create(app, req),
-        (["api", "users", id], "PATCH") => users::update(app, req, parse_id(id)?),
-        (["api", "users", id, "deactivate"], "POST") => users::deactivate(app, req, parse_id(id)?),
-
-        (["api", "conversations"], "GET") => conversations::list(app, req),
-        (["api", "conversations"], "POST") => conversations::create_team(app, req),
-        (["api", "conversations", id], "GET") => conversations::get(app, req, parse_id(id)?),
-        (["api", "conversations", id, "messages"], "GET") => conversations::messages(app, req, parse_id(id)?),
-        (["api", "conversations", id, "messages"], "POST") => conversations::post(app, req, parse_id(id)?),
-        (["api", "conversations", id, "status"], "POST") => conversations::status(app, req, parse_id(id)?),
-        (["api", "conversations", id, "read"], "POST") => conversations::read(app, req, parse_id(id)?),
-        (["api", "conversations", id, "follow"], "POST") => conversations::follow(app, req, parse_id(id)?, true),
-        (["api", "conversations", id, "follow"], "DELETE") => conversations::follow(app, req, parse_id(id)?, false),
-        (["api", "messages", id], "PATCH") => conversations::edit_message(app, req, parse_id(id)?),
-        (["api", "messages", id], "DELETE") => conversations::delete_message(app, req, parse_id(id)?),
-        (["api", "messages", id, "revisions"], "GET") => conversations::revisions(app, req, parse_id(id)?),
-        (["api", "search"], "GET") => conversations::search(app, req),
-        (["api", "conversations", id, "item-draft"], "GET") => items::draft(app, req, parse_id(id)?),
-        (["api", "conversations", id, "items"], "POST") => items::create_from_conversation(app, req, parse_id(id)?),
-        (["api", "conversations", id, "link"], "POST") => items::link(app, req, parse_id(id)?),
-        (["api", "conversations", id, "link"], "DELETE") => items::unlink(app, req, parse_id(id)?),
-        (["api", "items"], "GET") => items::list(app, req),
-        (["api", "items"], "POST") => items::create(app, req),
-        (["api", "items", id], "GET") => items::get(app, req, parse_id(id)?),
-        (["api", "items", id], "PATCH") => items::update(app, req, parse_id(id)?),
-        (["api", "items", id, "follow"], "POST") => items::follow(app, req, parse_id(id)?, true),
-        (["api", "items", id, "follow"], "DELETE") => items::follow(app, req, parse_id(id)?, false),
-        (["api", "team"], "GET") => conversations::team(app, req),
-        (["api", "customers", id], "GET") => conversations::customer(app, req, parse_id(id)?),
-        (["api", "helpdesk", "status"], "POST") => conversations::helpdesk_status(app, req),
-
-        (["widget.js"], "GET") => widget_pages::loader(app, req),
-        (["widget"], "GET") => widget_pages::frame(app, req),
-        (["widget", "preview"], "GET") => widget_pages::preview(app, req),
-        (["api", "widget", "settings"], "GET") => widget_pages::settings(app, req),
-        (["api", "widget", "identify"], "POST") => widget::identify(app, req),
-        (["api", "settings"], "GET") => settings_api::get(app, req),
-        (["api", "settings"], "PATCH") => settings_api::update(app, req),
-        (["api", "widget", "visitors"], "POST") => widget::create_visitor(app, req),
-        (["api", "widget", "visitor"], "PATCH") => widget::update_visitor(app, req),
-        (["api", "widget", "session"], "GET") => widget::session(app, req),
-        (["api", "widget", "conversation"], "POST") => widget::start(app, req),
-        (["api", "widget", "messages"], "GET") => widget::history(app, req),
-        (["api", "widget", "messages"], "POST") => widget::send(app, req),
-
-        (["admin", ..] | ["invite", _] | ["api", "admin" | "audit" | "invites" | "invite", ..], _) => admin::route(app, req, &segs),
-
-        (["__test", "panic"], "GET") if app.config.test_routes => panic!("test panic"),
-
-        // Known paths with the wrong method.
-        (["healthz"] | [""] | ["setup"] | ["login"] | ["api", "me"], _) => Err(method_not_allowed(&["GET", "HEAD"])),
-        (["api", "setup"] | ["api", "login"] | ["api", "logout"] | ["api", "users", _, "deactivate"] | ["api", "me", "password"], _) => {
-            Err(method_not_allowed(&["POST"]))
-        }
-        (["api", "users"], _) => Err(method_not_allowed(&["GET", "HEAD", "POST"])),
-        (["api", "users", _], _) => Err(method_not_allowed(&["PATCH"])),
-        (["api", "conversations"] | ["api", "conversations", _, "messages"] | ["api", "widget", "messages"], _) => {
-            Err(method_not_allowed(&["GET", "HEAD", "POST"]))
-        }
-        (
-            ["api", "conversations", _]
-            | ["api", "search"]
-            | ["api", "team"]
-            | ["api", "customers", _]
-            | ["api", "widget", "session"]
-            | ["api", "messages", _, "revisions"],
-            _,
-        ) => Err(method_not_allowed(&["GET", "HEAD"])),
-        (
-            ["api", "conversations", _, "status" | "read"] | ["api", "helpdesk", "status"] | ["api", "widget", "visitors" | "conversation"],
-            _,
-        ) => Err(method_not_allowed(&["POST"])),
-        (["api", "conversations", _, "follow"], _) => Err(method_not_allowed(&["POST", "DELETE"])),
-        (["api", "messages", _], _) => Err(method_not_allowed(&["PATCH", "DELETE"])),
-        (["api", "items"], _) => Err(method_not_allowed(&["GET", "HEAD", "POST"])),
-        (["api", "items", _], _) => Err(method_not_allowed(&["GET", "HEAD", "PATCH"])),
-        (["api", "items", _, "follow"] | ["api", "conversations", _, "link"], _) => Err(method_not_allowed(&["POST", "DELETE"])),
-        (["api", "conversations", _, "item-draft"], _) => Err(method_not_allowed(&["GET", "HEAD"])),
-        (["api", "conversations", _, "items"], _) => Err(method_not_allowed(&["POST"])),
-        (["api", "widget", "visitor"] | ["api", "me", "prefs"], _) => Err(method_not_allowed(&["PATCH"])),
-        _ => Err(Error::not_found(format!("Nothing at {}.", req.path))),
-    }
 }
 
 pub fn parse_id(s: &str) -> Result<i64> {

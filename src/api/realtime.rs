@@ -1,6 +1,6 @@
 //! The WebSocket protocol (docs/protocol.md): who a socket belongs to, and the client frames
-//! `resume`, `send`, `typing`, `read`. Replies go back on the same socket; everything else is an
-//! event that reaches sockets through the hub after commit.
+//! (`FRAME_TYPES`). Replies go back on the same socket; everything else is an event that reaches
+//! sockets through the hub after commit.
 
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
@@ -15,6 +15,10 @@ use crate::ws::error_frame;
 
 /// How far behind a resuming client may be before it is told to reload instead.
 const MAX_REPLAY: i64 = 5_000;
+
+/// The client frame types the server answers; any other type gets an `error` frame. A type not
+/// listed here is never handled, so the authorization matrix (tests/authz.rs) sees every one.
+pub const FRAME_TYPES: &[&str] = &["resume", "send", "typing", "read", "ping"];
 
 /// Presence: an agent's first socket opening or last closing is an event for every agent.
 pub fn install_presence(app: &Arc<App>) {
@@ -45,6 +49,7 @@ pub fn handle_frame(app: &Arc<App>, conn: &Arc<Conn>, text: &str) -> Option<Stri
         None => None,
     };
     let result = match kind {
+        _ if !FRAME_TYPES.contains(&kind) => Err(unknown(kind)),
         "resume" => resume(app, conn, &v),
         "ping" => Ok(Some(json!({"type": "pong"}).to_string())),
         other => frame(app, conn, agent, other, &v),

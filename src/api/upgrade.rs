@@ -4,6 +4,7 @@
 
 use std::sync::Arc;
 
+use super::Auth;
 use crate::app::App;
 use crate::db::events::Viewer;
 use crate::error::{Error, Result};
@@ -15,14 +16,17 @@ pub const PROTOCOL: &str = "frontdesk";
 /// The widget also offers `frontdesk.token.<visitor token>`: the one place a browser lets a socket
 /// carry a credential outside its URL (and so outside proxies' access logs). It is never selected.
 const TOKEN_PROTOCOL: &str = "frontdesk.token.";
+/// The WebSocket endpoints and who may open them (docs/protocol.md); `upgrade` admits by this list.
+pub const SOCKETS: &[(&str, Auth)] = &[("/ws/agent", Auth::Agent), ("/ws/widget", Auth::Visitor)];
 
 /// Decide whether a WebSocket upgrade may proceed: checks the handshake, the Origin, and who the
 /// peer is, before the 101 is sent.
 pub fn upgrade(app: &Arc<App>, req: &Request) -> std::result::Result<(Response, Peer), Response> {
     let accept = crate::ws::handshake(req, PROTOCOL)?;
     let origin = req.header("origin").unwrap_or("");
-    let peer = match req.path.as_str() {
-        "/ws/agent" => {
+    let endpoint = SOCKETS.iter().find(|(path, _)| *path == req.path).map(|(_, auth)| auth);
+    let peer = match endpoint {
+        Some(Auth::Agent) => {
             if !origin.eq_ignore_ascii_case(app.config.public_origin()) {
                 return Err(Error::forbidden(format!("WebSocket from origin '{origin}' refused.")).into());
             }
@@ -32,7 +36,7 @@ pub fn upgrade(app: &Arc<App>, req: &Request) -> std::result::Result<(Response, 
                 session: Some(authed.token_hash),
             }
         }
-        "/ws/widget" => {
+        Some(Auth::Visitor) => {
             if !widget_origin_allowed(app, origin) {
                 return Err(Error::forbidden(format!("WebSocket from origin '{origin}' refused: not in the allowed origins.")).into());
             }

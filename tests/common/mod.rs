@@ -291,11 +291,15 @@ impl Ws {
         self.ws.get_mut().set_read_timeout(Some(d)).unwrap();
     }
 
-    /// Wait up to 5 s for the server to close this socket (a close frame or EOF).
+    /// Wait up to 5 s for the server to close this socket (a close frame or EOF); false if it
+    /// is still open then.
     pub fn closed_by_server(&mut self) -> bool {
         self.set_timeout(Duration::from_secs(5));
         loop {
             match self.ws.read() {
+                Err(tungstenite::Error::Io(e)) if matches!(e.kind(), std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut) => {
+                    return false;
+                }
                 Ok(tungstenite::Message::Close(_)) | Err(_) => return true,
                 Ok(_) => continue,
             }
