@@ -1,15 +1,15 @@
 //! `App`: everything a handler can reach, shared as `Arc<App>`. No globals anywhere else.
 
-use std::sync::atomic::{AtomicBool, AtomicI64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
 
-use crate::auth::{Hasher, Throttle};
 use crate::config::Config;
 use crate::db::Db;
 use crate::db::hours::Status;
 use crate::db::settings::Settings;
 use crate::hub::Hub;
+use crate::passwords::{Hasher, Throttle};
 
 pub struct App {
     pub config: Config,
@@ -22,14 +22,12 @@ pub struct App {
     /// The current settings, reloaded by whoever writes them (one place: `api::settings`).
     pub settings: RwLock<Settings>,
     /// Open TCP connections (HTTP and WebSocket), for the cap.
-    pub connections: AtomicUsize,
-    pub stopping: AtomicBool,
-    /// Set once forwarded headers from an untrusted peer have been warned about (once per process).
-    pub warned_forwarded: AtomicBool,
+    /// The HTTP server's counters and stop flag (open connections, `stopping`).
+    pub net: Arc<crate::http::server::State>,
     pub started: std::time::Instant,
     /// The time business rules see (business hours, invite expiry); tests fix it.
     pub clock: Clock,
-    /// The help desk's effective state as last announced (`api::admin_availability::tick`).
+    /// The help desk's effective state as last announced (`desk::availability::tick`).
     pub helpdesk: Mutex<Option<Status>>,
     /// The deprecated `?token=` on widget sockets is logged at most once a minute (`api::upgrade`).
     pub url_token_warning: Throttled,

@@ -1,100 +1,15 @@
 //! Passwords (argon2id), random tokens, sessions and their cookie, CSRF, and sign-in throttling.
 //! Owns no SQL (calls `db::sessions`/`db::users`) and no socket I/O.
 
-use std::collections::HashMap;
-use std::net::IpAddr;
-use std::sync::{Condvar, Mutex};
-use std::time::{Duration, Instant};
-
-use argon2::password_hash::{PasswordHasher, PasswordVerifier};
-use argon2::{Algorithm, Argon2, Params, Version};
-use sha2::{Digest, Sha256};
-
 use crate::app::App;
 use crate::db::{self, users::User};
 use crate::error::{Error, Result};
 use crate::http::Request;
+pub use crate::passwords::{check_password_rules, constant_eq, hex, random_token, sha256};
 
 pub const SESSION_COOKIE: &str = "fd_session";
 pub const IDLE_MS: i64 = 7 * 24 * 3600 * 1000;
 pub const ABSOLUTE_MS: i64 = 30 * 24 * 3600 * 1000;
-pub const MIN_PASSWORD: usize = 10;
-
-/// 128 random bits as 32 hex characters.
-pub fn random_token() -> String {
-    let mut b = [0u8; 16];
-    rand::fill(&mut b);
-    hex(&b)
-}
-
-pub fn hex(b: &[u8]) -> String {
-    b.iter().map(|x| format!("{x:02x}")).collect()
-}
-
-pub fn sha256(s: &str) -> Vec<u8> {
-    Sha256::digest(s.as_bytes()).to_vec()
-}
-
-/// Limits concurrent argon2 runs: each holds `m` KiB of memory for its duration.
-pub struct Hasher {
-    m_kib: u32,
-    t: u32,
-    busy: Mutex<usize>,
-    freed: Condvar,
-    max: usize,
-}
-
-impl Hasher {
-    pub fn new(m_kib: u32, t: u32, max: usize) -> Hasher {
-        Hasher { m_kib, t, busy: Mutex::new(0), freed: Condvar::new(), max: max.max(1) }
-    }
-
-    fn argon(&self) -> Argon2<'static> {
-        let params = Params::new(self.m_kib, self.t, 1, None).expect("valid argon2 parameters");
-        Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
-    }
-
-    fn slot<T>(&self, f: impl FnOnce() -> T) -> T {
-        let mut busy = self.busy.lock().unwrap_or_else(|p| p.into_inner());
-        while *busy >= self.max {
-            busy = self.freed.wait(busy).unwrap_or_else(|p| p.into_inner());
-        }
-        *busy += 1;
-        drop(busy);
-        let out = f();
-        *self.busy.lock().unwrap_or_else(|p| p.into_inner()) -= 1;
-        self.freed.notify_one();
-        out
-    }
-
-    /// A PHC string (`$argon2id$v=19$m=...`).
-    pub fn hash(&self, password: &str) -> Result<String> {
-        self.slot(|| {
-            self.argon().hash_password(password.as_bytes()).map(|h| h.to_string()).map_err(|e| Error::internal(format!("argon2: {e}")))
-        })
-    }
-
-    /// Constant work whether or not the user exists: verifying against `None` hashes anyway.
-    pub fn verify(&self, password: &str, phc: Option<&str>) -> bool {
-        self.slot(|| match phc {
-            Some(h) => self.argon().verify_password(password.as_bytes(), h).is_ok(),
-            None => {
-                let _ = self.argon().hash_password(password.as_bytes());
-                false
-            }
-        })
-    }
-}
-
-pub fn check_password_rules(password: &str) -> Result<()> {
-    if password.chars().count() < MIN_PASSWORD {
-        return Err(Error::new(422, format!("password: must be at least {MIN_PASSWORD} characters")));
-    }
-    if password.len() > 1024 {
-        return Err(Error::new(422, "password: must be at most 1024 bytes"));
-    }
-    Ok(())
-}
 
 /// A signed-in agent, as a request sees it.
 pub struct Authed {
@@ -148,7 +63,7 @@ pub fn close_sockets_of_ended_sessions(app: &App) -> Result<usize> {
     let mut closed = 0;
     for hash in app.hub.agent_sessions() {
         if session_by_hash(app, hash.clone(), false)?.is_none() {
-            closed += app.hub.disconnect_session(&hash, crate::ws::SESSION_ENDED, "session ended: sign in again");
+            closed += app.hub.disconnect_session(&hash, crate::hub::SESSION_ENDED, "session ended: sign in again");
         }
     }
     Ok(closed)
@@ -229,58 +144,25 @@ pub fn check_csrf(app: &App, req: &Request, session_csrf: Option<&str>) -> Resul
     Ok(())
 }
 
-pub fn constant_eq(a: &[u8], b: &[u8]) -> bool {
-    if a.len() != b.len() {
-        return false;
-    }
-    a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+/// The bearer token of a request (a visitor token from the widget).
+pub fn bearer(req: &Request) -> Option<&str> {
+    req.header("authorization").and_then(|v| v.strip_prefix("Bearer ")).map(str::trim)
 }
 
-/// Failed sign-ins counted per (account, address) and per address, in a sliding window. The
-/// per-pair limit stops guessing one account; the per-address limit stops spraying many accounts;
-/// the real user on another address is never locked out by either.
-pub struct Throttle {
-    window: Duration,
-    per_pair: u32,
-    per_ip: u32,
-    failures: Mutex<HashMap<String, (u32, Instant)>>,
+/// Our own pages always; other sites only if listed (an empty list admits any origin).
+pub fn widget_origin_allowed(app: &App, origin: &str) -> bool {
+    if origin.eq_ignore_ascii_case(app.config.public_origin()) {
+        return true;
+    }
+    let s = app.settings();
+    s.allowed_origins.is_empty() || s.allowed_origins.iter().any(|o| o.eq_ignore_ascii_case(origin))
 }
 
-impl Throttle {
-    pub fn new() -> Throttle {
-        Throttle { window: Duration::from_secs(15 * 60), per_pair: 5, per_ip: 30, failures: Mutex::new(HashMap::new()) }
+/// The customer a visitor token belongs to, or 401.
+pub fn customer_by_token(app: &App, token: &str) -> Result<i64> {
+    if token.len() != 32 || !token.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Err(Error::new(401, "Invalid visitor token."));
     }
-
-    fn keys(email: &str, ip: IpAddr) -> [(String, bool); 2] {
-        [(format!("{}|{ip}", email.trim().to_lowercase()), true), (format!("ip|{ip}"), false)]
-    }
-
-    /// `Err(429)` with Retry-After while the limit is reached.
-    pub fn check(&self, email: &str, ip: IpAddr) -> Result<()> {
-        let mut map = self.failures.lock().unwrap_or_else(|p| p.into_inner());
-        let now = Instant::now();
-        map.retain(|_, (_, since)| now.duration_since(*since) < self.window);
-        for (key, pair) in Self::keys(email, ip) {
-            if let Some((n, since)) = map.get(&key) {
-                if *n >= if pair { self.per_pair } else { self.per_ip } {
-                    let wait = self.window.saturating_sub(now.duration_since(*since)).as_secs().max(1);
-                    return Err(Error::too_many(wait, format!("Too many failed sign-ins. Try again in {} minutes.", wait.div_ceil(60))));
-                }
-            }
-        }
-        Ok(())
-    }
-
-    pub fn failed(&self, email: &str, ip: IpAddr) {
-        let mut map = self.failures.lock().unwrap_or_else(|p| p.into_inner());
-        let now = Instant::now();
-        for (key, _) in Self::keys(email, ip) {
-            map.entry(key).or_insert((0, now)).0 += 1;
-        }
-    }
-
-    pub fn succeeded(&self, email: &str, ip: IpAddr) {
-        let mut map = self.failures.lock().unwrap_or_else(|p| p.into_inner());
-        map.remove(&Self::keys(email, ip)[0].0);
-    }
+    let hash = sha256(token);
+    app.db.read(|c| crate::db::customers::id_by_token(c, &hash))?.ok_or_else(|| Error::new(401, "Unknown visitor token: start a new chat."))
 }

@@ -112,7 +112,7 @@ fn admin_create(config: &Config, email: &str, name: &str) -> Result<()> {
     crate::auth::check_password_rules(password)?;
     crate::api::users::check_identity(email, name)?;
     let conn = open_db(config)?;
-    let hash = crate::auth::Hasher::new(config.argon2_m_kib, config.argon2_t, 1).hash(password)?;
+    let hash = crate::passwords::Hasher::new(config.argon2_m_kib, config.argon2_t, 1).hash(password)?;
     let id = crate::db::users::insert(
         &conn,
         &crate::db::users::NewUser { email, name, password_hash: &hash, role: "admin", customer_support: true },
@@ -135,9 +135,8 @@ fn restore(config: &Config, file: &Path) -> Result<()> {
     })?;
     let src = rusqlite::Connection::open_with_flags(file, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
         .map_err(|e| Error::internal(format!("cannot open {}: {e}", file.display())))?;
-    let ok: String = src
-        .query_row("PRAGMA integrity_check", [], |r| r.get(0))
-        .map_err(|e| Error::internal(format!("{} is not a Frontdesk database: {e}", file.display())))?;
+    let ok: String =
+        crate::db::integrity(&src).map_err(|e| Error::internal(format!("{} is not a Frontdesk database: {e}", file.display())))?;
     if ok != "ok" {
         return Err(Error::internal(format!("{} fails its integrity check: {ok}", file.display())));
     }
@@ -153,8 +152,8 @@ fn restore(config: &Config, file: &Path) -> Result<()> {
 
 fn check(config: &Config) -> Result<()> {
     let conn = crate::db::connect(&config.db_path(), config.synchronous_full)?;
-    let ok: String = conn.query_row("PRAGMA integrity_check", [], |r| r.get(0))?;
-    let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    let ok = crate::db::integrity(&conn)?;
+    let version = crate::db::stored_version(&conn)?;
     println!("integrity: {ok}\nschema version: {version} (this binary knows {})", crate::db::schema_version());
     if ok != "ok" { Err(Error::internal("integrity check failed")) } else { Ok(()) }
 }

@@ -16,6 +16,17 @@ use crate::ws::outbox::Outbox;
 
 const MAX_HELD: usize = 10_000;
 
+/// Close code: the session this socket was opened with has ended (signed out, password changed,
+/// expired, account deactivated). The client should not reconnect with it: sign in again.
+pub const SESSION_ENDED: u16 = 4001;
+/// Close code: the user's role or customer-support flag changed. Reconnect: the new socket sees
+/// what the user may see now.
+pub const PERMISSIONS_CHANGED: u16 = 4002;
+
+/// How a customer sees an event (`kind`, position, payload), or `None`: the customer projection,
+/// given to the hub by whoever starts it, so the hub itself knows no desk rule.
+pub type CustomerFrame = fn(&str, i64, &str) -> Option<String>;
+
 pub struct Conn {
     pub outbox: Arc<Outbox>,
     /// Visibility may change while connected (an admin toggles customer support).
@@ -34,17 +45,9 @@ impl Conn {
         self.viewer.read().unwrap_or_else(|p| p.into_inner()).clone()
     }
 
-    /// The frame this socket receives for `ev`, if any: agents get the event as stored, customers
-    /// only its customer projection (`desk::customer`).
-    pub fn frame_for(&self, ev: &Event) -> Option<String> {
-        let viewer = self.viewer();
-        if !ev.audience.admits(&viewer) {
-            return None;
-        }
-        match viewer {
-            Viewer::Agent { .. } => Some(ev.frame()),
-            Viewer::Customer { .. } => crate::desk::customer::frame(&ev.kind, ev.id, &ev.payload),
-        }
+    /// Hold live events back until history has been replayed (a resume in progress).
+    pub fn hold(&self) {
+        *self.resuming.lock().unwrap_or_else(|p| p.into_inner()) = Some(Vec::new());
     }
 
     /// Send an event unless already sent (resume overlap) or held back while resuming.
@@ -80,6 +83,7 @@ pub struct Hub {
     pub delivered: AtomicU64,
     /// Called when an agent's first socket opens or last one closes (presence).
     presence: Mutex<Option<Box<dyn Fn(i64, bool) + Send + Sync>>>,
+    customer_frame: CustomerFrame,
 }
 
 /// Removes the connection from the hub when dropped.
@@ -95,8 +99,9 @@ impl Drop for Membership {
 }
 
 impl Hub {
-    pub fn new(flusher: Sender<Arc<Outbox>>) -> Hub {
+    pub fn new(flusher: Sender<Arc<Outbox>>, customer_frame: CustomerFrame) -> Hub {
         Hub {
+            customer_frame,
             reg: RwLock::new(Registry::default()),
             next_id: AtomicU64::new(1),
             flusher: Mutex::new(flusher),
@@ -105,8 +110,10 @@ impl Hub {
         }
     }
 
-    pub fn next_id(&self) -> u64 {
-        self.next_id.fetch_add(1, Ordering::Relaxed)
+    /// The write side of a new socket, with its id and the flusher that drains its backlog.
+    pub fn new_outbox(&self, stream: Arc<std::net::TcpStream>) -> Arc<Outbox> {
+        let id = self.next_id.fetch_add(1, Ordering::Relaxed);
+        Outbox::new(id, stream, self.flusher.lock().unwrap_or_else(|p| p.into_inner()).clone())
     }
 
     pub fn on_presence(&self, f: Box<dyn Fn(i64, bool) + Send + Sync>) {
@@ -195,6 +202,19 @@ impl Hub {
         (reg.agents.len(), reg.customers.values().map(|m| m.len()).sum())
     }
 
+    /// The frame socket `conn` receives for `ev`, if any: agents get the event as stored, customers
+    /// only its customer projection.
+    pub fn frame_for(&self, conn: &Conn, ev: &Event) -> Option<String> {
+        let viewer = conn.viewer();
+        if !ev.audience.admits(&viewer) {
+            return None;
+        }
+        match viewer {
+            Viewer::Agent { .. } => Some(ev.frame()),
+            Viewer::Customer { .. } => (self.customer_frame)(&ev.kind, ev.id, &ev.payload),
+        }
+    }
+
     /// Deliver one committed event to every socket its audience admits: agents receive it as
     /// stored, customers its customer projection (built once, and only if a customer is there).
     pub fn publish(&self, ev: Arc<Event>) {
@@ -215,7 +235,7 @@ impl Hub {
             _ => Vec::new(),
         };
         if !customers.is_empty() {
-            if let Some(customer_frame) = crate::desk::customer::frame(&ev.kind, ev.id, &ev.payload) {
+            if let Some(customer_frame) = (self.customer_frame)(&ev.kind, ev.id, &ev.payload) {
                 for c in customers {
                     c.deliver(&ev, &customer_frame);
                     n += 1;

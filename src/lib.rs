@@ -14,11 +14,12 @@ pub mod error;
 pub mod http;
 pub mod hub;
 pub mod limits;
+pub mod passwords;
 pub mod ratelimit;
 pub mod ws;
 
 use std::net::{SocketAddr, TcpListener, TcpStream};
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, RwLock, mpsc};
 use std::thread::JoinHandle;
 
@@ -49,7 +50,7 @@ pub fn start(config: Config) -> Result<Running> {
 
     let (flush_tx, flush_rx) = mpsc::channel();
     std::thread::Builder::new().name("ws-flusher".into()).spawn(move || ws::outbox::run_flusher(flush_rx))?;
-    let hub = Arc::new(hub::Hub::new(flush_tx));
+    let hub = Arc::new(hub::Hub::new(flush_tx, desk::customer::frame));
 
     let listener = TcpListener::bind(config.addr).map_err(|e| Error::internal(format!("cannot listen on {}: {e}", config.addr)))?;
     let addr = listener.local_addr()?;
@@ -67,23 +68,21 @@ pub fn start(config: Config) -> Result<Running> {
     config.max_connections = cap.connections;
 
     let app = Arc::new(App {
-        hasher: auth::Hasher::new(config.argon2_m_kib, config.argon2_t, config.max_hashing),
-        throttle: auth::Throttle::new(),
+        hasher: passwords::Hasher::new(config.argon2_m_kib, config.argon2_t, config.max_hashing),
+        throttle: passwords::Throttle::new(),
         limiter: Arc::new(ratelimit::RateLimiter::new(config.rate_limits)),
         config,
         db: db::Db { pool, writer },
         hub: hub.clone(),
         settings: RwLock::new(settings),
-        connections: AtomicUsize::new(0),
-        stopping: AtomicBool::new(false),
-        warned_forwarded: AtomicBool::new(false),
+        net: Arc::new(http::server::State::default()),
         started: std::time::Instant::now(),
         clock: app::Clock::default(),
         helpdesk: std::sync::Mutex::new(None),
         url_token_warning: app::Throttled::new(std::time::Duration::from_secs(60)),
     });
-    api::realtime::install_presence(&app);
-    api::admin_availability::remember(&app, app.helpdesk_status());
+    api::socket::install_presence(&app);
+    desk::availability::remember(&app, app.helpdesk_status());
 
     std::thread::Builder::new().name("fanout".into()).spawn(move || hub::run_fanout(hub, events_rx))?;
     let stop_pinger = Arc::new(AtomicBool::new(false));
@@ -93,54 +92,22 @@ pub fn start(config: Config) -> Result<Running> {
     }
     {
         let a = app.clone();
-        std::thread::Builder::new().name("maintenance".into()).spawn(move || maintenance(a))?;
+        std::thread::Builder::new().name("maintenance".into()).spawn(move || desk::maintenance::run(a))?;
     }
     let a = app.clone();
-    let accept = std::thread::Builder::new().name("accept".into()).spawn(move || http::server::accept_loop(a, listener))?;
+    let server = Arc::new(http::server::Server {
+        service: Arc::new(api::Frontdesk(a.clone())),
+        limits: http::server::Limits {
+            max_connections: a.config.max_connections,
+            head_timeout: a.config.head_timeout,
+            idle_timeout: a.config.idle_timeout,
+            connection_stack: a.config.connection_stack,
+            trusted_proxies: a.config.trusted_proxies.clone(),
+        },
+        state: a.net.clone(),
+    });
+    let accept = std::thread::Builder::new().name("accept".into()).spawn(move || http::server::accept_loop(server, listener))?;
     Ok(Running { addr, app, accept: Some(accept), stop_pinger })
-}
-
-/// Hourly upkeep: forget old events (resume from before them answers "reload") and expired
-/// sessions. Runs through the writer like every other write.
-fn maintenance(app: Arc<App>) {
-    const EVERY: std::time::Duration = std::time::Duration::from_secs(3600);
-    const KEEP_EVENTS_MS: i64 = 7 * 24 * 3600 * 1000;
-    let mut waited = std::time::Duration::ZERO;
-    let tick = std::time::Duration::from_secs(1);
-    while !app.stopping.load(Ordering::Acquire) {
-        std::thread::sleep(tick);
-        waited += tick;
-        // Sessions that expired while their sockets were open: those sockets close within a second.
-        if let Err(e) = auth::close_sockets_of_ended_sessions(&app) {
-            log::warn!("session sweep failed: {e}");
-        }
-        // Business hours and "no agent connected" change the online state without any request.
-        if waited.as_secs() % 5 == 0 {
-            if let Err(e) = api::admin_availability::tick(&app) {
-                log::warn!("helpdesk status re-evaluation failed: {e}");
-            }
-        }
-        if waited < EVERY {
-            continue;
-        }
-        match api::admin_data::apply_retention(&app) {
-            Ok(n) if n > 0 => log::info!("retention: deleted {n} closed conversations"),
-            Ok(_) => {}
-            Err(e) => log::warn!("retention failed: {e}"),
-        }
-        waited = std::time::Duration::ZERO;
-        let now = app.clock.now_ms();
-        let r = app.db.write(move |w| {
-            let events = db::events::prune(w.conn, now - KEEP_EVENTS_MS)?;
-            let sessions = db::sessions::delete_expired(w.conn, now - auth::IDLE_MS, now - auth::ABSOLUTE_MS)?;
-            Ok((events, sessions))
-        });
-        match r {
-            Ok((e, s)) if e + s > 0 => log::info!("maintenance: pruned {e} events, {s} expired sessions"),
-            Ok(_) => {}
-            Err(e) => log::warn!("maintenance failed: {e}"),
-        }
-    }
 }
 
 impl Running {
@@ -151,7 +118,7 @@ impl Running {
     }
 
     fn stop(&mut self) {
-        if self.app.stopping.swap(true, Ordering::AcqRel) {
+        if self.app.net.stopping.swap(true, Ordering::AcqRel) {
             return;
         }
         // Wake the accept loop so it sees `stopping`.

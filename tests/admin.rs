@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use common::*;
-use frontdesk::api::admin_availability::tick;
+use frontdesk::desk::availability::tick;
 use serde_json::{Value, json};
 
 fn app(s: &Server) -> &Arc<frontdesk::app::App> {

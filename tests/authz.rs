@@ -10,7 +10,7 @@ mod common;
 #[path = "authz/world.rs"]
 mod world;
 
-use frontdesk::api::{ROUTES, realtime::FRAME_TYPES, upgrade::SOCKETS};
+use frontdesk::api::{ROUTES, socket::FRAME_TYPES, socket::SOCKETS};
 use serde_json::json;
 
 use cells::{FORMS, FrameRow, Row, admins, admits, all, answer, at, body, excerpt, f, form, none, page, path, r, report, staff, visitors};

@@ -87,7 +87,7 @@ fn production_argon2_parameters_meet_owasp() {
     let c = frontdesk::config::parse(&[], &|_| None).unwrap();
     let frontdesk::config::Command::Serve(c) = c else { panic!() };
     assert!(c.argon2_m_kib >= 19_456 && c.argon2_t >= 2);
-    let h = frontdesk::auth::Hasher::new(c.argon2_m_kib, c.argon2_t, 1).hash("some long password").unwrap();
+    let h = frontdesk::passwords::Hasher::new(c.argon2_m_kib, c.argon2_t, 1).hash("some long password").unwrap();
     assert!(h.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"), "{h}");
 }
 

@@ -217,5 +217,5 @@ fn a_connection_thread_that_cannot_start_gets_503_and_the_server_goes_on() {
         assert!(r.starts_with("HTTP/1.1 503"), "{r:?}");
         assert!(took < Duration::from_secs(1), "{took:?}");
     }
-    assert_eq!(s.running.as_ref().unwrap().app.connections.load(std::sync::atomic::Ordering::Acquire), 0, "no slot leaked");
+    assert_eq!(s.running.as_ref().unwrap().app.net.connections.load(std::sync::atomic::Ordering::Acquire), 0, "no slot leaked");
 }

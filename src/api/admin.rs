@@ -57,17 +57,10 @@ pub fn widget_info(app: &Arc<App>, req: &Request) -> Result<Response> {
 /// Change one setting through the one settings path (validation, audit, `settings.updated`).
 fn set_secret(app: &Arc<App>, req: &Request, secret: String, action: &'static str) -> Result<()> {
     let a = auth::require_admin_for(app, req)?;
-    let (by, ip, now, agents) = (a.user.id, req.remote.to_string(), app.clock.now_ms(), app.hub.online_agents().len());
-    let settings = app.db.write(move |w| {
-        let patch = json!({"identity_secret": secret});
-        let (s, _) = db::settings::update(w.conn, patch.as_object().expect("literal object"), Some(by))?;
-        // The value never goes into the log; the action says what happened.
-        db::audit::append(w.conn, Some(by), &ip, action, "settings:identity_secret", json!({}))?;
-        let status = db::hours::status(&s, now, agents);
-        w.emit("settings.updated", None, db::events::Audience::Everyone, s.public_with(&status))?;
-        Ok(s)
-    })?;
-    app.set_settings(settings);
+    let patch = json!({"identity_secret": secret}).as_object().cloned().unwrap_or_default();
+    // The value never goes into the log; the action says what happened.
+    let audit = crate::desk::settings::Audit { action, target: "settings:identity_secret", detail: Some(json!({})) };
+    crate::desk::settings::apply(app, patch, a.user.id, req.remote.to_string(), audit)?;
     Ok(())
 }
 

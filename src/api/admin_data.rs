@@ -48,24 +48,6 @@ pub fn export(app: &Arc<App>, req: &Request) -> Result<Response> {
         .header("Content-Disposition", format!("attachment; filename=\"frontdesk-conversations-{}.json\"", stamp(app))))
 }
 
-/// Delete closed conversations past `retention_days` (0 = off), in batches through the writer so
-/// chat never waits behind one long transaction. Returns how many were deleted.
-pub fn apply_retention(app: &App) -> Result<usize> {
-    let days = app.settings().retention_days;
-    if days == 0 {
-        return Ok(0);
-    }
-    let cutoff = app.clock.now_ms() - i64::from(days) * 24 * 3600 * 1000;
-    let mut total = 0;
-    loop {
-        let n = app.db.write(move |w| db::retention::delete_closed_before(w.conn, cutoff, 200))?;
-        total += n;
-        if n < 200 {
-            return Ok(total);
-        }
-    }
-}
-
 /// `POST /api/admin/retention/run`: apply the retention rule now.
 pub fn run_retention(app: &Arc<App>, req: &Request) -> Result<Response> {
     let a = auth::require_admin_for(app, req)?;
@@ -73,7 +55,7 @@ pub fn run_retention(app: &Arc<App>, req: &Request) -> Result<Response> {
     if days == 0 {
         return Err(Error::new(422, "retention_days: set a number of days first (0 keeps everything)"));
     }
-    let n = apply_retention(app)?;
+    let n = crate::desk::maintenance::apply_retention(app)?;
     let (by, ip) = (a.user.id, req.remote.to_string());
     app.db
         .write(move |w| db::audit::append(w.conn, Some(by), &ip, "data.retention", "conversations", json!({"deleted": n, "days": days})))?;

@@ -19,7 +19,7 @@ fn proc_status(field: &str) -> Option<u64> {
 pub fn metrics(app: &Arc<App>, req: &Request) -> Result<Response> {
     auth::require_admin(app, req)?;
     let (agents, widgets) = app.hub.counts();
-    let total = app.connections.load(Ordering::Relaxed);
+    let total = app.net.connections.load(Ordering::Relaxed);
     let st = &app.db.writer.stats;
     let mut o = String::new();
     let mut metric = |name: &str, kind: &str, help: &str| {

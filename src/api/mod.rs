@@ -12,10 +12,9 @@ pub mod items;
 pub mod metrics;
 pub mod pages;
 pub mod prefs;
-pub mod realtime;
 pub mod session;
 pub mod settings_api;
-pub mod upgrade;
+pub mod socket;
 pub mod users;
 pub mod widget;
 pub mod widget_pages;
@@ -62,7 +61,7 @@ const fn r(method: &'static str, pattern: &'static str, auth: Auth, handler: Han
 }
 
 /// Every HTTP route. HEAD is answered wherever GET is (the server runs GET and drops the body).
-/// WebSocket endpoints are `upgrade::SOCKETS`, decided before routing.
+/// WebSocket endpoints are `socket::SOCKETS`, decided before routing.
 #[rustfmt::skip]
 pub const ROUTES: &[Route] = &[
     r("GET", "/healthz", Public, |_, _, _| Ok(Response::text(200, "ok"))),
@@ -163,6 +162,18 @@ impl Params<'_> {
 
 /// Dispatch by `ROUTES`: the first route whose pattern and method match runs; a path some route
 /// matches with other methods is a `405` listing them; anything else is a `404`.
+/// The application as the HTTP server sees it: the route table and the socket protocol.
+pub struct Frontdesk(pub Arc<App>);
+
+impl crate::http::server::Service for Frontdesk {
+    fn handle(&self, req: &Request) -> Result<Response> {
+        route(&self.0, req)
+    }
+    fn upgrade(&self, req: &Request) -> std::result::Result<(Response, crate::http::server::Upgraded), Response> {
+        socket::upgrade(&self.0, req)
+    }
+}
+
 pub fn route(app: &Arc<App>, req: &Request) -> Result<Response> {
     let segs: Vec<&str> = req.path.trim_matches('/').split('/').collect();
     let mut methods = Vec::new();

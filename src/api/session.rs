@@ -8,6 +8,10 @@ use serde_json::json;
 use crate::app::App;
 use crate::auth;
 use crate::db::{self, users::NewUser};
+use crate::desk::{
+    self,
+    settings::{Audit, Change},
+};
 use crate::error::{Error, Result};
 use crate::http::{Request, Response};
 
@@ -35,7 +39,8 @@ pub fn setup(app: &Arc<App>, req: &Request) -> Result<Response> {
     }
     let hash = app.hasher.hash(&f.password)?;
     let ip = req.remote.to_string();
-    let (id, settings) = app.db.write(move |w| {
+    let (now, agents) = (app.clock.now_ms(), app.hub.online_agents().len());
+    let (id, (settings, status)) = app.db.write(move |w| {
         if db::users::admin_exists(w.conn)? {
             return Err(Error::new(410, "Setup is already done: sign in instead."));
         }
@@ -43,12 +48,13 @@ pub fn setup(app: &Arc<App>, req: &Request) -> Result<Response> {
             w.conn,
             &NewUser { email: &f.email, name: &f.name, password_hash: &hash, role: "admin", customer_support: true },
         )?;
-        let patch = json!({"helpdesk_name": name});
-        let (settings, _) = db::settings::update(w.conn, patch.as_object().expect("literal object"), Some(id))?;
         crate::db::audit::append(w.conn, Some(id), &ip, "setup", &format!("user:{id}"), json!({}))?;
-        Ok((id, settings))
+        let patch = json!({"helpdesk_name": name}).as_object().cloned().unwrap_or_default();
+        let audit = Audit { action: "settings.update", target: "settings", detail: None };
+        let change = Change { patch: &patch, by: Some(id), ip: &ip, audit, event: "settings.updated" };
+        Ok((id, desk::settings::change(w, change, now, agents)?))
     })?;
-    app.set_settings(settings);
+    desk::settings::adopt(app, settings, status);
     let cookie = auth::start_session(app, id, req)?;
     Ok(Response::json(201, &json!({"ok": true})).header("Set-Cookie", cookie))
 }
@@ -87,7 +93,7 @@ pub fn logout(app: &Arc<App>, req: &Request) -> Result<Response> {
     let authed = auth::require_for(app, req)?;
     let h = authed.token_hash.clone();
     app.db.write(move |w| db::sessions::delete(w.conn, &h))?;
-    app.hub.disconnect_session(&authed.token_hash, crate::ws::SESSION_ENDED, "signed out");
+    app.hub.disconnect_session(&authed.token_hash, crate::hub::SESSION_ENDED, "signed out");
     Ok(Response::ok_json(&json!({"ok": true})).header("Set-Cookie", auth::cookie(app, "", 0)))
 }
 

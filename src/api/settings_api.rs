@@ -8,6 +8,7 @@ use serde_json::{Value, json};
 use crate::app::App;
 use crate::auth;
 use crate::db;
+use crate::desk::{self, settings::Audit};
 use crate::error::{Error, Result};
 use crate::http::{Request, Response};
 
@@ -35,19 +36,8 @@ pub fn update(app: &Arc<App>, req: &Request) -> Result<Response> {
     let Value::Object(patch) = patch else {
         return Err(Error::bad_request("Send a JSON object of settings to change."));
     };
-    let (by, ip) = (a.user.id, req.remote.to_string());
-    let (now, agents) = (app.clock.now_ms(), app.hub.online_agents().len());
-    let (settings, status) = app.db.write(move |w| {
-        let (s, changed) = db::settings::update(w.conn, &patch, Some(by))?;
-        let status = db::hours::status(&s, now, agents);
-        if !changed.is_empty() {
-            // The secret's value stays out of the audit log; its name says it changed.
-            db::audit::append(w.conn, Some(by), &ip, "settings.update", "settings", json!({"changed": changed}))?;
-            w.emit("settings.updated", None, db::events::Audience::Everyone, s.public_with(&status))?;
-        }
-        Ok((s, status))
-    })?;
-    app.set_settings(settings.clone());
-    super::admin_availability::remember(app, status.clone());
+    // The audit names the changed fields, never a secret's value.
+    let audit = Audit { action: "settings.update", target: "settings", detail: None };
+    let (settings, status) = desk::settings::apply(app, patch, a.user.id, req.remote.to_string(), audit)?;
     Ok(Response::ok_json(&json!({"settings": redacted(&settings), "status": status})))
 }

@@ -10,7 +10,7 @@ use crate::auth;
 use crate::db::{self, users::NewUser};
 use crate::error::{Error, Result};
 use crate::http::{Request, Response};
-use crate::ws;
+use crate::hub;
 
 /// Email and name sanity: a name a person can read, an address with one `@`.
 pub fn check_identity(email: &str, name: &str) -> Result<()> {
@@ -150,12 +150,12 @@ pub fn update(app: &Arc<App>, req: &Request, id: i64) -> Result<Response> {
         Ok((before, u))
     })?;
     if !user.active {
-        app.hub.disconnect_user(id, None, ws::SESSION_ENDED, "account deactivated");
+        app.hub.disconnect_user(id, None, hub::SESSION_ENDED, "account deactivated");
     } else if p_password_changed {
-        app.hub.disconnect_user(id, keep.as_deref(), ws::SESSION_ENDED, "password changed: sign in again");
+        app.hub.disconnect_user(id, keep.as_deref(), hub::SESSION_ENDED, "password changed: sign in again");
     }
     if user.active && (before.sees_customers() != user.sees_customers() || before.role != user.role) {
-        app.hub.disconnect_user(id, None, ws::PERMISSIONS_CHANGED, "permissions changed: reconnect");
+        app.hub.disconnect_user(id, None, hub::PERMISSIONS_CHANGED, "permissions changed: reconnect");
     }
     Ok(Response::ok_json(&json!({"user": user})))
 }
@@ -175,7 +175,7 @@ pub fn deactivate(app: &Arc<App>, req: &Request, id: i64) -> Result<Response> {
         crate::db::audit::append(w.conn, Some(by), &ip, "user.deactivate", &format!("user:{id}"), json!({"sessions_revoked": n}))?;
         Ok(u)
     })?;
-    app.hub.disconnect_user(id, None, ws::SESSION_ENDED, "account deactivated");
+    app.hub.disconnect_user(id, None, hub::SESSION_ENDED, "account deactivated");
     Ok(Response::ok_json(&json!({"user": user})))
 }
 
@@ -207,6 +207,6 @@ pub fn change_own_password(app: &Arc<App>, req: &Request) -> Result<Response> {
         db::audit::append(w.conn, Some(uid), &ip, "user.password", &format!("user:{uid}"), json!({"other_sessions_ended": n}))?;
         Ok(n)
     })?;
-    app.hub.disconnect_user(uid, Some(&a.token_hash), ws::SESSION_ENDED, "password changed: sign in again");
+    app.hub.disconnect_user(uid, Some(&a.token_hash), hub::SESSION_ENDED, "password changed: sign in again");
     Ok(Response::ok_json(&json!({"ok": true, "other_sessions_ended": ended})))
 }

@@ -8,15 +8,15 @@ use std::sync::Arc;
 use serde::Deserialize;
 use serde_json::json;
 
-use super::upgrade::{bearer, customer_by_token, widget_origin_allowed};
 use crate::app::App;
 use crate::auth;
+use crate::auth::{bearer, customer_by_token, widget_origin_allowed};
 use crate::db::{self, customers::Context};
-use crate::desk::conversations::{self as chat, Actor};
+use crate::desk::conversations as chat;
 use crate::desk::customer;
+use crate::desk::widget as widget_rules;
 use crate::error::{Error, Result};
 use crate::http::{Request, Response};
-use crate::ratelimit::RateLimiter;
 
 /// The customer behind the request's token; the Origin, when sent, must be allowed.
 fn customer(app: &Arc<App>, req: &Request) -> Result<i64> {
@@ -81,8 +81,8 @@ pub fn create_visitor(app: &Arc<App>, req: &Request) -> Result<Response> {
     let ip = req.remote.to_string();
     let rl = app.limiter.clone();
     let cust = app.db.write(move |w| {
-        if !exempt(&ip) {
-            limit(&rl, &ip, "v", VISITORS_PER_ADDRESS, "new chats from your network")?;
+        if !widget_rules::exempt(&ip) {
+            widget_rules::limit(&rl, &ip, "v", widget_rules::VISITORS_PER_ADDRESS, "new chats from your network")?;
         }
         let (name, given) = match &f.name {
             Some(n) => (n.clone(), true),
@@ -157,56 +157,12 @@ fn announce(w: &mut db::WriteCtx<'_>, cid: i64) -> Result<()> {
     Ok(())
 }
 
-/// A limit: at most `n` actions per `window_ms`.
-pub struct Limit {
-    pub n: i64,
-    pub window_ms: i64,
-}
-
-/// New visitors (tokens) per address.
-pub const VISITORS_PER_ADDRESS: Limit = Limit { n: 20, window_ms: 600_000 };
-/// New conversations per address, and how many may be open at once from one address.
-pub const STARTS_PER_ADDRESS: Limit = Limit { n: 10, window_ms: 600_000 };
-pub const OPEN_PER_ADDRESS: i64 = 20;
-/// Messages per visitor token (faster than anyone types, slower than a script) and per address.
-pub const MESSAGES_PER_TOKEN: Limit = Limit { n: 20, window_ms: 30_000 };
-pub const MESSAGES_PER_ADDRESS: Limit = Limit { n: 120, window_ms: 60_000 };
-
-/// Loopback is the server's own machine: tests, benchmarks, or a reverse proxy run without
-/// `--trusted-proxies`, where every visitor shares one address and a limit would throttle them all
-/// together. Limits apply to real client addresses only.
-fn exempt(ip: &str) -> bool {
-    ip.parse::<std::net::IpAddr>().map(|a| a.is_loopback()).unwrap_or(false)
-}
-
-/// Count one action under `kind:key`; `429` with Retry-After past the limit.
-fn limit(rl: &RateLimiter, key: &str, kind: &str, l: Limit, what: &str) -> Result<()> {
-    match rl.hit(&format!("{kind}:{key}"), l.window_ms, l.n as usize, db::now_ms()) {
-        None => Ok(()),
-        Some(secs) => Err(Error::too_many(secs, format!("Slow down: too many {what}. Try again in {secs} seconds."))),
-    }
-}
-
-/// The customer's conversation, creating it within the per-address limits.
-fn conversation(w: &mut db::WriteCtx<'_>, rl: &RateLimiter, cid: i64, ip: &str) -> Result<db::conversations::Conversation> {
-    if let Some(c) = db::conversations::latest_for_customer(w.conn, cid)? {
-        return Ok(c);
-    }
-    if !exempt(ip) {
-        if db::customers::open_chats_from(w.conn, ip)? >= OPEN_PER_ADDRESS {
-            return Err(Error::too_many(600, "Slow down: too many open chats from your network. Try again later."));
-        }
-        limit(rl, ip, "c", STARTS_PER_ADDRESS, "new chats from your network")?;
-    }
-    chat::customer_conversation(w, cid)
-}
-
 /// `POST /api/widget/conversation`: start or resume my conversation.
 pub fn start(app: &Arc<App>, req: &Request) -> Result<Response> {
     let cid = customer(app, req)?;
     let ip = req.remote.to_string();
     let rl = app.limiter.clone();
-    let c = app.db.write(move |w| conversation(w, &rl, cid, &ip))?;
+    let c = app.db.write(move |w| widget_rules::conversation(w, &rl, cid, &ip))?;
     Ok(Response::ok_json(&json!({"conversation": customer::conversation(&c)})))
 }
 
@@ -222,49 +178,11 @@ pub fn history(app: &Arc<App>, req: &Request) -> Result<Response> {
     Ok(Response::ok_json(&json!({"messages": customer::messages(&msgs)})))
 }
 
-#[derive(Deserialize)]
-pub struct SendForm {
-    pub body: String,
-    pub client_msg_id: Option<String>,
-}
-
-/// Post as the customer, starting their conversation if needed; a closed one reopens ([S6]).
-/// Socket sends carry no address: the customer's first-seen address stands in.
-pub fn send_as(app: &Arc<App>, cid: i64, f: SendForm) -> Result<chat::Posted> {
-    send_from(app, cid, f, None)
-}
-
-fn send_from(app: &Arc<App>, cid: i64, f: SendForm, addr: Option<String>) -> Result<chat::Posted> {
-    chat::check_body(&f.body)?;
-    let prechat_required = app.settings.read().map(|s| s.prechat == "required").unwrap_or(false);
-    let rl = app.limiter.clone();
-    app.db.write(move |w| {
-        let ip = match addr {
-            Some(a) => a,
-            None => db::customers::ip(w.conn, cid)?,
-        };
-        if prechat_required {
-            let cu = db::customers::get(w.conn, cid)?.ok_or_else(|| Error::new(401, "Unknown visitor token."))?;
-            if cu.email.is_none() && !cu.verified {
-                return Err(Error::new(422, "email: please tell us your email before you start"));
-            }
-        }
-        let c = conversation(w, &rl, cid, &ip)?;
-        let p = chat::post_to(w, c, &Actor::Customer(cid), &f.body, f.client_msg_id.as_deref(), false)?;
-        // Counted only for new messages: a retry of an acknowledged one is free.
-        if p.created && !exempt(&ip) {
-            limit(&rl, &cid.to_string(), "m", MESSAGES_PER_TOKEN, "messages")?;
-            limit(&rl, &ip, "ma", MESSAGES_PER_ADDRESS, "messages from your network")?;
-        }
-        Ok(p)
-    })
-}
-
 /// `POST /api/widget/messages`: 201 created, 200 for a retried `client_msg_id`.
 pub fn send(app: &Arc<App>, req: &Request) -> Result<Response> {
     let cid = customer(app, req)?;
-    let f: SendForm = req.json()?;
-    let p = send_from(app, cid, f, Some(req.remote.to_string()))?;
+    let f: widget_rules::SendForm = req.json()?;
+    let p = widget_rules::send_from(app, cid, f, Some(req.remote.to_string()))?;
     Ok(Response::json(if p.created { 201 } else { 200 }, &json!({"message": customer::message(&p.message)})))
 }
 
@@ -359,8 +277,8 @@ pub fn identify(app: &Arc<App>, req: &Request) -> Result<Response> {
             }
             // Known from another device, or this device was someone else: a token of their own.
             (Some(k), _) => {
-                if !exempt(&ip) {
-                    limit(&rl, &ip, "v", VISITORS_PER_ADDRESS, "new chats from your network")?;
+                if !widget_rules::exempt(&ip) {
+                    widget_rules::limit(&rl, &ip, "v", widget_rules::VISITORS_PER_ADDRESS, "new chats from your network")?;
                 }
                 let t = auth::random_token();
                 db::customers::add_token(w.conn, k, &auth::sha256(&t))?;
@@ -368,8 +286,8 @@ pub fn identify(app: &Arc<App>, req: &Request) -> Result<Response> {
                 k
             }
             (None, _) => {
-                if !exempt(&ip) {
-                    limit(&rl, &ip, "v", VISITORS_PER_ADDRESS, "new chats from your network")?;
+                if !widget_rules::exempt(&ip) {
+                    widget_rules::limit(&rl, &ip, "v", widget_rules::VISITORS_PER_ADDRESS, "new chats from your network")?;
                 }
                 let t = auth::random_token();
                 let name = form.name.clone().unwrap_or_else(db::customers::friendly_name);

@@ -3,6 +3,7 @@
 //! the network. Queries live in one file per table beside this one.
 
 pub mod audit;
+pub mod baseline;
 pub mod conversations;
 pub mod customers;
 pub mod events;
@@ -59,6 +60,16 @@ pub fn connect(path: &Path, synchronous_full: bool) -> Result<Connection> {
     conn.pragma_update(None, "foreign_keys", "ON")?;
     conn.pragma_update(None, "synchronous", if synchronous_full { "FULL" } else { "NORMAL" })?;
     Ok(conn)
+}
+
+/// `PRAGMA integrity_check`: `"ok"`, or what is wrong.
+pub fn integrity(conn: &Connection) -> rusqlite::Result<String> {
+    conn.query_row("PRAGMA integrity_check", [], |r| r.get(0))
+}
+
+/// The schema version stored in the file (`PRAGMA user_version`).
+pub fn stored_version(conn: &Connection) -> Result<i64> {
+    Ok(conn.query_row("PRAGMA user_version", [], |r| r.get(0))?)
 }
 
 /// Apply pending migrations, each in its own transaction with its `user_version` bump.

@@ -2,8 +2,12 @@
 //! system lines a conversation records. Handlers (`api/`), the WebSocket protocol and maintenance
 //! all call these; none of them calls another handler file for a rule.
 
+pub mod availability;
 pub mod conversations;
 pub mod customer;
 pub mod items;
+pub mod maintenance;
+pub mod settings;
 pub mod system_lines;
 pub mod visibility;
+pub mod widget;

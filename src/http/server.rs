@@ -1,17 +1,57 @@
 //! The listener and the per-connection loop: the connection cap, head deadline, size limits,
-//! keep-alive, panic isolation, request logging, and the hand-off to WebSocket on upgrade.
+//! keep-alive, panic isolation, request logging, and the hand-off to WebSocket on upgrade. The
+//! application is given as a `Service` (routing and upgrades): this transport never names it.
 
 use std::io::{ErrorKind, Read, Write};
 use std::net::{IpAddr, SocketAddr, TcpListener, TcpStream};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Arc;
-use std::sync::atomic::Ordering;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
+use super::proxy::TrustedProxies;
 use super::request::{self, Head, Request};
 use super::response::Response;
-use crate::app::App;
 use crate::error::Error;
+
+/// What the server serves.
+pub trait Service: Send + Sync + 'static {
+    /// Answer one request (panics are caught and answered 500 by the server).
+    fn handle(&self, req: &Request) -> Result<Response, Error>;
+    /// Decide an upgrade request (`/ws/...`): the `101` and what then runs the socket on this
+    /// thread (given the stream and any bytes read past the head), or the refusal.
+    fn upgrade(&self, req: &Request) -> Result<(Response, Upgraded), Response>;
+}
+
+/// Runs an upgraded connection until it ends.
+pub type Upgraded = Box<dyn FnOnce(Arc<TcpStream>, Vec<u8>) + Send>;
+
+/// The transport's own settings.
+#[derive(Clone, Debug)]
+pub struct Limits {
+    pub max_connections: usize,
+    pub head_timeout: Duration,
+    pub idle_timeout: Duration,
+    /// Stack of connection threads (an upper bound: only touched pages cost memory).
+    pub connection_stack: usize,
+    pub trusted_proxies: TrustedProxies,
+}
+
+/// What the server shares with whoever started it: counters and the stop flag.
+#[derive(Default)]
+pub struct State {
+    /// Open TCP connections (HTTP and WebSocket), for the cap.
+    pub connections: AtomicUsize,
+    pub stopping: AtomicBool,
+    warned_forwarded: AtomicBool,
+}
+
+/// A server: the application, the limits, the shared state.
+pub struct Server {
+    pub service: Arc<dyn Service>,
+    pub limits: Limits,
+    pub state: Arc<State>,
+}
 
 /// Default body cap (JSON APIs).
 pub const MAX_BODY: usize = 64 * 1024;
@@ -19,17 +59,17 @@ const BODY_DEADLINE: Duration = Duration::from_secs(30);
 const WRITE_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// Counts a connection for the cap while it lives.
-struct Slot(Arc<App>);
+struct Slot(Arc<State>);
 impl Drop for Slot {
     fn drop(&mut self) {
         self.0.connections.fetch_sub(1, Ordering::AcqRel);
     }
 }
 
-/// Accept until `app.stopping` is set. Errors from `accept` are logged and survived.
-pub fn accept_loop(app: Arc<App>, listener: TcpListener) {
+/// Accept until `state.stopping` is set. Errors from `accept` are logged and survived.
+pub fn accept_loop(app: Arc<Server>, listener: TcpListener) {
     for conn in listener.incoming() {
-        if app.stopping.load(Ordering::Acquire) {
+        if app.state.stopping.load(Ordering::Acquire) {
             break;
         }
         let stream = match conn {
@@ -44,19 +84,19 @@ pub fn accept_loop(app: Arc<App>, listener: TcpListener) {
             }
         };
         let _ = stream.set_nodelay(true);
-        let n = app.connections.fetch_add(1, Ordering::AcqRel);
-        if n >= app.config.max_connections {
-            app.connections.fetch_sub(1, Ordering::AcqRel);
+        let n = app.state.connections.fetch_add(1, Ordering::AcqRel);
+        if n >= app.limits.max_connections {
+            app.state.connections.fetch_sub(1, Ordering::AcqRel);
             refuse(&stream, "The server is at its connection limit; try again shortly.");
             continue;
         }
-        let slot = Slot(app.clone());
+        let slot = Slot(app.state.clone());
         let a = app.clone();
         // Shared, not moved: if the thread cannot start, the closure is dropped with its clone and
         // ours still reaches the client (no second descriptor).
         let stream = Arc::new(stream);
         let theirs = stream.clone();
-        let spawned = std::thread::Builder::new().stack_size(app.config.connection_stack).spawn(move || {
+        let spawned = std::thread::Builder::new().stack_size(app.limits.connection_stack).spawn(move || {
             let _slot = slot;
             serve_connection(&a, theirs);
         });
@@ -80,18 +120,18 @@ fn peer_ip(stream: &TcpStream) -> IpAddr {
 }
 
 /// Serve requests on one connection until it closes, times out, or upgrades.
-pub fn serve_connection(app: &Arc<App>, stream: Arc<TcpStream>) {
+pub fn serve_connection(app: &Server, stream: Arc<TcpStream>) {
     let peer = peer_ip(&stream);
     let _ = stream.set_write_timeout(Some(WRITE_TIMEOUT));
     let mut buf: Vec<u8> = Vec::with_capacity(1024);
     let mut first = true;
     loop {
         // Wait for a request: the head deadline for the first, the keep-alive idle limit after.
-        let wait = if first { app.config.head_timeout } else { app.config.idle_timeout };
+        let wait = if first { app.limits.head_timeout } else { app.limits.idle_timeout };
         let started = Instant::now();
         let mut deadline = started + wait;
         let (mut req, head_len, body_len) = loop {
-            match request::parse_head(&buf, peer, &app.config.trusted_proxies) {
+            match request::parse_head(&buf, peer, &app.limits.trusted_proxies) {
                 Ok(Head::Complete { req, len, content_length, ignored_forwarded }) => {
                     if ignored_forwarded {
                         warn_forwarded_once(app, peer);
@@ -100,13 +140,13 @@ pub fn serve_connection(app: &Arc<App>, stream: Arc<TcpStream>) {
                 }
                 Ok(Head::Partial) => {}
                 Err(e) => {
-                    finish(app, &stream, None, e.into(), started, peer);
+                    finish(&stream, None, e.into(), started, peer);
                     return;
                 }
             }
             if !buf.is_empty() && !first && deadline == started + wait {
                 // The next request has begun: from now on it gets the head deadline.
-                deadline = Instant::now() + app.config.head_timeout;
+                deadline = Instant::now() + app.limits.head_timeout;
             }
             match read_until(&stream, &mut buf, deadline, request::MAX_HEAD + 1) {
                 Ok(true) => {}
@@ -114,7 +154,7 @@ pub fn serve_connection(app: &Arc<App>, stream: Arc<TcpStream>) {
                 Err(_) if buf.is_empty() => return, // idle keep-alive connection: close quietly
                 Err(_) => {
                     let e = Error::new(408, "Request head not received in time.");
-                    finish(app, &stream, None, e.into(), started, peer);
+                    finish(&stream, None, e.into(), started, peer);
                     return;
                 }
             }
@@ -123,7 +163,7 @@ pub fn serve_connection(app: &Arc<App>, stream: Arc<TcpStream>) {
         let limit = body_limit(&req);
         if body_len > limit {
             let e = Error::new(413, format!("Request body too large (limit {} KiB).", limit / 1024));
-            finish(app, &stream, Some(&req), e.into(), started, peer);
+            finish(&stream, Some(&req), e.into(), started, peer);
             return;
         }
         // Read the body, keeping whatever follows it (a pipelined request) in `buf`.
@@ -133,7 +173,7 @@ pub fn serve_connection(app: &Arc<App>, stream: Arc<TcpStream>) {
                 Ok(true) => {}
                 Ok(false) => return,
                 Err(_) => {
-                    finish(app, &stream, Some(&req), Error::new(408, "Request body not received in time.").into(), started, peer);
+                    finish(&stream, Some(&req), Error::new(408, "Request body not received in time.").into(), started, peer);
                     return;
                 }
             }
@@ -142,17 +182,17 @@ pub fn serve_connection(app: &Arc<App>, stream: Arc<TcpStream>) {
         buf.drain(..head_len + body_len);
 
         if req.path.starts_with("/ws/") {
-            match crate::api::upgrade::upgrade(app, &req) {
-                Ok((response, peer_kind)) => {
+            match app.service.upgrade(&req) {
+                Ok((response, run)) => {
                     if response.write_to(&mut &*stream, false, false).is_err() {
                         return;
                     }
                     log::info!("{} {} 101 {:?} {}", req.method, req.path, started.elapsed(), req.remote);
                     let _ = stream.set_write_timeout(None);
-                    crate::ws::serve(app, stream, peer_kind, std::mem::take(&mut buf));
+                    run(stream, std::mem::take(&mut buf));
                 }
                 Err(r) => {
-                    finish(app, &stream, Some(&req), r, started, peer);
+                    finish(&stream, Some(&req), r, started, peer);
                 }
             }
             return;
@@ -160,7 +200,7 @@ pub fn serve_connection(app: &Arc<App>, stream: Arc<TcpStream>) {
 
         let head_only = req.method == "HEAD";
         let response = dispatch(app, &mut req);
-        let close = req.wants_close() || app.stopping.load(Ordering::Acquire);
+        let close = req.wants_close() || app.state.stopping.load(Ordering::Acquire);
         log_request(&req, response.status, started, &response);
         if response.write_to(&mut &*stream, head_only, close).is_err() || close {
             return;
@@ -171,8 +211,8 @@ pub fn serve_connection(app: &Arc<App>, stream: Arc<TcpStream>) {
 /// Forwarded headers from a peer we do not trust are dropped; when that peer is in fact the
 /// operator's proxy, everything keyed by address silently breaks, so say so (once: a client can
 /// send these at will).
-fn warn_forwarded_once(app: &App, peer: IpAddr) {
-    if !app.warned_forwarded.swap(true, Ordering::AcqRel) {
+fn warn_forwarded_once(app: &Server, peer: IpAddr) {
+    if !app.state.warned_forwarded.swap(true, Ordering::AcqRel) {
         log::warn!(
             "ignored X-Forwarded-For/X-Forwarded-Proto/Forwarded headers from {peer}, which is not a trusted proxy. If Frontdesk runs \
              behind a reverse proxy, every visitor looks like the proxy's address and per-address limits stop working: set \
@@ -182,12 +222,12 @@ fn warn_forwarded_once(app: &App, peer: IpAddr) {
 }
 
 /// Route with panics contained: a panicking handler answers 500 and the server goes on.
-fn dispatch(app: &Arc<App>, req: &mut Request) -> Response {
+fn dispatch(app: &Server, req: &mut Request) -> Response {
     let head = req.method == "HEAD";
     if head {
         req.method = "GET".into();
     }
-    let result = catch_unwind(AssertUnwindSafe(|| crate::api::route(app, req)));
+    let result = catch_unwind(AssertUnwindSafe(|| app.service.handle(req)));
     if head {
         req.method = "HEAD".into();
     }
@@ -214,8 +254,7 @@ fn body_limit(_req: &Request) -> usize {
 }
 
 /// Write an error response, log it, and leave (the caller closes the connection).
-fn finish(app: &App, stream: &TcpStream, req: Option<&Request>, r: Response, started: Instant, peer: IpAddr) {
-    let _ = app;
+fn finish(stream: &TcpStream, req: Option<&Request>, r: Response, started: Instant, peer: IpAddr) {
     match req {
         Some(q) => log_request(q, r.status, started, &r),
         None => log::info!("- - {} {:?} {}", r.status, started.elapsed(), peer),

@@ -1,6 +1,7 @@
 //! WebSocket on our own socket: the upgrade handshake, then one reader loop per connection on the
 //! connection's own thread. The reader blocks in `read`; everything written goes through the
 //! connection's `Outbox`, so other threads push at any time and no lock is held across a read.
+//! The application is given as a frame handler: this transport never names it.
 
 pub mod outbox;
 
@@ -13,23 +14,13 @@ use tungstenite::protocol::frame::coding::CloseCode;
 use tungstenite::protocol::{Role, WebSocketConfig};
 use tungstenite::{Message, WebSocket};
 
-use crate::app::App;
-use crate::db::events::Viewer;
 use crate::http::{Request, Response};
-use crate::hub::Conn;
 use outbox::Outbox;
 
 pub const PING_EVERY: Duration = Duration::from_secs(30);
 /// A peer that sends nothing (not even a pong) for this long is gone.
 pub const SILENCE_LIMIT: Duration = Duration::from_secs(75);
 pub const MAX_MESSAGE: usize = 64 * 1024;
-
-/// Close code: the session this socket was opened with has ended (signed out, password changed,
-/// expired, account deactivated). The client should not reconnect with it: sign in again.
-pub const SESSION_ENDED: u16 = 4001;
-/// Close code: the user's role or customer-support flag changed. Reconnect: the new socket sees
-/// what the user may see now.
-pub const PERMISSIONS_CHANGED: u16 = 4002;
 
 /// The reader's view of the socket: reads block on the shared stream; writes (tungstenite's own
 /// pongs and close replies) go through the outbox so they never interleave with pushed frames.
@@ -52,13 +43,6 @@ impl Write for WsStream {
     fn flush(&mut self) -> std::io::Result<()> {
         Ok(())
     }
-}
-
-/// What a socket is allowed to be, decided from the upgrade request before the 101.
-pub struct Peer {
-    pub viewer: Viewer,
-    /// The hashed session token an agent socket was opened with: the socket lives only as long as it.
-    pub session: Option<Vec<u8>>,
 }
 
 /// The subprotocols the client offered: every `Sec-WebSocket-Protocol` line, split at commas.
@@ -93,11 +77,11 @@ pub fn handshake(req: &Request, protocol: &str) -> Result<Response, Response> {
     }
 }
 
-/// Run an upgraded connection until it closes. `leftover` holds bytes read past the request head.
-pub fn serve(app: &Arc<App>, stream: Arc<TcpStream>, peer: Peer, leftover: Vec<u8>) {
-    let outbox = Outbox::new(app.hub.next_id(), stream.clone(), app.hub.flusher.lock().unwrap_or_else(|p| p.into_inner()).clone());
-    outbox.text(&serde_json::json!({"type": "hello", "server_time": crate::db::now_ms()}).to_string());
-    let membership = app.hub.join(outbox.clone(), peer.viewer, peer.session);
+/// Run an upgraded connection until it closes: each text frame goes to `on_text`, whose answer
+/// (if any) is sent back on the same socket. `outbox` is the socket's write side (the caller made
+/// it, so it could register it before the first frame); `leftover` holds bytes read past the
+/// request head. The outbox is shut when the reader ends.
+pub fn serve(stream: Arc<TcpStream>, outbox: Arc<Outbox>, leftover: Vec<u8>, mut on_text: impl FnMut(&str) -> Option<String>) {
     let _ = stream.set_read_timeout(Some(SILENCE_LIMIT));
     let config = WebSocketConfig::default().read_buffer_size(4096).max_message_size(Some(MAX_MESSAGE)).max_frame_size(Some(MAX_MESSAGE));
     let ws_stream = WsStream { stream: stream.clone(), outbox: outbox.clone() };
@@ -109,8 +93,7 @@ pub fn serve(app: &Arc<App>, stream: Arc<TcpStream>, peer: Peer, leftover: Vec<u
     loop {
         match ws.read() {
             Ok(Message::Text(t)) => {
-                let reply = crate::api::realtime::handle_frame(app, &membership.conn, t.as_str());
-                if let Some(r) = reply {
+                if let Some(r) = on_text(t.as_str()) {
                     outbox.text(&r);
                 }
             }
@@ -136,14 +119,8 @@ pub fn serve(app: &Arc<App>, stream: Arc<TcpStream>, peer: Peer, leftover: Vec<u
     // Let the close frame go out before the socket is shut.
     std::thread::sleep(Duration::from_millis(20));
     outbox.kill();
-    drop(membership);
 }
 
 pub fn error_frame(message: &str) -> String {
     serde_json::json!({"type": "error", "error": message}).to_string()
-}
-
-/// Held for the lifetime of a resume: live events wait until history has been replayed.
-pub fn hold(conn: &Conn) {
-    *conn.resuming.lock().unwrap_or_else(|p| p.into_inner()) = Some(Vec::new());
 }

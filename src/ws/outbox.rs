@@ -22,12 +22,21 @@ pub struct Outbox {
     stream: Arc<TcpStream>,
     backlog: Mutex<Vec<u8>>,
     closed: AtomicBool,
+    /// A close frame is queued: nothing may follow it (set and read under the backlog lock).
+    closing: AtomicBool,
     flusher: Mutex<Sender<Arc<Outbox>>>,
 }
 
 impl Outbox {
     pub fn new(id: u64, stream: Arc<TcpStream>, flusher: Sender<Arc<Outbox>>) -> Arc<Outbox> {
-        Arc::new(Outbox { id, stream, backlog: Mutex::new(Vec::new()), closed: AtomicBool::new(false), flusher: Mutex::new(flusher) })
+        Arc::new(Outbox {
+            id,
+            stream,
+            backlog: Mutex::new(Vec::new()),
+            closed: AtomicBool::new(false),
+            closing: AtomicBool::new(false),
+            flusher: Mutex::new(flusher),
+        })
     }
 
     pub fn is_closed(&self) -> bool {
@@ -43,23 +52,30 @@ impl Outbox {
     }
 
     /// Send a close frame and shut the socket's write side once it is out.
+    /// Nothing is sent after it (a browser drops the close code of a socket that sends data after
+    /// its close frame, and the client would read a plain drop).
     pub fn close(self: &Arc<Self>, code: CloseCode, reason: &str) {
-        self.frame(Frame::close(Some(CloseFrame { code, reason: reason.to_string().into() })));
+        self.push(&encode(Frame::close(Some(CloseFrame { code, reason: reason.to_string().into() }))), true);
     }
 
     fn frame(self: &Arc<Self>, frame: Frame) -> bool {
-        let mut buf = Vec::with_capacity(frame.len());
-        // Formatting into a Vec cannot fail.
-        let _ = frame.format(&mut buf);
-        self.raw(&buf)
+        self.raw(&encode(frame))
     }
 
     /// Queue bytes that already form whole frames. Returns false once the connection is closed.
     pub fn raw(self: &Arc<Self>, bytes: &[u8]) -> bool {
+        self.push(bytes, false)
+    }
+
+    fn push(self: &Arc<Self>, bytes: &[u8], last: bool) -> bool {
         if self.is_closed() {
             return false;
         }
         let mut backlog = self.backlog.lock().unwrap_or_else(|p| p.into_inner());
+        if self.closing.swap(last, Ordering::Relaxed) {
+            self.closing.store(true, Ordering::Relaxed);
+            return false;
+        }
         let mut rest = bytes;
         if backlog.is_empty() {
             match send_nonblocking(&self.stream, rest) {
@@ -110,6 +126,13 @@ impl Outbox {
         self.closed.store(true, Ordering::Relaxed);
         let _ = self.stream.shutdown(Shutdown::Both);
     }
+}
+
+fn encode(frame: Frame) -> Vec<u8> {
+    let mut buf = Vec::with_capacity(frame.len());
+    // Formatting into a Vec cannot fail.
+    let _ = frame.format(&mut buf);
+    buf
 }
 
 /// `send(2)` with MSG_DONTWAIT: never blocks, whatever the socket's mode. MSG_NOSIGNAL: a closed

@@ -7,37 +7,12 @@ use std::net::TcpListener;
 use std::process::{Child, Command, Stdio};
 use std::time::Instant;
 
-use rusqlite::params;
-
 /// Rows per second inserting message-shaped rows in transactions of `batch`, with the same pragmas
 /// as the server (WAL, busy_timeout, foreign_keys, synchronous as given).
 pub fn raw_sqlite(rows: usize, batch: usize, full: bool) -> f64 {
     let dir = crate::server::temp_data();
-    let conn = rusqlite::Connection::open(dir.join("raw.db")).expect("open");
-    conn.busy_timeout(std::time::Duration::from_secs(10)).expect("busy");
-    conn.pragma_update(None, "journal_mode", "WAL").expect("wal");
-    conn.pragma_update(None, "foreign_keys", "ON").expect("fk");
-    conn.pragma_update(None, "synchronous", if full { "FULL" } else { "NORMAL" }).expect("sync");
-    conn.execute_batch(
-        "CREATE TABLE messages (id INTEGER PRIMARY KEY, conversation_id INTEGER NOT NULL, seq INTEGER NOT NULL, author_kind TEXT NOT NULL,
-           author_id INTEGER, body TEXT NOT NULL, client_msg_id TEXT, created_at INTEGER NOT NULL, UNIQUE (conversation_id, seq));",
-    )
-    .expect("schema");
     let t = Instant::now();
-    let mut done = 0;
-    while done < rows {
-        let tx = conn.unchecked_transaction().expect("tx");
-        {
-            let mut st = tx.prepare_cached("INSERT INTO messages (conversation_id, seq, author_kind, author_id, body, client_msg_id, created_at) VALUES (?1, ?2, 'customer', ?3, ?4, ?5, ?6)").expect("prepare");
-            for _ in 0..batch.max(1) {
-                let conv = (done % 256) as i64;
-                st.execute(params![conv, done as i64, conv, format!("bm:{done}:1234567890"), format!("p{done}"), 1_700_000_000_000i64])
-                    .expect("insert");
-                done += 1;
-            }
-        }
-        tx.commit().expect("commit");
-    }
+    let done = frontdesk::db::baseline::raw_inserts(&dir.join("raw.db"), rows, batch, full).expect("raw inserts");
     let rate = done as f64 / t.elapsed().as_secs_f64();
     let _ = std::fs::remove_dir_all(dir);
     rate

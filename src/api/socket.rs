@@ -1,17 +1,106 @@
-//! The WebSocket protocol (docs/protocol.md): who a socket belongs to, and the client frames
-//! (`FRAME_TYPES`). Replies go back on the same socket; everything else is an event that reaches
-//! sockets through the hub after commit.
+//! The WebSocket protocol (docs/protocol.md), all of it: who may open a socket (decided from the
+//! upgrade request before the `101`), the socket's life (hello, registration in the hub, frames,
+//! close), the client frames (`FRAME_TYPES`), and resume. Replies go back on the same socket;
+//! everything else is an event that reaches sockets through the hub after commit.
 
+use std::net::TcpStream;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
 use serde_json::{Value, json};
 
+use super::Auth;
 use crate::app::App;
+use crate::auth::{bearer, customer_by_token, widget_origin_allowed};
 use crate::db::{self, events::Viewer, users::User};
 use crate::error::{Error, Result};
-use crate::hub::Conn;
+use crate::http::server::Upgraded;
+use crate::http::{Request, Response};
+use crate::hub::{Conn, PERMISSIONS_CHANGED, SESSION_ENDED};
 use crate::ws::error_frame;
+
+/// What a socket is allowed to be, decided from the upgrade request before the 101.
+struct Peer {
+    viewer: Viewer,
+    /// The hashed session token an agent socket was opened with: the socket lives only as long as it.
+    session: Option<Vec<u8>>,
+}
+
+/// The subprotocol both sockets speak, selected in the 101 when the client offers it.
+pub const PROTOCOL: &str = "frontdesk";
+/// The widget also offers `frontdesk.token.<visitor token>`: the one place a browser lets a socket
+/// carry a credential outside its URL (and so outside proxies' access logs). It is never selected.
+const TOKEN_PROTOCOL: &str = "frontdesk.token.";
+/// The WebSocket endpoints and who may open them (docs/protocol.md); `upgrade` admits by this list.
+pub const SOCKETS: &[(&str, Auth)] = &[("/ws/agent", Auth::Agent), ("/ws/widget", Auth::Visitor)];
+
+/// Decide whether a WebSocket upgrade may proceed: checks the handshake, the Origin, and who the
+/// peer is, before the 101 is sent.
+pub fn upgrade(app: &Arc<App>, req: &Request) -> std::result::Result<(Response, Upgraded), Response> {
+    let accept = crate::ws::handshake(req, PROTOCOL)?;
+    let origin = req.header("origin").unwrap_or("");
+    let endpoint = SOCKETS.iter().find(|(path, _)| *path == req.path).map(|(_, auth)| auth);
+    let peer = match endpoint {
+        Some(Auth::Agent) => {
+            if !origin.eq_ignore_ascii_case(app.config.public_origin()) {
+                return Err(Error::forbidden(format!("WebSocket from origin '{origin}' refused.")).into());
+            }
+            let authed = crate::auth::require(app, req).map_err(Response::from)?;
+            Peer {
+                viewer: Viewer::Agent { user_id: authed.user.id, support: authed.user.sees_customers() },
+                session: Some(authed.token_hash),
+            }
+        }
+        Some(Auth::Visitor) => {
+            if !widget_origin_allowed(app, origin) {
+                return Err(Error::forbidden(format!("WebSocket from origin '{origin}' refused: not in the allowed origins.")).into());
+            }
+            widget_peer(app, req).map_err(Response::from)?
+        }
+        _ => return Err(Error::not_found("No such WebSocket endpoint.").into()),
+    };
+    let app = app.clone();
+    Ok((accept, Box::new(move |stream: Arc<TcpStream>, leftover: Vec<u8>| run(&app, stream, peer, leftover))))
+}
+
+/// A socket's life after the 101: `hello`, registration in the hub (live events are held until the
+/// client resumes), each frame through `handle_frame`, and removal however it ends.
+fn run(app: &Arc<App>, stream: Arc<TcpStream>, peer: Peer, leftover: Vec<u8>) {
+    let outbox = app.hub.new_outbox(stream.clone());
+    outbox.text(&json!({"type": "hello", "server_time": db::now_ms()}).to_string());
+    let membership = app.hub.join(outbox.clone(), peer.viewer, peer.session);
+    crate::ws::serve(stream, outbox, leftover, |text| handle_frame(app, &membership.conn, text));
+}
+
+fn widget_peer(app: &App, req: &Request) -> Result<Peer> {
+    let token = socket_token(app, req).ok_or_else(|| Error::new(401, "Missing visitor token."))?;
+    let customer = customer_by_token(app, &token)?;
+    Ok(Peer { viewer: Viewer::Customer { customer_id: customer }, session: None })
+}
+
+/// The widget socket's visitor token: from the `frontdesk.token.` subprotocol (what the widget
+/// sends), else `Authorization: Bearer` (clients that can set headers), else `?token=`, deprecated
+/// because every proxy logs URLs, and kept for one release so pages still running an older widget
+/// reconnect. The first form present decides: a wrong token there is not rescued by another.
+fn socket_token(app: &App, req: &Request) -> Option<String> {
+    if let Some(t) = crate::ws::offered_protocols(req).find_map(|p| p.strip_prefix(TOKEN_PROTOCOL)) {
+        return Some(t.to_string());
+    }
+    if let Some(t) = bearer(req) {
+        return Some(t.to_string());
+    }
+    let token = req.query_param("token")?;
+    if let Some(held_back) = app.url_token_warning.due() {
+        let also = if held_back > 0 { format!(" ({held_back} more since the last warning)") } else { String::new() };
+        log::warn!(
+            "a widget socket from origin '{}' ({}) sent its visitor token in the URL (?token=), where proxies log it{also}: \
+             this form is deprecated and goes in the next release; current widgets send it as a subprotocol (docs/protocol.md)",
+            req.header("origin").unwrap_or(""),
+            req.remote,
+        );
+    }
+    Some(token)
+}
 
 /// How far behind a resuming client may be before it is told to reload instead.
 const MAX_REPLAY: i64 = 5_000;
@@ -75,11 +164,11 @@ fn error_reply(kind: &str, v: &Value, e: Error) -> String {
 /// socket was opened with; otherwise the socket is closed (`SESSION_ENDED` / `PERMISSIONS_CHANGED`).
 fn agent_of(app: &App, conn: &Conn, session: &[u8], used: bool) -> Result<Option<User>> {
     let Some(authed) = crate::auth::session_by_hash(app, session.to_vec(), used)? else {
-        app.hub.disconnect_session(session, crate::ws::SESSION_ENDED, "session ended: sign in again");
+        app.hub.disconnect_session(session, SESSION_ENDED, "session ended: sign in again");
         return Ok(None);
     };
     if conn.viewer() != (Viewer::Agent { user_id: authed.user.id, support: authed.user.sees_customers() }) {
-        app.hub.disconnect_session(session, crate::ws::PERMISSIONS_CHANGED, "permissions changed: reconnect");
+        app.hub.disconnect_session(session, PERMISSIONS_CHANGED, "permissions changed: reconnect");
         return Ok(None);
     }
     Ok(Some(authed.user))
@@ -88,7 +177,7 @@ fn agent_of(app: &App, conn: &Conn, session: &[u8], used: bool) -> Result<Option
 /// Replay what the client missed after `pos`, then release live events. With no `pos` the client
 /// starts live from now. Too far behind, or an unknown position: `reload`.
 fn resume(app: &Arc<App>, conn: &Arc<Conn>, v: &Value) -> Result<Option<String>> {
-    crate::ws::hold(conn);
+    conn.hold();
     let viewer = conn.viewer();
     let (last, first) = app.db.read(|c| Ok((db::events::last_id(c)?, db::events::first_id(c)?)))?;
     let pos = v.get("pos").and_then(Value::as_i64);
@@ -105,7 +194,7 @@ fn resume(app: &Arc<App>, conn: &Arc<Conn>, v: &Value) -> Result<Option<String>>
                 conn.pos.store(p as u64, Ordering::Release);
                 for ev in events {
                     if conn.pos.fetch_max(ev.id as u64, Ordering::AcqRel) < ev.id as u64 {
-                        if let Some(f) = conn.frame_for(&ev) {
+                        if let Some(f) = app.hub.frame_for(conn, &ev) {
                             conn.outbox.text(&f);
                         }
                     }
@@ -126,7 +215,7 @@ fn resume(app: &Arc<App>, conn: &Arc<Conn>, v: &Value) -> Result<Option<String>>
     let mut hold = conn.resuming.lock().unwrap_or_else(|p| p.into_inner());
     for ev in hold.take().unwrap_or_default() {
         if ev.audience.admits(&viewer) && conn.pos.fetch_max(ev.id as u64, Ordering::AcqRel) < ev.id as u64 {
-            if let Some(f) = conn.frame_for(&ev) {
+            if let Some(f) = app.hub.frame_for(conn, &ev) {
                 conn.outbox.text(&f);
             }
         }
@@ -178,7 +267,7 @@ fn frame(app: &Arc<App>, conn: &Arc<Conn>, agent: Option<User>, kind: &str, v: &
                     app.db.write(move |w| crate::desk::conversations::post(w, id, &a, &b, c.as_deref(), reopen))?
                 }
                 crate::desk::conversations::Actor::Customer(cid) => {
-                    super::widget::send_as(app, *cid, super::widget::SendForm { body, client_msg_id: cmid })?
+                    crate::desk::widget::send_as(app, *cid, crate::desk::widget::SendForm { body, client_msg_id: cmid })?
                 }
             };
             let m = &posted.message;
