@@ -7,6 +7,9 @@
 # Every step runs even when an earlier one failed, so one run shows everything that is broken.
 # Exits non-zero if anything failed, and ends with a plain `N passed, N failed` line (individual tests).
 #
+# Build output goes to $CARGO_TARGET_DIR when set (relative to the checkout), else target/; the later steps
+# find the binaries there.
+#
 # Browser tests are required when CI is set (missing chromium or node_modules is a failure) and skipped
 # with a notice elsewhere. Set up a machine for them with: apt-get install -y chromium; (cd tests/e2e && npm ci)
 set -uo pipefail   # not -e: a failing step must not stop the others
@@ -18,6 +21,12 @@ root=$PWD
 # locally cargo may update it.
 cargo_flags=(--release)
 [[ -n "${CI:-}" ]] && cargo_flags+=(--locked)
+
+# Where cargo puts what it builds. A relative CARGO_TARGET_DIR is relative to where cargo runs, which is
+# here; make it absolute (and exported) so every step and script below agrees on it.
+target_dir=${CARGO_TARGET_DIR:-$root/target}
+[[ $target_dir == /* ]] || target_dir=$root/$target_dir
+export CARGO_TARGET_DIR=$target_dir
 
 logdir=$(mktemp -d)
 trap 'rm -rf "$logdir"' EXIT
@@ -56,7 +65,7 @@ run_step() {
     failed=$((failed + f))
 }
 
-# 1. Rust tests. `cargo build` first so target/release/frontdesk exists for the later steps even if no
+# 1. Rust tests. `cargo build` first so $target_dir/release/frontdesk exists for the later steps even if no
 # integration test made cargo build it (the same profile, so `cargo test` reuses it).
 run_step cargo-build cargo build "${cargo_flags[@]}"
 run_step cargo-test cargo test --no-fail-fast "${cargo_flags[@]}"
@@ -68,7 +77,8 @@ missing=()
 [[ -d "$e2e/node_modules/playwright-core" ]] || missing+=("tests/e2e/node_modules (cd tests/e2e && npm ci)")
 command -v node >/dev/null || missing+=("node")
 if (( ${#missing[@]} == 0 )); then
-    run_step browser bash -c 'cd tests/e2e && node --test --test-concurrency=1 *.test.mjs'
+    run_step browser env FRONTDESK_BIN="$target_dir/release/frontdesk" \
+        bash -c 'cd tests/e2e && node --test --test-concurrency=1 *.test.mjs'
 elif [[ -n "${CI:-}" ]]; then
     echo
     echo "==== browser: FAILED: CI is set and these are missing: ${missing[*]}"
@@ -84,7 +94,7 @@ run_step install-test "$root/tests/install_test.sh"
 
 # 4. The benchmark tool's quick mode: a smoke test that it still drives the server end to end. Its
 # numbers are printed for the log, never asserted (this machine is shared and noisy); a crash fails.
-run_step bench-quick "$root/target/release/frontdesk-bench" --quick
+run_step bench-quick "$target_dir/release/frontdesk-bench" --quick
 
 echo
 if (( ${#failed_steps[@]} > 0 )); then
