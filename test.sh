@@ -4,6 +4,7 @@
 #   2. browser tests               tests/e2e/*.test.mjs under node's built-in runner, driving /usr/bin/chromium
 #   3. tests/install_test.sh       install.sh into a temporary DESTDIR, upgrade, uninstall
 #   4. frontdesk-bench --quick     the benchmark tool as a smoke test (numbers printed, not asserted)
+#   5. cargo clippy                lints on every target, warnings denied (one check: clean or not)
 # Every step runs even when an earlier one failed, so one run shows everything that is broken.
 # Exits non-zero if anything failed, and ends with a plain `N passed, N failed` line (individual tests).
 #
@@ -37,8 +38,8 @@ failed_steps=()
 
 # run_step NAME CMD...: run CMD, show its output, then add up its test counts.
 # Each runner prints its own totals: cargo `test result: ok. 3 passed; 0 failed`, node `# pass 3` and
-# `# fail 0` (TAP, as output is a pipe), install_test.sh `3 passed, 0 failed`. A step that fails without
-# reporting a failed test (a compile error, a crash) counts as one failure.
+# `# fail 0` (TAP, as output is a pipe), install_test.sh and one_check `3 passed, 0 failed`. A step that
+# fails without reporting a failed test (a compile error, a crash) counts as one failure.
 run_step() {
     local name=$1; shift
     local log="$logdir/$name.log"
@@ -95,6 +96,16 @@ run_step install-test "$root/tests/install_test.sh"
 # 4. The benchmark tool's quick mode: a smoke test that it still drives the server end to end. Its
 # numbers are printed for the log, never asserted (this machine is shared and noisy); a crash fails.
 run_step bench-quick "$target_dir/release/frontdesk-bench" --quick
+
+# 5. Lints, on every target, with warnings denied. Clippy prints no totals of its own, so one_check
+# counts it as a single test, clean or not; its diagnostics above say what to fix.
+one_check() { # one_check CMD...: run CMD, then print the line run_step counts
+    "$@"
+    local rc=$?
+    if (( rc == 0 )); then echo "one check: 1 passed, 0 failed"; else echo "one check: 0 passed, 1 failed"; fi
+    return "$rc"
+}
+run_step clippy one_check cargo clippy --all-targets "${cargo_flags[@]}" -- -D warnings
 
 echo
 if (( ${#failed_steps[@]} > 0 )); then
