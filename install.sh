@@ -23,8 +23,9 @@ Options:
   -h, --help      show this help
 
 Environment:
-  DESTDIR         stage every file under this directory (for packaging and tests); implies no user
-                  creation and no systemctl calls
+  DESTDIR           stage every file under this directory (for packaging and tests); implies no user
+                    creation and no systemctl calls
+  CARGO_TARGET_DIR  where the build goes (default: target/ in the checkout)
 
 Files:
   PREFIX/bin/frontdesk                    the server
@@ -147,14 +148,19 @@ if [[ -z $BINARY ]]; then
     cargo=$(command -v cargo || true)
     [[ -z $cargo && -x $user_home/.cargo/bin/cargo ]] && cargo=$user_home/.cargo/bin/cargo
     [[ -n $cargo ]] || die "cargo not found: install Rust (https://rustup.rs), or build elsewhere and pass --binary PATH"
+    # Honour CARGO_TARGET_DIR (relative to where install.sh was started, as cargo would take it), and
+    # pass it as --target-dir so the build and the path below agree whatever the environment of the
+    # build user.
+    target_dir=${CARGO_TARGET_DIR:-$checkout/target}
+    [[ $target_dir == /* ]] || target_dir=$PWD/$target_dir
     say "building the release binary (the first build takes a few minutes)"
     if [[ -n $build_user ]]; then
         runuser -u "$build_user" -- env HOME="$user_home" PATH="$(dirname "$cargo"):$PATH" \
-            "$cargo" build --release --locked --manifest-path "$checkout/Cargo.toml"
+            "$cargo" build --release --locked --manifest-path "$checkout/Cargo.toml" --target-dir "$target_dir"
     else
-        "$cargo" build --release --locked --manifest-path "$checkout/Cargo.toml"
+        "$cargo" build --release --locked --manifest-path "$checkout/Cargo.toml" --target-dir "$target_dir"
     fi
-    BINARY=$checkout/target/release/frontdesk
+    BINARY=$target_dir/release/frontdesk
 fi
 
 [[ -f $BINARY && -x $BINARY ]] || die "not an executable file: $BINARY"

@@ -4,8 +4,12 @@
 #   2. browser tests               tests/e2e/*.test.mjs under node's built-in runner, driving /usr/bin/chromium
 #   3. tests/install_test.sh       install.sh into a temporary DESTDIR, upgrade, uninstall
 #   4. frontdesk-bench --quick     the benchmark tool as a smoke test (numbers printed, not asserted)
+#   5. cargo clippy                lints on every target, warnings denied (one check: clean or not)
 # Every step runs even when an earlier one failed, so one run shows everything that is broken.
 # Exits non-zero if anything failed, and ends with a plain `N passed, N failed` line (individual tests).
+#
+# Build output goes to $CARGO_TARGET_DIR when set (relative to the checkout), else target/; the later steps
+# find the binaries there.
 #
 # Browser tests are required when CI is set (missing chromium or node_modules is a failure) and skipped
 # with a notice elsewhere. Set up a machine for them with: apt-get install -y chromium; (cd tests/e2e && npm ci)
@@ -19,6 +23,12 @@ root=$PWD
 cargo_flags=(--release)
 [[ -n "${CI:-}" ]] && cargo_flags+=(--locked)
 
+# Where cargo puts what it builds. A relative CARGO_TARGET_DIR is relative to where cargo runs, which is
+# here; make it absolute (and exported) so every step and script below agrees on it.
+target_dir=${CARGO_TARGET_DIR:-$root/target}
+[[ $target_dir == /* ]] || target_dir=$root/$target_dir
+export CARGO_TARGET_DIR=$target_dir
+
 logdir=$(mktemp -d)
 trap 'rm -rf "$logdir"' EXIT
 
@@ -28,8 +38,8 @@ failed_steps=()
 
 # run_step NAME CMD...: run CMD, show its output, then add up its test counts.
 # Each runner prints its own totals: cargo `test result: ok. 3 passed; 0 failed`, node `# pass 3` and
-# `# fail 0` (TAP, as output is a pipe), install_test.sh `3 passed, 0 failed`. A step that fails without
-# reporting a failed test (a compile error, a crash) counts as one failure.
+# `# fail 0` (TAP, as output is a pipe), install_test.sh and one_check `3 passed, 0 failed`. A step that
+# fails without reporting a failed test (a compile error, a crash) counts as one failure.
 run_step() {
     local name=$1; shift
     local log="$logdir/$name.log"
@@ -56,7 +66,7 @@ run_step() {
     failed=$((failed + f))
 }
 
-# 1. Rust tests. `cargo build` first so target/release/frontdesk exists for the later steps even if no
+# 1. Rust tests. `cargo build` first so $target_dir/release/frontdesk exists for the later steps even if no
 # integration test made cargo build it (the same profile, so `cargo test` reuses it).
 run_step cargo-build cargo build "${cargo_flags[@]}"
 run_step cargo-test cargo test --no-fail-fast "${cargo_flags[@]}"
@@ -68,7 +78,8 @@ missing=()
 [[ -d "$e2e/node_modules/playwright-core" ]] || missing+=("tests/e2e/node_modules (cd tests/e2e && npm ci)")
 command -v node >/dev/null || missing+=("node")
 if (( ${#missing[@]} == 0 )); then
-    run_step browser bash -c 'cd tests/e2e && node --test --test-concurrency=1 *.test.mjs'
+    run_step browser env FRONTDESK_BIN="$target_dir/release/frontdesk" \
+        bash -c 'cd tests/e2e && node --test --test-concurrency=1 *.test.mjs'
 elif [[ -n "${CI:-}" ]]; then
     echo
     echo "==== browser: FAILED: CI is set and these are missing: ${missing[*]}"
@@ -84,7 +95,17 @@ run_step install-test "$root/tests/install_test.sh"
 
 # 4. The benchmark tool's quick mode: a smoke test that it still drives the server end to end. Its
 # numbers are printed for the log, never asserted (this machine is shared and noisy); a crash fails.
-run_step bench-quick "$root/target/release/frontdesk-bench" --quick
+run_step bench-quick "$target_dir/release/frontdesk-bench" --quick
+
+# 5. Lints, on every target, with warnings denied. Clippy prints no totals of its own, so one_check
+# counts it as a single test, clean or not; its diagnostics above say what to fix.
+one_check() { # one_check CMD...: run CMD, then print the line run_step counts
+    "$@"
+    local rc=$?
+    if (( rc == 0 )); then echo "one check: 1 passed, 0 failed"; else echo "one check: 0 passed, 1 failed"; fi
+    return "$rc"
+}
+run_step clippy one_check cargo clippy --all-targets "${cargo_flags[@]}" -- -D warnings
 
 echo
 if (( ${#failed_steps[@]} > 0 )); then

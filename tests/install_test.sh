@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # tests/install_test.sh: exercise install.sh end to end inside a temporary DESTDIR, touching nothing of
 # the real system: install, upgrade (settings kept), unit verification, uninstall (data kept), purge.
-# Uses target/release/frontdesk when it exists (test.sh builds it), else a stand-in script.
+# Uses the release build when it exists (test.sh builds it; in $CARGO_TARGET_DIR if set, relative to the
+# checkout, else target/), else a stand-in script.
 # Ends with `N passed, N failed`; exits non-zero on any failure.
 set -uo pipefail   # not -e: keep checking after a failed assertion
 
@@ -22,7 +23,9 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 dest=$tmp/dest
 
-binary=$root/target/release/frontdesk
+target_dir=${CARGO_TARGET_DIR:-$root/target}
+[[ $target_dir == /* ]] || target_dir=$root/$target_dir
+binary=$target_dir/release/frontdesk
 real_binary=1
 if [[ ! -x $binary ]]; then
     real_binary=0

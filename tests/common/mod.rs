@@ -11,6 +11,8 @@ use serde_json::{Value, json};
 
 pub use frontdesk::config::Config;
 
+pub mod desk;
+
 /// A temporary directory removed on drop.
 pub struct TempDir(pub PathBuf);
 

@@ -16,8 +16,12 @@ const here = dirname(fileURLToPath(import.meta.url));
 /** The repository root (tests/e2e/../..). */
 export const repoRoot = resolve(here, '..', '..');
 
-/** The release binary: test.sh runs `cargo test --release` first, which builds it. */
-export const binaryPath = process.env.FRONTDESK_BIN || join(repoRoot, 'target', 'release', 'frontdesk');
+/**
+ * The release binary: test.sh builds it and passes its path in FRONTDESK_BIN. Run directly, the tests look
+ * in $CARGO_TARGET_DIR (relative to the repository root) or target/.
+ */
+export const binaryPath = process.env.FRONTDESK_BIN
+  || join(resolve(repoRoot, process.env.CARGO_TARGET_DIR || 'target'), 'release', 'frontdesk');
 
 export const chromiumPath = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 

@@ -1,0 +1,192 @@
+//! Acknowledged means stored, exactly once: the same `client_msg_id` makes one row however often and
+//! however concurrently it is sent, also across a restart; concurrent starts with one visitor token
+//! make one conversation; a SIGKILL loses no acknowledged message and leaves no gap in the sequence.
+
+mod common;
+
+use std::collections::HashMap;
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use common::*;
+use serde_json::{Value, json};
+
+#[test]
+fn same_client_msg_id_concurrently_and_after_restart_makes_one_row() {
+    let dir = TempDir::new();
+    let start = |d: &TempDir| frontdesk::start(Config::for_test(d.0.clone())).unwrap();
+    let run = start(&dir);
+    let s = Server { addr: run.addr, running: None, dir: TempDir::new() };
+    let admin = s.admin();
+    let sally = s.customer(Some("Sally"));
+    let conv = sally.say("hi")["conversation_id"].as_i64().unwrap();
+    let handles: Vec<_> = (0..5)
+        .map(|_| {
+            let a = admin.clone();
+            std::thread::spawn(move || {
+                let r =
+                    a.post_json(&format!("/api/conversations/{conv}/messages"), &json!({"body": "exactly once", "client_msg_id": "dup-1"}));
+                (r.status, r.json()["message"]["id"].as_i64().unwrap())
+            })
+        })
+        .collect();
+    let results: Vec<(u16, i64)> = handles.into_iter().map(|h| h.join().unwrap()).collect();
+    assert_eq!(results.iter().filter(|(s, _)| *s == 201).count(), 1, "{results:?}");
+    assert!(results.iter().all(|(_, id)| *id == results[0].1), "{results:?}");
+    // Over WebSocket too, on a new socket.
+    let mut w = admin.ws();
+    w.send(&json!({"type": "send", "conversation_id": conv, "body": "exactly once", "client_msg_id": "dup-1"}));
+    let ack = w.recv_type("ack");
+    assert_eq!((ack["id"].as_i64().unwrap(), ack["duplicate"].as_bool().unwrap()), (results[0].1, true));
+    let seq = ack["seq"].clone();
+    drop(w);
+    // After a restart on the same data directory.
+    run.shutdown();
+    let run = start(&dir);
+    let s2 = Server { addr: run.addr, running: None, dir: TempDir::new() };
+    let admin = Client { addr: s2.addr, origin: s2.origin(), ..admin };
+    let mut admin = admin;
+    admin.csrf = None;
+    let admin = s2.login("ada@example.com", "correct horse battery");
+    let r = admin.post_json(&format!("/api/conversations/{conv}/messages"), &json!({"body": "exactly once", "client_msg_id": "dup-1"}));
+    assert_eq!(r.status, 200);
+    assert_eq!(r.json()["message"]["seq"], seq);
+    let msgs = admin.get(&format!("/api/conversations/{conv}/messages")).json()["messages"].as_array().unwrap().clone();
+    assert_eq!(msgs.iter().filter(|m| m["body"] == "exactly once").count(), 1);
+    // The customer side is idempotent as well.
+    let sally = Customer { addr: s2.addr, origin: s2.origin(), ..sally };
+    let a = sally.request("POST", "/api/widget/messages", Some(&json!({"body": "retry me", "client_msg_id": "w-1"})));
+    let b = sally.request("POST", "/api/widget/messages", Some(&json!({"body": "retry me", "client_msg_id": "w-1"})));
+    assert_eq!((a.status, b.status), (201, 200));
+    assert_eq!(a.json()["message"]["id"], b.json()["message"]["id"]);
+    run.shutdown();
+}
+
+#[test]
+fn fifty_concurrent_starts_with_one_token_make_one_conversation() {
+    let s = Server::start();
+    s.admin();
+    let c = s.customer(None);
+    let handles: Vec<_> = (0..50)
+        .map(|_| {
+            let c = c.clone();
+            std::thread::spawn(move || c.request("POST", "/api/widget/conversation", None).json()["conversation"]["id"].as_i64().unwrap())
+        })
+        .collect();
+    let ids: Vec<i64> = handles.into_iter().map(|h| h.join().unwrap()).collect();
+    assert!(ids.iter().all(|i| *i == ids[0]), "{ids:?}");
+    let db = rusqlite::Connection::open(s.dir.0.join("frontdesk.db")).unwrap();
+    let n: i64 = db.query_row("SELECT COUNT(*) FROM conversations WHERE customer_id = ?1", [c.id], |r| r.get(0)).unwrap();
+    assert_eq!(n, 1);
+}
+
+/// Start the real binary on a data dir; returns the child and its address.
+fn spawn_server(dir: &std::path::Path) -> (Child, String) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_frontdesk"))
+        .args(["serve", "--addr", "127.0.0.1:0", "--data"])
+        .arg(dir)
+        .env("FRONTDESK_ARGON2_M_KIB", "256")
+        .env("FRONTDESK_ARGON2_T", "1")
+        .env("FRONTDESK_LOG", "warn")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+    let url = line.trim().strip_prefix("listening on http://").unwrap_or_else(|| panic!("first line: {line}")).to_string();
+    (child, url)
+}
+
+#[test]
+fn sigkill_loses_no_acknowledged_message() {
+    let dir = TempDir::new();
+    let (mut child, addr) = spawn_server(&dir.0);
+    let s = Server { addr: addr.parse().unwrap(), running: None, dir: TempDir::new() };
+    s.admin();
+    let sally = s.customer(Some("Sally"));
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let mut acked: HashMap<String, i64> = HashMap::new();
+    for round in 0..20 {
+        let (mut child, addr) = spawn_server(&dir.0);
+        let addr: std::net::SocketAddr = addr.parse().unwrap();
+        let c = Customer { addr, origin: format!("http://{addr}"), ..sally.clone() };
+        let mut bits = [0u8; 2];
+        rand::fill(&mut bits);
+        let kill_after = Duration::from_millis(20 + (u16::from_le_bytes(bits) % 200) as u64);
+        let senders: Vec<_> = (0..3)
+            .map(|t| {
+                let c = c.clone();
+                std::thread::spawn(move || {
+                    let mut got = Vec::new();
+                    let Ok(mut w) = common::widget_socket(c.addr, &c.origin, &c.token) else {
+                        return got;
+                    };
+                    for i in 0.. {
+                        let id = format!("r{round}-t{t}-{i}");
+                        if w.ws
+                            .send(tungstenite::Message::text(json!({"type": "send", "body": id, "client_msg_id": id}).to_string()))
+                            .is_err()
+                        {
+                            break;
+                        }
+                        // Read until this send's ack (or the connection dies with the process).
+                        let ack = loop {
+                            match w.ws.read() {
+                                Ok(tungstenite::Message::Text(t)) => {
+                                    let v: Value = serde_json::from_str(t.as_str()).unwrap();
+                                    if v["type"] == "ack" {
+                                        break Some(v);
+                                    }
+                                }
+                                Ok(_) => {}
+                                Err(_) => break None,
+                            }
+                        };
+                        match ack {
+                            Some(v) => got.push((id, v["seq"].as_i64().unwrap())),
+                            None => break,
+                        }
+                    }
+                    got
+                })
+            })
+            .collect();
+        std::thread::sleep(kill_after);
+        child.kill().unwrap(); // SIGKILL
+        child.wait().unwrap();
+        for h in senders {
+            for (id, seq) in h.join().unwrap() {
+                acked.insert(id, seq);
+            }
+        }
+    }
+    assert!(acked.len() > 20, "the test sent too little to mean anything: {}", acked.len());
+    // Restart and check every acknowledged message is there exactly once, at its acked seq.
+    let (mut child, addr) = spawn_server(&dir.0);
+    let addr: std::net::SocketAddr = addr.parse().unwrap();
+    drop(child.stdout.take());
+    let db = rusqlite::Connection::open(dir.0.join("frontdesk.db")).unwrap();
+    let mut st = db.prepare("SELECT client_msg_id, seq FROM messages WHERE author_kind = 'customer'").unwrap();
+    let rows: Vec<(Option<String>, i64)> = st.query_map([], |r| Ok((r.get(0)?, r.get(1)?))).unwrap().map(Result::unwrap).collect();
+    let mut count: HashMap<String, usize> = HashMap::new();
+    let mut stored_seq: HashMap<String, i64> = HashMap::new();
+    for (id, seq) in rows {
+        if let Some(id) = id {
+            *count.entry(id.clone()).or_default() += 1;
+            stored_seq.insert(id, seq);
+        }
+    }
+    for (id, seq) in &acked {
+        assert_eq!(count.get(id), Some(&1), "acked message {id} must be stored exactly once");
+        assert_eq!(stored_seq[id], *seq);
+    }
+    let seqs: Vec<i64> =
+        db.prepare("SELECT seq FROM messages ORDER BY seq").unwrap().query_map([], |r| r.get(0)).unwrap().map(Result::unwrap).collect();
+    assert_eq!(seqs, (1..=seqs.len() as i64).collect::<Vec<_>>(), "no gap in the sequence");
+    let _ = addr;
+    child.kill().unwrap();
+    child.wait().unwrap();
+}
