@@ -1,7 +1,9 @@
 // The admin pages: one document, a section per path (/admin/messages, /admin/team, …). Loads the
 // signed-in admin and the settings, draws the navigation, and swaps sections without a reload.
 
-import { api, h, state } from './dom.js';
+import { el, svg } from '../shared/dom.js';
+import { agent, setCsrf } from '../shared/http.js';
+import { problem, state } from './dom.js';
 import { messages } from './messages.js';
 import { availability } from './availability.js';
 import { widget } from './widget.js';
@@ -18,25 +20,15 @@ const SECTIONS = [
   { id: 'audit', label: 'Audit log', draw: audit, icon: 'M6 3h9l4 4v14H6zM9 12h7M9 16h7M9 8h3' },
 ];
 
-function icon(d) {
-  const s = document.createElementNS('http://www.w3.org/2000/svg', 'svg');
-  s.setAttribute('viewBox', '0 0 24 24');
-  s.setAttribute('aria-hidden', 'true');
-  const p = document.createElementNS('http://www.w3.org/2000/svg', 'path');
-  p.setAttribute('d', d);
-  s.append(p);
-  return s;
-}
-
 const nav = document.getElementById('nav');
 const main = document.getElementById('main');
 const links = new Map();
 for (const s of SECTIONS) {
-  const a = h('a', { href: '/admin/' + s.id, onclick: (e) => {
+  const a = el('a', { href: '/admin/' + s.id, onclick: (e) => {
     if (e.metaKey || e.ctrlKey || e.shiftKey) return;
     e.preventDefault();
     go(s.id, true);
-  } }, icon(s.icon), h('span', { text: s.label }));
+  } }, svg(s.icon), el('span', { text: s.label }));
   links.set(s.id, a);
   nav.append(a);
 }
@@ -54,7 +46,7 @@ async function go(id, push) {
   }
   document.title = `${s.label} · Admin · Frontdesk`;
   document.getElementById('toast').hidden = true;
-  const view = h('div', { class: 'view view-' + id });
+  const view = el('div', { class: 'view view-' + id });
   main.replaceChildren(view);
   await s.draw(view);
   if (push) main.focus({ preventScroll: true });
@@ -63,16 +55,16 @@ async function go(id, push) {
 window.addEventListener('popstate', () => go(current(), false));
 
 async function boot() {
-  const me = await api('GET', '/api/me');
-  if (me.status !== 200) { main.replaceChildren(h('p', { class: 'loading', text: me.data.error || 'Sign in first.' })); return; }
-  state.me = me.data;
-  state.csrf = me.data.csrf_token;
-  document.getElementById('helpdesk-name').textContent = me.data.helpdesk.name;
-  document.getElementById('who').textContent = `Signed in as ${me.data.user.name}`;
-  const s = await api('GET', '/api/settings');
-  if (s.status !== 200) { main.replaceChildren(h('p', { class: 'loading', text: s.data.error || 'Could not load the settings.' })); return; }
-  state.settings = s.data.settings;
-  state.status = s.data.status;
+  const failed = (text) => main.replaceChildren(el('p', { class: 'loading', text }));
+  let me, s;
+  try { me = await agent.get('/api/me'); } catch (e) { failed(problem(e, 'Sign in first.')); return; }
+  state.me = me;
+  setCsrf(me.csrf_token);
+  document.getElementById('helpdesk-name').textContent = me.helpdesk.name;
+  document.getElementById('who').textContent = `Signed in as ${me.user.name}`;
+  try { s = await agent.get('/api/settings'); } catch (e) { failed(problem(e, 'Could not load the settings.')); return; }
+  state.settings = s.settings;
+  state.status = s.status;
   go(current(), false);
 }
 

@@ -1,6 +1,8 @@
 // Audit log: who changed which setting or user, when, and from where. Read-only, newest first.
 
-import { api, fmtTime, h, header } from './dom.js';
+import { el } from '../shared/dom.js';
+import { agent } from '../shared/http.js';
+import { fmtTime, header } from './dom.js';
 
 const ACTIONS = {
   setup: 'Set up the help desk',
@@ -19,30 +21,29 @@ function describe(e) {
 }
 
 export async function audit(view) {
-  const body = h('tbody');
-  const more = h('button', { type: 'button', class: 'btn', text: 'Load older entries', hidden: true });
+  const body = el('tbody');
+  const more = el('button', { type: 'button', class: 'btn', text: 'Load older entries', hidden: true });
   let before = null;
   const load = async () => {
     more.disabled = true;
-    const r = await api('GET', '/api/audit?limit=50' + (before ? `&before=${before}` : ''));
-    more.disabled = false;
-    if (r.status !== 200) return;
-    for (const e of r.data.entries) {
-      body.append(h('tr', {},
-        h('td', { class: 'nowrap', text: fmtTime(e.at) }),
-        h('td', { text: e.user_name || (e.user_id ? `User ${e.user_id}` : '—') }),
-        h('td', {}, h('strong', { text: ACTIONS[e.action] || e.action }), h('span', { class: 'muted block', text: e.target })),
-        h('td', { class: 'detail', text: describe(e) }),
-        h('td', { class: 'muted mono', text: e.ip })));
+    let r;
+    try { r = await agent.get('/api/audit?limit=50' + (before ? `&before=${before}` : '')); } catch { return; } finally { more.disabled = false; }
+    for (const e of r.entries) {
+      body.append(el('tr', {},
+        el('td', { class: 'nowrap', text: fmtTime(e.at) }),
+        el('td', { text: e.user_name || (e.user_id ? `User ${e.user_id}` : '—') }),
+        el('td', {}, el('strong', { text: ACTIONS[e.action] || e.action }), el('span', { class: 'muted block', text: e.target })),
+        el('td', { class: 'detail', text: describe(e) }),
+        el('td', { class: 'muted mono', text: e.ip })));
     }
-    if (!body.children.length) body.append(h('tr', {}, h('td', { colspan: '5', class: 'muted', text: 'Nothing yet.' })));
-    before = r.data.next_before;
+    if (!body.children.length) body.append(el('tr', {}, el('td', { colspan: '5', class: 'muted', text: 'Nothing yet.' })));
+    before = r.next_before;
     more.hidden = !before;
   };
   view.append(header('Audit log', 'Every change to settings and people, with who made it and from which address.'),
-    h('section', { class: 'panel table-panel' }, h('table', { class: 'table' },
-      h('thead', {}, h('tr', {}, ['When', 'Who', 'What', 'Details', 'Address'].map((t) => h('th', { scope: 'col', text: t })))), body)),
-    h('div', { class: 'more' }, more));
+    el('section', { class: 'panel table-panel' }, el('table', { class: 'table' },
+      el('thead', {}, el('tr', {}, ['When', 'Who', 'What', 'Details', 'Address'].map((t) => el('th', { scope: 'col', text: t })))), body)),
+    el('div', { class: 'more' }, more));
   more.addEventListener('click', load);
   await load();
 }

@@ -1,7 +1,8 @@
 // Messages: the widget's greeting, online and offline messages, the note after an offline visitor
 // leaves an email, and the reply-time line; English and Portuguese (empty Portuguese = English).
 
-import { control, h, header, settingsForm, state } from './dom.js';
+import { el } from '../shared/dom.js';
+import { control, header, settingsForm, state } from './dom.js';
 import { previewPane } from './preview.js';
 
 const FIELDS = [
@@ -15,11 +16,11 @@ const FIELDS = [
 export function messages(view) {
   const en = FIELDS.map(([k, label, hint, type]) => control(k, { label, hint, type, maxlength: type === 'text' ? (k === 'reply_time' ? 60 : 1000) : 1000 }));
   const pt = FIELDS.map(([k, label, , type]) => control(k + '_pt', { label, type, hint: 'Empty: visitors reading Portuguese see the English text.', maxlength: k === 'reply_time' ? 60 : 1000 }));
-  const langs = { en: h('div', { class: 'lang-pane', role: 'tabpanel', id: 'pane-en', 'aria-labelledby': 'tab-en' }, en.map((c) => c.el)),
-    pt: h('div', { class: 'lang-pane', role: 'tabpanel', id: 'pane-pt', 'aria-labelledby': 'tab-pt', hidden: true }, pt.map((c) => c.el)) };
-  const tabs = h('div', { class: 'tabs', role: 'tablist', 'aria-label': 'Language' });
+  const langs = { en: el('div', { class: 'lang-pane', role: 'tabpanel', id: 'pane-en', 'aria-labelledby': 'tab-en' }, en.map((c) => c.el)),
+    pt: el('div', { class: 'lang-pane', role: 'tabpanel', id: 'pane-pt', 'aria-labelledby': 'tab-pt', hidden: true }, pt.map((c) => c.el)) };
+  const tabs = el('div', { class: 'tabs', role: 'tablist', 'aria-label': 'Language' });
   for (const [code, name] of [['en', 'English'], ['pt', 'Português']]) {
-    tabs.append(h('button', { type: 'button', role: 'tab', id: 'tab-' + code, 'aria-controls': 'pane-' + code, 'aria-selected': code === 'en' ? 'true' : 'false', text: name,
+    tabs.append(el('button', { type: 'button', role: 'tab', id: 'tab-' + code, 'aria-controls': 'pane-' + code, 'aria-selected': code === 'en' ? 'true' : 'false', text: name,
       onclick: (e) => {
         for (const b of tabs.children) b.setAttribute('aria-selected', String(b === e.currentTarget));
         langs.en.hidden = code !== 'en';
@@ -32,9 +33,9 @@ export function messages(view) {
   const form = settingsForm([...en, ...pt], { onSaved: () => { syncPlaceholders(); preview.reload(); } });
   form.addEventListener('input', syncPlaceholders);
   queueMicrotask(syncPlaceholders);
-  form.append(h('div', { class: 'panel' }, tabs, langs.en, langs.pt), form.bar);
+  form.append(el('div', { class: 'panel' }, tabs, langs.en, langs.pt), form.bar);
   view.append(
     header('Messages', 'What visitors read in the chat widget. Saved changes reach every open widget at once.'),
-    h('div', { class: 'split' }, form, preview.el));
+    el('div', { class: 'split' }, form, preview.el));
   void state;
 }

@@ -1,13 +1,15 @@
 // Widget: look and behaviour, allowed origins, identity verification, the install snippet.
 
-import { api, control, copy, h, header, settingsForm, state, toast } from './dom.js';
+import { el } from '../shared/dom.js';
+import { agent } from '../shared/http.js';
+import { control, copy, header, problem, settingsForm, state, toast } from './dom.js';
 import { previewPane } from './preview.js';
 
 /** Allowed origins as a one-per-line text area bound to the `allowed_origins` list. */
 function originsControl() {
   const c = control('allowed_origins', { type: 'textarea', rows: 3, label: 'Allowed websites', placeholder: 'https://www.example.com',
     hint: 'One origin per line (scheme, host and port; no path). Only these sites may embed the widget.' });
-  const warn = h('p', { class: 'notice warn', text: 'No websites listed: any website can embed your widget.' });
+  const warn = el('p', { class: 'notice warn', text: 'No websites listed: any website can embed your widget.' });
   c.el.append(warn);
   const text = c.get;
   c.get = () => text().split('\n').map((s) => s.trim().replace(/\/+$/, '')).filter(Boolean);
@@ -19,9 +21,9 @@ function originsControl() {
 
 function colorControl() {
   const c = control('widget_color', { label: 'Accent colour', placeholder: '#4f46e5', maxlength: 7 });
-  const picker = h('input', { type: 'color', 'aria-label': 'Pick the accent colour', class: 'swatch',
+  const picker = el('input', { type: 'color', 'aria-label': 'Pick the accent colour', class: 'swatch',
     oninput: (e) => { c.input.value = e.target.value; c.input.dispatchEvent(new Event('input', { bubbles: true })); } });
-  const row = h('div', { class: 'color-row' }, picker);
+  const row = el('div', { class: 'color-row' }, picker);
   c.input.replaceWith(row);
   row.append(c.input);
   const set = c.set;
@@ -31,46 +33,48 @@ function colorControl() {
 }
 
 async function installCard() {
-  const info = await api('GET', '/api/admin/widget');
-  const snippet = info.data.snippet || '';
-  return h('section', { class: 'panel' },
-    h('h2', { text: 'Install on your website' }),
-    h('p', { class: 'panel-lead', text: 'Paste this tag into every page where the chat should appear, just before </body>.' }),
-    h('div', { class: 'code' }, h('code', { text: snippet }),
-      h('button', { type: 'button', class: 'btn small', text: 'Copy', onclick: () => copy(snippet, 'Snippet') })),
-    h('p', {}, h('a', { href: '/widget/preview', target: '_blank', rel: 'noopener', text: 'See it on a sample page ↗' })));
+  const info = await agent.get('/api/admin/widget').catch(() => ({}));
+  const snippet = info.snippet || '';
+  return el('section', { class: 'panel' },
+    el('h2', { text: 'Install on your website' }),
+    el('p', { class: 'panel-lead', text: 'Paste this tag into every page where the chat should appear, just before </body>.' }),
+    el('div', { class: 'code' }, el('code', { text: snippet }),
+      el('button', { type: 'button', class: 'btn small', text: 'Copy', onclick: () => copy(snippet, 'Snippet') })),
+    el('p', {}, el('a', { href: '/widget/preview', target: '_blank', rel: 'noopener', text: 'See it on a sample page ↗' })));
 }
 
 function secretCard() {
-  const el = h('section', { class: 'panel' });
+  const box = el('section', { class: 'panel' });
   let shown = '';
   const draw = () => {
     const on = !!state.settings.identity_secret_set;
-    const kids = [h('h2', { text: 'Identity verification' }),
-      h('p', { class: 'panel-lead', text: 'When your site signs visitors in, it can prove who they are: your server sends user_hash = HMAC-SHA256(secret, user id). Keep the secret on your server.' }),
-      h('p', { class: 'secret-state' }, h('span', { class: 'pill ' + (on ? 'ok' : 'muted'), text: on ? 'On' : 'Off' }),
+    const kids = [el('h2', { text: 'Identity verification' }),
+      el('p', { class: 'panel-lead', text: 'When your site signs visitors in, it can prove who they are: your server sends user_hash = HMAC-SHA256(secret, user id). Keep the secret on your server.' }),
+      el('p', { class: 'secret-state' }, el('span', { class: 'pill ' + (on ? 'ok' : 'muted'), text: on ? 'On' : 'Off' }),
         on ? ' A secret is set. It is shown only once, when generated.' : ' Visitors are not verified.')];
     if (shown) {
-      kids.push(h('div', { class: 'code secret' }, h('code', { text: shown }), h('button', { type: 'button', class: 'btn small', text: 'Copy', onclick: () => copy(shown, 'Secret') })),
-        h('p', { class: 'notice', text: 'Copy it now: it will not be shown again. The previous secret no longer works.' }));
+      kids.push(el('div', { class: 'code secret' }, el('code', { text: shown }), el('button', { type: 'button', class: 'btn small', text: 'Copy', onclick: () => copy(shown, 'Secret') })),
+        el('p', { class: 'notice', text: 'Copy it now: it will not be shown again. The previous secret no longer works.' }));
     }
     const act = async (method, what) => {
       if (method === 'POST' && on && !confirm('Rotate the secret? Your site must switch to the new one: the old one stops working now.')) return;
       if (method === 'DELETE' && !confirm('Turn identity verification off?')) return;
-      const r = await api(method, '/api/admin/identity-secret', method === 'POST' ? {} : undefined);
-      if (r.status !== 200) { toast(r.data.error || 'Failed.', 'warn'); return; }
-      shown = r.data.identity_secret || '';
+      let r;
+      try {
+        r = await agent.request(method, '/api/admin/identity-secret', method === 'POST' ? {} : undefined);
+      } catch (e) { toast(problem(e, 'Failed.'), 'warn'); return; }
+      shown = r.identity_secret || '';
       state.settings.identity_secret_set = !!shown;
       toast(what);
       draw();
     };
-    kids.push(h('div', { class: 'actions' },
-      h('button', { type: 'button', class: 'btn', text: on ? 'Rotate secret' : 'Generate secret', onclick: () => act('POST', 'New secret generated.') }),
-      on ? h('button', { type: 'button', class: 'btn danger', text: 'Turn off', onclick: () => act('DELETE', 'Identity verification is off.') }) : null));
-    el.replaceChildren(...kids);
+    kids.push(el('div', { class: 'actions' },
+      el('button', { type: 'button', class: 'btn', text: on ? 'Rotate secret' : 'Generate secret', onclick: () => act('POST', 'New secret generated.') }),
+      on ? el('button', { type: 'button', class: 'btn danger', text: 'Turn off', onclick: () => act('DELETE', 'Identity verification is off.') }) : null));
+    box.replaceChildren(...kids);
   };
   draw();
-  return el;
+  return box;
 }
 
 export async function widget(view) {
@@ -85,10 +89,10 @@ export async function widget(view) {
   const preview = previewPane();
   const form = settingsForm([color, position, title, launcher, prechat, language, sound, origins], { onSaved: preview.reload });
   form.append(
-    h('section', { class: 'panel' }, h('h2', { text: 'Look' }), h('div', { class: 'grid2' }, color.el, position.el, title.el, launcher.el)),
-    h('section', { class: 'panel' }, h('h2', { text: 'Behaviour' }), h('div', { class: 'grid2' }, prechat.el, language.el), sound.el),
-    h('section', { class: 'panel' }, h('h2', { text: 'Where it may appear' }), origins.el),
+    el('section', { class: 'panel' }, el('h2', { text: 'Look' }), el('div', { class: 'grid2' }, color.el, position.el, title.el, launcher.el)),
+    el('section', { class: 'panel' }, el('h2', { text: 'Behaviour' }), el('div', { class: 'grid2' }, prechat.el, language.el), sound.el),
+    el('section', { class: 'panel' }, el('h2', { text: 'Where it may appear' }), origins.el),
     form.bar);
-  const left = h('div', { class: 'stack' }, form, await installCard(), secretCard());
-  view.append(header('Widget', 'How the chat looks on your website, where it may appear, and how to install it.'), h('div', { class: 'split' }, left, preview.el));
+  const left = el('div', { class: 'stack' }, form, await installCard(), secretCard());
+  view.append(header('Widget', 'How the chat looks on your website, where it may appear, and how to install it.'), el('div', { class: 'split' }, left, preview.el));
 }

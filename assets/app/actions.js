@@ -1,13 +1,15 @@
 // What the agent can do, and how it reaches the server: loading lists and messages, sending through
 // the socket's outbox (client_msg_id makes a resend after a drop safe), read marks, close/reopen,
 // follow, edit/delete, team chats, the help-desk switch, preferences.
-import { ApiError, del, get, patch, post } from './api.js';
+import { HttpError, agent, toSignIn } from '../shared/http.js';
+import { Socket } from '../shared/socket.js';
 import { t } from './i18n.js';
 import * as notify from './notify.js';
-import { Socket } from './socket.js';
 import {
   S, apply, changed, dropFromOutbox, listOf, putMessages, saveOutbox, thread, title, upsert,
 } from './state.js';
+
+const { del, get, patch, post } = agent;
 
 const PAGE = 50;
 let socket = null;
@@ -62,6 +64,7 @@ export async function start() {
   const pos = await loadAll();
   await loadTeam().catch(() => {});
   socket = new Socket({
+    path: '/ws/agent',
     onEvent: onEvent,
     onReply: onReply,
     onState: (st) => {
@@ -74,6 +77,10 @@ export async function start() {
       changed();
     },
     onReload: () => refetch(),
+    // The session ended (signed out elsewhere, password changed, expired): sign in again.
+    onSessionEnded: toSignIn,
+    // Our permissions changed: start over, so lists show what we may see now.
+    onPermissionsChanged: () => location.reload(),
     onOpen: () => {
       flush();
       markReadIfWatching();
@@ -83,7 +90,7 @@ export async function start() {
   });
   socket.start(Number.isFinite(pos) ? pos : null);
   // For tests and debugging: cut the socket as a network drop would.
-  window.__frontdesk = { dropSocket: (holdMs) => socket.drop(holdMs), resumeSocket: () => socket.resume(), state: S };
+  window.__frontdesk = { dropSocket: (holdMs) => socket.drop(holdMs), resumeSocket: () => socket.release(), state: S };
 }
 
 /** The server lost track of us (too far behind): fetch everything again. */
@@ -216,7 +223,7 @@ export async function openConv(id, { seq = null } = {}) {
   try {
     await Promise.all(loads);
   } catch (e) {
-    if (e instanceof ApiError && e.status === 404) {
+    if (e instanceof HttpError && e.status === 404) {
       S.convs.delete(id);
       if (S.currentId === id) closeView();
       return;

@@ -1,25 +1,9 @@
-// DOM helpers: build elements from data without ever parsing it as HTML (textContent only), turn
-// URLs into links, draw avatars, format times in the agent's language.
+// The Messenger's own DOM helpers, built with the shared builder (../shared/dom.js; data is never
+// parsed as HTML): turn URLs into links, draw avatars and icons, format times in the agent's language,
+// keep the focus across a re-render.
+import { el, svg } from '../shared/dom.js';
 import { safeHref } from '../shared/links.js';
 import { currentLang, t } from './i18n.js';
-
-/**
- * `el('button', {class: 'btn', onclick: fn, 'aria-label': 'x'}, 'text', child)`.
- * Strings become text nodes; `on*` keys become listeners; `false`/`null` attributes are skipped.
- */
-export function el(tag, attrs = {}, ...children) {
-  const node = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs || {})) {
-    if (v === false || v === null || v === undefined) continue;
-    if (k.startsWith('on') && typeof v === 'function') node.addEventListener(k.slice(2), v);
-    else if (k === 'class') node.className = v;
-    else if (k === 'text') node.textContent = v;
-    else if (k === 'hidden') node.hidden = !!v;
-    else node.setAttribute(k, v === true ? '' : String(v));
-  }
-  append(node, children);
-  return node;
-}
 
 /**
  * Run `rebuild` (which replaces children of `box`) without losing the keyboard focus: the focused
@@ -35,14 +19,6 @@ export function keepFocus(box, rebuild) {
   if (!n) return;
   if (text) { n.value = text.v; try { n.setSelectionRange(text.s, text.e); } catch { /* not a text field */ } }
   n.focus({ preventScroll: true });
-}
-
-function append(node, children) {
-  for (const c of children) {
-    if (c === null || c === undefined || c === false) continue;
-    if (Array.isArray(c)) append(node, c);
-    else node.append(c);
-  }
 }
 
 const URL_RE = /\bhttps?:\/\/[^\s<>"']+|\bwww\.[^\s<>"']+/gi;
@@ -159,16 +135,5 @@ const ICONS = {
 };
 
 export function icon(name, size = 18) {
-  const NS = 'http://www.w3.org/2000/svg';
-  const svg = document.createElementNS(NS, 'svg');
-  svg.setAttribute('viewBox', '0 0 24 24');
-  svg.setAttribute('width', size);
-  svg.setAttribute('height', size);
-  svg.setAttribute('aria-hidden', 'true');
-  svg.setAttribute('class', 'icon');
-  const p = document.createElementNS(NS, 'path');
-  p.setAttribute('d', ICONS[name] || '');
-  p.setAttribute('fill', 'currentColor');
-  svg.append(p);
-  return svg;
+  return svg(ICONS[name] || '', { width: size, height: size, class: 'icon' }, { fill: 'currentColor' });
 }

@@ -2,8 +2,9 @@
 // edited in place (PATCH on change or blur), with the linked conversations, the activity log and
 // follow/unfollow; `item.updated` events keep it live. Built only when its signature changes, so
 // typing in a field is never interrupted by unrelated re-renders.
+import { el } from '../shared/dom.js';
 import * as A from './actions.js';
-import { avatar, el, fullTime, icon, shortTime } from './dom.js';
+import { avatar, fullTime, icon, shortTime } from './dom.js';
 import { currentLang, t } from './i18n.js';
 import { choice, kindIcon, peoplePicker } from './item-ui.js';
 import * as I from './items.js';

@@ -2,8 +2,9 @@
 // Link to existing buttons, the conversation's menu, the create dialog (prefilled from the
 // conversation) and the link dialog; plus the pieces the panel and the Items view share (pills, the
 // people picker).
+import { el } from '../shared/dom.js';
 import * as A from './actions.js';
-import { avatar, el, icon } from './dom.js';
+import { avatar, icon } from './dom.js';
 import { t } from './i18n.js';
 import * as I from './items.js';
 import { S } from './state.js';

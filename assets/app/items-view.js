@@ -1,8 +1,9 @@
 // The Items view ("Tickets & tasks", in the centre): the items I may see, filtered by kind, status and
 // "assigned to me", searched by number or words; each row `#42 · title · status · priority · assignees`
 // opens the item's details panel. Rows follow `item.*` events live.
+import { el } from '../shared/dom.js';
 import * as A from './actions.js';
-import { avatar, el, icon, keepFocus, shortTime } from './dom.js';
+import { avatar, icon, keepFocus, shortTime } from './dom.js';
 import { kindIcon, priorityPill, statusPill } from './item-ui.js';
 import * as I from './items.js';
 import { t } from './i18n.js';

@@ -1,10 +1,12 @@
 // Tickets and tasks ([S8], [S9]): what the Messenger knows of items, the calls that change them, and
 // what their live events do: the header link of linked conversations, an open details panel, the
 // Items view, and "My conversations" ([S4]: conversations linked to items I created, am assigned to or follow).
+import { agent } from '../shared/http.js';
 import * as A from './actions.js';
-import { del, get, patch, post } from './api.js';
 import { t } from './i18n.js';
 import { S, changed, upsert } from './state.js';
+
+const { del, get, patch, post } = agent;
 
 export const STATUSES = ['new', 'open', 'in_progress', 'waiting', 'resolved', 'closed'];
 export const PRIORITIES = ['low', 'normal', 'high', 'urgent'];

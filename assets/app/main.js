@@ -1,8 +1,8 @@
 // The Messenger: boot (who am I, language, lists, socket), the three-column layout, the connection
 // bar, the tab title, and keyboard shortcuts.
+import { el } from '../shared/dom.js';
+import { agent, setCsrf } from '../shared/http.js';
 import * as A from './actions.js';
-import { get, setCsrf } from './api.js';
-import { el } from './dom.js';
 import { setLang, t } from './i18n.js';
 import * as notify from './notify.js';
 import * as itemUi from './item-ui.js';
@@ -15,7 +15,7 @@ import * as threadView from './thread.js';
 const app = document.getElementById('app');
 
 async function boot() {
-  const me = await get('/api/me');
+  const me = await agent.get('/api/me');
   S.me = me.user;
   S.helpdesk = me.helpdesk;
   setCsrf(me.csrf_token);

@@ -1,7 +1,8 @@
 // What opens over or beside the conversation: the person panel (a customer's or a teammate's data,
 // [S10]), and dialogs: new team chat ([S1]), keyboard shortcuts, settings, confirmations; and toasts.
+import { el } from '../shared/dom.js';
 import * as A from './actions.js';
-import { avatar, el, fullTime, icon, keepFocus, link, shortTime } from './dom.js';
+import { avatar, fullTime, icon, keepFocus, link, shortTime } from './dom.js';
 import * as itemPanel from './item-panel.js';
 import * as I from './items.js';
 import { currentLang, setLang, t } from './i18n.js';

@@ -1,7 +1,8 @@
 // The left column: help desk name, search, the sections (From customers / My conversations) with
 // their Open and Closed lists, and at the bottom the help-desk switch and my own menu.
+import { el } from '../shared/dom.js';
 import * as A from './actions.js';
-import { avatar, el, highlighted, icon, shortTime } from './dom.js';
+import { avatar, highlighted, icon, shortTime } from './dom.js';
 import { t } from './i18n.js';
 import { S, changed, listOf, sees, title, unreadIn } from './state.js';
 

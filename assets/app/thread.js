@@ -1,8 +1,9 @@
 // The centre: one conversation. Header (names, status, follow, close/reopen), messages grouped by
 // author and day with their menu (person's data, edit, delete), delivery state of my own messages,
 // typing indicator, and the composer (Enter sends, Shift+Enter new line, drafts per conversation).
+import { el } from '../shared/dom.js';
 import * as A from './actions.js';
-import { avatar, clockTime, dayKey, dayLabel, el, fullTime, icon, keepFocus, linkified } from './dom.js';
+import { avatar, clockTime, dayKey, dayLabel, fullTime, icon, keepFocus, linkified } from './dom.js';
 import { t } from './i18n.js';
 import { S, changed, draft, isMine, setDraft, thread, title } from './state.js';
 

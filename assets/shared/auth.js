@@ -1,21 +1,18 @@
 // Setup and sign-in forms: post JSON with our custom header (CSRF proof before a session exists).
+import { client } from './http.js';
+
+const http = client();
+
 async function submit(form, url) {
   const error = form.querySelector('#error');
   const button = form.querySelector('button[type=submit]');
   error.textContent = '';
   button.disabled = true;
   try {
-    const body = Object.fromEntries(new FormData(form));
-    const r = await fetch(url, {
-      method: 'POST',
-      headers: { 'Content-Type': 'application/json', 'X-Frontdesk-Request': '1' },
-      body: JSON.stringify(body),
-    });
-    if (r.ok) { location.href = '/'; return; }
-    const data = await r.json().catch(() => ({}));
-    error.textContent = data.error || `Request failed (${r.status}).`;
-  } catch {
-    error.textContent = 'Cannot reach the server. Check your connection and try again.';
+    await http.post(url, Object.fromEntries(new FormData(form)));
+    location.href = '/';
+  } catch (e) {
+    error.textContent = e.status === 0 ? 'Cannot reach the server. Check your connection and try again.' : e.data.error || `Request failed (${e.status}).`;
   } finally {
     button.disabled = false;
   }

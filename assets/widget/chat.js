@@ -1,9 +1,13 @@
-// The widget's connection to Frontdesk: the visitor token, the HTTP API, the socket with resume, and
-// the outbox of messages not yet acknowledged. No DOM here: the UI (frame.js) listens to `onchange`.
+// The widget's connection to Frontdesk: the visitor token, the calls to the widget API and the socket
+// (both from the shared kit: ../shared/http.js, ../shared/socket.js), and the outbox of messages not
+// yet acknowledged. No DOM here: the UI (frame.js) listens to `onchange`.
 //
 // Nothing the visitor writes is lost: a message stays in the outbox (kept in localStorage with its
 // client_msg_id) until the server acknowledges it after COMMIT, and is sent again after any network
 // loss, sleep, reload or server restart; the server turns a repeated client_msg_id into the original.
+
+import { client } from '../shared/http.js';
+import { Socket } from '../shared/socket.js';
 
 const TOKEN_KEY = 'frontdesk.token';
 const OUTBOX_KEY = 'frontdesk.outbox';
@@ -39,7 +43,6 @@ export class Chat {
     this.messages = new Map();
     /** Not yet acknowledged: {cmid, body, state: 'sending'|'failed', error, created_at, inflight}. */
     this.outbox = this.loadOutbox();
-    this.pos = null;
     this.seenSeq = 0;
     this.hasMore = false;
     this.loadingOlder = false;
@@ -50,14 +53,32 @@ export class Chat {
     this.onchange = () => {};
     this.onmessage = () => {};
     this.onconfig = () => {};
-    this.ws = null;
-    this.wsReady = false;
-    this.failures = 0;
-    this.lastFrameAt = 0;
-    this.reconnectTimer = 0;
     this.creating = null;
     this.queue = Promise.resolve();
+    // The frame is on our own origin: never send an agent's session cookie along.
+    const http = { credentials: 'omit', cache: 'no-store' };
+    /** Calls as this visitor (the token, when there is one) … */
+    this.api = client({ auth: 'visitor', token: () => this.token, ...http });
+    /** … and calls made as nobody yet (the public settings, creating the visitor). */
+    this.anon = client({ auth: 'visitor', token: () => null, ...http });
+    // The token rides in a subprotocol, not the URL, so no proxy logs it; the server selects only
+    // `frontdesk` (docs/protocol.md).
+    this.socket = new Socket({
+      path: '/ws/widget',
+      protocols: () => ['frontdesk', 'frontdesk.token.' + this.token],
+      backoff: { base: 1000, max: 30_000 },
+      onState: (st) => this.socketState(st),
+      onOpen: () => this.flush(),
+      onEvent: (f) => this.event(f),
+      onReply: (f) => this.reply(f),
+      onReload: () => this.loadSession(),
+      // Refused at the door again and again: maybe the token is no longer valid.
+      onRefused: () => this.loadSession().then(() => !!this.token),
+    });
   }
+
+  /** Connections lost in a row (the UI shows "reconnecting" after two; sends go over HTTP then). */
+  get failures() { return this.socket.failures; }
 
   changed() { try { this.onchange(); } catch (e) { console.error(e); } }
 
@@ -81,30 +102,19 @@ export class Chat {
     else store.removeItem(OUTBOX_KEY);
   }
 
-  async api(method, path, body, auth = true) {
-    const headers = {};
-    if (body !== undefined) headers['Content-Type'] = 'application/json';
-    if (auth && this.token) headers.Authorization = 'Bearer ' + this.token;
-    const r = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), cache: 'no-store', credentials: 'omit' });
-    let data = null;
-    try { data = await r.json(); } catch { /* empty or not JSON */ }
-    return { status: r.status, data: data || {}, retryAfter: Number(r.headers.get('Retry-After')) || 0 };
-  }
-
   /** Settings first (to draw the widget at all), then the session of a returning visitor. */
   async start() {
     for (let wait = 2000; ; wait = Math.min(wait * 2, 60000)) {
       try {
-        const r = await this.api('GET', '/api/widget/settings', undefined, false);
-        if (r.status === 200) { this.helpdesk = r.data.helpdesk; break; }
+        this.helpdesk = (await this.anon.get('/api/widget/settings')).helpdesk;
+        break;
       } catch { /* offline: try again */ }
       await new Promise((ok) => setTimeout(ok, wait));
     }
     this.onconfig();
     this.changed();
     await this.serial(() => this.resumeSession());
-    window.addEventListener('online', () => this.nudge());
-    document.addEventListener('visibilitychange', () => { if (!document.hidden) this.nudge(); });
+    document.addEventListener('visibilitychange', () => { if (!document.hidden) this.socket.wake(); });
     setInterval(() => this.heartbeat(), 10000);
   }
 
@@ -120,14 +130,21 @@ export class Chat {
   setToken(t) {
     this.token = t;
     if (t) store.setItem(TOKEN_KEY, t);
-    else store.removeItem(TOKEN_KEY);
+    else { store.removeItem(TOKEN_KEY); this.socket.stop(); }
+  }
+
+  /** Open the socket (if there is a visitor and it is not open yet), resuming where we are. */
+  connect() {
+    if (this.token) this.socket.start();
   }
 
   /** GET /api/widget/session: me, my conversation and its latest messages, and where to resume. */
   async loadSession() {
-    let r;
-    try { r = await this.api('GET', '/api/widget/session'); } catch { return false; }
-    if (r.status === 401) {
+    let d;
+    try {
+      d = await this.api.get('/api/widget/session');
+    } catch (e) {
+      if (e.status !== 401) return false;
       // The token is gone (or was never valid): start again as a new visitor, keeping the outbox.
       this.setToken(null);
       this.customer = null;
@@ -136,12 +153,10 @@ export class Chat {
       this.changed();
       return false;
     }
-    if (r.status !== 200) return false;
-    const d = r.data;
     this.customer = d.customer;
     this.conversation = d.conversation;
     this.helpdesk = Object.assign({}, this.helpdesk, d.helpdesk);
-    if (this.pos === null || d.pos > this.pos) this.pos = d.pos;
+    if (this.socket.pos === null || d.pos > this.socket.pos) this.socket.pos = d.pos;
     for (const m of d.messages || []) this.put(m);
     const first = d.messages && d.messages[0];
     this.hasMore = !!first && first.seq > 1 && this.messages.size >= 50;
@@ -171,18 +186,18 @@ export class Chat {
       this.creating = (async () => {
         const body = Object.assign({ page_url: this.page?.url, referrer: this.page?.referrer, language: navigator.language, timezone: timeZone() }, this.identity);
         for (let wait = 2000; ; wait = Math.min(wait * 2, 30000)) {
-          let r = null;
-          try { r = await this.api('POST', '/api/widget/visitors', body, false); } catch { /* offline */ }
-          if (r && r.status === 201) {
-            this.setToken(r.data.token);
-            this.customer = r.data.customer;
+          let r = null, e = null;
+          try { r = await this.anon.post('/api/widget/visitors', body); } catch (err) { e = err; }
+          if (r) {
+            this.setToken(r.token);
+            this.customer = r.customer;
             await this.loadSession();
             this.connect();
             return true;
           }
-          if (r && r.status === 429) this.slow(r.retryAfter);
-          else if (r && r.status >= 400 && r.status < 500) { this.fatal = r.data.error || 'refused'; this.changed(); return false; }
-          await new Promise((ok) => setTimeout(ok, Math.max(wait, (r?.retryAfter || 0) * 1000)));
+          if (e.status === 429) this.slow(e.retryAfter);
+          else if (e.status >= 400 && e.status < 500) { this.fatal = e.data.error || 'refused'; this.changed(); return false; }
+          await new Promise((ok) => setTimeout(ok, Math.max(wait, (e.retryAfter || 0) * 1000)));
         }
       })().finally(() => { this.creating = null; });
     }
@@ -219,10 +234,10 @@ export class Chat {
     if (!this.token || Date.now() < this.slowUntil) return;
     const todo = this.outbox.filter((m) => m.state === 'sending' && !m.inflight);
     if (!todo.length) return;
-    if (this.wsReady) {
+    if (this.socket.live) {
       for (const m of todo) {
         m.inflight = true;
-        this.ws.send(JSON.stringify({ type: 'send', body: m.body, client_msg_id: m.cmid }));
+        this.socket.send({ type: 'send', body: m.body, client_msg_id: m.cmid });
       }
     } else if (this.failures >= 2) {
       this.flushHttp(todo);
@@ -233,14 +248,14 @@ export class Chat {
   async flushHttp(todo) {
     for (const m of todo) {
       m.inflight = true;
-      let r = null;
-      try { r = await this.api('POST', '/api/widget/messages', { body: m.body, client_msg_id: m.cmid }); } catch { /* offline */ }
+      let r = null, e = null;
+      try { r = await this.api.post('/api/widget/messages', { body: m.body, client_msg_id: m.cmid }); } catch (err) { e = err; }
       m.inflight = false;
-      if (!r) return;
-      if (r.status === 200 || r.status === 201) { this.put(r.data.message); this.onmessage(r.data.message, true); }
-      else this.refused(m, r.status, r.data.error, r.retryAfter);
+      if (e?.status === 0) return; // offline
+      if (r) { this.put(r.message); this.onmessage(r.message, true); }
+      else this.refused(m, e.status, e.data.error, e.retryAfter);
       this.changed();
-      if (r.status === 429) return;
+      if (e?.status === 429) return;
     }
   }
 
@@ -254,116 +269,59 @@ export class Chat {
     this.saveOutbox();
   }
 
-  wsUrl() {
-    const u = new URL('/ws/widget', location.href);
-    u.protocol = u.protocol === 'https:' ? 'wss:' : 'ws:';
-    return u.toString();
-  }
-
-  connect() {
-    if (!this.token || this.ws) return;
-    clearTimeout(this.reconnectTimer);
-    let opened = false;
-    // The token rides in a subprotocol, not the URL, so no proxy logs it; the server selects only
-    // `frontdesk` (docs/protocol.md).
-    const ws = new WebSocket(this.wsUrl(), ['frontdesk', 'frontdesk.token.' + this.token]);
-    this.ws = ws;
-    ws.onopen = () => { opened = true; this.lastFrameAt = Date.now(); };
-    ws.onmessage = (e) => {
-      this.lastFrameAt = Date.now();
-      let f;
-      try { f = JSON.parse(e.data); } catch { return; }
-      this.frame(ws, f);
-    };
-    ws.onclose = () => {
-      if (this.ws !== ws) return;
-      this.ws = null;
-      this.wsReady = false;
+  /** The socket opened (resumed and live) or went down. */
+  socketState(st) {
+    if (st === 'open') {
+      this.connected = true;
+      this.changed();
+    } else if (st === 'down') {
       for (const m of this.outbox) m.inflight = false;
       if (this.connected) { this.connected = false; this.changed(); }
-      this.failures++;
-      if (!opened && this.failures % 3 === 0) {
-        // Refused at the door: maybe the token is no longer valid.
-        this.loadSession().then(() => this.token && this.later());
-        return;
-      }
       if (this.failures >= 2) this.flush();
-      this.later();
-    };
-  }
-
-  later() {
-    clearTimeout(this.reconnectTimer);
-    const wait = Math.min(30000, 500 * 2 ** Math.min(this.failures, 6)) * (0.7 + Math.random() * 0.6);
-    this.reconnectTimer = setTimeout(() => this.connect(), wait);
-  }
-
-  /** Back online, or the tab woke up: reconnect now, or check the socket is still alive. */
-  nudge() {
-    if (!this.token) return;
-    if (!this.ws) { this.failures = Math.min(this.failures, 1); this.connect(); return; }
-    if (this.wsReady) this.ws.send('{"type":"ping"}');
-  }
-
-  /** The server pings every 30 s; silence for a minute means a dead connection (e.g. after sleep). */
-  heartbeat() {
-    // A visitor who has not written yet has no socket: re-read the settings every 30 s so the
-    // online state (business hours) and the admin's messages stay current all the same.
-    if (!this.token) {
-      this.idleBeats = (this.idleBeats || 0) + 1;
-      if (this.idleBeats % 3 === 0 && !document.hidden) this.refreshSettings();
-      return;
     }
-    if (!this.ws || !this.wsReady) return;
-    const quiet = Date.now() - this.lastFrameAt;
-    if (quiet > 60000) this.ws.close();
-    else if (quiet > 25000) this.ws.send('{"type":"ping"}');
+  }
+
+  /**
+   * A visitor who has not written yet has no socket: re-read the settings every 30 s so the online
+   * state (business hours) and the admin's messages stay current all the same.
+   */
+  heartbeat() {
+    if (this.token) return;
+    this.idleBeats = (this.idleBeats || 0) + 1;
+    if (this.idleBeats % 3 === 0 && !document.hidden) this.refreshSettings();
   }
 
   async refreshSettings() {
     try {
-      const r = await this.api('GET', '/api/widget/settings', undefined, false);
-      if (r.status !== 200 || JSON.stringify(r.data.helpdesk) === JSON.stringify(this.helpdesk)) return;
-      this.helpdesk = Object.assign({}, this.helpdesk, r.data.helpdesk);
+      const r = await this.anon.get('/api/widget/settings');
+      if (JSON.stringify(r.helpdesk) === JSON.stringify(this.helpdesk)) return;
+      this.helpdesk = Object.assign({}, this.helpdesk, r.helpdesk);
       this.onconfig();
       this.changed();
     } catch { /* offline: the next beat tries again */ }
   }
 
-  frame(ws, f) {
+  /** The answer to something we sent: a message stored (`ack`) or refused (`error`). */
+  reply(f) {
+    if (f.type === 'ack') {
+      const m = this.outbox.find((p) => p.cmid === f.client_msg_id);
+      if (m) {
+        const stored = { id: f.id, seq: f.seq, conversation_id: f.conversation_id, created_at: f.created_at, body: m.body, client_msg_id: m.cmid,
+          author: { kind: 'customer', id: this.customer?.id, name: this.customer?.name }, edited_at: null, deleted_at: null };
+        if (!this.messages.has(f.id)) { this.put(stored); this.onmessage(stored, true); }
+        else this.put(this.messages.get(f.id));
+      }
+      this.changed();
+    } else if (f.type === 'error') {
+      const m = f.client_msg_id && this.outbox.find((p) => p.cmid === f.client_msg_id);
+      if (m) { this.refused(m, f.status, f.error, 10); this.changed(); }
+    }
+  }
+
+  /** A pushed event (the customer's projection of it: docs/protocol.md). */
+  event(f) {
     const d = f.data || {};
-    if (typeof f.pos === 'number' && (this.pos === null || f.pos > this.pos)) this.pos = f.pos;
     switch (f.type) {
-      case 'hello':
-        ws.send(JSON.stringify(this.pos === null ? { type: 'resume' } : { type: 'resume', pos: this.pos }));
-        break;
-      case 'resumed':
-        this.wsReady = true;
-        this.failures = 0;
-        this.connected = true;
-        this.changed();
-        this.flush();
-        break;
-      case 'reload':
-        this.pos = f.pos;
-        this.loadSession();
-        break;
-      case 'ack': {
-        const m = this.outbox.find((p) => p.cmid === f.client_msg_id);
-        if (m) {
-          const stored = { id: f.id, seq: f.seq, conversation_id: f.conversation_id, created_at: f.created_at, body: m.body, client_msg_id: m.cmid,
-            author: { kind: 'customer', id: this.customer?.id, name: this.customer?.name }, edited_at: null, deleted_at: null };
-          if (!this.messages.has(f.id)) { this.put(stored); this.onmessage(stored, true); }
-          else this.put(this.messages.get(f.id));
-        }
-        this.changed();
-        break;
-      }
-      case 'error': {
-        const m = f.client_msg_id && this.outbox.find((p) => p.cmid === f.client_msg_id);
-        if (m) { this.refused(m, f.status, f.error, 10); this.changed(); }
-        break;
-      }
       case 'message.created': {
         const fresh = this.put(d.message);
         if (d.conversation) this.conversation = Object.assign({}, this.conversation, { id: d.conversation.id, status: d.conversation.status });
@@ -403,7 +361,7 @@ export class Chat {
 
   /** Tell the agents we are typing (throttled by the caller). */
   typing(on) {
-    if (this.wsReady && this.conversation) this.ws.send(JSON.stringify({ type: 'typing', typing: on }));
+    if (this.conversation) this.socket.send({ type: 'typing', typing: on });
   }
 
   async loadOlder() {
@@ -414,28 +372,27 @@ export class Chat {
     this.changed();
     let n = 0;
     try {
-      const r = await this.api('GET', '/api/widget/messages?before=' + Math.min(...seqs));
-      if (r.status === 200) {
-        const list = r.data.messages || [];
-        for (const m of list) this.put(m);
-        n = list.length;
-        this.hasMore = list.length >= 50 && list[0].seq > 1;
-      }
+      const list = (await this.api.get('/api/widget/messages?before=' + Math.min(...seqs))).messages || [];
+      for (const m of list) this.put(m);
+      n = list.length;
+      this.hasMore = list.length >= 50 && list[0].seq > 1;
     } catch { /* try again on the next scroll */ }
     this.loadingOlder = false;
     this.changed();
     return n;
   }
 
-  /** PATCH /api/widget/visitor (name, email, page); creates the visitor first when needed. */
+  /**
+   * PATCH /api/widget/visitor (name, email, page), or kept for when the visitor is created. Rejects
+   * with the HttpError when refused.
+   */
   async profile(fields) {
     if (!this.token) {
       Object.assign(this.identity, fields);
-      return { status: 200 };
+      return;
     }
-    const r = await this.api('PATCH', '/api/widget/visitor', fields);
-    if (r.status === 200) { this.customer = r.data.customer; this.changed(); }
-    return r;
+    this.customer = (await this.api.patch('/api/widget/visitor', fields)).customer;
+    this.changed();
   }
 
   /** The host page said who its user is (Frontdesk.identify). */
@@ -447,27 +404,32 @@ export class Chat {
         if (u.email) fields.email = u.email;
         if (!this.token) { Object.assign(this.identity, fields); return; }
         if (this.customer?.verified) return;
-        const r = await this.api('POST', '/api/widget/identify', { user_id: u.user_id, ...fields });
-        if (r.status === 200) { this.customer = r.data.customer; this.changed(); }
+        try {
+          this.customer = (await this.api.post('/api/widget/identify', { user_id: u.user_id, ...fields })).customer;
+          this.changed();
+        } catch (e) { if (e.status === 0) throw e; /* refused: nothing changes */ }
         return;
       }
-      const r = await this.api('POST', '/api/widget/identify', u, !!this.token);
-      if (r.status !== 200) { console.warn('Frontdesk: identify refused:', r.data.error); return; }
-      if (r.data.token) {
+      let r;
+      try {
+        r = await this.api.post('/api/widget/identify', u);
+      } catch (e) {
+        if (e.status === 0) throw e;
+        console.warn('Frontdesk: identify refused:', e.data.error);
+        return;
+      }
+      if (r.token) {
         // Another customer (the same user on another device, or a different user here): switch.
-        const old = this.ws;
-        this.ws = null;
-        this.wsReady = false;
-        if (old) old.close();
-        this.setToken(r.data.token);
+        this.socket.stop();
+        this.socket.pos = null;
+        this.setToken(r.token);
         this.messages.clear();
         this.conversation = null;
-        this.pos = null;
         this.seenSeq = 0;
         await this.loadSession();
         this.connect();
       } else {
-        this.customer = r.data.customer;
+        this.customer = r.customer;
         this.changed();
       }
     });

@@ -3,6 +3,7 @@
 // (token, socket, outbox) is chat.js; the host page's loader is reached only by postMessage to the
 // exact parent origin, and only its messages are listened to.
 
+import { el, svg } from '../shared/dom.js';
 import { safeHref } from '../shared/links.js';
 import { Chat, tooLong } from './chat.js';
 import { fmt, pick, words } from './i18n.js';
@@ -28,31 +29,7 @@ let emailDismissed = false;
 
 const toParent = (msg) => { if (embedded && parentOrigin && parentOrigin !== 'null') window.parent.postMessage(msg, parentOrigin); };
 
-/** `h('div', {class: 'x', text: 'y', onclick: fn}, child…)`: DOM construction only. */
-function h(tag, attrs, ...kids) {
-  const el = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs || {})) {
-    if (v === null || v === undefined || v === false) continue;
-    if (k === 'text') el.textContent = v;
-    else if (k.startsWith('on')) el.addEventListener(k.slice(2), v);
-    else if (k === 'hidden' || k === 'disabled' || k === 'value' || k === 'required') el[k] = v;
-    else el.setAttribute(k, v === true ? '' : v);
-  }
-  for (const c of kids.flat()) if (c !== null && c !== undefined && c !== false) el.append(c);
-  return el;
-}
-
-function icon(d, cls) {
-  const s = document.createElementNS('http://www.w3.org/2000/svg', 'svg');
-  s.setAttribute('viewBox', '0 0 24 24');
-  s.setAttribute('aria-hidden', 'true');
-  if (cls) s.setAttribute('class', cls);
-  const p = document.createElementNS('http://www.w3.org/2000/svg', 'path');
-  p.setAttribute('d', d);
-  p.setAttribute('fill', 'currentColor');
-  s.append(p);
-  return s;
-}
+const icon = (d) => svg(d, {}, { fill: 'currentColor' });
 const ICON_DOWN = 'M6.7 9.3a1 1 0 0 1 1.4 0L12 13.2l3.9-3.9a1 1 0 1 1 1.4 1.4l-4.6 4.6a1 1 0 0 1-1.4 0L6.7 10.7a1 1 0 0 1 0-1.4z';
 const ICON_SEND = 'M3.4 20.4 21 12 3.4 3.6a.7.7 0 0 0-1 .8L4.6 11l9.4 1-9.4 1-2.2 6.6a.7.7 0 0 0 1 .8z';
 
@@ -64,7 +41,7 @@ function linkify(text) {
   for (const m of text.matchAll(re)) {
     if (m.index > last) out.push(text.slice(last, m.index));
     const href = safeHref(m[0].startsWith('www.') ? 'https://' + m[0] : m[0]);
-    out.push(href ? h('a', { href, target: '_blank', rel: 'noopener nofollow noreferrer', text: m[0] }) : m[0]);
+    out.push(href ? el('a', { href, target: '_blank', rel: 'noopener nofollow noreferrer', text: m[0] }) : m[0]);
     last = m.index + m[0].length;
   }
   if (last < text.length) out.push(text.slice(last));
@@ -77,7 +54,7 @@ const clock = (ms) => new Intl.DateTimeFormat(lang, { hour: '2-digit', minute: '
 const validEmail = (e) => /^[^\s@]+@[^\s@]+$/.test(e) && e.length <= 254;
 
 function avatar(name, cls) {
-  const a = h('span', { class: 'avatar ' + (cls || ''), 'aria-hidden': 'true', text: initials(name) });
+  const a = el('span', { class: 'avatar ' + (cls || ''), 'aria-hidden': 'true', text: initials(name) });
   a.style.background = `hsl(${hue(name)} 55% 46%)`;
   return a;
 }
@@ -86,25 +63,25 @@ function avatar(name, cls) {
 
 const app = document.getElementById('app');
 const ui = {};
-ui.brand = h('span', { class: 'avatar brand', 'aria-hidden': 'true' });
-ui.title = h('h1', { class: 'title', id: 'fd-title' });
-ui.status = h('p', { class: 'status' });
-ui.close = h('button', { type: 'button', class: 'icon-btn close', onclick: () => toParent({ fd: 'close' }), hidden: !embedded }, icon(ICON_DOWN));
-ui.head = h('header', { class: 'head' }, ui.brand, h('div', { class: 'titles' }, ui.title, ui.status), ui.close);
-ui.banner = h('div', { class: 'banner', role: 'status', hidden: true });
-ui.older = h('div', { class: 'older', hidden: true });
-ui.welcome = h('section', { class: 'welcome' });
-ui.list = h('div', { class: 'list' });
-ui.cards = h('div', { class: 'cards' });
-ui.typing = h('div', { class: 'typing', 'aria-live': 'polite', hidden: true });
-ui.log = h('main', { class: 'log', role: 'log', 'aria-live': 'polite', 'aria-relevant': 'additions', tabindex: '0', 'aria-labelledby': 'fd-title' },
+ui.brand = el('span', { class: 'avatar brand', 'aria-hidden': 'true' });
+ui.title = el('h1', { class: 'title', id: 'fd-title' });
+ui.status = el('p', { class: 'status' });
+ui.close = el('button', { type: 'button', class: 'icon-btn close', onclick: () => toParent({ fd: 'close' }), hidden: !embedded }, icon(ICON_DOWN));
+ui.head = el('header', { class: 'head' }, ui.brand, el('div', { class: 'titles' }, ui.title, ui.status), ui.close);
+ui.banner = el('div', { class: 'banner', role: 'status', hidden: true });
+ui.older = el('div', { class: 'older', hidden: true });
+ui.welcome = el('section', { class: 'welcome' });
+ui.list = el('div', { class: 'list' });
+ui.cards = el('div', { class: 'cards' });
+ui.typing = el('div', { class: 'typing', 'aria-live': 'polite', hidden: true });
+ui.log = el('main', { class: 'log', role: 'log', 'aria-live': 'polite', 'aria-relevant': 'additions', tabindex: '0', 'aria-labelledby': 'fd-title' },
   ui.older, ui.welcome, ui.list, ui.cards, ui.typing);
-ui.toast = h('div', { class: 'toast', role: 'alert', hidden: true });
-ui.input = h('textarea', { class: 'input', rows: '1', id: 'fd-input', maxlength: '20000', autocomplete: 'off' });
-ui.label = h('label', { class: 'sr', for: 'fd-input' });
-ui.send = h('button', { type: 'submit', class: 'send', disabled: true }, icon(ICON_SEND));
-ui.composer = h('form', { class: 'composer', onsubmit: submit }, ui.label, ui.input, ui.send);
-ui.foot = h('div', { class: 'foot' });
+ui.toast = el('div', { class: 'toast', role: 'alert', hidden: true });
+ui.input = el('textarea', { class: 'input', rows: '1', id: 'fd-input', maxlength: '20000', autocomplete: 'off' });
+ui.label = el('label', { class: 'sr', for: 'fd-input' });
+ui.send = el('button', { type: 'submit', class: 'send', disabled: true }, icon(ICON_SEND));
+ui.composer = el('form', { class: 'composer', onsubmit: submit }, ui.label, ui.input, ui.send);
+ui.foot = el('div', { class: 'foot' });
 app.append(ui.head, ui.banner, ui.log, ui.toast, ui.composer, ui.foot);
 
 // ---- Rendering ----------------------------------------------------------------------------------
@@ -136,13 +113,13 @@ function renderHead() {
   const msg = texts();
   ui.title.textContent = hd.widget_title || hd.helpdesk_name || 'Chat';
   ui.brand.textContent = initials(hd.helpdesk_name || hd.widget_title);
-  ui.status.replaceChildren(h('span', { class: 'dot' + (hd.online ? ' on' : '') }),
+  ui.status.replaceChildren(el('span', { class: 'dot' + (hd.online ? ' on' : '') }),
     hd.online ? `${t.online} · ${msg.reply_time || ''}`.replace(/ · $/, '') : `${t.away} · ${t.awayLine}`);
   ui.close.setAttribute('aria-label', t.minimize);
   ui.close.title = t.minimize;
   ui.welcome.replaceChildren(
-    h('p', { class: 'greeting', text: msg.greeting || '' }),
-    h('p', { class: 'note', text: hd.online ? msg.online_message : msg.offline_message }));
+    el('p', { class: 'greeting', text: msg.greeting || '' }),
+    el('p', { class: 'note', text: hd.online ? msg.online_message : msg.offline_message }));
   ui.welcome.classList.toggle('offline', !hd.online);
   ui.input.placeholder = t.write;
   ui.label.textContent = t.write;
@@ -178,48 +155,48 @@ function renderList() {
     const sig = JSON.stringify([m.body, m.deleted_at, m.edited_at, m.author?.name, first, last, status, m.pending?.error, lang]);
     want.push({ key, sig, build: () => row(m, { first, last, mine, status }) });
   });
-  const have = new Map([...ui.list.children].map((el) => [el.dataset.key, el]));
+  const have = new Map([...ui.list.children].map((node) => [node.dataset.key, node]));
   const keep = new Set();
   want.forEach((w, i) => {
-    let el = have.get(w.key);
-    if (!el || el.dataset.sig !== w.sig) {
+    let node = have.get(w.key);
+    if (!node || node.dataset.sig !== w.sig) {
       const fresh = w.build();
       fresh.dataset.key = w.key;
       fresh.dataset.sig = w.sig;
       // Only a message arriving now pops in; a re-drawn one (status change) or history does not.
-      if (!el && listed) fresh.classList.add('new');
-      if (el) el.replaceWith(fresh);
-      el = fresh;
+      if (!node && listed) fresh.classList.add('new');
+      if (node) node.replaceWith(fresh);
+      node = fresh;
     }
-    keep.add(el);
+    keep.add(node);
     const at = ui.list.children[i];
-    if (at !== el) ui.list.insertBefore(el, at || null);
+    if (at !== node) ui.list.insertBefore(node, at || null);
   });
-  for (const el of [...ui.list.children]) if (!keep.has(el)) el.remove();
+  for (const node of [...ui.list.children]) if (!keep.has(node)) node.remove();
   listed = true;
 }
 
 function row(m, { first, last, mine, status }) {
   // System lines come as a code (closed, reopened) said in the visitor's language.
-  if (m.author?.kind === 'system') return h('div', { class: 'row system' }, h('p', { class: 'sys', text: t[m.system?.code] || m.body }));
-  const bubble = h('div', { class: 'bubble' + (m.deleted_at ? ' deleted' : '') + (status === 'failed' ? ' failed' : ''), title: m.created_at ? new Date(m.created_at).toLocaleString(lang) : '' },
+  if (m.author?.kind === 'system') return el('div', { class: 'row system' }, el('p', { class: 'sys', text: t[m.system?.code] || m.body }));
+  const bubble = el('div', { class: 'bubble' + (m.deleted_at ? ' deleted' : '') + (status === 'failed' ? ' failed' : ''), title: m.created_at ? new Date(m.created_at).toLocaleString(lang) : '' },
     m.deleted_at ? t.deleted : linkify(m.body));
-  const r = h('div', { class: `row ${mine ? 'mine' : 'theirs'}${first ? ' first' : ''}${last ? ' last' : ''}` });
+  const r = el('div', { class: `row ${mine ? 'mine' : 'theirs'}${first ? ' first' : ''}${last ? ' last' : ''}` });
   if (!mine) {
-    r.append(last ? avatar(m.author?.name) : h('span', { class: 'avatar-gap' }));
+    r.append(last ? avatar(m.author?.name) : el('span', { class: 'avatar-gap' }));
   }
-  const col = h('div', { class: 'col' });
-  if (!mine && first) col.append(h('span', { class: 'name', text: m.author?.name || t.someone }));
+  const col = el('div', { class: 'col' });
+  if (!mine && first) col.append(el('span', { class: 'name', text: m.author?.name || t.someone }));
   col.append(bubble);
   if (status === 'failed') {
-    col.append(h('p', { class: 'meta error' }, `${t.failed} ${m.pending.error || ''} `,
-      h('button', { type: 'button', class: 'link', onclick: () => chat.retry(m.pending.cmid), text: t.retry })));
+    col.append(el('p', { class: 'meta error' }, `${t.failed} ${m.pending.error || ''} `,
+      el('button', { type: 'button', class: 'link', onclick: () => chat.retry(m.pending.cmid), text: t.retry })));
   } else if (last || status) {
     const bits = [];
     if (m.created_at && !m.pending) bits.push(clock(m.created_at));
     if (m.edited_at && !m.deleted_at) bits.push(t.edited);
     if (status) bits.push(t[status]);
-    col.append(h('p', { class: 'meta' + (status === 'seen' ? ' seen' : ''), text: bits.join(' · ') }));
+    col.append(el('p', { class: 'meta' + (status === 'seen' ? ' seen' : ''), text: bits.join(' · ') }));
   }
   r.append(col);
   return r;
@@ -227,8 +204,8 @@ function row(m, { first, last, mine, status }) {
 
 function field(label, type, value, autocomplete) {
   const id = 'fd-' + label.toLowerCase().replace(/\W+/g, '') + Math.random().toString(36).slice(2, 6);
-  const input = h('input', { id, type, value: value || '', autocomplete, class: 'field' });
-  return { input, el: h('div', { class: 'fld' }, h('label', { for: id, text: label }), input) };
+  const input = el('input', { id, type, value: value || '', autocomplete, class: 'field' });
+  return { input, el: el('div', { class: 'fld' }, el('label', { for: id, text: label }), input) };
 }
 
 function prechatNeeded() {
@@ -245,9 +222,9 @@ function renderCards() {
     if (!ui.prechat) {
       const name = field(t.name, 'text', chat.identity.name || '', 'name');
       const email = field(t.email, 'email', '', 'email');
-      const err = h('p', { class: 'card-error', role: 'alert' });
+      const err = el('p', { class: 'card-error', role: 'alert' });
       const done = () => { prechatDone = true; session.set('frontdesk.prechat', 'done'); ui.prechat = null; render(); ui.input.focus(); };
-      const form = h('form', { class: 'card prechat', onsubmit: async (e) => {
+      const form = el('form', { class: 'card prechat', onsubmit: async (e) => {
         e.preventDefault();
         const n = name.input.value.trim(), em = email.input.value.trim();
         if (mode === 'required' && !em) { err.textContent = t.needEmail; email.input.focus(); return; }
@@ -255,14 +232,13 @@ function renderCards() {
         const fields = {};
         if (n) fields.name = n;
         if (em) fields.email = em;
-        const r = await chat.profile(fields).catch(() => ({ status: 0 }));
-        if (r.status !== 200) { err.textContent = r.data?.error || t.error; return; }
+        try { await chat.profile(fields); } catch (e) { err.textContent = e.data?.error || t.error; return; }
         done();
       } },
-      h('h2', { text: t.prechatTitle }), h('p', { text: mode === 'required' ? t.prechatRequired : t.prechatOptional }),
+      el('h2', { text: t.prechatTitle }), el('p', { text: mode === 'required' ? t.prechatRequired : t.prechatOptional }),
       name.el, email.el, err,
-      h('div', { class: 'actions' }, h('button', { type: 'submit', class: 'primary', text: t.start }),
-        mode === 'optional' ? h('button', { type: 'button', class: 'link', onclick: done, text: t.skip }) : null));
+      el('div', { class: 'actions' }, el('button', { type: 'submit', class: 'primary', text: t.start }),
+        mode === 'optional' ? el('button', { type: 'button', class: 'link', onclick: done, text: t.skip }) : null));
       ui.prechat = form;
     }
     cards.push(ui.prechat);
@@ -276,17 +252,16 @@ function renderCards() {
   } else if (offline && wrote && !chat.customer?.email && !emailDismissed) {
     if (!ui.emailAsk) {
       const email = field(t.email, 'email', '', 'email');
-      const err = h('p', { class: 'card-error', role: 'alert' });
-      ui.emailAsk = h('form', { class: 'card ask', onsubmit: async (e) => {
+      const err = el('p', { class: 'card-error', role: 'alert' });
+      ui.emailAsk = el('form', { class: 'card ask', onsubmit: async (e) => {
         e.preventDefault();
         const em = email.input.value.trim();
         if (!validEmail(em)) { err.textContent = t.badEmail; email.input.focus(); return; }
-        const r = await chat.profile({ email: em }).catch(() => ({ status: 0 }));
-        if (r.status !== 200) { err.textContent = r.data?.error || t.error; return; }
-        ui.emailAsk.replaceChildren(h('p', { class: 'saved', text: fmt(texts().email_saved_message || t.emailSaved, { email: em }) }));
+        try { await chat.profile({ email: em }); } catch (e) { err.textContent = e.data?.error || t.error; return; }
+        ui.emailAsk.replaceChildren(el('p', { class: 'saved', text: fmt(texts().email_saved_message || t.emailSaved, { email: em }) }));
         ui.emailAsk.dataset.saved = '1';
         render();
-      } }, h('p', { text: t.emailAsk }), h('div', { class: 'inline' }, email.el, h('button', { type: 'submit', class: 'primary', text: t.emailSave })), err);
+      } }, el('p', { text: t.emailAsk }), el('div', { class: 'inline' }, email.el, el('button', { type: 'submit', class: 'primary', text: t.emailSave })), err);
     }
     cards.push(ui.emailAsk);
   }
@@ -296,8 +271,8 @@ function renderCards() {
 function renderStatus() {
   const typing = chat.typingWho && chat.typingWho.until > Date.now();
   if (typing) {
-    ui.typing.replaceChildren(avatar(chat.typingWho.name, 'small'), h('span', { class: 'dots', 'aria-hidden': 'true' }, h('i'), h('i'), h('i')),
-      h('span', { class: 'sr', text: fmt(t.typing, { name: chat.typingWho.name || t.someone }) }));
+    ui.typing.replaceChildren(avatar(chat.typingWho.name, 'small'), el('span', { class: 'dots', 'aria-hidden': 'true' }, el('i'), el('i'), el('i')),
+      el('span', { class: 'sr', text: fmt(t.typing, { name: chat.typingWho.name || t.someone }) }));
   }
   ui.typing.hidden = !typing;
   const disconnected = chat.token && !chat.connected && (chat.outbox.length || chat.failures > 1);
