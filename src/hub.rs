@@ -27,6 +27,9 @@ pub const PERMISSIONS_CHANGED: u16 = 4002;
 /// given to the hub by whoever starts it, so the hub itself knows no desk rule.
 pub type CustomerFrame = fn(&str, i64, &str) -> Option<String>;
 
+/// Told an agent's id and whether they are now online (first socket) or offline (last one closed).
+pub type PresenceFn = Box<dyn Fn(i64, bool) + Send + Sync>;
+
 pub struct Conn {
     pub outbox: Arc<Outbox>,
     /// Visibility may change while connected (an admin toggles customer support).
@@ -82,7 +85,7 @@ pub struct Hub {
     pub flusher: Mutex<Sender<Arc<Outbox>>>,
     pub delivered: AtomicU64,
     /// Called when an agent's first socket opens or last one closes (presence).
-    presence: Mutex<Option<Box<dyn Fn(i64, bool) + Send + Sync>>>,
+    presence: Mutex<Option<PresenceFn>>,
     customer_frame: CustomerFrame,
 }
 
@@ -116,7 +119,7 @@ impl Hub {
         Outbox::new(id, stream, self.flusher.lock().unwrap_or_else(|p| p.into_inner()).clone())
     }
 
-    pub fn on_presence(&self, f: Box<dyn Fn(i64, bool) + Send + Sync>) {
+    pub fn on_presence(&self, f: PresenceFn) {
         *self.presence.lock().unwrap_or_else(|p| p.into_inner()) = Some(f);
     }
 
@@ -234,12 +237,12 @@ impl Hub {
             Audience::Everyone => reg.customers.values().flat_map(|m| m.values()).collect(),
             _ => Vec::new(),
         };
-        if !customers.is_empty() {
-            if let Some(customer_frame) = (self.customer_frame)(&ev.kind, ev.id, &ev.payload) {
-                for c in customers {
-                    c.deliver(&ev, &customer_frame);
-                    n += 1;
-                }
+        if !customers.is_empty()
+            && let Some(customer_frame) = (self.customer_frame)(&ev.kind, ev.id, &ev.payload)
+        {
+            for c in customers {
+                c.deliver(&ev, &customer_frame);
+                n += 1;
             }
         }
         self.delivered.fetch_add(n, Ordering::Relaxed);

@@ -101,6 +101,12 @@ pub struct Throttle {
     failures: Mutex<HashMap<String, (u32, Instant)>>,
 }
 
+impl Default for Throttle {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 impl Throttle {
     pub fn new() -> Throttle {
         Throttle { window: Duration::from_secs(15 * 60), per_pair: 5, per_ip: 30, failures: Mutex::new(HashMap::new()) }
@@ -116,11 +122,11 @@ impl Throttle {
         let now = Instant::now();
         map.retain(|_, (_, since)| now.duration_since(*since) < self.window);
         for (key, pair) in Self::keys(email, ip) {
-            if let Some((n, since)) = map.get(&key) {
-                if *n >= if pair { self.per_pair } else { self.per_ip } {
-                    let wait = self.window.saturating_sub(now.duration_since(*since)).as_secs().max(1);
-                    return Err(Error::too_many(wait, format!("Too many failed sign-ins. Try again in {} minutes.", wait.div_ceil(60))));
-                }
+            if let Some((n, since)) = map.get(&key)
+                && *n >= if pair { self.per_pair } else { self.per_ip }
+            {
+                let wait = self.window.saturating_sub(now.duration_since(*since)).as_secs().max(1);
+                return Err(Error::too_many(wait, format!("Too many failed sign-ins. Try again in {} minutes.", wait.div_ceil(60))));
             }
         }
         Ok(())

@@ -98,10 +98,10 @@ fn the_top_level_modules_form_no_cycle() {
     }
     let mut state = BTreeMap::new();
     for n in graph.keys() {
-        if state.get(n.as_str()).copied().unwrap_or(0) == 0 {
-            if let Some(cycle) = visit(n, &graph, &mut state, &mut Vec::new()) {
-                panic!("module cycle: {}\nthe graph: {graph:#?}", cycle.join(" -> "));
-            }
+        if state.get(n.as_str()).copied().unwrap_or(0) == 0
+            && let Some(cycle) = visit(n, &graph, &mut state, &mut Vec::new())
+        {
+            panic!("module cycle: {}\nthe graph: {graph:#?}", cycle.join(" -> "));
         }
     }
 }

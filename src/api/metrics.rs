@@ -22,11 +22,7 @@ pub fn metrics(app: &Arc<App>, req: &Request) -> Result<Response> {
     let total = app.net.connections.load(Ordering::Relaxed);
     let st = &app.db.writer.stats;
     let mut o = String::new();
-    let mut metric = |name: &str, kind: &str, help: &str| {
-        let _ = writeln!(o, "# HELP {name} {help}\n# TYPE {name} {kind}");
-    };
-    metric("frontdesk_connections", "gauge", "Open connections by kind.");
-    drop(metric);
+    let _ = writeln!(o, "# HELP frontdesk_connections Open connections by kind.\n# TYPE frontdesk_connections gauge");
     let _ = writeln!(o, "frontdesk_connections{{kind=\"agent_ws\"}} {agents}");
     let _ = writeln!(o, "frontdesk_connections{{kind=\"widget_ws\"}} {widgets}");
     let _ = writeln!(o, "frontdesk_connections{{kind=\"http\"}} {}", total.saturating_sub(agents + widgets));

@@ -193,10 +193,10 @@ fn resume(app: &Arc<App>, conn: &Arc<Conn>, v: &Value) -> Result<Option<String>>
             Some(events) => {
                 conn.pos.store(p as u64, Ordering::Release);
                 for ev in events {
-                    if conn.pos.fetch_max(ev.id as u64, Ordering::AcqRel) < ev.id as u64 {
-                        if let Some(f) = app.hub.frame_for(conn, &ev) {
-                            conn.outbox.text(&f);
-                        }
+                    if conn.pos.fetch_max(ev.id as u64, Ordering::AcqRel) < ev.id as u64
+                        && let Some(f) = app.hub.frame_for(conn, &ev)
+                    {
+                        conn.outbox.text(&f);
                     }
                 }
                 conn.pos.fetch_max(last as u64, Ordering::AcqRel);
@@ -214,10 +214,11 @@ fn resume(app: &Arc<App>, conn: &Arc<Conn>, v: &Value) -> Result<Option<String>>
     // a held one; anything already replayed is skipped by position.
     let mut hold = conn.resuming.lock().unwrap_or_else(|p| p.into_inner());
     for ev in hold.take().unwrap_or_default() {
-        if ev.audience.admits(&viewer) && conn.pos.fetch_max(ev.id as u64, Ordering::AcqRel) < ev.id as u64 {
-            if let Some(f) = app.hub.frame_for(conn, &ev) {
-                conn.outbox.text(&f);
-            }
+        if ev.audience.admits(&viewer)
+            && conn.pos.fetch_max(ev.id as u64, Ordering::AcqRel) < ev.id as u64
+            && let Some(f) = app.hub.frame_for(conn, &ev)
+        {
+            conn.outbox.text(&f);
         }
     }
     drop(hold);

@@ -20,10 +20,10 @@ use crate::http::{Request, Response};
 
 /// The customer behind the request's token; the Origin, when sent, must be allowed.
 fn customer(app: &Arc<App>, req: &Request) -> Result<i64> {
-    if let Some(o) = req.header("origin") {
-        if !widget_origin_allowed(app, o) {
-            return Err(Error::forbidden(format!("Origin {o} may not use this help desk's widget.")));
-        }
+    if let Some(o) = req.header("origin")
+        && !widget_origin_allowed(app, o)
+    {
+        return Err(Error::forbidden(format!("Origin {o} may not use this help desk's widget.")));
     }
     let token = bearer(req).ok_or_else(|| Error::new(401, "Missing visitor token."))?;
     customer_by_token(app, token)
@@ -34,12 +34,11 @@ fn clip(s: Option<String>, max: usize) -> Option<String> {
 }
 
 fn check_email(e: &Option<String>) -> Result<()> {
-    if let Some(e) = e {
-        if !e.is_empty()
-            && (e.len() > 254 || e.matches('@').count() != 1 || e.starts_with('@') || e.ends_with('@') || e.contains(char::is_whitespace))
-        {
-            return Err(Error::new(422, "email: enter an address like name@example.com"));
-        }
+    if let Some(e) = e
+        && !e.is_empty()
+        && (e.len() > 254 || e.matches('@').count() != 1 || e.starts_with('@') || e.ends_with('@') || e.contains(char::is_whitespace))
+    {
+        return Err(Error::new(422, "email: enter an address like name@example.com"));
     }
     Ok(())
 }
@@ -88,7 +87,16 @@ pub fn create_visitor(app: &Arc<App>, req: &Request) -> Result<Response> {
             Some(n) => (n.clone(), true),
             None => (db::customers::friendly_name(), false),
         };
-        let id = db::customers::insert(w.conn, &hash, &name, given, f.email.as_deref(), &f.context, &ua, &ip)?;
+        let new = db::customers::NewCustomer {
+            token_hash: &hash,
+            name: &name,
+            name_given: given,
+            email: f.email.as_deref(),
+            ctx: &f.context,
+            user_agent: &ua,
+            ip: &ip,
+        };
+        let id = db::customers::insert(w.conn, &new)?;
         db::customers::get(w.conn, id)?.ok_or_else(|| Error::internal("customer vanished"))
     })?;
     Ok(Response::json(201, &json!({"token": token, "customer": public_customer(&cust)})))
@@ -291,16 +299,16 @@ pub fn identify(app: &Arc<App>, req: &Request) -> Result<Response> {
                 }
                 let t = auth::random_token();
                 let name = form.name.clone().unwrap_or_else(db::customers::friendly_name);
-                let id = db::customers::insert(
-                    w.conn,
-                    &auth::sha256(&t),
-                    &name,
-                    form.name.is_some(),
-                    form.email.as_deref(),
-                    &Context::default(),
-                    &ua,
-                    &ip,
-                )?;
+                let new = db::customers::NewCustomer {
+                    token_hash: &auth::sha256(&t),
+                    name: &name,
+                    name_given: form.name.is_some(),
+                    email: form.email.as_deref(),
+                    ctx: &Context::default(),
+                    user_agent: &ua,
+                    ip: &ip,
+                };
+                let id = db::customers::insert(w.conn, &new)?;
                 db::customers::set_verified(w.conn, id, &user_id)?;
                 token = Some(t);
                 id

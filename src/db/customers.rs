@@ -110,16 +110,19 @@ pub fn get(conn: &Connection, id: i64) -> Result<Option<Customer>> {
     Ok(conn.prepare_cached(&["SELECT ", COLS, " FROM customers WHERE id = ?1"].concat())?.query_row([id], from_row).optional()?)
 }
 
-pub fn insert(
-    conn: &Connection,
-    token_hash: &[u8],
-    name: &str,
-    name_given: bool,
-    email: Option<&str>,
-    ctx: &Context,
-    user_agent: &str,
-    ip: &str,
-) -> Result<i64> {
+/// A new visitor: the hash of their token, who they say they are, where they came from.
+pub struct NewCustomer<'a> {
+    pub token_hash: &'a [u8],
+    pub name: &'a str,
+    pub name_given: bool,
+    pub email: Option<&'a str>,
+    pub ctx: &'a Context,
+    pub user_agent: &'a str,
+    pub ip: &'a str,
+}
+
+pub fn insert(conn: &Connection, c: &NewCustomer<'_>) -> Result<i64> {
+    let NewCustomer { token_hash, name, name_given, email, ctx, user_agent, ip } = *c;
     let now = super::now_ms();
     conn.prepare_cached(
         "INSERT INTO customers (token_hash, name, name_given, email, page_url, referrer, language, user_agent, ip, first_seen_at, last_seen_at, timezone)

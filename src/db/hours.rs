@@ -100,10 +100,10 @@ fn windows(tz: &TimeZone, periods: &[Period], now_ms: i64) -> Vec<(i64, i64)> {
         let Ok(date) = today.checked_add(jiff::Span::new().days(offset)) else { continue };
         let wd = weekday_index(date.weekday());
         for p in periods.iter().filter(|p| day_index(&p.day) == Some(wd)) {
-            if let (Some(s), Some(e)) = (minutes(&p.start, false), minutes(&p.end, true)) {
-                if let (Some(a), Some(b)) = (at(tz, date, s), at(tz, date, e)) {
-                    out.push((a, b));
-                }
+            if let (Some(s), Some(e)) = (minutes(&p.start, false), minutes(&p.end, true))
+                && let (Some(a), Some(b)) = (at(tz, date, s), at(tz, date, e))
+            {
+                out.push((a, b));
             }
         }
     }

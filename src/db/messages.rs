@@ -86,21 +86,28 @@ pub fn by_client_id(
         .optional()?)
 }
 
-pub fn insert(
-    conn: &Connection,
-    conversation_id: i64,
-    seq: i64,
-    author_kind: &str,
-    author_id: Option<i64>,
-    body: &str,
-    client_msg_id: Option<&str>,
-    at: i64,
-) -> Result<i64> {
+/// A message row to insert (system lines have their own `insert_system`).
+pub struct NewMessage<'a> {
+    pub conversation_id: i64,
+    pub seq: i64,
+    pub author_kind: &'a str,
+    pub author_id: Option<i64>,
+    pub body: &'a str,
+    pub client_msg_id: Option<&'a str>,
+    pub at: i64,
+}
+
+pub fn insert(conn: &Connection, m: &NewMessage<'_>) -> Result<i64> {
     conn.prepare_cached(
         "INSERT INTO messages (conversation_id, seq, author_kind, author_id, body, client_msg_id, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
     )?
-    .execute(params![conversation_id, seq, author_kind, author_id, body, client_msg_id, at])?;
+    .execute(params![m.conversation_id, m.seq, m.author_kind, m.author_id, m.body, m.client_msg_id, m.at])?;
     Ok(conn.last_insert_rowid())
+}
+
+/// How many messages the database holds (all conversations).
+pub fn count(conn: &Connection) -> Result<i64> {
+    Ok(conn.query_row("SELECT COUNT(*) FROM messages", [], |r| r.get(0))?)
 }
 
 /// A system line: `body` is its English text (search, exports), `line` what it means.

@@ -217,10 +217,10 @@ pub fn load(conn: &Connection) -> Result<Settings> {
     let rows = st.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?;
     for row in rows {
         let (k, v) = row?;
-        if map.contains_key(&k) {
-            if let Ok(v) = serde_json::from_str(&v) {
-                map.insert(k, v);
-            }
+        if map.contains_key(&k)
+            && let Ok(v) = serde_json::from_str(&v)
+        {
+            map.insert(k, v);
         }
     }
     // A stored value of the wrong type falls back to defaults rather than failing start-up.

@@ -60,10 +60,10 @@ pub fn check_body(body: &str) -> Result<()> {
 }
 
 pub fn check_client_id(id: Option<&str>) -> Result<()> {
-    if let Some(id) = id {
-        if id.is_empty() || id.len() > 64 || !id.bytes().all(|b| b.is_ascii_graphic()) {
-            return Err(Error::new(422, "client_msg_id: 1 to 64 printable ASCII characters"));
-        }
+    if let Some(id) = id
+        && (id.is_empty() || id.len() > 64 || !id.bytes().all(|b| b.is_ascii_graphic()))
+    {
+        return Err(Error::new(422, "client_msg_id: 1 to 64 printable ASCII characters"));
     }
     Ok(())
 }
@@ -90,10 +90,10 @@ fn change_status(w: &mut WriteCtx<'_>, c: &Conversation, actor: &Actor, status: 
         return Ok(c.clone());
     }
     if let Err(e) = convs::set_status(w.conn, c.id, status) {
-        if let rusqlite::Error::SqliteFailure(f, _) = &e {
-            if f.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE {
-                return Err(Error::conflict("This customer already has another open conversation."));
-            }
+        if let rusqlite::Error::SqliteFailure(f, _) = &e
+            && f.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE
+        {
+            return Err(Error::conflict("This customer already has another open conversation."));
         }
         return Err(e.into());
     }
@@ -134,17 +134,26 @@ pub fn post_to(
 ) -> Result<Posted> {
     check_body(body)?;
     check_client_id(client_msg_id)?;
-    if let Some(cmid) = client_msg_id {
-        if let Some(m) = messages::by_client_id(w.conn, c.id, actor.kind(), Some(actor.id()), cmid)? {
-            return Ok(Posted { message: m, created: false });
-        }
+    if let Some(cmid) = client_msg_id
+        && let Some(m) = messages::by_client_id(w.conn, c.id, actor.kind(), Some(actor.id()), cmid)?
+    {
+        return Ok(Posted { message: m, created: false });
     }
     if c.status == "closed" && (matches!(actor, Actor::Customer(_)) || reopen) {
         c = change_status(w, &c, actor, "open")?;
     }
     let now = db::now_ms();
     let seq = convs::next_seq(w.conn, c.id, body, now)?;
-    let id = messages::insert(w.conn, c.id, seq, actor.kind(), Some(actor.id()), body, client_msg_id, now)?;
+    let row = messages::NewMessage {
+        conversation_id: c.id,
+        seq,
+        author_kind: actor.kind(),
+        author_id: Some(actor.id()),
+        body,
+        client_msg_id,
+        at: now,
+    };
+    let id = messages::insert(w.conn, &row)?;
     let author_name = match actor {
         Actor::Agent(u) => {
             // Taking part puts the conversation in the agent's "My conversations" ([S4]).

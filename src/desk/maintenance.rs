@@ -25,10 +25,10 @@ pub fn run(app: Arc<App>) {
             log::warn!("session sweep failed: {e}");
         }
         // Business hours and "no agent connected" change the online state without any request.
-        if waited.as_secs() % 5 == 0 {
-            if let Err(e) = super::availability::tick(&app) {
-                log::warn!("helpdesk status re-evaluation failed: {e}");
-            }
+        if waited.as_secs().is_multiple_of(5)
+            && let Err(e) = super::availability::tick(&app)
+        {
+            log::warn!("helpdesk status re-evaluation failed: {e}");
         }
         if waited < EVERY {
             continue;

@@ -324,14 +324,14 @@ impl Ws {
     /// True if no text frame arrives within `d`.
     pub fn silent_for(&mut self, d: Duration) -> bool {
         self.set_timeout(d);
-        let r = loop {
+
+        loop {
             match self.ws.read() {
                 Ok(tungstenite::Message::Text(_)) => break false,
                 Ok(_) => continue,
                 Err(_) => break true,
             }
-        };
-        r
+        }
     }
 }
 

@@ -138,10 +138,10 @@ pub fn run(env: Env, mut conns: Vec<(usize, Conn)>, plan: Plan) -> Stats {
         for &i in &customers {
             let id = env.next_id.fetch_add(1, Ordering::Relaxed);
             let text = format!("{{\"type\":\"send\",\"body\":\"{}\",\"client_msg_id\":\"p{id}\"}}", body(id, &env));
-            if let Some(ws) = conns[i].1.ws.as_mut() {
-                if let Err(e) = client::send(ws, text) {
-                    st.error(e);
-                }
+            if let Some(ws) = conns[i].1.ws.as_mut()
+                && let Err(e) = client::send(ws, text)
+            {
+                st.error(e);
             }
             dirty.push(i);
         }
@@ -164,31 +164,31 @@ pub fn run(env: Env, mut conns: Vec<(usize, Conn)>, plan: Plan) -> Stats {
                 if plan.raw || t.contains("\"type\":\"message.created\"") {
                     let from_customer = t.contains("\"kind\":\"customer\"");
                     // Count only what crosses to the other side.
-                    if plan.raw || (role == Role::Agent) == from_customer {
-                        if let Some(i) = t.find("bm:") {
-                            let rest = &t[i + 3..];
-                            let mut parts = rest.split(|ch: char| ch == ':' || ch == '"');
-                            if let (Some(Ok(id)), Some(Ok(t0))) = (parts.next().map(str::parse::<u64>), parts.next().map(str::parse::<u64>))
-                            {
-                                let now = env.epoch.elapsed().as_micros() as u64;
-                                if t0 >= plan.measure_after.as_micros() as u64 {
-                                    st.latencies_us.push(now.saturating_sub(t0));
-                                }
-                                *st.receipts.entry(id).or_default() += 1;
-                                if role == Role::Customer {
-                                    st.received_by.entry(gidx).or_default().push(id);
-                                }
+                    if (plan.raw || (role == Role::Agent) == from_customer)
+                        && let Some(i) = t.find("bm:")
+                    {
+                        let rest = &t[i + 3..];
+                        let mut parts = rest.split([':', '"']);
+                        if let (Some(Ok(id)), Some(Ok(t0))) = (parts.next().map(str::parse::<u64>), parts.next().map(str::parse::<u64>)) {
+                            let now = env.epoch.elapsed().as_micros() as u64;
+                            if t0 >= plan.measure_after.as_micros() as u64 {
+                                st.latencies_us.push(now.saturating_sub(t0));
+                            }
+                            *st.receipts.entry(id).or_default() += 1;
+                            if role == Role::Customer {
+                                st.received_by.entry(gidx).or_default().push(id);
                             }
                         }
                     }
                 } else if t.contains("\"type\":\"ack\"") {
                     st.acks += 1;
                     acked += 1;
-                    if role == Role::Customer && c.conversation.is_none() {
-                        if let Some(cid) = client::int_after(t, "\"conversation_id\":") {
-                            c.conversation = Some(cid);
-                            env.conversations.lock().unwrap_or_else(|p| p.into_inner()).push((cid, gidx));
-                        }
+                    if role == Role::Customer
+                        && c.conversation.is_none()
+                        && let Some(cid) = client::int_after(t, "\"conversation_id\":")
+                    {
+                        c.conversation = Some(cid);
+                        env.conversations.lock().unwrap_or_else(|p| p.into_inner()).push((cid, gidx));
                     }
                 } else if t.contains("\"type\":\"resumed\"") {
                     if !c.resumed {
@@ -218,10 +218,10 @@ pub fn run(env: Env, mut conns: Vec<(usize, Conn)>, plan: Plan) -> Stats {
                 for _ in 0..acked {
                     let id = env.next_id.fetch_add(1, Ordering::Relaxed);
                     let text = format!("{{\"type\":\"send\",\"body\":\"{}\",\"client_msg_id\":\"p{id}\"}}", body(id, &env));
-                    if let Some(ws) = conns[slot].1.ws.as_mut() {
-                        if let Err(e) = client::send(ws, text) {
-                            st.error(e);
-                        }
+                    if let Some(ws) = conns[slot].1.ws.as_mut()
+                        && let Err(e) = client::send(ws, text)
+                    {
+                        st.error(e);
                     }
                     dirty.push(slot);
                 }
@@ -273,20 +273,21 @@ pub fn run(env: Env, mut conns: Vec<(usize, Conn)>, plan: Plan) -> Stats {
             }
         }
         // Reconnect storm.
-        if let Some(at) = plan.storm_at {
-            if storm.is_none() && elapsed >= at {
-                let n = customers.len().max(1);
-                let schedule: Vec<(Duration, usize)> =
-                    customers.iter().enumerate().map(|(k, &i)| (plan.storm_spread.mul_f64(k as f64 / n as f64), i)).collect();
-                for &i in &customers {
-                    if let Some(ws) = conns[i].1.ws.take() {
-                        poll.remove(ws.get_ref());
-                    }
-                    conns[i].1.resumed = false;
+        if let Some(at) = plan.storm_at
+            && storm.is_none()
+            && elapsed >= at
+        {
+            let n = customers.len().max(1);
+            let schedule: Vec<(Duration, usize)> =
+                customers.iter().enumerate().map(|(k, &i)| (plan.storm_spread.mul_f64(k as f64 / n as f64), i)).collect();
+            for &i in &customers {
+                if let Some(ws) = conns[i].1.ws.take() {
+                    poll.remove(ws.get_ref());
                 }
-                storm_pending = customers.len();
-                storm = Some((Instant::now(), schedule));
+                conns[i].1.resumed = false;
             }
+            storm_pending = customers.len();
+            storm = Some((Instant::now(), schedule));
         }
         if let Some((t0, schedule)) = storm.as_mut() {
             let since = t0.elapsed();
@@ -313,7 +314,7 @@ pub fn run(env: Env, mut conns: Vec<(usize, Conn)>, plan: Plan) -> Stats {
         }
         dirty.sort_unstable();
         dirty.dedup();
-        dirty.retain(|&i| conns[i].1.ws.as_mut().is_some_and(|ws| client::flush(ws)));
+        dirty.retain(|&i| conns[i].1.ws.as_mut().is_some_and(client::flush));
     }
     st
 }

@@ -54,6 +54,9 @@ pub(crate) fn connect_all(addr: std::net::SocketAddr, origin: &str, tokens: &[St
     (conns, failures.load(Ordering::Relaxed), t.elapsed())
 }
 
+/// The conversations the drivers started: (conversation id, connection index).
+pub(crate) type Conversations = Arc<Mutex<Vec<(i64, usize)>>>;
+
 /// Run `conns` on `drivers` threads with `plan_for(driver index)` until `stop`; merged stats.
 pub(crate) fn drive(
     addr: std::net::SocketAddr,
@@ -62,7 +65,7 @@ pub(crate) fn drive(
     drivers: usize,
     stop: Arc<AtomicBool>,
     plan_for: impl Fn(usize) -> Plan,
-) -> (Stats, Arc<Mutex<Vec<(i64, usize)>>>) {
+) -> (Stats, Conversations) {
     let epoch = Instant::now();
     let next_id = Arc::new(AtomicU64::new(1));
     let conversations = Arc::new(Mutex::new(Vec::new()));

@@ -200,7 +200,8 @@ pub fn startup(o: &Opts) -> Vec<Row> {
             let t = s.started_in;
             s.stop();
             let msgs = rusqlite::Connection::open(data.join("frontdesk.db"))
-                .and_then(|c| c.query_row("SELECT COUNT(*) FROM messages", [], |r| r.get::<_, i64>(0)))
+                .ok()
+                .and_then(|c| frontdesk::db::messages::count(&c).ok())
                 .unwrap_or(0);
             out.push(row("startup", format!("exec to healthy, {msgs} messages"), t.as_secs_f64() * 1000.0, "ms", "<= 100 ms"));
             let _ = std::fs::remove_dir_all(data);
