@@ -73,6 +73,9 @@ export async function start() {
         for (const timer of inflight.values()) clearTimeout(timer);
         inflight.clear();
       }
+      // A socket refused before it opened says nothing about why: if the session ended meanwhile
+      // (signed out in another tab), /api/me answers 401 and the agent client goes to sign-in.
+      if (st === 'down') agent.get('/api/me').catch(() => {});
       S.connection = st;
       changed();
     },

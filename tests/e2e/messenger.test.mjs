@@ -344,12 +344,11 @@ test('signing out in one tab sends the other tabs of that session to the sign-in
   const second = await context.newPage(); // same browser context: same session cookie
   await second.goto(server.url + '/');
   await second.getByRole('tab', { name: /My conversations/ }).waitFor();
-  const r = await page.evaluate(async () => {
-    const me = await (await fetch('/api/me')).json();
-    const res = await fetch('/api/logout', { method: 'POST', headers: { 'X-CSRF-Token': me.csrf_token } });
-    return res.status;
-  });
-  assert.equal(r, 200);
+  // Sign out from outside the pages (the tabs' own redirect must not cut the request short).
+  const cookie = (await context.cookies()).map((c) => `${c.name}=${c.value}`).join('; ');
+  const me = await (await fetch(server.url + '/api/me', { headers: { Cookie: cookie } })).json();
+  const r = await fetch(server.url + '/api/logout', { method: 'POST', headers: { Cookie: cookie, Origin: server.url, 'X-CSRF-Token': me.csrf_token } });
+  assert.equal(r.status, 200);
   // The server closes the session's sockets (4001): both tabs land on the sign-in page.
   await second.waitForURL(/\/login/, { timeout: 5000 });
   await page.waitForURL(/\/login/, { timeout: 5000 });
