@@ -110,7 +110,7 @@ fn admin_create(config: &Config, email: &str, name: &str) -> Result<()> {
     std::io::stdin().lock().read_line(&mut line)?;
     let password = line.trim_end_matches(['\r', '\n']);
     crate::auth::check_password_rules(password)?;
-    crate::api::users::check_identity(email, name)?;
+    crate::desk::team::check_identity(email, name)?;
     let conn = open_db(config)?;
     let hash = crate::passwords::Hasher::new(config.argon2_m_kib, config.argon2_t, 1).hash(password)?;
     let id = crate::db::users::insert(

@@ -35,7 +35,7 @@ pub fn list(app: &Arc<App>, req: &Request) -> Result<Response> {
 pub fn create(app: &Arc<App>, req: &Request) -> Result<Response> {
     let a = auth::require_admin_for(app, req)?;
     let f: InviteForm = req.json()?;
-    super::users::check_identity(&f.email, "invitee")?;
+    crate::desk::team::check_identity(&f.email, "invitee")?;
     if f.role != "admin" && f.role != "agent" {
         return Err(Error::new(422, "role: must be admin or agent"));
     }
@@ -116,7 +116,7 @@ pub fn accept(app: &Arc<App>, req: &Request, token: &str) -> Result<Response> {
     auth::check_csrf(app, req, None)?;
     let inv = open_invite(app, token)?;
     let f: AcceptForm = req.json()?;
-    super::users::check_identity(&inv.email, &f.name)?;
+    crate::desk::team::check_identity(&inv.email, &f.name)?;
     auth::check_password_rules(&f.password)?;
     let hash = app.hasher.hash(&f.password)?;
     let (ip, now, token_hash) = (req.remote.to_string(), app.clock.now_ms(), auth::sha256(token));

@@ -1,22 +1,21 @@
-//! Tickets and tasks ([S8], [S9]): create (also from a conversation, prefilled), read, edit in place,
-//! list and search, link and unlink conversations, follow. Visibility: an item that faces a customer
+//! Tickets and tasks ([S8], [S9]): the handlers for create (also from a conversation, prefilled),
+//! read, edit in place, list and search, link and unlink conversations, follow; the changes
+//! themselves are `desk::item_changes`. Visibility: an item that faces a customer
 //! (a requester or a linked live chat) is for customer-support agents and admins only, and an item
 //! linked to a team conversation only for its members, so nobody learns a conversation's content
 //! through an item. Assignees and followers must be able to see the item.
 
 use std::sync::Arc;
 
-use serde::Deserialize;
 use serde_json::{Value, json};
 
 use crate::app::App;
 use crate::auth;
-use crate::db::conversations::{self as convs, Conversation};
-use crate::db::items::{self, Item, NewItem, STATUSES};
-use crate::db::users::User;
-use crate::db::{self, WriteCtx, messages};
-use crate::desk::items::{announce, check_fields, check_people, stamp, title_from};
-use crate::desk::system_lines::{self, Line};
+use crate::db::conversations as convs;
+use crate::db::items::{self, STATUSES};
+use crate::db::{self, messages};
+use crate::desk::item_changes;
+use crate::desk::items::{stamp, title_from};
 use crate::desk::visibility::{self, visible};
 use crate::error::{Error, Result};
 use crate::http::{Request, Response};
@@ -60,90 +59,23 @@ pub fn draft(app: &Arc<App>, req: &Request, id: i64) -> Result<Response> {
     Ok(Response::ok_json(&out))
 }
 
-#[derive(Deserialize)]
-struct ItemForm {
-    kind: String,
-    title: String,
-    #[serde(default)]
-    description: String,
-    #[serde(default = "new_status")]
-    status: String,
-    #[serde(default = "normal")]
-    priority: String,
-    requester_id: Option<i64>,
-    #[serde(default)]
-    assignee_ids: Vec<i64>,
-    #[serde(default)]
-    follower_ids: Vec<i64>,
-}
-
-fn new_status() -> String {
-    "new".into()
-}
-fn normal() -> String {
-    "normal".into()
-}
-
-fn create_in(w: &mut WriteCtx<'_>, user: &User, f: &ItemForm, link_to: Option<&Conversation>) -> Result<Item> {
-    if f.kind != "ticket" && f.kind != "task" {
-        return Err(Error::new(422, "kind: ticket or task"));
-    }
-    check_fields(&f.title, &f.description, &f.status, &f.priority)?;
-    if let Some(r) = f.requester_id {
-        if !user.sees_customers() {
-            return Err(Error::new(422, "requester_id: only customer-support agents can file work for a customer"));
-        }
-        db::customers::get(w.conn, r)?.ok_or_else(|| Error::new(422, format!("requester_id: no customer {r}")))?;
-    }
-    let id = items::insert(
-        w.conn,
-        &NewItem {
-            kind: &f.kind,
-            title: f.title.trim(),
-            description: &f.description,
-            status: &f.status,
-            priority: &f.priority,
-            requester_id: f.requester_id,
-            created_by: user.id,
-        },
-    )?;
-    items::log(w.conn, id, Some(user.id), "created", None, Some(f.title.trim()))?;
-    if let Some(c) = link_to {
-        if c.item.is_some() {
-            return Err(Error::conflict("This conversation is already linked to an item: unlink it first."));
-        }
-        items::link(w.conn, c.id, Some(id))?;
-    }
-    let it = items::get(w.conn, id)?.ok_or_else(|| Error::internal("item vanished"))?;
-    check_people(w.conn, &it, "assignee_ids", &f.assignee_ids)?;
-    check_people(w.conn, &it, "follower_ids", &f.follower_ids)?;
-    items::set_people(w.conn, id, false, &f.assignee_ids)?;
-    items::set_people(w.conn, id, true, &f.follower_ids)?;
-    if let Some(c) = link_to {
-        let it = items::get(w.conn, id)?.ok_or_else(|| Error::internal("item vanished"))?;
-        items::log(w.conn, id, Some(user.id), "linked", None, Some(&format!("conversation {}", c.id)))?;
-        system_lines::post(w, c, Line::ItemCreated { kind: &it.kind, number: it.number, by: &user.name })?;
-    }
-    announce(w, id, "item.created")
-}
-
 /// `POST /api/items`
 pub fn create(app: &Arc<App>, req: &Request) -> Result<Response> {
     let a = auth::require_for(app, req)?;
-    let f: ItemForm = req.json()?;
+    let f: item_changes::ItemForm = req.json()?;
     let user = a.user.clone();
-    let it = app.db.write(move |w| create_in(w, &user, &f, None))?;
+    let it = app.db.write(move |w| item_changes::create(w, &user, &f, None))?;
     Ok(Response::json(201, &json!({"item": it})))
 }
 
 /// `POST /api/conversations/:id/items`: create from the conversation and link it ([S8]).
 pub fn create_from_conversation(app: &Arc<App>, req: &Request, conv: i64) -> Result<Response> {
     let a = auth::require_for(app, req)?;
-    let f: ItemForm = req.json()?;
+    let f: item_changes::ItemForm = req.json()?;
     let user = a.user.clone();
     let it = app.db.write(move |w| {
         let c = crate::desk::visibility::conversation(w.conn, conv, &user)?;
-        create_in(w, &user, &f, Some(&c))
+        item_changes::create(w, &user, &f, Some(&c))
     })?;
     Ok(Response::json(201, &json!({"item": it})))
 }
@@ -171,104 +103,21 @@ pub fn get(app: &Arc<App>, req: &Request, id: i64) -> Result<Response> {
     Ok(Response::ok_json(&out))
 }
 
-#[derive(Deserialize)]
-struct Patch {
-    title: Option<String>,
-    description: Option<String>,
-    status: Option<String>,
-    priority: Option<String>,
-    assignee_ids: Option<Vec<i64>>,
-    follower_ids: Option<Vec<i64>>,
-}
-
 /// `PATCH /api/items/:id`: any field, in place; every change is logged and pushed live.
 pub fn update(app: &Arc<App>, req: &Request, id: i64) -> Result<Response> {
     let a = auth::require_for(app, req)?;
-    let p: Patch = req.json()?;
+    let p: item_changes::Patch = req.json()?;
     let user = a.user.clone();
-    let it = app.db.write(move |w| {
-        let it = visibility::item(w.conn, &user, id)?;
-        let title = p.title.clone().unwrap_or_else(|| it.title.clone());
-        let description = p.description.clone().unwrap_or_else(|| it.description.clone());
-        let status = p.status.clone().unwrap_or_else(|| it.status.clone());
-        let priority = p.priority.clone().unwrap_or_else(|| it.priority.clone());
-        check_fields(&title, &description, &status, &priority)?;
-        for (field, old, new) in [
-            ("title", &it.title, title.trim()),
-            ("description", &it.description, description.as_str()),
-            ("status", &it.status, status.as_str()),
-            ("priority", &it.priority, priority.as_str()),
-        ] {
-            if old != new {
-                items::set_field(w.conn, id, field, new)?;
-                // Descriptions can be long: the log records that it changed, not both texts.
-                let (o, n) = if field == "description" { (None, None) } else { (Some(old.as_str()), Some(new)) };
-                items::log(w.conn, id, Some(user.id), field, o, n)?;
-            }
-        }
-        for (followers, field, new) in [(false, "assignee_ids", &p.assignee_ids), (true, "follower_ids", &p.follower_ids)] {
-            if let Some(new) = new {
-                let mut new = new.clone();
-                new.sort_unstable();
-                new.dedup();
-                let old = if followers { &it.followers } else { &it.assignees };
-                if *old != new {
-                    check_people(w.conn, &it, field, &new)?;
-                    items::set_people(w.conn, id, followers, &new)?;
-                    let names = |ids: &[i64]| -> Result<String> {
-                        let mut v = Vec::new();
-                        for i in ids {
-                            v.push(db::users::get(w.conn, *i)?.map(|u| u.name).unwrap_or_default());
-                        }
-                        Ok(v.join(", "))
-                    };
-                    items::log(
-                        w.conn,
-                        id,
-                        Some(user.id),
-                        if followers { "followers" } else { "assignees" },
-                        Some(&names(old)?),
-                        Some(&names(&new)?),
-                    )?;
-                }
-            }
-        }
-        announce(w, id, "item.updated")
-    })?;
+    let it = app.db.write(move |w| item_changes::update(w, &user, id, &p))?;
     Ok(Response::ok_json(&json!({"item": it})))
-}
-
-#[derive(Deserialize)]
-struct LinkForm {
-    item_id: Option<i64>,
-    number: Option<i64>,
 }
 
 /// `POST /api/conversations/:id/link` `{item_id | number}`: link to an existing item.
 pub fn link(app: &Arc<App>, req: &Request, conv: i64) -> Result<Response> {
     let a = auth::require_for(app, req)?;
-    let f: LinkForm = req.json()?;
+    let f: item_changes::LinkForm = req.json()?;
     let user = a.user.clone();
-    let it = app.db.write(move |w| {
-        let c = crate::desk::visibility::conversation(w.conn, conv, &user)?;
-        if c.item.is_some() {
-            return Err(Error::conflict("This conversation is already linked to an item: unlink it first."));
-        }
-        let id = match (f.item_id, f.number) {
-            (Some(id), _) => id,
-            (None, Some(n)) => items::id_by_number(w.conn, n)?.ok_or_else(|| Error::not_found(format!("No item #{n}.")))?,
-            (None, None) => return Err(Error::new(422, "item_id or number: required")),
-        };
-        let it = visibility::item(w.conn, &user, id)?;
-        items::link(w.conn, c.id, Some(id))?;
-        // Everyone on the item must still be able to see it with this conversation attached.
-        let after = items::get(w.conn, id)?.ok_or_else(|| Error::internal("item vanished"))?;
-        check_people(w.conn, &after, "assignee_ids", &after.assignees)?;
-        check_people(w.conn, &after, "follower_ids", &after.followers)?;
-        items::log(w.conn, id, Some(user.id), "linked", None, Some(&format!("conversation {}", c.id)))?;
-        system_lines::post(w, &c, Line::ItemLinked { kind: &it.kind, number: it.number, by: &user.name })?;
-        announce(w, id, "item.updated")
-    })?;
+    let it = app.db.write(move |w| item_changes::link(w, &user, conv, f))?;
     Ok(Response::ok_json(&json!({"item": it})))
 }
 
@@ -276,29 +125,14 @@ pub fn link(app: &Arc<App>, req: &Request, conv: i64) -> Result<Response> {
 pub fn unlink(app: &Arc<App>, req: &Request, conv: i64) -> Result<Response> {
     let a = auth::require_for(app, req)?;
     let user = a.user.clone();
-    let out = app.db.write(move |w| {
-        let c = crate::desk::visibility::conversation(w.conn, conv, &user)?;
-        let Some(r) = c.item.clone() else { return Err(Error::conflict("This conversation is not linked to an item.")) };
-        items::link(w.conn, c.id, None)?;
-        items::log(w.conn, r.id, Some(user.id), "unlinked", Some(&format!("conversation {}", c.id)), None)?;
-        system_lines::post(w, &c, Line::ItemUnlinked { kind: &r.kind, number: r.number, by: &user.name })?;
-        let c = convs::get(w.conn, c.id)?.ok_or_else(|| Error::internal("conversation vanished"))?;
-        w.emit("conversation.updated", Some(c.id), c.agent_audience(), json!({"conversation": c, "change": "item"}))?;
-        announce(w, r.id, "item.updated")?;
-        Ok(json!({"conversation": c}))
-    })?;
+    let out = app.db.write(move |w| item_changes::unlink(w, &user, conv))?;
     Ok(Response::ok_json(&out))
 }
 
 pub fn follow(app: &Arc<App>, req: &Request, id: i64, on: bool) -> Result<Response> {
     let a = auth::require_for(app, req)?;
     let user = a.user.clone();
-    let it = app.db.write(move |w| {
-        visibility::item(w.conn, &user, id)?;
-        items::follow(w.conn, id, user.id, on)?;
-        items::log(w.conn, id, Some(user.id), if on { "followed" } else { "unfollowed" }, None, None)?;
-        announce(w, id, "item.updated")
-    })?;
+    let it = app.db.write(move |w| item_changes::follow(w, &user, id, on))?;
     Ok(Response::ok_json(&json!({"item": it})))
 }
 

@@ -31,7 +31,7 @@ pub fn setup(app: &Arc<App>, req: &Request) -> Result<Response> {
     if app.db.read(db::users::admin_exists)? {
         return Err(Error::new(410, "Setup is already done: sign in instead."));
     }
-    crate::api::users::check_identity(&f.email, &f.name)?;
+    crate::desk::team::check_identity(&f.email, &f.name)?;
     auth::check_password_rules(&f.password)?;
     let name = f.helpdesk_name.trim().to_string();
     if name.is_empty() || name.len() > 100 {

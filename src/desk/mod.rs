@@ -5,9 +5,11 @@
 pub mod availability;
 pub mod conversations;
 pub mod customer;
+pub mod item_changes;
 pub mod items;
 pub mod maintenance;
 pub mod settings;
 pub mod system_lines;
+pub mod team;
 pub mod visibility;
 pub mod widget;
