@@ -94,7 +94,7 @@ pub struct Patch {
 
 /// Apply a patch to item `id`.
 pub fn update(w: &mut WriteCtx<'_>, user: &User, id: i64, p: &Patch) -> Result<Item> {
-    let it = visibility::item(w.conn, &user, id)?;
+    let it = visibility::item(w.conn, user, id)?;
     let title = p.title.clone().unwrap_or_else(|| it.title.clone());
     let description = p.description.clone().unwrap_or_else(|| it.description.clone());
     let status = p.status.clone().unwrap_or_else(|| it.status.clone());
@@ -151,7 +151,7 @@ pub struct LinkForm {
 
 /// Link conversation `conv` to an existing item.
 pub fn link(w: &mut WriteCtx<'_>, user: &User, conv: i64, f: LinkForm) -> Result<Item> {
-    let c = crate::desk::visibility::conversation(w.conn, conv, &user)?;
+    let c = crate::desk::visibility::conversation(w.conn, conv, user)?;
     if c.item.is_some() {
         return Err(Error::conflict("This conversation is already linked to an item: unlink it first."));
     }
@@ -160,7 +160,7 @@ pub fn link(w: &mut WriteCtx<'_>, user: &User, conv: i64, f: LinkForm) -> Result
         (None, Some(n)) => items::id_by_number(w.conn, n)?.ok_or_else(|| Error::not_found(format!("No item #{n}.")))?,
         (None, None) => return Err(Error::new(422, "item_id or number: required")),
     };
-    let it = visibility::item(w.conn, &user, id)?;
+    let it = visibility::item(w.conn, user, id)?;
     items::link(w.conn, c.id, Some(id))?;
     // Everyone on the item must still be able to see it with this conversation attached.
     let after = items::get(w.conn, id)?.ok_or_else(|| Error::internal("item vanished"))?;
@@ -173,7 +173,7 @@ pub fn link(w: &mut WriteCtx<'_>, user: &User, conv: i64, f: LinkForm) -> Result
 
 /// Unlink conversation `conv` from its item.
 pub fn unlink(w: &mut WriteCtx<'_>, user: &User, conv: i64) -> Result<Value> {
-    let c = crate::desk::visibility::conversation(w.conn, conv, &user)?;
+    let c = crate::desk::visibility::conversation(w.conn, conv, user)?;
     let Some(r) = c.item.clone() else { return Err(Error::conflict("This conversation is not linked to an item.")) };
     items::link(w.conn, c.id, None)?;
     items::log(w.conn, r.id, Some(user.id), "unlinked", Some(&format!("conversation {}", c.id)), None)?;
@@ -186,7 +186,7 @@ pub fn unlink(w: &mut WriteCtx<'_>, user: &User, conv: i64) -> Result<Value> {
 
 /// Follow or unfollow item `id`.
 pub fn follow(w: &mut WriteCtx<'_>, user: &User, id: i64, on: bool) -> Result<Item> {
-    visibility::item(w.conn, &user, id)?;
+    visibility::item(w.conn, user, id)?;
     items::follow(w.conn, id, user.id, on)?;
     items::log(w.conn, id, Some(user.id), if on { "followed" } else { "unfollowed" }, None, None)?;
     announce(w, id, "item.updated")
