@@ -12,8 +12,8 @@ use crate::app::App;
 use crate::auth;
 use crate::auth::{bearer, customer_by_token, widget_origin_allowed};
 use crate::db::{self, customers::Context};
-use crate::desk::conversations as chat;
 use crate::desk::customer;
+use crate::desk::identity;
 use crate::desk::widget as widget_rules;
 use crate::error::{Error, Result};
 use crate::http::{Request, Response};
@@ -148,21 +148,11 @@ pub fn update_visitor(app: &Arc<App>, req: &Request) -> Result<Response> {
         db::customers::set_identity(w.conn, cid, f.name.as_deref(), f.email.as_deref())?;
         db::customers::touch(w.conn, cid, &f.context)?;
         if f.name.is_some() || f.email.is_some() {
-            announce(w, cid)?;
+            identity::announce(w, cid)?;
         }
         db::customers::get(w.conn, cid)?.ok_or_else(|| Error::internal("customer vanished"))
     })?;
     Ok(Response::ok_json(&json!({"customer": public_customer(&cu)})))
-}
-
-/// Tell agents a customer's name or email changed (their conversation's title and search text).
-fn announce(w: &mut db::WriteCtx<'_>, cid: i64) -> Result<()> {
-    if let Some(c) = db::conversations::latest_for_customer(w.conn, cid)? {
-        db::conversations::reindex(w.conn, c.id)?;
-        let c = db::conversations::get(w.conn, c.id)?.ok_or_else(|| Error::internal("conversation vanished"))?;
-        w.emit("conversation.updated", Some(c.id), c.agent_audience(), json!({"conversation": chat::summary(&c), "change": "customer"}))?;
-    }
-    Ok(())
 }
 
 /// `POST /api/widget/conversation`: start or resume my conversation.
@@ -204,22 +194,6 @@ struct IdentifyForm {
     user_hash: Option<String>,
 }
 
-/// Does `user_hash` prove that the host site's server (which knows the secret) vouches for `user_id`?
-/// Compared in constant time by `verify_slice`.
-pub fn hash_matches(secret: &str, user_id: &str, user_hash: &str) -> bool {
-    use hmac::{Hmac, KeyInit, Mac};
-    let h = user_hash.trim();
-    if h.len() != 64 || !h.bytes().all(|b| b.is_ascii_hexdigit()) {
-        return false;
-    }
-    let bytes: Vec<u8> = (0..32).map(|i| u8::from_str_radix(&h[2 * i..2 * i + 2], 16).unwrap_or(0)).collect();
-    let Ok(mut mac) = Hmac::<sha2::Sha256>::new_from_slice(secret.as_bytes()) else {
-        return false;
-    };
-    mac.update(user_id.as_bytes());
-    mac.verify_slice(&bytes).is_ok()
-}
-
 /// `POST /api/widget/identify`: the host page says who its signed-in user is.
 ///
 /// With a valid `user_hash` the visitor becomes that verified user: the current (anonymous) visitor
@@ -248,78 +222,29 @@ pub fn identify(app: &Arc<App>, req: &Request) -> Result<Response> {
     let form = VisitorForm { name: f.name, email: f.email, context: Context::default() }.clean()?;
     let Some(user_hash) = f.user_hash else {
         let cid = current.ok_or_else(|| Error::new(401, "Missing visitor token."))?;
-        let cu = app.db.write(move |w| {
-            let cu = db::customers::get(w.conn, cid)?.ok_or_else(|| Error::new(401, "Unknown visitor token."))?;
-            if cu.verified {
-                return Err(Error::forbidden("This visitor is verified by the website: an identify without user_hash cannot change them."));
-            }
-            db::customers::set_identity(w.conn, cid, form.name.as_deref(), form.email.as_deref())?;
-            announce(w, cid)?;
-            db::customers::get(w.conn, cid)?.ok_or_else(|| Error::internal("customer vanished"))
-        })?;
+        let cu = app.db.write(move |w| identity::unverified(w, cid, form.name.as_deref(), form.email.as_deref()))?;
         return Ok(Response::ok_json(&json!({"customer": public_customer(&cu)})));
     };
     let secret = app.settings().identity_secret;
     if secret.is_empty() {
         return Err(Error::forbidden("Identity verification is off: the help desk has no identity secret."));
     }
-    if !hash_matches(&secret, &user_id, &user_hash) {
+    if !identity::hash_matches(&secret, &user_id, &user_hash) {
         return Err(Error::new(401, "user_hash does not match user_id: compute it on your server with the identity secret."));
     }
     let ua: String = req.header("user-agent").unwrap_or("").chars().take(300).collect();
     let ip = req.remote.to_string();
     let rl = app.limiter.clone();
     let (cu, token) = app.db.write(move |w| {
-        let known = db::customers::id_by_external(w.conn, &user_id)?;
-        let here = match current {
-            Some(c) => db::customers::get(w.conn, c)?,
-            None => None,
+        let who = identity::Verified {
+            current,
+            user_id: &user_id,
+            name: form.name.as_deref(),
+            email: form.email.as_deref(),
+            user_agent: &ua,
+            ip: &ip,
         };
-        let mut token = None;
-        let id = match (known, here) {
-            (Some(k), Some(h)) if k == h.id => k,
-            // An anonymous visitor becomes the verified user and keeps their conversation.
-            (None, Some(h)) if !h.verified => {
-                db::customers::set_verified(w.conn, h.id, &user_id)?;
-                h.id
-            }
-            // Known from another device, or this device was someone else: a token of their own.
-            (Some(k), _) => {
-                if !widget_rules::exempt(&ip) {
-                    widget_rules::limit(&rl, &ip, "v", widget_rules::VISITORS_PER_ADDRESS, "new chats from your network")?;
-                }
-                let t = auth::random_token();
-                db::customers::add_token(w.conn, k, &auth::sha256(&t))?;
-                token = Some(t);
-                k
-            }
-            (None, _) => {
-                if !widget_rules::exempt(&ip) {
-                    widget_rules::limit(&rl, &ip, "v", widget_rules::VISITORS_PER_ADDRESS, "new chats from your network")?;
-                }
-                let t = auth::random_token();
-                let name = form.name.clone().unwrap_or_else(db::customers::friendly_name);
-                let new = db::customers::NewCustomer {
-                    token_hash: &auth::sha256(&t),
-                    name: &name,
-                    name_given: form.name.is_some(),
-                    email: form.email.as_deref(),
-                    ctx: &Context::default(),
-                    user_agent: &ua,
-                    ip: &ip,
-                };
-                let id = db::customers::insert(w.conn, &new)?;
-                db::customers::set_verified(w.conn, id, &user_id)?;
-                token = Some(t);
-                id
-            }
-        };
-        if form.name.is_some() || form.email.is_some() {
-            db::customers::set_identity(w.conn, id, form.name.as_deref(), form.email.as_deref())?;
-            announce(w, id)?;
-        }
-        let cu = db::customers::get(w.conn, id)?.ok_or_else(|| Error::internal("customer vanished"))?;
-        Ok((cu, token))
+        identity::verified(w, &rl, who)
     })?;
     let mut out = json!({"customer": public_customer(&cu)});
     if let Some(t) = token {

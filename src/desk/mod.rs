@@ -1,10 +1,13 @@
-//! The help desk's rules, apart from the transports that reach them: what a customer may see, the
-//! system lines a conversation records. Handlers (`api/`), the WebSocket protocol and maintenance
-//! all call these; none of them calls another handler file for a rule.
+//! The help desk's rules, apart from the transports that reach them (ARCHITECTURE.md, "Rooms"):
+//! posting and reopening, system lines, what a customer may see, who may see a conversation or an
+//! item, tickets and tasks, the widget's limits and a visitor's identity, availability, settings,
+//! the team, periodic upkeep. Handlers (`api/`), the WebSocket protocol (`api/socket.rs`) and
+//! maintenance all call these; none of them calls another handler file for a rule.
 
 pub mod availability;
 pub mod conversations;
 pub mod customer;
+pub mod identity;
 pub mod item_changes;
 pub mod items;
 pub mod maintenance;
