@@ -159,7 +159,7 @@ fn every_event_kind_the_engine_emits_is_listed_for_the_projection() {
     // The sources are the truth: every literal `emit("kind"` (and item announcements) must be a
     // kind the projection knows, so a new event type cannot reach customers unreviewed.
     let mut found = BTreeSet::new();
-    for entry in walk(std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/src"))) {
+    for entry in rust_files(std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/src"))) {
         let text = std::fs::read_to_string(&entry).unwrap();
         for part in text.split("emit(\"").skip(1) {
             found.insert(part.split('"').next().unwrap().to_string());
@@ -224,17 +224,4 @@ fn the_projection_drops_every_field_outside_its_list_for_every_event_kind() {
     for kind in ["conversation.read", "conversation.followed", "item.created", "item.updated"] {
         assert!(customer::event(kind, &json!({"conversation_id": 1, "item": {}})).is_none(), "{kind}");
     }
-}
-
-fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
-    let mut out = Vec::new();
-    for e in std::fs::read_dir(dir).unwrap() {
-        let p = e.unwrap().path();
-        if p.is_dir() {
-            out.extend(walk(&p));
-        } else if p.extension().is_some_and(|x| x == "rs") {
-            out.push(p);
-        }
-    }
-    out
 }

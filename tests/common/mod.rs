@@ -492,3 +492,18 @@ impl Drop for Proc {
         let _ = std::fs::remove_file(&self.stderr_path);
     }
 }
+
+/// Every `.rs` file below `dir`, sorted (for tests that read the sources).
+pub fn rust_files(dir: &std::path::Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).unwrap() {
+        let p = e.unwrap().path();
+        if p.is_dir() {
+            out.extend(rust_files(&p));
+        } else if p.extension().is_some_and(|x| x == "rs") {
+            out.push(p);
+        }
+    }
+    out.sort();
+    out
+}
