@@ -23,6 +23,10 @@ pub fn main(args: Vec<String>) -> i32 {
             print!("{HELP}");
             Ok(())
         }
+        Command::HelpFor(cmd) => {
+            print!("{}", crate::config::command_help(cmd));
+            Ok(())
+        }
         Command::Version => {
             println!("frontdesk {} (SQLite {})", env!("CARGO_PKG_VERSION"), rusqlite::version());
             Ok(())
@@ -111,6 +115,7 @@ fn admin_create(config: &Config, email: &str, name: &str) -> Result<()> {
     let password = line.trim_end_matches(['\r', '\n']);
     crate::auth::check_password_rules(password)?;
     crate::desk::team::check_identity(email, name)?;
+    std::fs::create_dir_all(&config.data_dir).map_err(|e| Error::internal(format!("cannot create {}: {e}", config.data_dir.display())))?;
     let conn = open_db(config)?;
     let hash = crate::passwords::Hasher::new(config.argon2_m_kib, config.argon2_t, 1).hash(password)?;
     let id = crate::db::users::insert(

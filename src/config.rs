@@ -41,12 +41,24 @@ pub struct Config {
 #[derive(Debug)]
 pub enum Command {
     Serve(Config),
-    AdminCreate { config: Config, email: String, name: String },
-    Backup { config: Config, file: PathBuf },
-    Restore { config: Config, file: PathBuf },
+    AdminCreate {
+        config: Config,
+        email: String,
+        name: String,
+    },
+    Backup {
+        config: Config,
+        file: PathBuf,
+    },
+    Restore {
+        config: Config,
+        file: PathBuf,
+    },
     Check(Config),
     Version,
     Help,
+    /// `frontdesk COMMAND --help`: that command's usage.
+    HelpFor(&'static str),
 }
 
 pub const HELP: &str = "\
@@ -59,8 +71,8 @@ USAGE:
     frontdesk backup FILE [OPTIONS]    write a consistent copy of the database (safe while running)
     frontdesk restore FILE [OPTIONS]   replace the database with FILE (refused while a server runs)
     frontdesk check [OPTIONS]          run an integrity check and print the schema version
-    frontdesk version                  print the version
-    frontdesk help | --help            print this help
+    frontdesk version | --version | -V print the version
+    frontdesk help | --help | -h       print this help; `frontdesk COMMAND --help` for one command
 
 OPTIONS (each also read from the environment variable shown):
     --addr HOST:PORT        FRONTDESK_ADDR         listen address [default: 127.0.0.1:8080]; port 0 picks a free port
@@ -138,7 +150,7 @@ pub fn parse(args: &[String], env: &dyn Fn(&str) -> Option<String>) -> Result<Co
     // Environment first, so flags override it.
     let set = |c: &mut Config, key: &str, value: &str, extra: &mut Pending| -> Result<(), String> {
         match key {
-            "addr" => c.addr = value.parse().map_err(|_| format!("invalid address '{value}' (expected HOST:PORT, e.g. 127.0.0.1:8080)"))?,
+            "addr" => c.addr = parse_addr(value)?,
             "data" => c.data_dir = PathBuf::from(value),
             "public-url" => extra.public_url = Some(value.to_string()),
             "trusted-proxies" => c.trusted_proxies = TrustedProxies::parse(value)?,
@@ -209,7 +221,8 @@ pub fn parse(args: &[String], env: &dyn Fn(&str) -> Option<String>) -> Result<Co
                 None => (flag, None),
             };
             match key {
-                "help" => return Ok(Command::Help),
+                "help" => return Ok(help_for(&positional, it.as_slice())),
+                "version" => return Ok(Command::Version),
                 "trust-proxy" => extra.trust_loopback = inline.as_deref().map(parse_bool).transpose()?.unwrap_or(true),
                 "addr" | "data" | "public-url" | "trusted-proxies" | "max-connections" | "log-level" | "head-timeout" | "synchronous"
                 | "rate-limits" | "email" | "name" => {
@@ -226,7 +239,9 @@ pub fn parse(args: &[String], env: &dyn Fn(&str) -> Option<String>) -> Result<Co
                 _ => return Err(format!("unknown option '--{key}' (see frontdesk --help)")),
             }
         } else if arg == "-h" {
-            return Ok(Command::Help);
+            return Ok(help_for(&positional, it.as_slice()));
+        } else if arg == "-V" {
+            return Ok(Command::Version);
         } else if arg.starts_with('-') {
             return Err(format!("unknown option '{arg}' (see frontdesk --help)"));
         } else {
@@ -258,6 +273,63 @@ pub fn parse(args: &[String], env: &dyn Fn(&str) -> Option<String>) -> Result<Co
         }
         ["backup"] | ["restore"] => Err(format!("{} needs a FILE argument", words[0])),
         _ => Err(format!("unknown command '{}' (see frontdesk --help)", positional.join(" "))),
+    }
+}
+
+/// `HOST:PORT`, where HOST may be a name (`localhost:8080`): the first address it resolves to,
+/// IPv4 first (what `localhost` means to most browsers and proxies here).
+fn parse_addr(value: &str) -> Result<SocketAddr, String> {
+    use std::net::ToSocketAddrs;
+    let bad = || format!("invalid address '{value}' (expected HOST:PORT, e.g. 127.0.0.1:8080 or localhost:8080)");
+    if let Ok(a) = value.parse() {
+        return Ok(a);
+    }
+    let mut addrs: Vec<SocketAddr> = value.to_socket_addrs().map_err(|_| bad())?.collect();
+    addrs.sort_by_key(|a| !a.is_ipv4());
+    addrs.into_iter().next().ok_or_else(bad)
+}
+
+/// Help for the command named before or after `--help`, or the whole help.
+fn help_for(before: &[String], after: &[String]) -> Command {
+    let words: Vec<&str> = before.iter().chain(after).map(String::as_str).filter(|w| !w.starts_with('-')).collect();
+    match words.as_slice() {
+        ["backup", ..] => Command::HelpFor("backup"),
+        ["restore", ..] => Command::HelpFor("restore"),
+        ["check", ..] => Command::HelpFor("check"),
+        ["admin", ..] => Command::HelpFor("admin create"),
+        _ => Command::Help,
+    }
+}
+
+/// One command's usage, for `frontdesk COMMAND --help`.
+pub fn command_help(cmd: &str) -> &'static str {
+    match cmd {
+        "backup" => {
+            "\
+frontdesk backup FILE [--data DIR]
+    Write a consistent copy of the database to FILE, safe while the server runs (SQLite's online
+    backup). DIR is the data directory [default: ./frontdesk-data; FRONTDESK_DATA].
+"
+        }
+        "restore" => {
+            "\
+frontdesk restore FILE [--data DIR]
+    Replace the database in DIR with FILE (a backup). Refused while a server runs on DIR: stop it first.
+"
+        }
+        "check" => {
+            "\
+frontdesk check [--data DIR]
+    Run SQLite's integrity check on the database in DIR and print its schema version.
+"
+        }
+        _ => {
+            "\
+frontdesk admin create --email E --name N [--data DIR]
+    Create an admin without the setup page; the password is read from stdin (one line). The data
+    directory is created if it does not exist yet.
+"
+        }
     }
 }
 

@@ -59,9 +59,37 @@ fn help_documents_every_subcommand_and_option_and_bad_options_exit_2() {
         assert!(out.is_empty());
         assert_eq!(err.trim().lines().count(), 1, "one-line error: {err}");
     }
-    let (code, out, _) = run(&["version"], None);
-    assert_eq!(code, 0);
-    assert!(out.starts_with("frontdesk "));
+    for v in [&["version"][..], &["--version"], &["-V"]] {
+        let (code, out, _) = run(v, None);
+        assert_eq!(code, 0, "{v:?}");
+        assert!(out.starts_with("frontdesk "), "{v:?}: {out}");
+    }
+    // One command's help, before or after its name.
+    for (args, says) in [
+        (&["backup", "--help"][..], "frontdesk backup FILE"),
+        (&["--help", "restore"], "frontdesk restore FILE"),
+        (&["check", "-h"], "integrity check"),
+        (&["admin", "create", "--help"], "password is read from stdin"),
+    ] {
+        let (code, out, _) = run(args, None);
+        assert_eq!(code, 0, "{args:?}");
+        assert!(out.contains(says) && !out.contains("OPTIONS (each"), "{args:?}: {out}");
+    }
+}
+
+#[test]
+fn a_host_name_is_a_listen_address_and_admin_create_makes_its_data_directory() {
+    let dir = TempDir::new();
+    let data = dir.0.join("not").join("yet");
+    let (code, out, err) = run(
+        &["admin", "create", "--email", "root@example.com", "--name", "Root", "--data", data.to_str().unwrap()],
+        Some("a long enough password\n"),
+    );
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(data.join("frontdesk.db").exists());
+    let p = Proc::serve(&data, &["--addr", "localhost:0"]);
+    assert!(p.addr.ip().is_loopback(), "{}", p.addr);
+    assert_eq!(raw_request(p.addr, "GET", "/healthz", &[], b"").status, 200);
 }
 
 #[test]
