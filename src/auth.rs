@@ -118,6 +118,50 @@ pub fn cookie(app: &App, token: &str, max_age_secs: i64) -> String {
     format!("{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age_secs}{secure}")
 }
 
+/// Is `origin` this server's own? The public URL's origin; and, when no public URL was set (the
+/// README's first command), the origin the browser actually used: `http://` + the request's own
+/// `Host`, if that host can name this server (a loopback name for a loopback bind, any name for a
+/// wildcard bind as in a container, else the bound address) on the bound port. A cross-site page
+/// cannot forge the pair: its Origin names its own site, and no session cookie of ours is sent
+/// to a host it was not set for.
+pub fn own_origin(app: &App, req: &Request, origin: &str) -> bool {
+    if origin.eq_ignore_ascii_case(app.config.public_origin()) {
+        return true;
+    }
+    if app.config.public_url_set {
+        return false;
+    }
+    let Some(host) = req.header("host") else { return false };
+    if !origin.eq_ignore_ascii_case(&format!("http://{host}")) {
+        return false;
+    }
+    let (name, port) = match host.rsplit_once(':') {
+        Some((n, p)) if !n.is_empty() => (n.trim_start_matches('[').trim_end_matches(']'), p),
+        _ => return false,
+    };
+    let bound = app.config.public_origin().rsplit(':').next().unwrap_or("");
+    if port != bound {
+        return false;
+    }
+    let ip = app.config.addr.ip();
+    if ip.is_unspecified() {
+        return true;
+    }
+    match name.parse::<std::net::IpAddr>() {
+        Ok(a) => a == ip || (ip.is_loopback() && a.is_loopback()),
+        Err(_) => ip.is_loopback() && name.eq_ignore_ascii_case("localhost"),
+    }
+}
+
+/// The refusal for a request from an origin that is not ours, saying how to fix it when it is.
+pub fn foreign_origin(app: &App, origin: &str) -> Error {
+    Error::forbidden(format!(
+        "Cross-origin request refused (Origin {origin} is not {}). If {origin} is how people reach this Frontdesk, \
+         start it with --public-url {origin} (or FRONTDESK_PUBLIC_URL={origin}).",
+        app.config.public_origin()
+    ))
+}
+
 /// CSRF: a state-changing request must come from our own origin and carry proof that our script
 /// sent it: the session's CSRF token, or (before sign-in) our custom header, which a cross-site
 /// form cannot set.
@@ -126,10 +170,8 @@ pub fn check_csrf(app: &App, req: &Request, session_csrf: Option<&str>) -> Resul
         return Err(Error::new(405, "Use POST, PUT, PATCH or DELETE to change anything."));
     }
     match req.header("origin") {
-        Some(o) if o.eq_ignore_ascii_case(app.config.public_origin()) => {}
-        Some(o) => {
-            return Err(Error::forbidden(format!("Cross-origin request refused (Origin {o} is not {}).", app.config.public_origin())));
-        }
+        Some(o) if own_origin(app, req, o) => {}
+        Some(o) => return Err(foreign_origin(app, o)),
         None => {
             return Err(Error::forbidden("Missing Origin header: requests that change data must come from the Frontdesk pages."));
         }
@@ -150,8 +192,8 @@ pub fn bearer(req: &Request) -> Option<&str> {
 }
 
 /// Our own pages always; other sites only if listed (an empty list admits any origin).
-pub fn widget_origin_allowed(app: &App, origin: &str) -> bool {
-    if origin.eq_ignore_ascii_case(app.config.public_origin()) {
+pub fn widget_origin_allowed(app: &App, req: &Request, origin: &str) -> bool {
+    if own_origin(app, req, origin) {
         return true;
     }
     let s = app.settings();

@@ -14,6 +14,9 @@ pub struct Config {
     pub data_dir: PathBuf,
     /// `scheme://host[:port]` with no trailing slash; used for cookies, CSRF and the widget snippet.
     pub public_url: String,
+    /// Whether the operator set the public URL. When not, requests from the address the browser
+    /// actually used for this server are accepted too (`auth::own_origin`); `start` decides this.
+    pub public_url_set: bool,
     /// Peers whose `X-Forwarded-For` names the client (`--trusted-proxies`); empty: none.
     pub trusted_proxies: TrustedProxies,
     /// Asked for; `start` lowers it to what the process can hold (`limits.rs`).
@@ -98,6 +101,7 @@ impl Config {
             addr: "127.0.0.1:8080".parse().expect("literal address"),
             data_dir: PathBuf::from("./frontdesk-data"),
             public_url: String::new(),
+            public_url_set: false,
             trusted_proxies: TrustedProxies::default(),
             max_connections: 10_000,
             log_level: log::LevelFilter::Info,

@@ -55,9 +55,17 @@ pub fn start(config: Config) -> Result<Running> {
     let listener = TcpListener::bind(config.addr).map_err(|e| Error::internal(format!("cannot listen on {}: {e}", config.addr)))?;
     let addr = listener.local_addr()?;
     let mut config = config;
-    if config.public_url.is_empty() || config.public_url == format!("http://{}", config.addr) {
+    config.public_url_set = !(config.public_url.is_empty() || config.public_url == format!("http://{}", config.addr));
+    if !config.public_url_set {
         // The default public URL follows the port actually bound (port 0 in tests).
         config.public_url = format!("http://{addr}");
+        log::info!(
+            "public URL {} (not set: pages opened at the address the browser used for this server are accepted too; \
+             set --public-url to the address people use, e.g. --public-url https://chat.example.com)",
+            config.public_url
+        );
+    } else {
+        log::info!("public URL {}", config.public_url);
     }
     // Measured after the database and the listener are open, so their descriptors are counted.
     let cap = limits::connection_cap(config.max_connections, &limits::measure());

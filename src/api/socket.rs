@@ -42,8 +42,8 @@ pub fn upgrade(app: &Arc<App>, req: &Request) -> std::result::Result<(Response, 
     let endpoint = SOCKETS.iter().find(|(path, _)| *path == req.path).map(|(_, auth)| auth);
     let peer = match endpoint {
         Some(Auth::Agent) => {
-            if !origin.eq_ignore_ascii_case(app.config.public_origin()) {
-                return Err(Error::forbidden(format!("WebSocket from origin '{origin}' refused.")).into());
+            if !crate::auth::own_origin(app, req, origin) {
+                return Err(crate::auth::foreign_origin(app, origin).into());
             }
             let authed = crate::auth::require(app, req).map_err(Response::from)?;
             Peer {
@@ -52,7 +52,7 @@ pub fn upgrade(app: &Arc<App>, req: &Request) -> std::result::Result<(Response, 
             }
         }
         Some(Auth::Visitor) => {
-            if !widget_origin_allowed(app, origin) {
+            if !widget_origin_allowed(app, req, origin) {
                 return Err(Error::forbidden(format!("WebSocket from origin '{origin}' refused: not in the allowed origins.")).into());
             }
             widget_peer(app, req).map_err(Response::from)?

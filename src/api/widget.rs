@@ -21,7 +21,7 @@ use crate::http::{Request, Response};
 /// The customer behind the request's token; the Origin, when sent, must be allowed.
 fn customer(app: &Arc<App>, req: &Request) -> Result<i64> {
     if let Some(o) = req.header("origin")
-        && !widget_origin_allowed(app, o)
+        && !widget_origin_allowed(app, req, o)
     {
         return Err(Error::forbidden(format!("Origin {o} may not use this help desk's widget.")));
     }
@@ -69,7 +69,7 @@ impl VisitorForm {
 /// `POST /api/widget/visitors`: a new visitor. The token is in this answer and nowhere else, ever.
 pub fn create_visitor(app: &Arc<App>, req: &Request) -> Result<Response> {
     let origin = req.header("origin").ok_or_else(|| Error::forbidden("Missing Origin header."))?;
-    if !widget_origin_allowed(app, origin) {
+    if !widget_origin_allowed(app, req, origin) {
         return Err(Error::forbidden(format!("Origin {origin} may not use this help desk's widget.")));
     }
     let f: VisitorForm = if req.body.is_empty() { VisitorForm::default() } else { req.json()? };
@@ -203,7 +203,7 @@ struct IdentifyForm {
 /// name and email, and never on a verified customer. A wrong hash changes nothing: `401`.
 pub fn identify(app: &Arc<App>, req: &Request) -> Result<Response> {
     let origin = req.header("origin").ok_or_else(|| Error::forbidden("Missing Origin header."))?;
-    if !widget_origin_allowed(app, origin) {
+    if !widget_origin_allowed(app, req, origin) {
         return Err(Error::forbidden(format!("Origin {origin} may not use this help desk's widget.")));
     }
     let current = match bearer(req) {
