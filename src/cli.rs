@@ -5,8 +5,9 @@ use std::io::{BufRead, Write};
 use std::os::fd::AsRawFd;
 use std::path::Path;
 
-use crate::config::{self, Command, Config, HELP};
+use crate::config::{self, Command, Config};
 use crate::error::{Error, Result};
+use crate::help::{HELP, command_help};
 
 /// Run the command line; returns the process exit code (2 for usage errors).
 pub fn main(args: Vec<String>) -> i32 {
@@ -24,7 +25,7 @@ pub fn main(args: Vec<String>) -> i32 {
             Ok(())
         }
         Command::HelpFor(cmd) => {
-            print!("{}", crate::config::command_help(cmd));
+            print!("{}", command_help(cmd));
             Ok(())
         }
         Command::Version => {

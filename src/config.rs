@@ -64,37 +64,6 @@ pub enum Command {
     HelpFor(&'static str),
 }
 
-pub const HELP: &str = "\
-frontdesk - a self-hosted live-chat help desk in one binary
-
-USAGE:
-    frontdesk [serve] [OPTIONS]        run the server (the default)
-    frontdesk admin create --email E --name N [OPTIONS]
-                                       create an admin; the password is read from stdin
-    frontdesk backup FILE [OPTIONS]    write a consistent copy of the database (safe while running)
-    frontdesk restore FILE [OPTIONS]   replace the database with FILE (refused while a server runs)
-    frontdesk check [OPTIONS]          run an integrity check and print the schema version
-    frontdesk version | --version | -V print the version
-    frontdesk help | --help | -h       print this help; `frontdesk COMMAND --help` for one command
-
-OPTIONS (each also read from the environment variable shown):
-    --addr HOST:PORT        FRONTDESK_ADDR         listen address [default: 127.0.0.1:8080]; port 0 picks a free port
-    --data DIR              FRONTDESK_DATA         data directory [default: ./frontdesk-data]
-    --public-url URL        FRONTDESK_PUBLIC_URL   URL users reach us at [default: http://<addr>]
-    --trusted-proxies LIST  FRONTDESK_TRUSTED_PROXIES  comma-separated IPs/CIDRs of your reverse proxies
-                            (e.g. 127.0.0.1 or 10.0.0.0/8,::1); only their X-Forwarded-For/-Proto count,
-                            and the client is the right-most X-Forwarded-For entry not in LIST [default: none]
-    --trust-proxy           FRONTDESK_TRUST_PROXY  same as --trusted-proxies 127.0.0.0/8,::1 (a proxy on this host)
-    --max-connections N     FRONTDESK_MAX_CONNECTIONS  concurrent connection cap [default: 10000]; lowered
-                            at start to what the process can hold (descriptors, memory mappings, threads)
-    --log-level LEVEL       FRONTDESK_LOG          error, warn, info, debug or trace [default: info]
-    --head-timeout SECS     FRONTDESK_HEAD_TIMEOUT seconds allowed to receive a request head [default: 10]
-    --synchronous MODE      FRONTDESK_SYNCHRONOUS  full (durable, default) or normal
-    --rate-limits on|off    FRONTDESK_RATE_LIMITS  widget rate limits [default: on]; off only for load tests
-
-The server prints `listening on http://HOST:PORT` as its first line on stdout.
-";
-
 impl Config {
     fn defaults() -> Config {
         Config {
@@ -302,38 +271,6 @@ fn help_for(before: &[String], after: &[String]) -> Command {
         ["check", ..] => Command::HelpFor("check"),
         ["admin", ..] => Command::HelpFor("admin create"),
         _ => Command::Help,
-    }
-}
-
-/// One command's usage, for `frontdesk COMMAND --help`.
-pub fn command_help(cmd: &str) -> &'static str {
-    match cmd {
-        "backup" => {
-            "\
-frontdesk backup FILE [--data DIR]
-    Write a consistent copy of the database to FILE, safe while the server runs (SQLite's online
-    backup). DIR is the data directory [default: ./frontdesk-data; FRONTDESK_DATA].
-"
-        }
-        "restore" => {
-            "\
-frontdesk restore FILE [--data DIR]
-    Replace the database in DIR with FILE (a backup). Refused while a server runs on DIR: stop it first.
-"
-        }
-        "check" => {
-            "\
-frontdesk check [--data DIR]
-    Run SQLite's integrity check on the database in DIR and print its schema version.
-"
-        }
-        _ => {
-            "\
-frontdesk admin create --email E --name N [--data DIR]
-    Create an admin without the setup page; the password is read from stdin (one line). The data
-    directory is created if it does not exist yet.
-"
-        }
     }
 }
 

@@ -11,6 +11,7 @@ pub mod config;
 pub mod db;
 pub mod desk;
 pub mod error;
+pub mod help;
 pub mod http;
 pub mod hub;
 pub mod limits;
