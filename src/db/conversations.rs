@@ -2,12 +2,12 @@
 //! that every list, fetch and event uses ([S3], [S4]).
 
 use rusqlite::{Connection, OptionalExtension, Row, params};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::users::User;
 use crate::error::Result;
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Conversation {
     pub id: i64,
     pub kind: String,
@@ -26,7 +26,7 @@ pub struct Conversation {
 }
 
 /// What a conversation shows of its linked item: `Ticket #42 · title · status`.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct ItemRef {
     pub id: i64,
     pub number: i64,

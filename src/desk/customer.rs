@@ -78,9 +78,9 @@ pub fn conversation(c: &Conversation) -> Value {
     json!({"id": c.id, "status": c.status, "last_seq": c.last_seq, "created_at": c.created_at})
 }
 
-/// The same, from an event's JSON (`conversation` as `Conversation` serializes it).
-fn conversation_value(c: &Value) -> Value {
-    json!({"id": c["id"], "status": c["status"], "last_seq": c["last_seq"], "created_at": c["created_at"]})
+/// The same, from an event's JSON, read back into the typed conversation so there is one allow-list.
+fn conversation_value(c: &Value) -> Option<Value> {
+    Some(conversation(&Conversation::deserialize(c).ok()?))
 }
 
 /// A message from an event's JSON, read back into the typed message so there is one allow-list.
@@ -94,15 +94,15 @@ pub fn event(kind: &str, data: &Value) -> Option<Value> {
     match kind {
         "message.created" | "message.updated" | "message.deleted" => {
             let mut out = json!({"message": message_value(&data["message"])?});
-            if data.get("conversation").is_some_and(Value::is_object) {
-                out["conversation"] = conversation_value(&data["conversation"]);
+            if let Some(c) = conversation_value(&data["conversation"]) {
+                out["conversation"] = c;
             }
             Some(out)
         }
-        "conversation.created" => Some(json!({"conversation": conversation_value(&data["conversation"])})),
+        "conversation.created" => Some(json!({"conversation": conversation_value(&data["conversation"])?})),
         // Only a change of state is the customer's business (not a linked item or a rename).
         "conversation.updated" if data["change"] == "status" => {
-            Some(json!({"conversation": conversation_value(&data["conversation"]), "change": "status"}))
+            Some(json!({"conversation": conversation_value(&data["conversation"])?, "change": "status"}))
         }
         "conversation.seen" => Some(json!({"conversation_id": data["conversation_id"], "seq": data["seq"]})),
         // Built by `Settings::public_with`: the widget's public settings and the desk's state.

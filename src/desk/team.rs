@@ -46,7 +46,6 @@ pub fn check_identity(email: &str, name: &str) -> Result<()> {
 /// Apply an admin's patch to user `id` (`a` is the admin, whose own session survives their own
 /// password change).
 pub fn update(app: &Arc<App>, a: &Authed, remote: IpAddr, id: i64, p: UserPatch) -> Result<User> {
-    let p_password_changed = p.password.is_some();
     let hash = match &p.password {
         Some(pw) => {
             auth::check_password_rules(pw)?;
@@ -54,6 +53,7 @@ pub fn update(app: &Arc<App>, a: &Authed, remote: IpAddr, id: i64, p: UserPatch)
         }
         None => None,
     };
+    let password_changed = hash.is_some();
     let (by, ip) = (a.user.id, remote.to_string());
     // Changing your own password keeps the session you did it from; every other one ends.
     let keep = (id == a.user.id).then(|| a.token_hash.clone());
@@ -101,7 +101,7 @@ pub fn update(app: &Arc<App>, a: &Authed, remote: IpAddr, id: i64, p: UserPatch)
     })?;
     if !user.active {
         app.hub.disconnect_user(id, None, hub::SESSION_ENDED, "account deactivated");
-    } else if p_password_changed {
+    } else if password_changed {
         app.hub.disconnect_user(id, keep.as_deref(), hub::SESSION_ENDED, "password changed: sign in again");
     }
     if user.active && (before.sees_customers() != user.sees_customers() || before.role != user.role) {
