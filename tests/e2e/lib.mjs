@@ -163,3 +163,33 @@ export async function screenshot(page, name) {
   await page.screenshot({ path, fullPage: true });
   return path;
 }
+
+// axe-core's source, read once; evaluated in a page or frame through the DevTools protocol, which the
+// page's Content-Security-Policy does not apply to (an injected <script> tag would be refused by it).
+let axeSource = null;
+
+/**
+ * Run axe-core (npm package, WCAG 2.x A/AA rules plus best practices) over `target` (a Page or a Frame)
+ * and fail on any violation of impact "serious" or "critical", naming the rule, the impact, the
+ * elements and axe's own explanation. `name` says which page state was checked (it is in the message).
+ * Returns the violations of lower impact, for a test that wants to look at them.
+ */
+export async function checkA11y(target, name) {
+  const { readFileSync } = await import('node:fs');
+  axeSource ??= readFileSync(join(here, 'node_modules', 'axe-core', 'axe.min.js'), 'utf8');
+  if (!(await target.evaluate(() => !!window.axe))) await target.evaluate(axeSource);
+  const violations = await target.evaluate(async () => {
+    const r = await window.axe.run(document, { resultTypes: ['violations'] });
+    return r.violations.map((v) => ({
+      id: v.id, impact: v.impact, help: v.help,
+      nodes: v.nodes.slice(0, 5).map((n) => ({ target: n.target.join(' '), summary: n.failureSummary })),
+    }));
+  });
+  const bad = violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+  if (bad.length) {
+    const text = bad.map((v) => `- ${v.id} (${v.impact}): ${v.help}\n` +
+      v.nodes.map((n) => `    at ${n.target}: ${n.summary.replace(/\n/g, ' ')}`).join('\n')).join('\n');
+    throw new Error(`axe-core: ${bad.length} serious or critical violation(s) on ${name}:\n${text}`);
+  }
+  return violations.filter((v) => !bad.includes(v));
+}

@@ -1,7 +1,7 @@
 // Smoke test: a fresh server sends a first visitor to the setup page, and the page renders in Chromium.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { launchBrowser, screenshot, skipOrFail, startServer } from './lib.mjs';
+import { checkA11y, launchBrowser, screenshot, skipOrFail, startServer } from './lib.mjs';
 
 const skip = skipOrFail();
 let server;
@@ -25,4 +25,5 @@ test('fresh install redirects the home page to first-run setup', { skip }, async
   assert.equal(new URL(page.url()).pathname, '/setup');
   assert.equal(response.status(), 200);
   await screenshot(page, 'smoke-setup');
+  await checkA11y(page, 'the setup page');
 });
