@@ -3,7 +3,7 @@
 
 const en = {
   open: 'Open chat', close: 'Close chat', unread: '{n} unread', minimize: 'Close chat',
-  online: 'Online', away: 'Away', awayLine: "We'll answer as soon as we can",
+  online: 'Online', away: 'Away', mute: 'Mute sounds', chat: 'Chat',
   write: 'Write a message…', send: 'Send', sending: 'Sending…', sent: 'Sent', seen: 'Seen',
   failed: 'Not sent.', retry: 'Retry', deleted: 'This message was deleted', edited: 'edited',
   typing: '{name} is typing…', someone: 'Someone', you: 'You',
@@ -21,7 +21,7 @@ const en = {
 
 const pt = {
   open: 'Abrir chat', close: 'Fechar chat', unread: '{n} por ler', minimize: 'Fechar chat',
-  online: 'Online', away: 'Ausente', awayLine: 'Respondemos assim que pudermos',
+  online: 'Online', away: 'Ausente', mute: 'Silenciar sons', chat: 'Chat',
   write: 'Escreva uma mensagem…', send: 'Enviar', sending: 'A enviar…', sent: 'Enviada', seen: 'Vista',
   failed: 'Não enviada.', retry: 'Tentar de novo', deleted: 'Esta mensagem foi apagada', edited: 'editada',
   typing: '{name} está a escrever…', someone: 'Alguém', you: 'Você',
@@ -46,6 +46,16 @@ export function pick(setting) {
     if (base === 'pt' || base === 'en') return base;
   }
   return 'en';
+}
+
+/**
+ * The locale for dates and times: the visitor's own (an en-GB browser reads 24-hour times) when it is
+ * in the widget's language, else the language alone.
+ */
+export function timeLocale(lang) {
+  const langs = navigator.languages && navigator.languages.length ? navigator.languages : [navigator.language || lang];
+  const own = langs.find((l) => String(l).toLowerCase().slice(0, 2) === lang);
+  try { return Intl.DateTimeFormat.supportedLocalesOf([own || lang])[0] || lang; } catch { return lang; }
 }
 
 /** The words for `lang`, with `{name}`-style slots filled by `fmt`. */
