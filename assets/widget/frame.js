@@ -136,8 +136,10 @@ function renderHead() {
   ui.brand.textContent = initials(hd.helpdesk_name || title);
   const away = msg.offline_message || '';
   const awayInHead = away.length <= HEAD_MAX;
-  const line = hd.online ? [t.online, msg.reply_time].filter(Boolean).join(' · ') : [t.away, awayInHead ? away : ''].filter(Boolean).join(' · ');
-  ui.status.replaceChildren(el('span', { class: 'dot' + (hd.online ? ' on' : '') }), el('span', { text: line }));
+  // The admin's text in an element of its own, so it reads (and is found) as written.
+  const said = hd.online ? msg.reply_time : awayInHead ? away : '';
+  ui.status.replaceChildren(el('span', { class: 'dot' + (hd.online ? ' on' : '') }),
+    el('span', {}, hd.online ? t.online : t.away, said ? ' · ' : '', said ? el('span', { text: said }) : null));
   ui.close.setAttribute('aria-label', t.minimize);
   ui.close.title = t.minimize;
   ui.mute.hidden = !hd.sound;
