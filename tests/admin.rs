@@ -344,7 +344,7 @@ fn invalid_values_are_refused_naming_the_field() {
     );
     assert_eq!(r.json()["error"], "hours: Monday 11:00–17:00 overlaps 09:00–12:00");
     // Nothing was stored by the refused patches.
-    assert_eq!(admin.get("/api/settings").json()["settings"]["widget_color"], "#4f46e5");
+    assert_eq!(admin.get("/api/settings").json()["settings"]["widget_color"], "#2f6fec");
     // Invites and invitees are checked too.
     let r = admin.post_json("/api/invites", &json!({"email": "not-an-email"}));
     assert!(r.json()["error"].as_str().unwrap().starts_with("email: "));

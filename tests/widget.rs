@@ -125,6 +125,27 @@ fn settings_validation_names_the_field() {
     assert!(!read.to_string().contains(SECRET));
 }
 
+/// The first `--accent: #rrggbb` in a stylesheet (its light-theme value).
+fn accent_in(css: &str) -> String {
+    let at = css.find("--accent:").expect("an --accent variable");
+    css[at + "--accent:".len()..].trim_start().chars().take(7).collect()
+}
+
+#[test]
+fn default_widget_wears_the_messengers_accent_and_a_translated_title() {
+    let s = Server::start();
+    let public = widget(&s, "GET", "/api/widget/settings", None, None, None).json()["helpdesk"].clone();
+    let css = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/assets/shared/style.css")).unwrap();
+    assert_eq!(public["widget_color"].as_str().unwrap().to_lowercase(), accent_in(&css).to_lowercase());
+    // No title set: each language has its own default; a title the admin writes is shown as written.
+    assert_eq!(public["messages"]["en"]["widget_title"], "Chat with us");
+    assert_eq!(public["messages"]["pt"]["widget_title"], "Fale connosco");
+    let admin = s.admin();
+    assert_eq!(admin.patch_json("/api/settings", &json!({"widget_title": "Bramble support"})).status, 200);
+    let public = widget(&s, "GET", "/api/widget/settings", None, None, None).json()["helpdesk"].clone();
+    assert_eq!(public["messages"]["pt"]["widget_title"], "Bramble support");
+}
+
 #[test]
 fn creating_visitors_is_rate_limited_per_address() {
     let s = proxied();

@@ -13,8 +13,8 @@ const TOKEN_KEY = 'frontdesk.token';
 const OUTBOX_KEY = 'frontdesk.outbox';
 const MAX_BYTES = 16 * 1024;
 
-/** localStorage when the browser lets this frame have it (third-party storage may be blocked). */
-const store = (() => {
+/** localStorage when the browser lets this frame have it (third-party storage may be blocked); else memory. */
+export const store = (() => {
   try {
     localStorage.setItem('frontdesk.probe', '1');
     localStorage.removeItem('frontdesk.probe');

@@ -5,8 +5,10 @@
 
 import { el, svg } from '../shared/dom.js';
 import { safeHref } from '../shared/links.js';
-import { Chat, tooLong } from './chat.js';
-import { fmt, pick, words } from './i18n.js';
+import { Cards } from './cards.js';
+import { Chat, store, tooLong } from './chat.js';
+import { fmt, pick, timeLocale, words } from './i18n.js';
+import { accentOf, paint } from './look.js';
 
 const chat = new Chat();
 const embedded = window.parent !== window;
@@ -19,19 +21,24 @@ const parentOrigin = (() => {
 
 let lang = 'en';
 let t = words(lang);
+let locale = 'en';
 let isOpen = !embedded;
 let unread = 0;
 let announced = false;
 let localError = '';
-const session = { get: (k) => { try { return sessionStorage.getItem(k); } catch { return null; } }, set: (k, v) => { try { sessionStorage.setItem(k, v); } catch { /* memory only */ } } };
-let prechatDone = session.get('frontdesk.prechat') === 'done';
-let emailDismissed = false;
+// Per visitor, in the frame's own storage (next to the token): the sound of new replies muted.
+const MUTED_KEY = 'frontdesk.muted';
+let muted = store.getItem(MUTED_KEY) === '1';
 
 const toParent = (msg) => { if (embedded && parentOrigin && parentOrigin !== 'null') window.parent.postMessage(msg, parentOrigin); };
 
 const icon = (d) => svg(d, {}, { fill: 'currentColor' });
 const ICON_DOWN = 'M6.7 9.3a1 1 0 0 1 1.4 0L12 13.2l3.9-3.9a1 1 0 1 1 1.4 1.4l-4.6 4.6a1 1 0 0 1-1.4 0L6.7 10.7a1 1 0 0 1 0-1.4z';
 const ICON_SEND = 'M3.4 20.4 21 12 3.4 3.6a.7.7 0 0 0-1 .8L4.6 11l9.4 1-9.4 1-2.2 6.6a.7.7 0 0 0 1 .8z';
+const ICON_SOUND = 'M3 9v6h4l5 5V4L7 9H3zm13.5 3A4.5 4.5 0 0 0 14 7.97v8.05A4.5 4.5 0 0 0 16.5 12zM14 3.23v2.06a7 7 0 0 1 0 13.42v2.06a9 9 0 0 0 0-17.54z';
+const ICON_SOUND_OFF = 'M16.5 12A4.5 4.5 0 0 0 14 7.97v2.21l2.45 2.45c.03-.2.05-.41.05-.63zm2.5 0c0 .94-.2 1.82-.54 2.64l1.51 1.51A8.8 8.8 0 0 0 21 12a9 9 0 0 0-7-8.77v2.06A7 7 0 0 1 19 12zM4.27 3 3 4.27 7.73 9H3v6h4l5 5v-6.73l4.25 4.25c-.67.52-1.42.93-2.25 1.18v2.06a9 9 0 0 0 3.69-1.81L19.73 21 21 19.73l-9-9L4.27 3zM12 4 9.91 6.09 12 8.18V4z';
+// An offline message longer than this is said in the body under the greeting, not in the header.
+const HEAD_MAX = 140;
 
 /** Text with http(s) links made clickable; everything else stays text. */
 function linkify(text) {
@@ -50,12 +57,11 @@ function linkify(text) {
 
 const initials = (name) => (name || '?').trim().split(/\s+/).slice(0, 2).map((w) => w[0] || '').join('').toUpperCase() || '?';
 const hue = (name) => [...(name || '')].reduce((a, c) => (a * 31 + c.charCodeAt(0)) % 360, 7);
-const clock = (ms) => new Intl.DateTimeFormat(lang, { hour: '2-digit', minute: '2-digit' }).format(new Date(ms));
-const validEmail = (e) => /^[^\s@]+@[^\s@]+$/.test(e) && e.length <= 254;
+const clock = (ms) => new Intl.DateTimeFormat(locale, { hour: 'numeric', minute: '2-digit' }).format(new Date(ms));
 
 function avatar(name, cls) {
   const a = el('span', { class: 'avatar ' + (cls || ''), 'aria-hidden': 'true', text: initials(name) });
-  a.style.background = `hsl(${hue(name)} 55% 46%)`;
+  a.style.setProperty('--hue', String(hue(name)));
   return a;
 }
 
@@ -66,23 +72,25 @@ const ui = {};
 ui.brand = el('span', { class: 'avatar brand', 'aria-hidden': 'true' });
 ui.title = el('h1', { class: 'title', id: 'fd-title' });
 ui.status = el('p', { class: 'status' });
+ui.mute = el('button', { type: 'button', class: 'icon-btn mute', 'aria-pressed': 'false', onclick: toggleMute, hidden: true });
 ui.close = el('button', { type: 'button', class: 'icon-btn close', onclick: () => toParent({ fd: 'close' }), hidden: !embedded }, icon(ICON_DOWN));
-ui.head = el('header', { class: 'head' }, ui.brand, el('div', { class: 'titles' }, ui.title, ui.status), ui.close);
+ui.head = el('header', { class: 'head' }, ui.brand, el('div', { class: 'titles' }, ui.title, ui.status), ui.mute, ui.close);
 ui.banner = el('div', { class: 'banner', role: 'status', hidden: true });
 ui.older = el('div', { class: 'older', hidden: true });
 ui.welcome = el('section', { class: 'welcome' });
 ui.list = el('div', { class: 'list' });
 ui.cards = el('div', { class: 'cards' });
 ui.typing = el('div', { class: 'typing', 'aria-live': 'polite', hidden: true });
-ui.log = el('main', { class: 'log', role: 'log', 'aria-live': 'polite', 'aria-relevant': 'additions', tabindex: '0', 'aria-labelledby': 'fd-title' },
+ui.log = el('div', { class: 'log', role: 'log', 'aria-live': 'polite', 'aria-relevant': 'additions', tabindex: '0', 'aria-labelledby': 'fd-title' },
   ui.older, ui.welcome, ui.list, ui.cards, ui.typing);
 ui.toast = el('div', { class: 'toast', role: 'alert', hidden: true });
 ui.input = el('textarea', { class: 'input', rows: '1', id: 'fd-input', maxlength: '20000', autocomplete: 'off' });
 ui.label = el('label', { class: 'sr', for: 'fd-input' });
 ui.send = el('button', { type: 'submit', class: 'send', disabled: true }, icon(ICON_SEND));
 ui.composer = el('form', { class: 'composer', onsubmit: submit }, ui.label, ui.input, ui.send);
-ui.foot = el('div', { class: 'foot' });
-app.append(ui.head, ui.banner, ui.log, ui.toast, ui.composer, ui.foot);
+ui.foot = el('footer', { class: 'foot' });
+// Landmarks: the header (banner), the conversation and its composer (main), "Powered by" (contentinfo).
+app.append(ui.head, el('main', { class: 'main' }, ui.banner, ui.log, ui.toast, ui.composer), ui.foot);
 
 // ---- Rendering ----------------------------------------------------------------------------------
 
@@ -90,14 +98,13 @@ function applyLook() {
   const hd = chat.helpdesk || {};
   lang = pick(hd.language);
   t = words(lang);
+  locale = timeLocale(lang);
   document.documentElement.lang = lang;
-  const c = /^#[0-9a-fA-F]{6}$/.test(hd.widget_color || '') ? hd.widget_color : '#4f46e5';
-  const n = parseInt(c.slice(1), 16);
-  const light = (0.299 * (n >> 16) + 0.587 * ((n >> 8) & 255) + 0.114 * (n & 255)) > 170;
-  document.documentElement.style.setProperty('--accent', c);
-  document.documentElement.style.setProperty('--on-accent', light ? '#111827' : '#ffffff');
-  const cfg = { color: c, position: hd.widget_position, launcher_text: hd.launcher_text, sound: !!hd.sound,
-    labels: { open: t.open, close: t.close, unread: t.unread } };
+  const c = accentOf(hd.widget_color);
+  paint(document.documentElement.style, c);
+  // The loader plays the sound (the frame may not be allowed to): it is told whether to.
+  const cfg = { color: c, position: hd.widget_position, launcher_text: hd.launcher_text, sound: !!hd.sound && !muted,
+    labels: { open: t.open, close: t.close, unread: t.unread, chat: t.chat } };
   toParent({ fd: announced ? 'config' : 'ready', cfg });
   announced = true;
 }
@@ -108,18 +115,44 @@ function texts() {
   return (hd.messages && hd.messages[lang]) || hd;
 }
 
+function toggleMute() {
+  muted = !muted;
+  if (muted) store.setItem(MUTED_KEY, '1');
+  else store.removeItem(MUTED_KEY);
+  applyLook();
+  renderHead();
+}
+
+/**
+ * The header says who and whether anyone is there (title; "Online · <reply time>" or "Away · <the
+ * admin's offline message>"); the body under it greets (greeting; the online message). Each of the
+ * admin's texts is said once.
+ */
 function renderHead() {
   const hd = chat.helpdesk || {};
   const msg = texts();
-  ui.title.textContent = hd.widget_title || hd.helpdesk_name || 'Chat';
-  ui.brand.textContent = initials(hd.helpdesk_name || hd.widget_title);
+  const title = msg.widget_title || hd.widget_title || hd.helpdesk_name || 'Chat';
+  ui.title.textContent = title;
+  ui.brand.textContent = initials(hd.helpdesk_name || title);
+  const away = msg.offline_message || '';
+  const awayInHead = away.length <= HEAD_MAX;
+  // The admin's text in an element of its own, so it reads (and is found) as written.
+  const said = hd.online ? msg.reply_time : awayInHead ? away : '';
   ui.status.replaceChildren(el('span', { class: 'dot' + (hd.online ? ' on' : '') }),
-    hd.online ? `${t.online} · ${msg.reply_time || ''}`.replace(/ · $/, '') : `${t.away} · ${t.awayLine}`);
+    el('span', {}, hd.online ? t.online : t.away, said ? ' · ' : '', said ? el('span', { text: said }) : null));
   ui.close.setAttribute('aria-label', t.minimize);
   ui.close.title = t.minimize;
+  ui.mute.hidden = !hd.sound;
+  ui.mute.setAttribute('aria-pressed', String(muted));
+  ui.mute.setAttribute('aria-label', t.mute);
+  ui.mute.title = t.mute;
+  if (ui.mute.dataset.muted !== String(muted)) {
+    ui.mute.dataset.muted = String(muted);
+    ui.mute.replaceChildren(icon(muted ? ICON_SOUND_OFF : ICON_SOUND));
+  }
   ui.welcome.replaceChildren(
     el('p', { class: 'greeting', text: msg.greeting || '' }),
-    el('p', { class: 'note', text: hd.online ? msg.online_message : msg.offline_message }));
+    el('p', { class: 'note', text: hd.online ? msg.online_message : awayInHead ? '' : away }));
   ui.welcome.classList.toggle('offline', !hd.online);
   ui.input.placeholder = t.write;
   ui.label.textContent = t.write;
@@ -179,7 +212,7 @@ function renderList() {
 function row(m, { first, last, mine, status }) {
   // System lines come as a code (closed, reopened) said in the visitor's language.
   if (m.author?.kind === 'system') return el('div', { class: 'row system' }, el('p', { class: 'sys', text: t[m.system?.code] || m.body }));
-  const bubble = el('div', { class: 'bubble' + (m.deleted_at ? ' deleted' : '') + (status === 'failed' ? ' failed' : ''), title: m.created_at ? new Date(m.created_at).toLocaleString(lang) : '' },
+  const bubble = el('div', { class: 'bubble' + (m.deleted_at ? ' deleted' : '') + (status === 'failed' ? ' failed' : ''), title: m.created_at ? new Date(m.created_at).toLocaleString(locale) : '' },
     m.deleted_at ? t.deleted : linkify(m.body));
   const r = el('div', { class: `row ${mine ? 'mine' : 'theirs'}${first ? ' first' : ''}${last ? ' last' : ''}` });
   if (!mine) {
@@ -202,70 +235,11 @@ function row(m, { first, last, mine, status }) {
   return r;
 }
 
-function field(label, type, value, autocomplete) {
-  const id = 'fd-' + label.toLowerCase().replace(/\W+/g, '') + Math.random().toString(36).slice(2, 6);
-  const input = el('input', { id, type, value: value || '', autocomplete, class: 'field' });
-  return { input, el: el('div', { class: 'fld' }, el('label', { for: id, text: label }), input) };
-}
-
-function prechatNeeded() {
-  const mode = chat.helpdesk?.prechat || 'off';
-  if (mode === 'off' || prechatDone) return false;
-  if (chat.messages.size || chat.outbox.length) return false;
-  return !(chat.customer?.email || chat.identity.email || chat.customer?.verified);
-}
+const cards = new Cards(chat, { render: () => render(), focusInput: () => ui.input.focus() });
 
 function renderCards() {
-  const cards = [];
-  const mode = chat.helpdesk?.prechat;
-  if (prechatNeeded()) {
-    if (!ui.prechat) {
-      const name = field(t.name, 'text', chat.identity.name || '', 'name');
-      const email = field(t.email, 'email', '', 'email');
-      const err = el('p', { class: 'card-error', role: 'alert' });
-      const done = () => { prechatDone = true; session.set('frontdesk.prechat', 'done'); ui.prechat = null; render(); ui.input.focus(); };
-      const form = el('form', { class: 'card prechat', onsubmit: async (e) => {
-        e.preventDefault();
-        const n = name.input.value.trim(), em = email.input.value.trim();
-        if (mode === 'required' && !em) { err.textContent = t.needEmail; email.input.focus(); return; }
-        if (em && !validEmail(em)) { err.textContent = t.badEmail; email.input.focus(); return; }
-        const fields = {};
-        if (n) fields.name = n;
-        if (em) fields.email = em;
-        try { await chat.profile(fields); } catch (e) { err.textContent = e.data?.error || t.error; return; }
-        done();
-      } },
-      el('h2', { text: t.prechatTitle }), el('p', { text: mode === 'required' ? t.prechatRequired : t.prechatOptional }),
-      name.el, email.el, err,
-      el('div', { class: 'actions' }, el('button', { type: 'submit', class: 'primary', text: t.start }),
-        mode === 'optional' ? el('button', { type: 'button', class: 'link', onclick: done, text: t.skip }) : null));
-      ui.prechat = form;
-    }
-    cards.push(ui.prechat);
-  } else {
-    ui.prechat = null;
-  }
-  const offline = chat.helpdesk && !chat.helpdesk.online;
-  const wrote = chat.outbox.length || [...chat.messages.values()].some((m) => m.author?.kind === 'customer');
-  if (chat.customer?.email && ui.emailAsk && ui.emailAsk.dataset.saved) {
-    cards.push(ui.emailAsk);
-  } else if (offline && wrote && !chat.customer?.email && !emailDismissed) {
-    if (!ui.emailAsk) {
-      const email = field(t.email, 'email', '', 'email');
-      const err = el('p', { class: 'card-error', role: 'alert' });
-      ui.emailAsk = el('form', { class: 'card ask', onsubmit: async (e) => {
-        e.preventDefault();
-        const em = email.input.value.trim();
-        if (!validEmail(em)) { err.textContent = t.badEmail; email.input.focus(); return; }
-        try { await chat.profile({ email: em }); } catch (e) { err.textContent = e.data?.error || t.error; return; }
-        ui.emailAsk.replaceChildren(el('p', { class: 'saved', text: fmt(texts().email_saved_message || t.emailSaved, { email: em }) }));
-        ui.emailAsk.dataset.saved = '1';
-        render();
-      } }, el('p', { text: t.emailAsk }), el('div', { class: 'inline' }, email.el, el('button', { type: 'submit', class: 'primary', text: t.emailSave })), err);
-    }
-    cards.push(ui.emailAsk);
-  }
-  if (cards.length !== ui.cards.children.length || cards.some((c, i) => ui.cards.children[i] !== c)) ui.cards.replaceChildren(...cards);
+  const list = cards.list(t, texts());
+  if (list.length !== ui.cards.children.length || list.some((c, i) => ui.cards.children[i] !== c)) ui.cards.replaceChildren(...list);
 }
 
 function renderStatus() {
@@ -284,7 +258,7 @@ function renderStatus() {
   ui.toast.textContent = msg || '';
   ui.older.hidden = !chat.loadingOlder;
   ui.older.textContent = t.older;
-  const blocked = prechatNeeded() && chat.helpdesk?.prechat === 'required';
+  const blocked = cards.prechatNeeded() && chat.helpdesk?.prechat === 'required';
   ui.input.disabled = blocked;
   ui.send.disabled = blocked || !ui.input.value.trim();
 }

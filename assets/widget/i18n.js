@@ -3,7 +3,7 @@
 
 const en = {
   open: 'Open chat', close: 'Close chat', unread: '{n} unread', minimize: 'Close chat',
-  online: 'Online', away: 'Away', awayLine: "We'll answer as soon as we can",
+  online: 'Online', away: 'Away', mute: 'Mute sounds', chat: 'Chat',
   write: 'Write a message…', send: 'Send', sending: 'Sending…', sent: 'Sent', seen: 'Seen',
   failed: 'Not sent.', retry: 'Retry', deleted: 'This message was deleted', edited: 'edited',
   typing: '{name} is typing…', someone: 'Someone', you: 'You',
@@ -12,7 +12,7 @@ const en = {
   reconnecting: 'Reconnecting…', older: 'Loading earlier messages…',
   prechatTitle: 'Before we start', prechatOptional: 'Tell us who you are, so we can follow up (optional).',
   prechatRequired: 'Tell us who you are, so we can follow up.', name: 'Name', email: 'Email',
-  start: 'Start chat', skip: 'Skip', emailAsk: "We're away. Leave your email and we'll reply there too.",
+  start: 'Start chat', skip: 'Skip', emailAsk: "Leave your email and we'll reply there too.",
   emailSave: 'Save', emailSaved: "Thanks! We'll reply to {email}.", badEmail: 'Enter an address like name@example.com',
   needEmail: 'Please enter your email to start.', powered: 'Powered by Frontdesk', error: 'Something went wrong. Please try again.',
   newMessage: 'New message from {name}', notAllowed: 'This chat is not available on this site.',
@@ -21,7 +21,7 @@ const en = {
 
 const pt = {
   open: 'Abrir chat', close: 'Fechar chat', unread: '{n} por ler', minimize: 'Fechar chat',
-  online: 'Online', away: 'Ausente', awayLine: 'Respondemos assim que pudermos',
+  online: 'Online', away: 'Ausente', mute: 'Silenciar sons', chat: 'Chat',
   write: 'Escreva uma mensagem…', send: 'Enviar', sending: 'A enviar…', sent: 'Enviada', seen: 'Vista',
   failed: 'Não enviada.', retry: 'Tentar de novo', deleted: 'Esta mensagem foi apagada', edited: 'editada',
   typing: '{name} está a escrever…', someone: 'Alguém', you: 'Você',
@@ -30,7 +30,7 @@ const pt = {
   reconnecting: 'A restabelecer a ligação…', older: 'A carregar mensagens anteriores…',
   prechatTitle: 'Antes de começar', prechatOptional: 'Diga-nos quem é, para podermos dar seguimento (opcional).',
   prechatRequired: 'Diga-nos quem é, para podermos dar seguimento.', name: 'Nome', email: 'Email',
-  start: 'Começar', skip: 'Saltar', emailAsk: 'Estamos ausentes. Deixe o seu email e respondemos também por lá.',
+  start: 'Começar', skip: 'Saltar', emailAsk: 'Deixe o seu email e respondemos também por lá.',
   emailSave: 'Guardar', emailSaved: 'Obrigado! Respondemos para {email}.', badEmail: 'Escreva um endereço como nome@exemplo.com',
   needEmail: 'Escreva o seu email para começar.', powered: 'Com tecnologia Frontdesk', error: 'Algo correu mal. Tente de novo.',
   newMessage: 'Nova mensagem de {name}', notAllowed: 'Este chat não está disponível neste site.',
@@ -46,6 +46,16 @@ export function pick(setting) {
     if (base === 'pt' || base === 'en') return base;
   }
   return 'en';
+}
+
+/**
+ * The locale for dates and times: the visitor's own (an en-GB browser reads 24-hour times) when it is
+ * in the widget's language, else the language alone.
+ */
+export function timeLocale(lang) {
+  const langs = navigator.languages && navigator.languages.length ? navigator.languages : [navigator.language || lang];
+  const own = langs.find((l) => String(l).toLowerCase().slice(0, 2) === lang);
+  try { return Intl.DateTimeFormat.supportedLocalesOf([own || lang])[0] || lang; } catch { return lang; }
 }
 
 /** The words for `lang`, with `{name}`-style slots filled by `fmt`. */

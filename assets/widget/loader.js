@@ -61,20 +61,28 @@
       '.l.icon{padding:0;justify-content:center;width:56px}',
       '.l svg{width:26px;height:26px;flex:none}',
       '.l[hidden]{display:none}',
-      '.b{position:absolute;top:-4px;right:-4px;min-width:22px;height:22px;padding:0 6px;border-radius:11px;background:#ef4444;color:#fff;font:700 12px/22px system-ui,sans-serif;text-align:center;box-shadow:0 0 0 2px #fff}',
+      '.b{position:absolute;top:-4px;right:-4px;min-width:22px;height:22px;padding:0 6px;border-radius:11px;background:#d92d20;color:#fff;font:700 12px/22px system-ui,sans-serif;text-align:center;box-shadow:0 0 0 2px #fff}',
       '.b[hidden]{display:none}',
       '.p{position:fixed;bottom:88px;right:20px;z-index:2147483000;width:400px;height:min(700px,calc(100vh - 112px));border-radius:18px;overflow:hidden;background:#fff;box-shadow:0 16px 48px rgba(15,23,42,.22),0 2px 8px rgba(15,23,42,.08);opacity:0;visibility:hidden;transform:translateY(14px) scale(.98);transform-origin:bottom right;transition:opacity .2s ease,transform .2s ease,visibility 0s linear .2s;pointer-events:none}',
       '.p.open{opacity:1;visibility:visible;transform:none;transition:opacity .2s ease,transform .2s ease;pointer-events:auto}',
       '.left .l{right:auto;left:20px}.left .p{right:auto;left:20px;transform-origin:bottom left}',
-      'iframe{display:block;width:100%;height:100%;border:0;background:#fff;color-scheme:light}',
+      // The frame follows the visitor's light or dark mode (frame.css); its panel matches while it loads.
+      'iframe{display:block;width:100%;height:100%;border:0;background:transparent;color-scheme:light dark}',
+      '@media (prefers-color-scheme:dark){.p{background:#0f1319;box-shadow:0 16px 48px rgba(0,0,0,.55),0 0 0 1px rgba(255,255,255,.08)}.l{box-shadow:0 6px 20px rgba(0,0,0,.5),0 0 0 1px rgba(255,255,255,.12)}.b{box-shadow:0 0 0 2px #0f1319}}',
       '@media (max-width:480px){.p{inset:0;width:100%;height:100%;border-radius:0}.left .p{left:0}.open-now .l{display:none}}',
       '@media (prefers-reduced-motion:reduce){.l,.p,.p.open{transition:none}.l:hover{transform:none}}'
     ].join('');
 
-    var color = function (c) { return /^#[0-9a-fA-F]{6}$/.test(c || '') ? c : '#4f46e5'; };
+    // The brand colour (look.js BRAND) until the frame says the admin's; the text on it is white when
+    // that reads at 4.5:1 (WCAG relative luminance), else dark, as look.js `ink` decides in the frame.
+    var color = function (c) { return /^#[0-9a-fA-F]{6}$/.test(c || '') ? c : '#2f6fec'; };
     var ink = function (c) {
-      var n = parseInt(c.slice(1), 16), r = n >> 16, g = (n >> 8) & 255, b = n & 255;
-      return (0.299 * r + 0.587 * g + 0.114 * b) > 170 ? '#111827' : '#ffffff';
+      var n = parseInt(c.slice(1), 16), l = 0;
+      for (var i = 0; i < 3; i++) {
+        var v = ((n >> (16 - 8 * i)) & 255) / 255;
+        l += [0.2126, 0.7152, 0.0722][i] * (v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4));
+      }
+      return 1.05 / (l + 0.05) >= 4.5 ? '#ffffff' : (l + 0.05) / 0.0592 >= 4.5 ? '#111827' : '#000000';
     };
 
     var paint = function () {
@@ -88,6 +96,8 @@
       launcher.className = text ? 'l' : 'l icon';
       iconPath.setAttribute('d', isOpen ? ICON_CLOSE : ICON_CHAT);
       var t = cfg.labels || {};
+      wrap.setAttribute('aria-label', t.chat || 'Chat');
+      if (frame) frame.title = t.chat || 'Chat';
       var name = isOpen ? (t.close || 'Close chat') : (t.open || 'Open chat');
       if (!isOpen && unread) name += ' (' + (t.unread || '{n} unread').replace('{n}', unread) + ')';
       launcher.setAttribute('aria-label', name);
@@ -182,7 +192,9 @@
       var HOST = 'all:initial;display:block;position:fixed;bottom:0;right:0;width:0;height:0;margin:0;padding:0;border:0;overflow:visible;visibility:visible;opacity:1;transform:none;filter:none;clip-path:none;z-index:2147483000;pointer-events:auto'.split(';');
       for (var k = 0; k < HOST.length; k++) { var kv = HOST[k].split(':'); host.style.setProperty(kv[0], kv[1], 'important'); }
       root = host.attachShadow({ mode: 'open' });
+      // A landmark of its own, so the launcher is not loose content on the page and can be found by it.
       wrap = d.createElement('div');
+      wrap.setAttribute('role', 'region');
       root.appendChild(wrap);
       // A constructed sheet is not an inline <style>, so a strict CSP on the page does not block it.
       try {

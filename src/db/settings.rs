@@ -56,18 +56,27 @@ pub struct Settings {
     pub retention_days: u32,
 }
 
+/// The accent of Frontdesk's own pages (`--accent` in assets/shared/style.css, which the Messenger uses):
+/// a widget nobody has restyled wears the same brand colour.
+pub const DEFAULT_COLOR: &str = "#2f6fec";
+/// The widget's title until the admin sets one, in each language the widget speaks.
+const DEFAULT_TITLE: &str = "Chat with us";
+const DEFAULT_TITLE_PT: &str = "Fale connosco";
+
 impl Default for Settings {
     fn default() -> Settings {
         Settings {
             helpdesk_name: "Frontdesk".into(),
             online: true,
             greeting: "Hi! How can we help?".into(),
-            online_message: "We're online and usually reply in a few minutes.".into(),
-            offline_message: "We're away right now. Leave a message and we'll answer as soon as we can.".into(),
+            // The widget's header already says "Online · <reply_time>" (or "Away · <offline_message>"),
+            // so the body under the greeting says something else: how the chat works.
+            online_message: "Ask us anything: someone from our team will answer right here.".into(),
+            offline_message: "Leave a message and we'll answer as soon as we can.".into(),
             allowed_origins: Vec::new(),
-            widget_color: "#4f46e5".into(),
+            widget_color: DEFAULT_COLOR.into(),
             widget_position: "right".into(),
-            widget_title: "Chat with us".into(),
+            widget_title: DEFAULT_TITLE.into(),
             launcher_text: String::new(),
             reply_time: "Usually replies in a few minutes".into(),
             prechat: "off".into(),
@@ -76,8 +85,8 @@ impl Default for Settings {
             identity_secret: String::new(),
             email_saved_message: "Thanks! We'll reply to {email}.".into(),
             greeting_pt: "Olá! Como podemos ajudar?".into(),
-            online_message_pt: "Estamos online e costumamos responder em poucos minutos.".into(),
-            offline_message_pt: "Estamos ausentes. Deixe uma mensagem e respondemos assim que pudermos.".into(),
+            online_message_pt: "Pergunte o que quiser: alguém da nossa equipa responde aqui mesmo.".into(),
+            offline_message_pt: "Deixe uma mensagem e respondemos assim que pudermos.".into(),
             email_saved_message_pt: "Obrigado! Respondemos para {email}.".into(),
             reply_time_pt: "Costuma responder em poucos minutos".into(),
             hours_enabled: false,
@@ -93,9 +102,11 @@ impl Default for Settings {
 impl Settings {
     /// What customers may see of the settings, with the effective online state (`db::hours::status`:
     /// the switch, business hours, connected agents) in `online`. The messages are also under
-    /// `messages.en` / `messages.pt`, Portuguese falling back to English where left empty.
+    /// `messages.en` / `messages.pt`, Portuguese falling back to English where left empty; the title
+    /// is there too, the default one translated (an admin's own title is shown as written).
     pub fn public_with(&self, status: &Status) -> Value {
         let or_en = |pt: &str, en: &str| if pt.trim().is_empty() { en.to_string() } else { pt.to_string() };
+        let title_pt = if self.widget_title == DEFAULT_TITLE { DEFAULT_TITLE_PT } else { self.widget_title.as_str() };
         serde_json::json!({
             "helpdesk_name": self.helpdesk_name,
             "online": status.online,
@@ -108,6 +119,7 @@ impl Settings {
                 "en": {
                     "greeting": self.greeting, "online_message": self.online_message, "offline_message": self.offline_message,
                     "email_saved_message": self.email_saved_message, "reply_time": self.reply_time,
+                    "widget_title": self.widget_title,
                 },
                 "pt": {
                     "greeting": or_en(&self.greeting_pt, &self.greeting),
@@ -115,6 +127,7 @@ impl Settings {
                     "offline_message": or_en(&self.offline_message_pt, &self.offline_message),
                     "email_saved_message": or_en(&self.email_saved_message_pt, &self.email_saved_message),
                     "reply_time": or_en(&self.reply_time_pt, &self.reply_time),
+                    "widget_title": title_pt,
                 },
             },
             "widget_color": self.widget_color,

@@ -147,3 +147,31 @@ export async function chatFrame(page, timeoutMs = 10000) {
   }
   throw new Error('the widget frame never appeared');
 }
+
+/**
+ * The word trigrams two texts share (lower case, letters and digits only): a phrase said twice. The
+ * header and the body of the widget should share none.
+ */
+export function sharedTrigrams(a, b) {
+  const grams = (s) => {
+    const w = s.toLowerCase().match(/[\p{L}\p{N}']+/gu) || [];
+    return new Set(w.slice(2).map((_, i) => w.slice(i, i + 3).join(' ')));
+  };
+  const inB = grams(b);
+  return [...grams(a)].filter((g) => inB.has(g));
+}
+
+/**
+ * An init script (context.addInitScript) for the host page: a stand-in AudioContext that counts the
+ * notification sounds the loader starts in `window.__beeps` (headless Chromium plays nothing).
+ */
+export function countBeeps() {
+  if (window !== window.top) return;
+  window.__beeps = 0;
+  const param = { setValueAtTime() {}, exponentialRampToValueAtTime() {} };
+  window.AudioContext = class {
+    constructor() { this.currentTime = 0; this.destination = {}; }
+    createOscillator() { return { type: '', frequency: param, connect() {}, start() { window.__beeps++; }, stop() {} }; }
+    createGain() { return { gain: param, connect() {} }; }
+  };
+}

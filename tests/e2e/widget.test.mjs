@@ -1,16 +1,21 @@
 // The customer widget in a real browser, embedded in a website on a different origin (a second local
 // port): launcher, chat both ways, offline mode, reload, visitor isolation, a hostile host page,
-// allowed origins, identity verification, the loader's size, and screenshots of each state.
+// allowed origins, identity verification, the loader's size, what the header and the body say, mute,
+// local times, dark mode, the brand colour, axe-core on every state, and screenshots of each state
+// (English, Portuguese, dark, a 360 px phone).
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
 import { after, before, test } from 'node:test';
-import { launchBrowser, screenshot, skipOrFail, startServer } from './lib.mjs';
-import { Agent, chatFrame, startHostSite } from './widget-helpers.mjs';
+import { checkA11y, launchBrowser, screenshot, skipOrFail, startServer } from './lib.mjs';
+import { Agent, chatFrame, countBeeps, sharedTrigrams, startHostSite } from './widget-helpers.mjs';
 
 const skip = skipOrFail();
 const SECRET = 'e2e-identity-secret-0123456789abcdef';
 let server, site, browser, admin, bob;
+// The default texts (src/db/settings.rs), as an English visitor reads them.
+const ONLINE_MSG = 'Ask us anything: someone from our team will answer right here.';
+const OFFLINE_MSG = "Leave a message and we'll answer as soon as we can.";
 
 before(async () => {
   if (skip) return;
@@ -67,6 +72,7 @@ test('a visitor chats with an agent across origins, and keeps the history after 
   const { context, page, errors } = await visit('/');
   await launcher(page).waitFor({ state: 'visible' });
   await screenshot(page, 'widget-launcher');
+  await checkA11y(page, 'host page with the launcher');
 
   const { frame, input } = await openChat(page);
   await frame.getByText('Hi there 👋').waitFor();
@@ -88,6 +94,9 @@ test('a visitor chats with an agent across origins, and keeps the history after 
   await bob.request('POST', `/api/conversations/${conversation.id}/read`, {});
   await frame.getByText(/Seen/).waitFor();
   await screenshot(page, 'widget-open-chat');
+  // Not even a minor finding: the frame's content sits in landmarks (banner, main, contentinfo).
+  assert.deepEqual(await checkA11y(frame, 'widget frame: a chat with agent replies'), []);
+  assert.deepEqual(await checkA11y(page, 'host page with the chat open'), []);
 
   // Typing from the agent shows in the widget is covered by the socket; reload keeps everything.
   await page.reload();
@@ -147,24 +156,101 @@ test('the unread badge counts replies while the chat is closed', { skip }, async
   await context.close();
 });
 
-test('offline: the configured message shows live, and messages still reach the team', { skip }, async () => {
+test('offline: the header says so, the email card asks, and its thanks leave once the desk is back', { skip }, async () => {
   const { context, page } = await visit('/');
-  const { frame, input } = await openChat(page);
-  await frame.getByText("We're online and usually reply in a few minutes.").waitFor();
+  let { frame, input } = await openChat(page);
+  await frame.getByText(ONLINE_MSG).waitFor();
   await admin.setOnline(false);
-  await frame.getByText("We're away right now. Leave a message and we'll answer as soon as we can.").waitFor();
-  await say(frame, input, 'Anyone there tonight?');
-  await bob.waitForCustomerMessage('Anyone there tonight?');
-  // Asked for an email so the team can follow up.
-  const email = frame.getByRole('textbox', { name: 'Email' });
-  await email.waitFor();
-  await screenshot(page, 'widget-offline');
-  await email.fill('night.owl@example.com');
-  await frame.getByRole('button', { name: 'Save' }).click();
-  await frame.getByText("Thanks! We'll reply to night.owl@example.com.").waitFor();
-  await admin.setOnline(true);
-  await frame.getByText("We're online and usually reply in a few minutes.").waitFor();
+  try {
+    await frame.getByRole('banner').getByText(`Away · ${OFFLINE_MSG}`).waitFor();
+    await say(frame, input, 'Anyone there tonight?');
+    await bob.waitForCustomerMessage('Anyone there tonight?');
+    // Asked for an email so the team can follow up.
+    const email = frame.getByRole('textbox', { name: 'Email' });
+    await email.waitFor();
+    await screenshot(page, 'widget-offline');
+    await checkA11y(frame, 'widget frame offline, with the email form');
+    await email.fill('night.owl@example.com');
+    await frame.getByRole('button', { name: 'Save' }).click();
+    const thanks = "Thanks! We'll reply to night.owl@example.com.";
+    await frame.getByText(thanks).waitFor();
+    // Still away: after a reload the thanks still holds, so it is still there.
+    await page.reload();
+    ({ frame, input } = await openChat(page));
+    await frame.getByText(thanks).waitFor();
+    // Back online, live: the thanks goes, the online message comes.
+    await admin.setOnline(true);
+    await frame.getByText(thanks).waitFor({ state: 'detached' });
+    await frame.getByText(ONLINE_MSG).waitFor();
+    // ... and does not come back on a reload, nor when the desk goes away again (the team has the address).
+    await page.reload();
+    ({ frame, input } = await openChat(page));
+    await frame.getByText('Anyone there tonight?').waitFor();
+    await admin.setOnline(false);
+    await frame.getByRole('banner').getByText(/^Away/).waitFor();
+    await page.waitForTimeout(300);
+    assert.equal(await frame.getByText(thanks).count(), 0);
+    assert.equal(await frame.getByRole('textbox', { name: 'Email' }).count(), 0);
+  } finally {
+    await admin.setOnline(true);
+  }
   await context.close();
+});
+
+/** What the header and the body of a fresh visitor's widget say (no messages yet: the body is the welcome). */
+async function headAndBody(frame) {
+  return { head: await frame.getByRole('banner').innerText(), body: await frame.getByRole('log').innerText() };
+}
+
+test('the header and the body say different things, online and away, in English and Portuguese', { skip }, async () => {
+  for (const locale of ['en-GB', 'pt-PT']) {
+    const { context, page } = await visit('/', { locale });
+    await launcher(page).or(page.getByRole('button', { name: /Abrir chat/ })).click();
+    const frame = await chatFrame(page);
+    await frame.getByRole('log').getByText(locale === 'pt-PT' ? 'Olá! Como podemos ajudar?' : 'Hi there 👋').waitFor();
+    await frame.getByRole('banner').getByText(/Online/).waitFor();
+    const online = await headAndBody(frame);
+    assert.deepEqual(sharedTrigrams(online.head, online.body), [], `${locale} online: ${JSON.stringify(online)}`);
+    assert.ok(!/online/i.test(online.body), `${locale}: the body repeats "online": ${online.body}`);
+    await admin.setOnline(false);
+    try {
+      await frame.getByRole('banner').getByText(/Away|Ausente/).waitFor();
+      const away = await headAndBody(frame);
+      assert.deepEqual(sharedTrigrams(away.head, away.body), [], `${locale} away: ${JSON.stringify(away)}`);
+      const said = locale === 'pt-PT' ? 'Deixe uma mensagem e respondemos assim que pudermos.' : OFFLINE_MSG;
+      assert.ok(away.head.includes(said), `${locale}: the header says the offline message: ${away.head}`);
+    } finally {
+      await admin.setOnline(true);
+    }
+    await context.close();
+  }
+});
+
+test("the header says the admin's own offline text, live, in the visitor's language", { skip }, async () => {
+  const before = (await admin.request('GET', '/api/settings')).json.settings;
+  const en = await visit('/');
+  const pt = await visit('/', { locale: 'pt-PT' });
+  const enFrame = (await openChat(en.page)).frame;
+  await pt.page.getByRole('button', { name: 'Abrir chat' }).click();
+  const ptFrame = await chatFrame(pt.page);
+  await admin.setOnline(false);
+  try {
+    await admin.settings({ offline_message: 'Back at nine tomorrow.', offline_message_pt: 'Voltamos amanhã às nove.' });
+    await enFrame.getByRole('banner').getByText('Away · Back at nine tomorrow.').waitFor();
+    await ptFrame.getByRole('banner').getByText('Ausente · Voltamos amanhã às nove.').waitFor();
+    await screenshot(pt.page, 'widget-offline-pt');
+    await checkA11y(ptFrame, 'widget frame offline (Portuguese)');
+    // A long text does not fit a header: it is said once, in the body.
+    const long = 'We are a small team in Lisbon. '.repeat(6) + 'Leave a message and we will write back in the morning.';
+    await admin.settings({ offline_message: long });
+    await enFrame.getByRole('log').getByText(long).waitFor();
+    assert.equal((await enFrame.getByRole('banner').innerText()).includes('small team'), false);
+  } finally {
+    await admin.settings({ offline_message: before.offline_message, offline_message_pt: before.offline_message_pt });
+    await admin.setOnline(true);
+  }
+  await en.context.close();
+  await pt.context.close();
 });
 
 test('a hostile host page cannot hide or break the widget', { skip }, async () => {
@@ -182,12 +268,19 @@ test('a hostile host page cannot hide or break the widget', { skip }, async () =
 });
 
 test('phones get the chat full screen', { skip }, async () => {
-  const { context, page } = await visit('/', { viewport: { width: 390, height: 780 }, isMobile: true, hasTouch: true });
-  await openChat(page);
+  const { context, page } = await visit('/', { viewport: { width: 360, height: 740 }, isMobile: true, hasTouch: true });
+  const { frame, input } = await openChat(page);
   await page.waitForTimeout(400); // the opening transition
   const fb = await page.locator('frontdesk-widget iframe').boundingBox();
-  assert.ok(fb && fb.width >= 389 && fb.height >= 779, `frame box ${JSON.stringify(fb)}`);
+  assert.ok(fb && fb.width >= 359 && fb.height >= 739, `frame box ${JSON.stringify(fb)}`);
+  await say(frame, input, 'Do you ship to the Azores?');
+  const { conversation } = await bob.waitForCustomerMessage('Do you ship to the Azores?');
+  await bob.reply(conversation.id, 'We do! Orders to the islands take three to five working days.');
+  await frame.getByText('We do!', { exact: false }).waitFor();
+  // Nothing wider than the phone.
+  assert.equal(await frame.evaluate(() => document.documentElement.scrollWidth), 360);
   await screenshot(page, 'widget-phone');
+  await checkA11y(frame, 'widget frame on a 360 px phone');
   await context.close();
 });
 
@@ -196,7 +289,9 @@ test('the preview page shows the widget on a sample site', { skip }, async () =>
   const page = await context.newPage();
   await page.goto(server.url + '/widget/preview');
   await launcher(page).waitFor({ state: 'visible' });
+  assert.deepEqual(await checkA11y(page, 'the preview page with the launcher'), []);
   const { frame, input } = await openChat(page);
+  assert.deepEqual(await checkA11y(frame, 'widget frame on the preview page'), []);
   // Too long for a message: refused in the widget with a clear error, nothing sent.
   await input.fill('x'.repeat(16 * 1024 + 1));
   await frame.getByRole('button', { name: 'Send' }).click();
@@ -207,13 +302,43 @@ test('the preview page shows the widget on a sample site', { skip }, async () =>
   await context.close();
 });
 
-test("the widget speaks the visitor's language (Portuguese)", { skip }, async () => {
-  const { context, page } = await visit('/', { locale: 'pt-PT' });
+test('the preview page speaks Portuguese to a Portuguese browser', { skip }, async () => {
+  const context = await browser.newContext({ locale: 'pt-PT' });
+  const page = await context.newPage();
+  await page.goto(server.url + '/widget/preview');
+  await page.getByRole('complementary', { name: 'Pré-visualização' }).getByText(/^Pré-visualização: é assim que os clientes veem o chat/).waitFor();
+  await page.getByRole('heading', { name: 'Equipamento para todos os trilhos' }).waitFor();
+  assert.equal(await page.evaluate(() => document.documentElement.lang), 'pt');
   await page.getByRole('button', { name: 'Abrir chat' }).click();
-  const frame = await chatFrame(page);
-  await frame.getByRole('textbox', { name: 'Escreva uma mensagem…' }).waitFor();
-  await frame.getByText(/Online · /).waitFor();
+  await (await chatFrame(page)).getByRole('textbox', { name: 'Escreva uma mensagem…' }).waitFor();
+  await page.waitForTimeout(400);
+  await screenshot(page, 'widget-preview-pt');
+  await checkA11y(page, 'the preview page in Portuguese');
   await context.close();
+});
+
+test("the widget speaks the visitor's language (Portuguese), its default title included", { skip }, async () => {
+  // The admin has not chosen a title (the default one): each visitor reads it in their language.
+  await admin.settings({ widget_title: 'Chat with us' });
+  try {
+    const { context, page } = await visit('/', { locale: 'pt-PT' });
+    await page.getByRole('button', { name: 'Abrir chat' }).click();
+    const frame = await chatFrame(page);
+    await frame.getByRole('textbox', { name: 'Escreva uma mensagem…' }).waitFor();
+    await frame.getByText('Online · Costuma responder em poucos minutos').waitFor();
+    await frame.getByRole('heading', { name: 'Fale connosco' }).waitFor();
+    await frame.getByRole('button', { name: 'Silenciar sons' }).waitFor();
+    await page.waitForTimeout(300);
+    await screenshot(page, 'widget-pt');
+    await checkA11y(frame, 'widget frame in Portuguese');
+    await context.close();
+    const en = await visit('/');
+    const f = (await openChat(en.page)).frame;
+    await f.getByRole('heading', { name: 'Chat with us' }).waitFor();
+    await en.context.close();
+  } finally {
+    await admin.settings({ widget_title: 'Bramble support' });
+  }
 });
 
 test('the pre-chat form asks for an email first when required', { skip }, async () => {
@@ -226,6 +351,7 @@ test('the pre-chat form asks for an email first when required', { skip }, async 
     await frame.getByRole('textbox', { name: 'Email' }).fill('pat@example.com');
     await page.waitForTimeout(300);
     await screenshot(page, 'widget-prechat');
+    await checkA11y(frame, 'widget frame: the pre-chat form');
     await frame.getByRole('button', { name: 'Start chat' }).click();
     await say(frame, input, 'Question after the form');
     const { conversation } = await bob.waitForCustomerMessage('Question after the form');
@@ -368,5 +494,153 @@ test('closing and internal work show the visitor only neutral lines, in their la
     assert.ok(!text.includes(secret), `the widget shows "${secret}": ${text}`);
   }
   await screenshot(page, 'widget-closed-pt');
+  await checkA11y(frame, 'widget frame: a closed chat with system lines (Portuguese)');
   await context.close();
+});
+
+test('visitors can mute the sound of new replies, and it stays muted after a reload', { skip }, async () => {
+  const context = await browser.newContext();
+  await context.addInitScript(countBeeps);
+  const page = await context.newPage();
+  await page.goto(site.url + '/');
+  const beeps = () => page.evaluate(() => window.__beeps);
+  let { frame, input } = await openChat(page);
+  const mute = frame.getByRole('button', { name: 'Mute sounds' });
+  assert.equal(await mute.getAttribute('aria-pressed'), 'false');
+  await say(frame, input, 'Ping me when you answer');
+  const { conversation } = await bob.waitForCustomerMessage('Ping me when you answer');
+  // Closed chat, sound on: a reply beeps (on the host page: the loader plays it).
+  await launcher(page).click();
+  await bob.reply(conversation.id, 'First answer');
+  await page.getByRole('button', { name: /1 unread/ }).waitFor();
+  for (let i = 0; i < 50 && (await beeps()) < 1; i++) await page.waitForTimeout(50);
+  assert.equal(await beeps(), 1);
+  // Muted: the next reply is counted but silent.
+  ({ frame, input } = await openChat(page));
+  await mute.click();
+  assert.equal(await mute.getAttribute('aria-pressed'), 'true');
+  await launcher(page).click();
+  await bob.reply(conversation.id, 'Second answer');
+  await page.getByRole('button', { name: /1 unread/ }).waitFor();
+  await page.waitForTimeout(300);
+  assert.equal(await beeps(), 1, 'no sound while muted');
+  // Remembered for this visitor.
+  await page.reload();
+  ({ frame } = await openChat(page));
+  const again = frame.getByRole('button', { name: 'Mute sounds' });
+  await again.waitFor();
+  assert.equal(await again.getAttribute('aria-pressed'), 'true');
+  await page.waitForTimeout(300);
+  await screenshot(page, 'widget-muted');
+  await checkA11y(frame, 'widget frame with sound muted');
+  await context.close();
+});
+
+test("times follow the visitor's locale: 24-hour in en-GB, 12-hour in en-US", { skip }, async () => {
+  for (const [locale, want, notWant] of [['en-GB', /^\d{1,2}:\d{2} · Sent$/, /AM|PM/i], ['en-US', /^\d{1,2}:\d{2}\s?(AM|PM) · Sent$/, null]]) {
+    const { context, page } = await visit('/', { locale, timezoneId: 'Europe/Lisbon' });
+    const { frame, input } = await openChat(page);
+    await say(frame, input, `What time is it in ${locale}?`);
+    const meta = frame.getByText(/· Sent$/);
+    await meta.waitFor();
+    const text = (await meta.innerText()).trim();
+    assert.match(text, want, `${locale}: ${text}`);
+    if (notWant) assert.doesNotMatch(text, notWant);
+    await context.close();
+  }
+});
+
+/** `rgb(r, g, b)` as `#rrggbb`. */
+const hexOf = (css) => '#' + css.match(/\d+/g).slice(0, 3).map((n) => Number(n).toString(16).padStart(2, '0')).join('');
+const luminance = (hex) => {
+  const [r, g, b] = [1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16) / 255)
+    .map((v) => (v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4));
+  return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+};
+
+test("the widget follows the visitor's dark mode and keeps the brand colour", { skip }, async () => {
+  const { context, page } = await visit('/', { colorScheme: 'dark' });
+  const accent = (await (await fetch(server.url + '/api/widget/settings')).json()).helpdesk.widget_color.toLowerCase();
+  await launcher(page).waitFor({ state: 'visible' });
+  assert.equal(hexOf(await launcher(page).evaluate((b) => getComputedStyle(b).backgroundColor)), accent);
+  await checkA11y(page, 'host page with the launcher, dark');
+  const { frame, input } = await openChat(page);
+  await say(frame, input, 'Hello from the dark side');
+  const { conversation } = await bob.waitForCustomerMessage('Hello from the dark side');
+  await bob.reply(conversation.id, 'Hi! Easy on the eyes, right?');
+  await frame.getByText('Hi! Easy on the eyes, right?').waitFor();
+  const look = await frame.evaluate(() => {
+    const cs = (sel, p) => getComputedStyle(document.querySelector(sel))[p];
+    return { bg: cs('body', 'backgroundColor'), text: cs('body', 'color'), head: cs('header', 'backgroundImage'),
+      mine: cs('.mine .bubble', 'backgroundColor'), theirs: cs('.theirs .bubble', 'backgroundColor') };
+  });
+  assert.ok(luminance(hexOf(look.bg)) < 0.03, `dark background: ${look.bg}`);
+  assert.ok(luminance(hexOf(look.theirs)) < 0.05, `dark agent bubble: ${look.theirs}`);
+  assert.ok(luminance(hexOf(look.text)) > 0.7, `light text: ${look.text}`);
+  assert.equal(hexOf(look.mine), accent, 'the visitor’s bubbles keep the brand colour');
+  assert.ok(hexOf(look.head.match(/rgb\([^)]*\)/)[0]) === accent, `header in the brand colour: ${look.head}`);
+  await page.waitForTimeout(300);
+  await screenshot(page, 'widget-dark');
+  await checkA11y(frame, 'widget frame in dark mode');
+  await context.close();
+});
+
+test('a bright accent gets dark text, in both themes, and every state stays readable', { skip }, async () => {
+  await admin.settings({ widget_color: '#fbbf24' });
+  try {
+    for (const colorScheme of ['light', 'dark']) {
+      const { context, page } = await visit('/', { colorScheme });
+      await checkA11y(page, `launcher in amber, ${colorScheme}`);
+      const { frame, input } = await openChat(page);
+      await say(frame, input, `Amber and ${colorScheme}`);
+      await frame.getByText(/Sent/).waitFor();
+      await checkA11y(frame, `widget frame in amber, ${colorScheme}`);
+      if (colorScheme === 'dark') await screenshot(page, 'widget-amber-dark');
+      await context.close();
+    }
+  } finally {
+    await admin.settings({ widget_color: '#2f6fec' });
+  }
+});
+
+test("the widget's default colour is the Messenger's accent", { skip }, async () => {
+  const fresh = await startServer();
+  try {
+    const owner = await Agent.setup(fresh.url);
+    const widgetColor = (await (await fetch(fresh.url + '/api/widget/settings')).json()).helpdesk.widget_color.toLowerCase();
+    const context = await browser.newContext({ colorScheme: 'light' });
+    const at = owner.cookie.indexOf('=');
+    await context.addCookies([{ name: owner.cookie.slice(0, at), value: owner.cookie.slice(at + 1), url: fresh.url }]);
+    const page = await context.newPage();
+    await page.goto(fresh.url + '/');
+    await page.locator('#app:not([aria-busy])').waitFor();
+    assert.equal(page.url(), fresh.url + '/', 'the Messenger, signed in');
+    const messengerAccent = (await page.evaluate(() => getComputedStyle(document.documentElement).getPropertyValue('--accent'))).trim().toLowerCase();
+    assert.match(messengerAccent, /^#[0-9a-f]{6}$/);
+    assert.equal(widgetColor, messengerAccent);
+    // And the widget wears it: its preview page's launcher.
+    await page.goto(fresh.url + '/widget/preview');
+    await launcher(page).waitFor({ state: 'visible' });
+    assert.equal(hexOf(await launcher(page).evaluate((b) => getComputedStyle(b).backgroundColor)), messengerAccent);
+    await context.close();
+  } finally {
+    await fresh.stop();
+  }
+});
+
+test('every widget word is in English and Portuguese, and so is every line a customer may see', async () => {
+  const { readFileSync } = await import('node:fs');
+  const { words } = await import('../../assets/widget/i18n.js');
+  const en = words('en'), pt = words('pt');
+  assert.deepEqual(Object.keys(pt).sort(), Object.keys(en).sort());
+  for (const [k, v] of Object.entries(pt)) assert.ok(v.trim(), `pt.${k} is empty`);
+  // The codes of the system lines a customer sees (src/desk/customer.rs CUSTOMER_LINES).
+  const src = readFileSync(new URL('../../src/desk/customer.rs', import.meta.url), 'utf8');
+  const block = src.slice(src.indexOf('const CUSTOMER_LINES'), src.indexOf(';', src.indexOf('const CUSTOMER_LINES')));
+  const codes = [...block.matchAll(/\("([a-z_.]+)",/g)].map((m) => m[1]);
+  assert.ok(codes.length >= 2, `found the codes: ${codes}`);
+  for (const c of codes) {
+    assert.ok(en[c], `no English text for the system line ${c}`);
+    assert.ok(pt[c] && pt[c] !== en[c], `no Portuguese text for the system line ${c}`);
+  }
 });
