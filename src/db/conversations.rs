@@ -24,7 +24,8 @@ pub struct Conversation {
     #[serde(default)]
     pub preview_deleted: bool,
     /// The latest message is a system line: a list says it from its code, in the reader's language.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Always sent (`null` when not), so a client merging a newer copy over an older one drops it.
+    #[serde(default)]
     pub preview_system: Option<SystemLine>,
     pub created_at: i64,
     pub participants: Vec<i64>,
