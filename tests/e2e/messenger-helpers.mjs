@@ -104,8 +104,8 @@ export const WORDS = {
   },
 };
 
-/** How wide the page is drawn: wider than the window means something sticks out sideways. */
-export const pageWidth = (page) => page.evaluate(() => document.documentElement.scrollWidth);
+/** How wide and tall the page is drawn: more than the window means something sticks out. */
+export const pageSize = (page) => page.evaluate(() => ({ width: document.documentElement.scrollWidth, height: document.documentElement.scrollHeight }));
 
 /**
  * Walk a signed-in Messenger through its states and call `visit(state)` in each: the list (with a
