@@ -6,7 +6,7 @@ import { Socket } from '../shared/socket.js';
 import { t } from './i18n.js';
 import * as notify from './notify.js';
 import {
-  S, apply, changed, dropFromOutbox, listOf, putMessages, saveOutbox, thread, title, upsert,
+  S, apply, changed, dropFromOutbox, listOf, putMessages, saveOutbox, setHelpdesk, thread, title, upsert,
 } from './state.js';
 
 const { del, get, patch, post } = agent;
@@ -146,7 +146,9 @@ function onReply(f) {
       }
       dropFromOutbox((x) => x.client_msg_id === f.client_msg_id);
       const c = S.convs.get(f.conversation_id);
-      if (c && f.seq > c.last_seq) upsert({ id: c.id, last_seq: f.seq, last_message_at: f.created_at, preview: o.body, status: 'open' });
+      if (c && f.seq > c.last_seq) {
+        upsert({ id: c.id, last_seq: f.seq, last_message_at: f.created_at, preview: o.body, preview_deleted: false, preview_system: null, status: 'open' });
+      }
     }
     changed();
   } else if (f.type === 'error' && f.client_msg_id) {
@@ -407,15 +409,16 @@ export async function startTeam(userIds, subject, body) {
   await openConv(r.conversation.id);
 }
 
-export async function setHelpdesk(online) {
-  const before = S.helpdesk.online;
-  S.helpdesk.online = online;
+/** The switch ([S12]): the answer is the effective state (with business hours on, until the next boundary). */
+export async function switchHelpdesk(online) {
+  const before = { ...S.helpdesk };
+  S.helpdesk = { ...S.helpdesk, online, status: null };
   changed();
   try {
     const r = await post('/api/helpdesk/status', { online });
-    S.helpdesk.online = !!r.online;
+    setHelpdesk({ name: r.helpdesk_name, status: r.status, online: r.online });
   } catch (e) {
-    S.helpdesk.online = before;
+    S.helpdesk = before;
     ui.toast(e.message);
   }
   changed();

@@ -1,9 +1,9 @@
 // The Messenger's own DOM helpers, built with the shared builder (../shared/dom.js; data is never
-// parsed as HTML): turn URLs into links, draw avatars and icons, format times in the agent's language,
+// parsed as HTML): turn URLs into links, draw avatars and icons, format times in the agent's locale,
 // keep the focus across a re-render.
 import { el, svg } from '../shared/dom.js';
 import { safeHref } from '../shared/links.js';
-import { currentLang, t } from './i18n.js';
+import { locale, t } from './i18n.js';
 
 /**
  * Run `rebuild` (which replaces children of `box`) without losing the keyboard focus: the focused
@@ -82,17 +82,25 @@ const sameDay = (a, b) => a.getFullYear() === b.getFullYear() && a.getMonth() ==
 /** "14:05" today, "Mon" this week, "12 Mar" otherwise: for list rows. */
 export function shortTime(ms) {
   const d = new Date(ms), now = new Date();
-  if (sameDay(d, now)) return d.toLocaleTimeString(currentLang(), { hour: '2-digit', minute: '2-digit' });
-  if (now - d < 6 * 864e5) return d.toLocaleDateString(currentLang(), { weekday: 'short' });
-  return d.toLocaleDateString(currentLang(), { day: 'numeric', month: 'short' });
+  if (sameDay(d, now)) return d.toLocaleTimeString(locale(), { hour: '2-digit', minute: '2-digit' });
+  if (now - d < 6 * 864e5) return d.toLocaleDateString(locale(), { weekday: 'short' });
+  return d.toLocaleDateString(locale(), { day: 'numeric', month: 'short' });
 }
 
 export function clockTime(ms) {
-  return new Date(ms).toLocaleTimeString(currentLang(), { hour: '2-digit', minute: '2-digit' });
+  return new Date(ms).toLocaleTimeString(locale(), { hour: '2-digit', minute: '2-digit' });
+}
+
+/** When something will happen: "17:00" today, "Mon 09:00" within the week, else a date and time. */
+export function laterTime(ms) {
+  const d = new Date(ms), now = new Date();
+  if (sameDay(d, now)) return clockTime(ms);
+  const opts = { hour: '2-digit', minute: '2-digit', ...(d - now < 6 * 864e5 ? { weekday: 'short' } : { day: 'numeric', month: 'short' }) };
+  return d.toLocaleString(locale(), opts);
 }
 
 export function fullTime(ms) {
-  return new Date(ms).toLocaleString(currentLang(), { dateStyle: 'medium', timeStyle: 'short' });
+  return new Date(ms).toLocaleString(locale(), { dateStyle: 'medium', timeStyle: 'short' });
 }
 
 /** The day separator: "Today", "Yesterday", or a date. */
@@ -100,7 +108,7 @@ export function dayLabel(ms) {
   const d = new Date(ms), now = new Date();
   if (sameDay(d, now)) return t('today');
   if (sameDay(d, new Date(now - 864e5))) return t('yesterday');
-  return d.toLocaleDateString(currentLang(), { weekday: 'long', day: 'numeric', month: 'long', year: d.getFullYear() === now.getFullYear() ? undefined : 'numeric' });
+  return d.toLocaleDateString(locale(), { weekday: 'long', day: 'numeric', month: 'long', year: d.getFullYear() === now.getFullYear() ? undefined : 'numeric' });
 }
 
 export function dayKey(ms) {
@@ -131,6 +139,9 @@ const ICONS = {
   ticket: 'M4 5h16a1 1 0 0 1 1 1v3.5a2.5 2.5 0 0 0 0 5V18a1 1 0 0 1-1 1H4a1 1 0 0 1-1-1v-3.5a2.5 2.5 0 0 0 0-5V6a1 1 0 0 1 1-1zm1 2v1.1a4.5 4.5 0 0 1 0 7.8V17h14v-1.1a4.5 4.5 0 0 1 0-7.8V7zm5 2h4v2h-4zm0 4h4v2h-4z',
   task: 'M19 3H5a2 2 0 0 0-2 2v14a2 2 0 0 0 2 2h14a2 2 0 0 0 2-2V5a2 2 0 0 0-2-2zm0 16H5V5h14zm-8.6-3.6L6.8 12.8l1.4-1.4 2.2 2.2 5.4-5.4 1.4 1.4z',
   link: 'M3.9 12a3.1 3.1 0 0 1 3.1-3.1h4V7H7a5 5 0 0 0 0 10h4v-1.9H7A3.1 3.1 0 0 1 3.9 12zM8 13h8v-2H8zm9-6h-4v1.9h4a3.1 3.1 0 0 1 0 6.2h-4V17h4a5 5 0 0 0 0-10z',
+  tune: 'M3 17v2h6v-2zM3 5v2h10V5zm10 16v-2h8v-2h-8v-2h-2v6zM7 9v2H3v2h4v2h2V9zm14 4v-2H11v2zm-6-4h2V7h4V5h-4V3h-2z',
+  web: 'M20 4H4a2 2 0 0 0-2 2v12a2 2 0 0 0 2 2h16a2 2 0 0 0 2-2V6a2 2 0 0 0-2-2zm0 14H4V8h16z',
+  external: 'M19 19H5V5h7V3H5a2 2 0 0 0-2 2v14a2 2 0 0 0 2 2h14a2 2 0 0 0 2-2v-7h-2zM14 3v2h3.6l-9.8 9.8 1.4 1.4L19 6.4V10h2V3z',
   unlink: 'M17 7h-4v1.9h4a3.1 3.1 0 0 1 1.2 6l1.4 1.4A5 5 0 0 0 17 7zm-1 4h-2.2l2 2h.2zM2 4.3l3.1 3.1A5 5 0 0 0 7 17h4v-1.9H7A3.1 3.1 0 0 1 6.7 8.9L8.7 11H8v2h2.7l2.3 2.3V17h1.7l4 4 1.3-1.3L3.3 3z',
 };
 

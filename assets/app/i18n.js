@@ -64,6 +64,18 @@ const en = {
   itemsSearch: 'Search tickets and tasks', kindFilter: 'Kind', allKinds: 'Tickets and tasks', statusFilter: 'Status',
   anyStatus: 'Any status', assignedToMe: 'Assigned to me', itemsCount: '{n} items', itemsCountOne: '1 item', noItems: 'No tickets or tasks',
   noItemsHint: 'Create one from a conversation, or change the filters.', assignedTo: 'Assigned to {names}', unassigned: 'Unassigned',
+  // The help desk's state and why ([S12]); {time} is when it changes by itself
+  hdBusinessHours: 'Business hours', hdBusinessHoursUntil: 'Business hours · offline at {time}',
+  hdOutsideHours: 'Outside business hours', hdOutsideHoursUntil: 'Outside business hours · online at {time}',
+  hdNoAgents: 'No agent online', hdOverrideOn: 'Switched on by hand · business hours resume at {time}',
+  hdOverrideOff: 'Switched off by hand · business hours resume at {time}',
+  // Elsewhere
+  admin: 'Admin', widgetPreview: 'Widget preview', newTab: '(opens in a new tab)',
+  // System lines, from their code ([S6], [S8])
+  sys_closed: 'Closed by {by}', sys_reopened: 'Reopened by {by}',
+  sys_ticket_created: 'Ticket #{number} created by {by}', sys_task_created: 'Task #{number} created by {by}',
+  sys_ticket_linked: 'Linked to ticket #{number} by {by}', sys_task_linked: 'Linked to task #{number} by {by}',
+  sys_ticket_unlinked: 'Unlinked from ticket #{number} by {by}', sys_task_unlinked: 'Unlinked from task #{number} by {by}',
 };
 
 const pt = {
@@ -129,6 +141,17 @@ const pt = {
   itemsSearch: 'Pesquisar pedidos e tarefas', kindFilter: 'Tipo', allKinds: 'Pedidos e tarefas', statusFilter: 'Estado',
   anyStatus: 'Qualquer estado', assignedToMe: 'Atribuídos a mim', itemsCount: '{n} itens', itemsCountOne: '1 item', noItems: 'Nenhum pedido ou tarefa',
   noItemsHint: 'Crie um a partir de uma conversa, ou mude os filtros.', assignedTo: 'Atribuído a {names}', unassigned: 'Sem responsável',
+  // O estado do apoio e porquê ([S12])
+  hdBusinessHours: 'Horário de funcionamento', hdBusinessHoursUntil: 'Horário de funcionamento · offline às {time}',
+  hdOutsideHours: 'Fora do horário de funcionamento', hdOutsideHoursUntil: 'Fora do horário de funcionamento · online às {time}',
+  hdNoAgents: 'Nenhum agente online', hdOverrideOn: 'Ligado manualmente · o horário volta a decidir às {time}',
+  hdOverrideOff: 'Desligado manualmente · o horário volta a decidir às {time}',
+  admin: 'Administração', widgetPreview: 'Pré-visualizar o widget', newTab: '(abre num novo separador)',
+  // Linhas de sistema ([S6], [S8])
+  sys_closed: 'Fechada por {by}', sys_reopened: 'Reaberta por {by}',
+  sys_ticket_created: 'Pedido #{number} criado por {by}', sys_task_created: 'Tarefa #{number} criada por {by}',
+  sys_ticket_linked: 'Ligada ao pedido #{number} por {by}', sys_task_linked: 'Ligada à tarefa #{number} por {by}',
+  sys_ticket_unlinked: 'Desligada do pedido #{number} por {by}', sys_task_unlinked: 'Desligada da tarefa #{number} por {by}',
 };
 
 const tables = { en, pt };
@@ -143,6 +166,32 @@ export function setLang(override) {
 }
 
 export function currentLang() { return lang; }
+
+/**
+ * The locale for dates and times: the browser's own when it speaks the Messenger's language (en-GB
+ * sees 24-hour times, en-US 12-hour), else the language alone.
+ */
+export function locale() {
+  return (navigator.languages || [navigator.language]).find((l) => l && l.toLowerCase().split('-')[0] === lang) || lang;
+}
+
+/** A system line in the reader's language, from its code ([S6], [S8]); its stored text when the code is unknown. */
+export function systemText(line, body = '') {
+  const p = line?.params || {};
+  const kind = p.kind === 'task' ? 'task' : 'ticket';
+  const key = {
+    'conversation.closed': 'sys_closed', 'conversation.reopened': 'sys_reopened', 'item.created': `sys_${kind}_created`,
+    'item.linked': `sys_${kind}_linked`, 'item.unlinked': `sys_${kind}_unlinked`,
+  }[line?.code];
+  return key && typeof p.by === 'string' ? t(key, { by: p.by, number: p.number ?? '' }) : body;
+}
+
+/** What a list row says of a conversation's latest message. */
+export function previewText(c) {
+  if (c.preview_deleted) return t('deletedMsg');
+  if (c.preview_system) return systemText(c.preview_system, c.preview);
+  return c.preview || (c.subject && c.kind === 'live_chat' ? c.subject : '');
+}
 
 /** The word for `key`, with `{name}` placeholders filled from `vars`. */
 export function t(key, vars = {}) {

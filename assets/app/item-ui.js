@@ -76,12 +76,13 @@ export function headerActions(c) {
   }, icon('more'));
   const it = c.item;
   if (it) {
-    const label = `${I.itemName(it)} · ${it.title} · ${I.statusLabel(it.status)}`;
+    // Its name is its text, "Ticket #1 · title · New" (the separators are text too): what a person
+    // sees is what a screen reader says. Where the title has no room it is hidden from sight only.
     return [el('button', {
-      type: 'button', class: 'item-link', 'data-k': 'item-link', 'aria-label': label, title: t('showItemDetails'),
+      type: 'button', class: 'item-link', 'data-k': 'item-link', title: t('showItemDetails'),
       onclick: () => showDetails(it.id, 'item-link'),
     }, kindIcon(it.kind), el('strong', { class: 'item-no' }, I.itemName(it)),
-    el('span', { class: 'item-title' }, it.title), statusPill(it.status)), menuBtn];
+    el('span', { class: 'item-title' }, ` · ${it.title}`), el('span', { class: 'item-sep' }, ' · '), statusPill(it.status)), menuBtn];
   }
   const b = (kind, label, ic, fn) => el('button', { type: 'button', class: 'btn small item-btn', 'data-k': kind, 'aria-label': label, title: label, onclick: fn },
     icon(ic, 16), el('span', { class: 'item-btn-text' }, label));

@@ -8,7 +8,7 @@ import * as notify from './notify.js';
 import * as itemUi from './item-ui.js';
 import * as itemsView from './items-view.js';
 import * as panels from './panels.js';
-import { S, changed, listOf, loadOutbox, onChange, totalUnread } from './state.js';
+import { S, changed, listOf, loadOutbox, onChange, setHelpdesk, totalUnread } from './state.js';
 import * as sidebar from './sidebar.js';
 import * as threadView from './thread.js';
 
@@ -17,7 +17,7 @@ const app = document.getElementById('app');
 async function boot() {
   const me = await agent.get('/api/me');
   S.me = me.user;
-  S.helpdesk = me.helpdesk;
+  setHelpdesk(me.helpdesk);
   setCsrf(me.csrf_token);
   setLang(S.me.prefs?.language);
   notify.setEnabled(S.me.prefs?.notifications !== false);

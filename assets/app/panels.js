@@ -5,7 +5,7 @@ import * as A from './actions.js';
 import { avatar, fullTime, icon, keepFocus, link, shortTime } from './dom.js';
 import * as itemPanel from './item-panel.js';
 import * as I from './items.js';
-import { currentLang, setLang, t } from './i18n.js';
+import { currentLang, locale, previewText, setLang, t } from './i18n.js';
 import * as notify from './notify.js';
 import { S, changed } from './state.js';
 
@@ -110,7 +110,7 @@ export function renderPanel() {
       body.push(el('h4', { class: 'group-title' }, t('pastConversations')));
       body.push(el('ul', { class: 'past' }, conversations.map((c) => el('li', {},
         el('button', { type: 'button', class: `past-row${c.id === S.currentId ? ' current' : ''}`, onclick: () => A.openConv(c.id) },
-          el('span', { class: 'ellipsis' }, c.preview || c.subject || `#${c.id}`),
+          el('span', { class: 'ellipsis' }, previewText(c) || `#${c.id}`),
           el('span', { class: `status-pill ${c.status}` }, t(c.status === 'open' ? 'statusOpen' : 'statusClosed')),
           el('time', { class: 'muted small' }, shortTime(c.last_message_at)))))));
     }
@@ -245,7 +245,7 @@ export function confirm(question, hint, okLabel) {
 function localTime(zone) {
   if (!zone) return '';
   try {
-    const time = new Intl.DateTimeFormat(undefined, { timeZone: zone, hour: '2-digit', minute: '2-digit' }).format(new Date());
+    const time = new Intl.DateTimeFormat(locale(), { timeZone: zone, hour: '2-digit', minute: '2-digit' }).format(new Date());
     return `${time} · ${zone}`;
   } catch {
     return '';

@@ -2,8 +2,8 @@
 // their Open and Closed lists, and at the bottom the help-desk switch and my own menu.
 import { el } from '../shared/dom.js';
 import * as A from './actions.js';
-import { avatar, highlighted, icon, shortTime } from './dom.js';
-import { t } from './i18n.js';
+import { avatar, highlighted, icon, laterTime, shortTime } from './dom.js';
+import { previewText, t } from './i18n.js';
 import { S, changed, listOf, sees, title, unreadIn } from './state.js';
 
 let root, listBox, searchInput, footer, head, tabsBox, navBox;
@@ -150,7 +150,7 @@ function row(c) {
   const team = c.kind === 'team';
   const others = (c.participants || []).filter((id) => id !== S.me.id);
   const online = team && others.length === 1 ? !!S.team.get(others[0])?.online : null;
-  const preview = c.previewDeleted ? t('deletedMsg') : (c.preview || (c.subject && c.kind === 'live_chat' ? c.subject : ''));
+  const preview = previewText(c);
   const unread = c.unread > 0;
   const typing = S.typing.get(c.id);
   const line = typing && typing.until > Date.now() ? el('span', { class: 'typing-line' }, t('typing', { name: typing.name || t('someone') })) : preview;
@@ -168,7 +168,7 @@ function row(c) {
       el('span', { class: 'row-bottom' },
         el('span', { class: 'row-preview' }, line),
         el('span', { class: `status-pill ${c.status}` }, t(c.status === 'open' ? 'statusOpen' : 'statusClosed')),
-        unread ? el('span', { class: 'badge unread-count', title: t('unreadN', { n: c.unread }) }, String(c.unread),
+        unread ? el('span', { class: 'badge unread-count', title: t('unreadN', { n: c.unread }) }, c.unread > 99 ? '99+' : String(c.unread),
           el('span', { class: 'sr-only' }, ' ' + t('unreadMark').toLowerCase())) : null))));
 }
 
@@ -204,19 +204,43 @@ function renderSearch() {
   return box;
 }
 
+/** Why the help desk is in its state, and until when, when that is known ([S12]). */
+function helpdeskWhy(h) {
+  const st = h.status;
+  const time = st?.until ? laterTime(st.until) : null;
+  const hint = t(h.online ? 'helpdeskOnlineHint' : 'helpdeskOfflineHint');
+  switch (st?.reason) {
+    case 'business_hours': return time ? t('hdBusinessHoursUntil', { time }) : t('hdBusinessHours');
+    case 'outside_business_hours': return time ? t('hdOutsideHoursUntil', { time }) : t('hdOutsideHours');
+    case 'no_agents': return t('hdNoAgents');
+    case 'override': return time ? t(h.online ? 'hdOverrideOn' : 'hdOverrideOff', { time }) : hint;
+    default: return hint;
+  }
+}
+
 function renderFooter() {
   const nodes = [];
   if (sees()) {
+    // The effective state, not the switch's last position: business hours and "no agent online"
+    // decide too, and the line below says which.
     const on = S.helpdesk.online;
     nodes.push(el('div', { class: `hd-switch ${on ? 'on' : 'off'}` },
       el('span', { class: 'hd-text' },
         el('span', { class: 'hd-label', id: 'hd-label' }, t(on ? 'helpdeskOnline' : 'helpdeskOffline')),
-        el('span', { class: 'muted small' }, t(on ? 'helpdeskOnlineHint' : 'helpdeskOfflineHint'))),
+        el('span', { class: 'hd-why small', id: 'hd-why' }, helpdeskWhy(S.helpdesk))),
       el('button', {
-        type: 'button', role: 'switch', class: 'switch', 'aria-checked': String(on), 'aria-labelledby': 'hd-label',
-        onclick: () => A.setHelpdesk(!on),
+        type: 'button', role: 'switch', class: 'switch', 'aria-checked': String(on), 'aria-labelledby': 'hd-label', 'aria-describedby': 'hd-why',
+        onclick: () => A.switchHelpdesk(!on),
       }, el('span', { class: 'knob' }))));
   }
+  // Admin pages for admins; the widget as customers meet it ([S2]) for whoever answers them.
+  const links = [];
+  if (S.me.role === 'admin') links.push(el('a', { class: 'foot-link', href: '/admin' }, icon('tune', 16), t('admin')));
+  if (sees()) {
+    links.push(el('a', { class: 'foot-link', href: '/widget/preview', target: '_blank', rel: 'noopener' },
+      icon('web', 16), t('widgetPreview'), el('span', { class: 'sr-only' }, ` ${t('newTab')}`), icon('external', 13)));
+  }
+  if (links.length) nodes.push(el('div', { class: 'foot-links' }, links));
   const meOnline = S.connection === 'open';
   nodes.push(el('div', { class: 'me' },
     avatar(S.me.name, { size: 32, online: meOnline }),

@@ -4,7 +4,7 @@
 
 export const S = {
   me: null,
-  helpdesk: { name: '', online: true },
+  helpdesk: { name: '', online: true, status: null }, // status: {online, reason, label, until} ([S12])
   team: new Map(), // id -> {id, name, email, role, customer_support, online, last_seen_at}
   convs: new Map(), // id -> conversation + {unread, following}
   mineIds: new Set(), // conversations the server listed under "My conversations"
@@ -75,6 +75,17 @@ export function upsert(c, extra = {}) {
   if (!('following' in c) && !('following' in extra)) next.following = old.following;
   S.convs.set(c.id, next);
   return next;
+}
+
+/** Take what the server says of the help desk: its name and effective state (`status` wins over `online`). */
+export function setHelpdesk({ name, status, online }) {
+  const st = status && typeof status.online === 'boolean' ? status : null;
+  S.helpdesk = {
+    ...S.helpdesk,
+    name: name ?? S.helpdesk.name,
+    online: st ? st.online : online ?? S.helpdesk.online,
+    status: st ?? (online === undefined ? S.helpdesk.status : null),
+  };
 }
 
 export function title(c) {
@@ -149,8 +160,8 @@ export function apply(ev) {
       const old = S.convs.get(m.conversation_id);
       const fresh = !old || m.seq > old.last_seq;
       const c = upsert(d.conversation || { id: m.conversation_id });
-      // The server counts every message after my read mark, system lines included; so do we.
-      if (fresh && !isMine(m)) c.unread = (old?.unread || 0) + 1;
+      // As the server counts: messages from someone else, system lines left out ([S7]).
+      if (fresh && !isMine(m) && m.author.kind !== 'system') c.unread = (old?.unread || 0) + 1;
       const t = S.msgs.get(m.conversation_id);
       if (t && t.loaded) {
         if (t.hasNewer || (t.items.length && m.seq > t.items[t.items.length - 1].seq + 1)) t.gap = true;
@@ -168,8 +179,8 @@ export function apply(ev) {
       const t = S.msgs.get(m.conversation_id);
       if (t && t.items.some((x) => x.id === m.id)) putMessages(m.conversation_id, [m]);
       const c = S.convs.get(m.conversation_id);
-      if (c && c.last_seq === m.seq) c.preview = m.deleted_at ? '' : m.body;
-      if (c && c.last_seq === m.seq && m.deleted_at) c.previewDeleted = true;
+      // The list row follows its latest message, as the server's list does after a reload.
+      if (c && c.last_seq === m.seq) Object.assign(c, { preview: m.body, preview_deleted: !!m.deleted_at });
       changed();
       return null;
     }
@@ -193,8 +204,11 @@ export function apply(ev) {
       changed();
       return null;
     }
+    // Both carry the public settings with the effective state: a change of business hours in another
+    // tab, the clock crossing a boundary, the switch ([S12]).
     case 'helpdesk.status':
-      S.helpdesk = { ...S.helpdesk, name: d.helpdesk_name ?? S.helpdesk.name, online: !!d.online };
+    case 'settings.updated':
+      setHelpdesk({ name: d.helpdesk_name, status: d.status, online: d.online });
       changed();
       return null;
     case 'presence': {

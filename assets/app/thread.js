@@ -4,7 +4,7 @@
 import { el } from '../shared/dom.js';
 import * as A from './actions.js';
 import { avatar, clockTime, dayKey, dayLabel, fullTime, icon, keepFocus, linkified } from './dom.js';
-import { t } from './i18n.js';
+import { systemText, t } from './i18n.js';
 import { S, changed, draft, isMine, setDraft, thread, title } from './state.js';
 
 let root, headBox, log, typingBox, composer, input, sendBtn, closedNote, menu;
@@ -144,8 +144,9 @@ function renderHead(c) {
       el('div', { class: 'head-sub' },
         el('span', { class: `status-pill ${c.status}` }, t(open ? 'statusOpen' : 'statusClosed')),
         sub ? el('span', { class: 'muted small ellipsis' }, sub) : null)),
+    // Tickets and tasks ([S8], [S9]); on a phone a linked item's chip takes a line of its own.
+    el('div', { class: 'item-actions', id: 'item-actions' }, hooks.itemActions?.(c)),
     el('div', { class: 'head-actions' },
-      el('div', { class: 'item-actions', id: 'item-actions' }, hooks.itemActions?.(c)), // tickets and tasks ([S8], [S9])
       el('button', {
         class: `icon-btn${following ? ' active' : ''}`, type: 'button', 'data-k': 'follow', 'aria-pressed': String(!!following),
         title: t(following ? 'unfollow' : 'follow'), 'aria-label': t('follow'), onclick: () => A.follow(c.id, !following),
@@ -242,7 +243,7 @@ function keyed(key, sig, make) {
 function message(c, m, first, pending, editing, sent) {
   if (m.author.kind === 'system') {
     return el('div', { class: 'sys', 'data-seq': m.seq },
-      el('span', {}, m.body), el('time', { class: 'muted', datetime: new Date(m.created_at).toISOString(), title: fullTime(m.created_at) }, clockTime(m.created_at)));
+      el('span', {}, systemText(m.system, m.body)), el('time', { class: 'muted', datetime: new Date(m.created_at).toISOString(), title: fullTime(m.created_at) }, clockTime(m.created_at)));
   }
   const mine = isMine(m);
   const deleted = !!m.deleted_at;

@@ -4,6 +4,7 @@
 use rusqlite::{Connection, OptionalExtension, Row, params};
 use serde::{Deserialize, Serialize};
 
+use super::messages::SystemLine;
 use super::users::User;
 use crate::error::Result;
 
@@ -19,6 +20,13 @@ pub struct Conversation {
     pub last_seq: i64,
     pub last_message_at: i64,
     pub preview: String,
+    /// The latest message was deleted: a list says so in the reader's language instead of `preview`.
+    #[serde(default)]
+    pub preview_deleted: bool,
+    /// The latest message is a system line: a list says it from its code, in the reader's language.
+    /// Always sent (`null` when not), so a client merging a newer copy over an older one drops it.
+    #[serde(default)]
+    pub preview_system: Option<SystemLine>,
     pub created_at: i64,
     pub participants: Vec<i64>,
     /// The ticket or task this conversation is linked to ([S8]).
@@ -37,8 +45,12 @@ pub struct ItemRef {
 
 const COLS: &str =
     "c.id, c.kind, c.status, c.subject, c.customer_id, cu.name, c.created_by, c.last_seq, c.last_message_at, c.preview, c.created_at,
-    i.id, i.number, i.kind, i.title, i.status";
-const FROM: &str = "conversations c LEFT JOIN customers cu ON cu.id = c.customer_id LEFT JOIN items i ON i.id = c.item_id";
+    i.id, i.number, i.kind, i.title, i.status, lm.deleted_at IS NOT NULL, lm.system_code, lm.system_params";
+/// The latest message (`lm`) is one lookup in the `(conversation_id, seq)` index.
+const FROM: &str = "conversations c LEFT JOIN customers cu ON cu.id = c.customer_id LEFT JOIN items i ON i.id = c.item_id
+    LEFT JOIN messages lm ON lm.conversation_id = c.id AND lm.seq = c.last_seq";
+/// How many columns `COLS` has: a query's own columns come after.
+const NCOLS: usize = 19;
 
 fn from_row(r: &Row) -> rusqlite::Result<Conversation> {
     Ok(Conversation {
@@ -52,6 +64,11 @@ fn from_row(r: &Row) -> rusqlite::Result<Conversation> {
         last_seq: r.get(7)?,
         last_message_at: r.get(8)?,
         preview: r.get(9)?,
+        preview_deleted: r.get(16)?,
+        preview_system: match r.get::<_, Option<String>>(17)? {
+            Some(code) => Some(SystemLine::new(code, r.get::<_, Option<String>>(18)?.as_deref())),
+            None => None,
+        },
         created_at: r.get(10)?,
         participants: Vec::new(),
         item: match r.get::<_, Option<i64>>(11)? {
@@ -237,25 +254,41 @@ fn section_sql(s: Section) -> &'static str {
     }
 }
 
+/// What user ?1 has not read in `c` (with their read mark `rs`): messages after the mark from someone
+/// else, system lines not counted ([S7]). Own messages are behind the mark anyway (posting marks
+/// read). At most the first 100 messages after the mark are looked at (one range of the
+/// `(conversation_id, seq)` index); any beyond those count without being looked at, so a list stays
+/// cheap however long a conversation nobody read (its badge says 99+ either way).
+const UNREAD: &str = "((SELECT COUNT(*) FROM messages m WHERE m.conversation_id = c.id
+        AND m.seq > COALESCE(rs.last_read_seq, 0) AND m.seq <= COALESCE(rs.last_read_seq, 0) + 100
+        AND m.author_kind <> 'system' AND NOT (m.author_kind = 'user' AND m.author_id IS ?1))
+    + MAX(c.last_seq - COALESCE(rs.last_read_seq, 0) - 100, 0))";
+/// Whether `c` has anything unread for user ?1 (the rule of `UNREAD`); stops at the first such message.
+const HAS_UNREAD: &str = "(c.last_seq > COALESCE(rs.last_read_seq, 0) AND EXISTS (SELECT 1 FROM messages m
+        WHERE m.conversation_id = c.id AND m.seq > COALESCE(rs.last_read_seq, 0)
+        AND m.author_kind <> 'system' AND NOT (m.author_kind = 'user' AND m.author_id IS ?1)))";
+
 pub fn list(conn: &Connection, user: &User, q: &ListQuery) -> Result<Vec<Row2>> {
     let (before_at, before_id) = q.before.unwrap_or((i64::MAX, i64::MAX));
     let sql = [
         "SELECT ",
         COLS,
-        ", c.last_seq - COALESCE(rs.last_read_seq, 0) AS unread,
-                EXISTS (SELECT 1 FROM follows f WHERE f.conversation_id = c.id AND f.user_id = ?1)
+        ", ",
+        UNREAD,
+        ", EXISTS (SELECT 1 FROM follows f WHERE f.conversation_id = c.id AND f.user_id = ?1)
          FROM ",
         FROM,
         " LEFT JOIN read_state rs ON rs.conversation_id = c.id AND rs.user_id = ?1 WHERE ",
         section_sql(q.section),
-        " AND c.status = ?3 AND (c.last_message_at, c.id) < (?4, ?5) AND (?6 = 0 OR c.last_seq > COALESCE(rs.last_read_seq, 0))
-         ORDER BY c.last_message_at DESC, c.id DESC LIMIT ?7",
+        " AND c.status = ?3 AND (c.last_message_at, c.id) < (?4, ?5) AND (?6 = 0 OR ",
+        HAS_UNREAD,
+        ") ORDER BY c.last_message_at DESC, c.id DESC LIMIT ?7",
     ]
     .concat();
     let mut st = conn.prepare_cached(&sql)?;
     let rows = st
         .query_map(params![user.id, user.sees_customers() as i64, q.status, before_at, before_id, q.unread_only as i64, q.limit], |r| {
-            Ok(Row2 { conversation: from_row(r)?, unread: r.get(16)?, following: r.get(17)? })
+            Ok(Row2 { conversation: from_row(r)?, unread: r.get(NCOLS)?, following: r.get(NCOLS + 1)? })
         })?;
     let mut out = rows.collect::<rusqlite::Result<Vec<_>>>()?;
     for row in &mut out {
@@ -264,12 +297,20 @@ pub fn list(conn: &Connection, user: &User, q: &ListQuery) -> Result<Vec<Row2>> 
     Ok(out)
 }
 
+/// How many messages `user_id` has not read in conversation `id` with a read mark at `mark` (the
+/// rule lists use).
+pub fn unread(conn: &Connection, user_id: i64, id: i64, mark: i64) -> Result<i64> {
+    let sql = ["SELECT ", UNREAD, " FROM conversations c, (SELECT ?2 AS last_read_seq) rs WHERE c.id = ?3"].concat();
+    Ok(conn.prepare_cached(&sql)?.query_row(params![user_id, mark, id], |r| r.get(0)).optional()?.unwrap_or(0))
+}
+
 /// Open/closed counts and unread conversations per section, for the badges.
 pub fn counts(conn: &Connection, user: &User, section: Section) -> Result<serde_json::Value> {
     let sql = [
         "SELECT COUNT(*) FILTER (WHERE c.status = 'open'), COUNT(*) FILTER (WHERE c.status = 'closed'),
-                COUNT(*) FILTER (WHERE c.last_seq > COALESCE(rs.last_read_seq, 0))
-         FROM conversations c LEFT JOIN read_state rs ON rs.conversation_id = c.id AND rs.user_id = ?1 WHERE ",
+                COUNT(*) FILTER (WHERE ",
+        HAS_UNREAD,
+        ") FROM conversations c LEFT JOIN read_state rs ON rs.conversation_id = c.id AND rs.user_id = ?1 WHERE ",
         section_sql(section),
     ]
     .concat();

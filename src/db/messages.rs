@@ -36,6 +36,13 @@ pub struct SystemLine {
     pub params: serde_json::Value,
 }
 
+impl SystemLine {
+    /// A line as stored: its code and its parameters' JSON text (`null` when missing or unreadable).
+    pub fn new(code: String, params: Option<&str>) -> SystemLine {
+        SystemLine { code, params: params.and_then(|p| serde_json::from_str(p).ok()).unwrap_or(serde_json::Value::Null) }
+    }
+}
+
 const SELECT: &str = "SELECT m.id, m.conversation_id, m.seq, m.author_kind, m.author_id,
         CASE m.author_kind WHEN 'user' THEN u.name WHEN 'customer' THEN cu.name ELSE 'Frontdesk' END,
         m.body, m.client_msg_id, m.created_at, m.edited_at, m.deleted_at, m.system_code, m.system_params
@@ -57,10 +64,7 @@ fn from_row(r: &Row) -> rusqlite::Result<Message> {
         edited_at: r.get(9)?,
         deleted_at,
         system: match r.get::<_, Option<String>>(11)? {
-            Some(code) => {
-                let params: Option<String> = r.get(12)?;
-                Some(SystemLine { code, params: params.and_then(|p| serde_json::from_str(&p).ok()).unwrap_or(serde_json::Value::Null) })
-            }
+            Some(code) => Some(SystemLine::new(code, r.get::<_, Option<String>>(12)?.as_deref())),
             None => None,
         },
     })

@@ -180,6 +180,7 @@ pub fn post_to(
     c.last_seq = seq;
     c.last_message_at = now;
     c.preview = body.chars().take(140).collect();
+    (c.preview_deleted, c.preview_system) = (false, None);
     w.emit("message.created", Some(c.id), c.audience(), json!({"message": m, "conversation": summary(&c)}))?;
     if let Actor::Agent(u) = actor {
         w.emit(
@@ -213,7 +214,7 @@ pub fn mark_read(app: &Arc<App>, user: &User, id: i64, seq: Option<i64>) -> Resu
         let upto = seq.unwrap_or(c.last_seq).clamp(0, c.last_seq);
         let before = convs::last_read(w.conn, uid, id)?;
         let now = convs::mark_read(w.conn, uid, id, upto)?;
-        let out = json!({"conversation_id": id, "last_read_seq": now, "unread": c.last_seq - now});
+        let out = json!({"conversation_id": id, "last_read_seq": now, "unread": convs::unread(w.conn, uid, id, now)?});
         if now != before {
             w.emit("conversation.read", Some(id), Audience::Users { ids: vec![uid] }, out.clone())?;
             if let Some(cid) = c.customer_id {

@@ -31,12 +31,18 @@ pub struct Change<'a> {
 }
 
 pub fn change(w: &mut WriteCtx<'_>, c: Change<'_>, now: i64, agents: usize) -> Result<(Settings, Status)> {
+    let before = db::hours::status(&db::settings::load(w.conn)?, now, agents);
     let (s, changed) = db::settings::update(w.conn, c.patch, c.by)?;
     let status = db::hours::status(&s, now, agents);
     if !changed.is_empty() {
         let detail = c.audit.detail.unwrap_or_else(|| json!({"changed": changed}));
         db::audit::append(w.conn, c.by, c.ip, c.audit.action, c.audit.target, detail)?;
         w.emit(c.event, None, Audience::Everyone, s.public_with(&status))?;
+        // Whatever changed the effective state (the switch, business hours turned on or off, a new
+        // time zone), it is announced as `helpdesk.status` ([S12]), as `tick` does for the clock.
+        if c.event != "helpdesk.status" && before != status {
+            w.emit("helpdesk.status", None, Audience::Everyone, s.public_with(&status))?;
+        }
     }
     Ok((s, status))
 }

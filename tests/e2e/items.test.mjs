@@ -4,7 +4,7 @@
 // live, and the Items view with its filters. Customers are simulated over the widget API from Node.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { launchBrowser, screenshot, skipOrFail, startServer } from './lib.mjs';
+import { checkA11y, launchBrowser, screenshot, skipOrFail, startServer } from './lib.mjs';
 import { Customer, User, eventually, signIn } from './messenger-helpers.mjs';
 
 const skip = skipOrFail();
@@ -25,9 +25,9 @@ after(async () => {
 });
 
 /** A fresh browser context signed in as a new user; any JS dialog or page error fails the test. */
-async function agentPage(name, email, opts = {}) {
+async function agentPage(name, email, opts = {}, ctxOpts = {}) {
   const u = await admin.createUser(name, email, opts);
-  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, ...ctxOpts });
   const page = await context.newPage();
   const problems = [];
   page.on('dialog', (d) => { problems.push(`dialog opened: ${d.type()} ${d.message()}`); d.dismiss().catch(() => {}); });
@@ -86,6 +86,7 @@ test('tickets and tasks: create from a chat, live link, details panel, link/unli
   await dialog.getByRole('combobox', { name: 'Add follower' }).selectOption({ label: 'Ben Brown' });
   await dialog.getByRole('group', { name: 'Followers' }).getByText('Ben Brown').waitFor();
   await screenshot(a.page, 'items-create-dialog');
+  await checkA11y(a.page, 'the create-ticket dialog');
   await dialog.getByRole('button', { name: 'Create ticket' }).click();
   await dialog.waitFor({ state: 'hidden' });
 
@@ -97,6 +98,7 @@ test('tickets and tasks: create from a chat, live link, details panel, link/unli
   await b.page.getByRole('log').getByText('Ticket #1 created by Ann Agent').waitFor();
   assert.equal(await slot(a.page).getByRole('button', { name: 'Create ticket' }).count(), 0);
   await screenshot(a.page, 'items-header-link');
+  await checkA11y(a.page, 'a conversation linked to a ticket');
 
   // [S9] Show item details from the conversation's menu.
   await slot(a.page).getByRole('button', { name: 'Conversation actions' }).click();
@@ -141,6 +143,7 @@ test('tickets and tasks: create from a chat, live link, details panel, link/unli
   await row(c.page, 'Sally Carter').waitFor({ timeout: 5000 });
   await panel.getByText(/Ann Agent set the assignees: .*Cara Cruz/).waitFor();
   await screenshot(a.page, 'items-details-panel');
+  await checkA11y(a.page, 'the item details panel');
 
   // Esc closes the panel.
   await a.page.getByRole('log').click();
@@ -155,6 +158,8 @@ test('tickets and tasks: create from a chat, live link, details panel, link/unli
   await slot(a.page).getByRole('button', { name: 'Link to existing' }).click();
   await dialog.getByRole('heading', { name: 'Link to an existing ticket or task' }).waitFor();
   await dialog.getByLabel('Search by number or words').fill('#1');
+  await dialog.getByRole('button', { name: /#1 Order 1001 lost by the courier/ }).waitFor();
+  await checkA11y(a.page, 'the link dialog');
   await dialog.getByRole('button', { name: /#1 Order 1001 lost by the courier/ }).click();
   await dialog.waitFor({ state: 'hidden' });
   await itemLink(a.page, /Ticket #1 · Order 1001 lost by the courier/).waitFor();
@@ -211,8 +216,10 @@ test('tickets and tasks: create from a chat, live link, details panel, link/unli
   await b.page.getByRole('complementary').getByLabel('Priority').selectOption('urgent');
   await eventually(async () => /Urgent/.test(await list.getByRole('button', { name: /#1/ }).innerText()), 5000, 'the row to follow the change');
   await screenshot(a.page, 'items-view');
+  await checkA11y(a.page, 'the Items view with a details panel');
   await a.page.emulateMedia({ colorScheme: 'dark' });
   await screenshot(a.page, 'items-view-dark');
+  await checkA11y(a.page, 'the Items view with a details panel (dark)');
   await a.page.emulateMedia({ colorScheme: 'light' });
 
   // At phone width the Items view is one column; the panel covers it and Esc closes it.
@@ -225,4 +232,31 @@ test('tickets and tasks: create from a chat, live link, details panel, link/unli
 
   for (const p of [a, b, c]) assert.deepEqual(p.problems, []);
   await Promise.all([a.context.close(), b.context.close(), c.context.close()]);
+});
+
+test('[S9] a long ticket title pushes the details panel\'s fields down instead of covering them', { skip }, async () => {
+  const lena = await Customer.create(server.url, { name: 'Lena Longtitle' });
+  const conv = (await lena.send('My parcel went to the wrong address.')).message.conversation_id;
+  const title = 'Parcel 2002 delivered to the wrong address in another town, courier says it was signed for by someone else entirely';
+  await admin.request('POST', `/api/conversations/${conv}/items`, { kind: 'ticket', title });
+  for (const [width, colorScheme, locale] of [[1280, 'light', 'en-GB'], [360, 'dark', 'pt-PT']]) {
+    const p = await agentPage(`Lou ${width}`, `lou.${width}@example.com`, {}, { viewport: { width, height: 800 }, colorScheme, locale });
+    await p.page.getByRole('tab', { name: /From customers|De clientes/ }).click();
+    await row(p.page, 'Lena Longtitle').click();
+    await slot(p.page).locator('.item-link').click();
+    const panel = p.page.getByRole('complementary');
+    const titleBox = panel.getByLabel(/^(Title|Título)$/);
+    await titleBox.waitFor();
+    assert.equal(await titleBox.inputValue(), title);
+    const box = await titleBox.boundingBox();
+    const status = await panel.locator('.pill-row').boundingBox();
+    assert.ok(box.y + box.height <= status.y, `the title (bottom ${box.y + box.height}) ends above the Status field (top ${status.y})`);
+    const clipped = await titleBox.evaluate((n) => n.scrollHeight - n.clientHeight);
+    assert.ok(clipped <= 1, `the whole title shows (${clipped} px hidden)`);
+    assert.ok(await p.page.evaluate(() => document.documentElement.scrollWidth) <= width, 'nothing sticks out sideways');
+    await screenshot(p.page, `items-long-title-${width}-${colorScheme}`);
+    await checkA11y(p.page, `the details panel with a long title (${width} px, ${colorScheme})`);
+    assert.deepEqual(p.problems, []);
+    await p.context.close();
+  }
 });

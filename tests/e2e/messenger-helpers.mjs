@@ -91,3 +91,90 @@ export async function eventually(fn, ms = 5000, what = 'condition') {
     await new Promise((r) => setTimeout(r, 100));
   }
 }
+
+/** What the Messenger's controls are called, in each language (the walk below finds them by name). */
+export const WORDS = {
+  en: {
+    fromCustomers: 'From customers', back: 'Back to conversations', details: 'Details', newTeamChat: 'New team chat',
+    settings: 'Settings', shortcuts: 'Keyboard shortcuts', search: 'Search conversations', items: 'Tickets & tasks',
+  },
+  pt: {
+    fromCustomers: 'De clientes', back: 'Voltar às conversas', details: 'Detalhes', newTeamChat: 'Nova conversa de equipa',
+    settings: 'Definições', shortcuts: 'Atalhos de teclado', search: 'Pesquisar conversas', items: 'Pedidos e tarefas',
+  },
+};
+
+/** How wide and tall the page is drawn: more than the window means something sticks out. */
+export const pageSize = (page) => page.evaluate(() => ({ width: document.documentElement.scrollWidth, height: document.documentElement.scrollHeight }));
+
+/**
+ * Walk a signed-in Messenger through its states and call `visit(state)` in each: the list (with a
+ * selected row at desktop width), a chat linked to a ticket, the item panel, the customer panel, a
+ * chat without a ticket, the team-chat, shortcuts and settings dialogs, search results and the Items
+ * view. `ticketChat` and `plainChat` are customers' names, `query` a word found by search; `w` the
+ * words of the page's language (WORDS.en or WORDS.pt). Works at phone width too (one column).
+ */
+export async function walkMessenger(page, w, { ticketChat, plainChat, query }, visit) {
+  const phone = page.viewportSize().width <= 760;
+  const rowOf = (name) => page.locator('.side-list').getByRole('button', { name: new RegExp(name) });
+  const openChat = async (name) => {
+    await rowOf(name).click();
+    await page.getByRole('main').getByRole('heading', { name, level: 1 }).waitFor();
+    await page.getByRole('log').locator('.msg, .sys').first().waitFor();
+  };
+  const toList = async () => {
+    if (phone && await page.getByRole('main').isVisible()) await page.getByRole('main').getByRole('button', { name: w.back }).click();
+  };
+  const panel = page.getByRole('complementary');
+  const dialog = page.getByRole('dialog');
+  const escape = async (what) => { await page.keyboard.press('Escape'); await what.waitFor({ state: 'hidden' }); };
+
+  await page.getByRole('tab', { name: new RegExp(w.fromCustomers) }).click();
+  await rowOf(plainChat).waitFor();
+  if (!phone) await openChat(plainChat); // a selected row in the list
+  await visit('list');
+
+  await toList();
+  await openChat(ticketChat);
+  await page.locator('#item-actions .item-link').waitFor();
+  await visit('chat-ticket');
+  await page.locator('#item-actions .item-link').click();
+  await panel.locator('.item-panel textarea').first().waitFor();
+  await visit('item-panel');
+  await escape(panel);
+  await page.getByRole('main').getByRole('button', { name: w.details, exact: true }).click();
+  await panel.locator('.person').waitFor();
+  await visit('customer-panel');
+  await escape(panel);
+
+  await toList();
+  await openChat(plainChat);
+  await visit('chat');
+
+  await toList();
+  await page.getByRole('navigation').getByRole('button', { name: w.newTeamChat }).click();
+  await dialog.locator('form').waitFor();
+  await visit('team-dialog');
+  await escape(dialog);
+  await page.getByRole('button', { name: w.shortcuts }).click();
+  await dialog.locator('.shortcuts').waitFor();
+  await visit('shortcuts-dialog');
+  await escape(dialog);
+  await page.getByRole('button', { name: w.settings }).click();
+  await dialog.locator('select').waitFor();
+  await visit('settings-dialog');
+  await escape(dialog);
+
+  await page.getByRole('searchbox', { name: w.search }).fill(query);
+  await page.locator('.search-results mark').first().waitFor();
+  await visit('search');
+  await page.getByRole('searchbox', { name: w.search }).press('Escape');
+
+  await page.getByRole('button', { name: w.items }).click();
+  const view = page.getByRole('region', { name: w.items });
+  await view.getByRole('list').waitFor();
+  await visit('items');
+  // Back to the conversations: the view's back button on a phone, the same entry again on a desktop.
+  await (phone ? view.getByRole('button', { name: w.back }) : page.getByRole('button', { name: w.items })).click();
+  await view.waitFor({ state: 'hidden' });
+}

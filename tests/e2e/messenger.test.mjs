@@ -4,8 +4,8 @@
 // lost or doubled across a socket drop.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { launchBrowser, screenshot, skipOrFail, startServer } from './lib.mjs';
-import { Customer, User, eventually, signIn } from './messenger-helpers.mjs';
+import { checkA11y, launchBrowser, screenshot, skipOrFail, startServer } from './lib.mjs';
+import { Customer, User, WORDS, eventually, pageSize, signIn, walkMessenger } from './messenger-helpers.mjs';
 
 const skip = skipOrFail();
 let server;
@@ -311,34 +311,6 @@ test('older history loads when scrolling up', { skip }, async () => {
   await context.close();
 });
 
-test('phone width, dark theme and Portuguese', { skip }, async () => {
-  const cust = await Customer.create(server.url, { name: 'Mia Mobile' });
-  await cust.send('Olá! Preciso de ajuda com a minha encomenda.');
-  const { page, context, problems } = await agentPage('Pedro Telemóvel', 'pedro@example.com', {},
-    { viewport: { width: 360, height: 740 }, colorScheme: 'dark', locale: 'pt-PT', isMobile: true, hasTouch: true });
-  await page.getByRole('tab', { name: /De clientes/ }).click();
-  const r = row(page, 'Mia Mobile');
-  await r.waitFor();
-  const width = await page.evaluate(() => document.documentElement.scrollWidth);
-  assert.ok(width <= 360, `no horizontal scroll at 360 px (scrollWidth ${width})`);
-  await screenshot(page, 'messenger-mobile-list-dark');
-  await r.click();
-  await page.getByRole('heading', { name: 'Mia Mobile' }).waitFor();
-  await page.getByRole('button', { name: 'Voltar às conversas' }).waitFor();
-  await screenshot(page, 'messenger-mobile-conversation-dark');
-  await page.getByRole('button', { name: 'Voltar às conversas' }).click();
-  await r.waitFor();
-
-  // The same, dark, at laptop width: three columns again.
-  await page.setViewportSize({ width: 1280, height: 800 });
-  await r.click();
-  await page.getByRole('main').getByRole('heading', { name: 'Mia Mobile' }).waitFor();
-  await page.getByRole('navigation').waitFor();
-  await screenshot(page, 'messenger-desktop-dark');
-  assert.deepEqual(problems, []);
-  await context.close();
-});
-
 test('signing out in one tab sends the other tabs of that session to the sign-in page', { skip }, async () => {
   const { page, context, problems } = await agentPage('Tabby Two', 'tabby@example.com');
   const second = await context.newPage(); // same browser context: same session cookie
@@ -354,4 +326,227 @@ test('signing out in one tab sends the other tabs of that session to the sign-in
   await page.waitForURL(/\/login/, { timeout: 5000 });
   assert.deepEqual(problems, []);
   await context.close();
+});
+
+// --- issue 14: what a first-hour user saw wrong ---
+
+const DAYS = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'];
+const switchOf = (page) => page.getByRole('switch');
+const why = (page) => page.locator('#hd-why');
+
+test('[S12] the switch shows the effective state, live, and why: business hours changed in another tab', { skip }, async () => {
+  const { page, context, problems } = await agentPage('Hana Hours', 'hana@example.com', {}, { locale: 'en-GB' });
+  const sally = await Customer.create(server.url, { name: 'Sally Hours' });
+  const widgetOnline = async () => (await sally.session()).helpdesk.online;
+  const today = new Date().getUTCDay();
+  await switchOf(page).and(page.getByRole('switch', { name: 'Help desk online' })).waitFor();
+
+  // An admin turns business hours on, open only tomorrow: the Messenger says offline, why, and when
+  // it opens, as the widget does.
+  await admin.request('PATCH', '/api/settings', {
+    hours_enabled: true, timezone: 'UTC', hours: [{ day: DAYS[(today + 1) % 7], start: '09:00', end: '17:00' }],
+  });
+  await page.getByRole('switch', { name: 'Help desk offline' }).waitFor({ timeout: 3000 });
+  assert.equal(await switchOf(page).getAttribute('aria-checked'), 'false');
+  assert.match(await why(page).innerText(), /^Outside business hours · online at \D+ 09:00$/);
+  assert.equal(await widgetOnline(), false);
+  await screenshot(page, 'messenger-helpdesk-outside-hours');
+
+  // Business hours off again: the switch decides, and it was left on.
+  await admin.request('PATCH', '/api/settings', { hours_enabled: false });
+  await page.getByRole('switch', { name: 'Help desk online' }).waitFor({ timeout: 3000 });
+  assert.equal(await why(page).innerText(), 'Customers see that you are here.');
+  assert.equal(await widgetOnline(), true);
+
+  // Open all day today: online for business hours, until midnight.
+  await admin.request('PATCH', '/api/settings', { hours_enabled: true, hours: [{ day: DAYS[today], start: '00:00', end: '24:00' }] });
+  await why(page).getByText(/^Business hours · offline at .*00:00$/).waitFor({ timeout: 3000 });
+  assert.equal(await switchOf(page).getAttribute('aria-checked'), 'true');
+
+  // Switched off by hand: offline until the hours decide again, in every Messenger and the widget.
+  await switchOf(page).click();
+  await page.getByRole('switch', { name: 'Help desk offline' }).waitFor();
+  await why(page).getByText(/^Switched off by hand · business hours resume at .*00:00$/).waitFor();
+  await eventually(async () => (await widgetOnline()) === false, 3000, 'the widget to be offline');
+  await screenshot(page, 'messenger-helpdesk-override');
+
+  // Hours off: the switch (now off) decides.
+  await admin.request('PATCH', '/api/settings', { hours_enabled: false });
+  await why(page).getByText("Customers see that you'll answer later.").waitFor({ timeout: 3000 });
+  await admin.request('POST', '/api/helpdesk/status', { online: true });
+  await page.getByRole('switch', { name: 'Help desk online' }).waitFor({ timeout: 3000 });
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test('[S7] unread counts only messages from others; [S10] a deleted last message is listed live as after a reload', { skip }, async () => {
+  const { page, context, problems } = await agentPage('Ursula Unread', 'ursula@example.com');
+  await page.getByRole('tab', { name: /From customers/ }).click();
+  const uma = await Customer.create(server.url, { name: 'Uma Unread' });
+  const first = await uma.send('Where is my parcel?');
+  const r = row(page, 'Uma Unread');
+  const badge = r.locator('.unread-count');
+  await eventually(async () => (await badge.innerText()).startsWith('1'), 5000, 'one unread message');
+
+  // A system line ("Ticket #N created by Ada Admin") is not a message to read.
+  await admin.request('POST', `/api/conversations/${first.message.conversation_id}/items`, { kind: 'ticket', title: 'Lost parcel' });
+  await r.getByText(/Ticket #\d+ created by Ada Admin/).waitFor();
+  assert.equal((await badge.innerText()).trim().split(/\s/)[0], '1', 'a badge of 1 for one customer message');
+  await page.reload();
+  await page.getByRole('tab', { name: /From customers/ }).click();
+  await r.getByText(/Ticket #\d+ created by Ada Admin/).waitFor();
+  assert.equal((await badge.innerText()).trim().split(/\s/)[0], '1', 'the server counts the same');
+
+  // My reply, deleted: the row says so; the customer's next message replaces it, live.
+  await r.click();
+  const composer = page.getByRole('textbox', { name: 'Write a reply' });
+  const deleteMine = async (text) => {
+    await composer.fill(text);
+    await composer.press('Enter');
+    const m = page.locator('.msg.mine').filter({ hasText: text });
+    await m.locator('.state.sent').waitFor();
+    await m.hover();
+    await m.getByRole('button', { name: 'Message actions' }).click();
+    await page.getByRole('menuitem', { name: 'Delete' }).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Delete' }).click();
+    await r.getByText('This message was deleted').waitFor();
+  };
+  await deleteMine('Let me look');
+  await uma.send('Hello?');
+  await r.getByText('Hello?').waitFor();
+  assert.equal(await r.getByText('This message was deleted').count(), 0);
+  await page.reload();
+  await page.getByRole('tab', { name: /From customers/ }).click();
+  await r.getByText('Hello?').waitFor();
+
+  // Deleted last, then reloaded: the same words as live.
+  await r.click();
+  await deleteMine('One moment');
+  await page.reload();
+  await page.getByRole('tab', { name: /From customers/ }).click();
+  await r.getByText('This message was deleted').waitFor();
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test('system lines in the reader\'s language, times in the reader\'s locale', { skip }, async () => {
+  const vera = await Customer.create(server.url, { name: 'Vera Língua' });
+  const conv = (await vera.send('Bom dia, a encomenda não chegou.')).message.conversation_id;
+  const { item } = await admin.request('POST', `/api/conversations/${conv}/items`, { kind: 'ticket', title: 'Encomenda perdida' });
+  const rui = await Customer.create(server.url, { name: 'Rui Ligado' });
+  const conv2 = (await rui.send('A minha também.')).message.conversation_id;
+  await admin.request('POST', `/api/conversations/${conv2}/link`, { item_id: item.id });
+  await admin.request('POST', `/api/conversations/${conv}/status`, { status: 'closed' });
+
+  // A Portuguese agent reads them in Portuguese, in the thread and in the list.
+  const pt = await agentPage('Paula Português', 'paula@example.com', {}, { locale: 'pt-PT' });
+  await pt.page.getByRole('tab', { name: /De clientes/ }).click();
+  await pt.page.getByRole('tab', { name: /^Fechadas/ }).click();
+  await row(pt.page, 'Vera Língua').getByText('Fechada por Ada Admin').waitFor();
+  await row(pt.page, 'Vera Língua').click();
+  const log = pt.page.getByRole('log');
+  await log.getByText(`Pedido #${item.number} criado por Ada Admin`).waitFor();
+  await log.getByText('Fechada por Ada Admin').waitFor();
+  assert.equal(await log.getByText(/created by|Closed by/).count(), 0, 'no English system line');
+  await pt.page.getByRole('tab', { name: /^Abertas/ }).click();
+  await row(pt.page, 'Rui Ligado').click();
+  await log.getByText(`Ligada ao pedido #${item.number} por Ada Admin`).waitFor();
+  await screenshot(pt.page, 'messenger-system-lines-pt');
+  // Times in 24 hours, as Portugal writes them.
+  assert.match(await log.locator('.msg-meta time').first().innerText(), /^\d{2}:\d{2}$/);
+
+  // A British agent: English words, 24-hour times (the locale's, not en-US's).
+  const gb = await agentPage('Gavin Britain', 'gavin@example.com', {}, { locale: 'en-GB' });
+  await gb.page.getByRole('tab', { name: /From customers/ }).click();
+  await row(gb.page, 'Rui Ligado').click();
+  await gb.page.getByRole('log').getByText(`Linked to ticket #${item.number} by Ada Admin`).waitFor();
+  const time = await gb.page.getByRole('log').locator('.msg-meta time').first().innerText();
+  assert.match(time, /^\d{2}:\d{2}$/, `a 24-hour time, not ${time}`);
+  for (const p of [pt, gb]) assert.deepEqual(p.problems, []);
+  await Promise.all([pt.context.close(), gb.context.close()]);
+});
+
+test('[S2] the Messenger leads admins to the admin pages, and whoever answers customers to the widget preview', { skip }, async () => {
+  // Ada, the admin.
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  const page = await context.newPage();
+  await signIn(page, server.url, 'ada@example.com', 'correct horse battery');
+  const nav = page.getByRole('navigation');
+  const adminLink = nav.getByRole('link', { name: 'Admin' });
+  assert.equal(await adminLink.getAttribute('href'), '/admin');
+  const preview = nav.getByRole('link', { name: 'Widget preview (opens in a new tab)' });
+  const [tab] = await Promise.all([context.waitForEvent('page'), preview.click()]);
+  await tab.waitForURL(/\/widget\/preview$/);
+  await tab.close();
+  await adminLink.click();
+  await page.waitForURL(/\/admin$/);
+  await context.close();
+
+  // A customer-support agent: the preview, not the admin pages; an agent who does not answer customers: neither.
+  const sam = await agentPage('Sam Preview', 'sam.preview@example.com');
+  await sam.page.getByRole('link', { name: /Widget preview/ }).waitFor();
+  assert.equal(await sam.page.getByRole('link', { name: 'Admin' }).count(), 0);
+  const nina = await agentPage('Nina Inside', 'nina.inside@example.com', { customer_support: false });
+  await nina.page.getByRole('heading', { name: 'My conversations' }).waitFor();
+  assert.equal(await nina.page.getByRole('link', { name: /Admin|Widget preview/ }).count(), 0);
+  // In Portuguese.
+  await sam.page.getByRole('button', { name: 'Settings' }).click();
+  await sam.page.getByRole('dialog').getByLabel('Language').selectOption('pt');
+  await sam.page.getByRole('link', { name: 'Pré-visualizar o widget (abre num novo separador)' }).waitFor();
+  for (const p of [sam, nina]) assert.deepEqual(p.problems, []);
+  await Promise.all([sam.context.close(), nina.context.close()]);
+});
+
+/** Two customers for the walk through every state: one with a ticket (a long title), one without. */
+async function walkData(tag) {
+  const withTicket = `Quinn ${tag}`;
+  const plain = `Pat ${tag}`;
+  const q = await Customer.create(server.url, { name: withTicket, email: `quinn.${tag.toLowerCase()}@example.com` });
+  const conv = (await q.send('My order 1001 never arrived and nobody answers the phone.')).message.conversation_id;
+  await admin.request('POST', `/api/conversations/${conv}/items`, {
+    kind: 'ticket', title: 'Order 1001 lost in transit somewhere between Lisbon and Porto, customer waiting since Monday',
+  });
+  const p = await Customer.create(server.url, { name: plain, email: `pat.${tag.toLowerCase()}@example.com` });
+  await p.send(`Do you ship to Madeira? Asking about zebra${tag} mugs.`);
+  return { ticketChat: withTicket, plainChat: plain, query: `zebra${tag}` };
+}
+
+test('every Messenger state, light and dark: no serious or critical accessibility violation (axe-core)', { skip }, async () => {
+  const data = await walkData('Axe');
+  const { page, context, problems } = await agentPage('Alex Axe', 'alex.axe@example.com');
+  for (const scheme of ['light', 'dark']) {
+    await page.emulateMedia({ colorScheme: scheme });
+    await walkMessenger(page, WORDS.en, data, async (state) => {
+      await screenshot(page, `messenger-${state}-${scheme}`);
+      await checkA11y(page, `Messenger ${state} (${scheme})`);
+    });
+  }
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test('phone (360 px): nothing sticks out of the screen in any state, in English (light) and Portuguese (dark)', { skip }, async () => {
+  const data = await walkData('Phone');
+  for (const [lang, locale, colorScheme] of [['en', 'en-GB', 'light'], ['pt', 'pt-PT', 'dark']]) {
+    const { page, context, problems } = await agentPage(`Pedro ${lang}`, `pedro.${lang}@example.com`, {},
+      { viewport: { width: 360, height: 740 }, locale, colorScheme, isMobile: true, hasTouch: true });
+    const wide = [];
+    await walkMessenger(page, WORDS[lang], data, async (state) => {
+      const { width, height } = await pageSize(page);
+      if (width > 360 || height > 740) wide.push(`${state}: ${width}×${height} px`);
+      await screenshot(page, `messenger-phone-${state}-${lang}-${colorScheme}`);
+      if (lang === 'pt') await checkA11y(page, `Messenger phone ${state} (pt, dark)`);
+    });
+    assert.deepEqual(wide, [], 'the page is larger than the 360×740 screen');
+    // The header of a chat with a ticket: every control on screen.
+    await page.getByRole('navigation').locator('.side-list').getByRole('button', { name: new RegExp(data.ticketChat) }).click();
+    const head = page.getByRole('main').locator('header');
+    await head.locator('.item-link').waitFor();
+    for (const b of await head.getByRole('button').all()) {
+      const box = await b.boundingBox();
+      assert.ok(box && box.x >= 0 && box.x + box.width <= 360, `${await b.getAttribute('aria-label') || await b.innerText()} is on screen (${JSON.stringify(box)})`);
+    }
+    assert.deepEqual(problems, []);
+    await context.close();
+  }
 });
