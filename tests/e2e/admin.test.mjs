@@ -54,6 +54,7 @@ test('the offline message saved in the admin page reaches an open widget without
   await section('Availability');
   await page.getByRole('switch', { name: 'Help desk online' }).click();
   await page.getByText('Offline', { exact: true }).waitFor();
+  await checkA11y(page, 'admin: availability, business hours off');
   await visitor.getByText('Away', { exact: false }).first().waitFor();
 
   await section('Messages');
