@@ -2,6 +2,7 @@
 # test.sh: the one test command of Frontdesk. Runs, in order:
 #   1. cargo test --release        unit + integration tests (integration tests exec target/release/frontdesk)
 #   2. browser tests               tests/e2e/*.test.mjs under node's built-in runner, driving /usr/bin/chromium
+#                                  (i18n.test.mjs, the dictionaries, needs node only: it runs without chromium too)
 #   3. tests/install_test.sh       install.sh into a temporary DESTDIR, upgrade, uninstall
 #   4. frontdesk-bench --quick     the benchmark tool as a smoke test (numbers printed, not asserted)
 #   5. cargo clippy                lints on every target, warnings denied (one check: clean or not)
@@ -52,7 +53,7 @@ run_step() {
         cargo-*) read -r p f < <(awk '/^test result:/ {
                      for (i = 2; i <= NF; i++) { if ($i ~ /^passed;/) p += $(i-1); if ($i ~ /^failed;/) f += $(i-1) }
                  } END { print p+0, f+0 }' "$log") ;;
-        browser) read -r p f < <(awk '/^(# |ℹ )pass [0-9]+$/ { p = $NF } /^(# |ℹ )fail [0-9]+$/ { f = $NF }
+        browser|i18n) read -r p f < <(awk '/^(# |ℹ )pass [0-9]+$/ { p = $NF } /^(# |ℹ )fail [0-9]+$/ { f = $NF }
                  END { print p+0, f+0 }' "$log") ;;
         *)       read -r p f < <(awk '/[0-9]+ passed, [0-9]+ failed$/ { p = $(NF-3); f = $(NF-1) }
                  END { print p+0, f+0 }' "$log") ;;
@@ -71,15 +72,18 @@ run_step() {
 run_step cargo-build cargo build "${cargo_flags[@]}"
 run_step cargo-test cargo test --no-fail-fast "${cargo_flags[@]}"
 
-# 2. Browser tests.
+# 2. Browser tests. The dictionaries' test (i18n.test.mjs) needs node only, so it runs even without a browser.
 e2e="$root/tests/e2e"
+if command -v node >/dev/null; then
+    run_step i18n bash -c 'cd tests/e2e && node --test i18n.test.mjs'
+fi
 missing=()
 [[ -x /usr/bin/chromium ]] || missing+=("/usr/bin/chromium (apt-get install -y chromium)")
 [[ -d "$e2e/node_modules/playwright-core" ]] || missing+=("tests/e2e/node_modules (cd tests/e2e && npm ci)")
 command -v node >/dev/null || missing+=("node")
 if (( ${#missing[@]} == 0 )); then
     run_step browser env FRONTDESK_BIN="$target_dir/release/frontdesk" \
-        bash -c 'cd tests/e2e && node --test --test-concurrency=1 *.test.mjs'
+        bash -c 'cd tests/e2e && node --test --test-concurrency=1 $(ls *.test.mjs | grep -vx i18n.test.mjs)'
 elif [[ -n "${CI:-}" ]]; then
     echo
     echo "==== browser: FAILED: CI is set and these are missing: ${missing[*]}"

@@ -47,6 +47,11 @@ pub fn serve_with_csp(req: &Request, path: &str, csp: &str) -> Option<Response> 
     Some(if html { with_security_headers(r, csp) } else { r.header("X-Content-Type-Options", "nosniff") })
 }
 
+/// The embedded file at `path`, for a page answered with another status than 200.
+pub fn bytes(path: &str) -> Option<Vec<u8>> {
+    Assets::get(path).map(|f| f.data.into_owned())
+}
+
 pub fn exists(path: &str) -> bool {
     Assets::get(path).is_some()
 }

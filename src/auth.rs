@@ -50,8 +50,11 @@ pub fn session_by_hash(app: &App, hash: Vec<u8>, used: bool) -> Result<Option<Au
         return Ok(None);
     }
     if used && now - s.last_used_at > 60_000 {
-        let h = hash.clone();
-        app.db.write(move |w| db::sessions::touch(w.conn, &h, now))?;
+        let (h, uid) = (hash.clone(), user.id);
+        app.db.write(move |w| {
+            db::sessions::touch(w.conn, &h, now)?;
+            db::users::touch(w.conn, uid, now)
+        })?;
     }
     Ok(Some(Authed { user, csrf: s.csrf_token, token_hash: hash }))
 }
@@ -109,7 +112,10 @@ pub fn start_session(app: &App, user_id: i64, req: &Request) -> Result<String> {
     let ip = req.remote.to_string();
     let ua: String = req.header("user-agent").unwrap_or("").chars().take(300).collect();
     let now = app.clock.now_ms();
-    app.db.write(move |w| db::sessions::insert(w.conn, &hash, user_id, &csrf, &ip, &ua, now))?;
+    app.db.write(move |w| {
+        db::sessions::insert(w.conn, &hash, user_id, &csrf, &ip, &ua, now)?;
+        db::users::touch(w.conn, user_id, now)
+    })?;
     Ok(cookie(app, &token, ABSOLUTE_MS / 1000))
 }
 

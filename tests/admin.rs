@@ -73,6 +73,65 @@ fn agents_get_403_on_every_admin_route_and_strangers_are_sent_to_sign_in() {
     assert_eq!(admin.get("/admin/nope").status, 404);
 }
 
+/// Issue 14: an agent who opens the admin pages reads a page (in their language, filled by its
+/// script) saying they are not an admin, with the way back to the Messenger: a 403, never JSON.
+#[test]
+fn an_agent_opening_the_admin_pages_gets_a_page_saying_they_are_not_an_admin() {
+    let s = Server::start();
+    let admin = s.admin();
+    let agent = s.agent(&admin, "bob@example.com", "Bob", true);
+    for path in ["/admin", "/admin/team", "/admin/availability"] {
+        let r = agent.get(path);
+        assert_eq!(r.status, 403, "{path}");
+        assert_eq!(r.header("content-type"), Some("text/html; charset=utf-8"), "{path}: {}", r.text());
+        assert_eq!(r.header("cache-control"), Some("no-store"), "{path}");
+        assert!(r.header("content-security-policy").unwrap().contains("frame-ancestors 'none'"));
+        let page = r.text();
+        assert!(page.contains("/assets/admin/not-admin.js") && page.contains(r#"href="/""#), "{path}: {page}");
+        // No validator: a browser never gets a bodiless 304 for it.
+        assert_eq!(r.header("etag"), None, "{path}");
+    }
+}
+
+/// Issue 14: "Last seen" on the Team page follows what people do: signing in, using their session,
+/// opening and closing the Messenger (its socket). Reported on the app's clock.
+#[test]
+fn last_seen_follows_sign_in_session_use_and_the_messenger_socket() {
+    let s = Server::start();
+    let admin = s.admin();
+    let a = app(&s);
+    let seen = |email: &str| {
+        let users = admin.get("/api/users").json();
+        let u = users["users"].as_array().unwrap().iter().find(|u| u["user"]["email"] == email).cloned().unwrap();
+        (u["user"]["last_seen_at"].as_i64(), u["online"].as_bool().unwrap())
+    };
+    let t0 = a.clock.now_ms() + 1000;
+    a.clock.set_fixed(t0);
+    let r = admin.post_json("/api/users", &json!({"email": "bob@example.com", "name": "Bob", "password": "agent password 1"}));
+    assert_eq!(r.status, 201);
+    assert_eq!(seen("bob@example.com"), (None, false), "never signed in: never seen");
+
+    let bob = s.login("bob@example.com", "agent password 1");
+    assert_eq!(seen("bob@example.com"), (Some(t0), false), "signing in");
+
+    a.clock.set_fixed(t0 + 10 * 60_000);
+    assert_eq!(bob.get("/api/conversations").status, 200);
+    assert_eq!(seen("bob@example.com"), (Some(t0 + 10 * 60_000), false), "a request on the session");
+
+    a.clock.set_fixed(t0 + 20 * 60_000);
+    let mut socket = bob.ws();
+    socket.resume(None);
+    assert_eq!(seen("bob@example.com"), (Some(t0 + 20 * 60_000), true), "opening the Messenger");
+
+    a.clock.set_fixed(t0 + 30 * 60_000);
+    drop(socket);
+    let deadline = std::time::Instant::now() + Duration::from_secs(5);
+    while seen("bob@example.com").1 && std::time::Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert_eq!(seen("bob@example.com"), (Some(t0 + 30 * 60_000), false), "closing the Messenger");
+}
+
 #[test]
 fn business_hours_switch_offline_at_the_boundary_and_the_override_lasts_until_the_next() {
     let s = Server::start();

@@ -13,27 +13,30 @@ mod world;
 use frontdesk::api::{ROUTES, socket::FRAME_TYPES, socket::SOCKETS};
 use serde_json::json;
 
-use cells::{FORMS, FrameRow, Row, admins, admits, all, answer, at, body, excerpt, f, form, none, page, path, r, report, staff, visitors};
+use cells::{
+    FORMS, FrameRow, Row, admins, admits, all, answer, at, body, excerpt, f, form, none, not_a_page, page, path, r, report, staff, visitors,
+};
 use common::{Client, Server, Ws, raw_request};
 use world::{ADMIN_LOGIN, CALLERS, Caller, World};
 
 /// The HTTP matrix: one row per route (more where its resources differ), the status for each caller
 /// in `CALLERS` order: signed out, visitor A, visitor B, agent, support agent, admin, deactivated,
 /// expired. Resources belong to someone (see `World`); `fresh_…` makes a new one per call, where the
-/// first success would change the answer for the next caller.
+/// first success would change the answer for the next caller. `.html()` marks pages: each answer that
+/// is not a redirect must be an HTML page (an agent refused /admin reads a page, not JSON).
 #[rustfmt::skip]
 fn rows() -> Vec<Row> {
     vec![
         r("GET", "/healthz", "", all(200), |_| none()),
         r("GET", "/metrics", "", admins(200), |_| none()),
-        r("GET", "/", "", page(200, 200, 200), |_| none()),
-        r("GET", "/setup", "done", all(303), |_| none()),
-        r("GET", "/login", "", all(200), |_| none()),
+        r("GET", "/", "", page(200, 200, 200), |_| none()).html(),
+        r("GET", "/setup", "done", all(303), |_| none()).html(),
+        r("GET", "/login", "", all(200), |_| none()).html(),
         r("GET", "/assets/*", "", all(200), |_| at("shared/style.css")),
         r("GET", "/favicon.ico", "", all(200), |_| none()),
-        r("GET", "/admin", "", page(403, 403, 200), |_| none()),
-        r("GET", "/admin/:section", "", page(403, 403, 200), |_| at("team")),
-        r("GET", "/invite/:token", "", all(200), |w| at(&w.invite_token)),
+        r("GET", "/admin", "", page(403, 403, 200), |_| none()).html(),
+        r("GET", "/admin/:section", "", page(403, 403, 200), |_| at("team")).html(),
+        r("GET", "/invite/:token", "", all(200), |w| at(&w.invite_token)).html(),
 
         r("POST", "/api/setup", "done", form(410), |_| body(json!({"helpdesk_name": "X", "name": "Xi", "email": "xi@example.com", "password": "a long password"}))),
         r("POST", "/api/login", "", form(200), |_| body(json!({"email": "agent@example.com", "password": world::AGENT_PASSWORD}))),
@@ -89,8 +92,8 @@ fn rows() -> Vec<Row> {
         r("DELETE", "/api/items/:id/follow", "visitor A's ticket", staff(404, 200, 200), |w| at(w.item_customer)),
 
         r("GET", "/widget.js", "", all(200), |_| none()),
-        r("GET", "/widget", "", all(200), |_| none()),
-        r("GET", "/widget/preview", "", all(200), |_| none()),
+        r("GET", "/widget", "", all(200), |_| none()).html(),
+        r("GET", "/widget/preview", "", all(200), |_| none()).html(),
         r("GET", "/api/widget/settings", "", all(200), |_| none()),
         r("POST", "/api/widget/visitors", "", all(201), |_| body(json!({"name": "Nia"}))),
         r("POST", "/api/widget/identify", "no user_hash", visitors(200), |_| body(json!({"user_id": "shop-42", "name": "Vera"}))),
@@ -224,6 +227,8 @@ fn every_route_answers_each_caller_as_the_matrix_says() {
             cells += 1;
             if resp.status != expect {
                 mismatches.push(format!("{label:<58} {:<16} {expect:<9} {:<9} {}", caller.name(), resp.status, excerpt(&resp.text())));
+            } else if let Some(got) = not_a_page(&row, resp.status, resp.header("content-type")) {
+                mismatches.push(format!("{label:<58} {:<16} {:<9} {got:<9} {}", caller.name(), format!("{expect} page"), excerpt(&resp.text())));
             }
         }
     }

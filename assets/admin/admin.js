@@ -1,8 +1,10 @@
 // The admin pages: one document, a section per path (/admin/messages, /admin/team, …). Loads the
-// signed-in admin and the settings, draws the navigation, and swaps sections without a reload.
+// signed-in admin (and their language) and the settings, draws the navigation, and swaps sections
+// without a reload.
 
 import { el, svg } from '../shared/dom.js';
 import { agent, setCsrf } from '../shared/http.js';
+import { setLang, t, translatePage } from './i18n.js';
 import { problem, state } from './dom.js';
 import { messages } from './messages.js';
 import { availability } from './availability.js';
@@ -12,25 +14,33 @@ import { data } from './data.js';
 import { audit } from './audit.js';
 
 const SECTIONS = [
-  { id: 'messages', label: 'Messages', draw: messages, icon: 'M4 5h16v10H8l-4 4z' },
-  { id: 'availability', label: 'Availability', draw: availability, icon: 'M12 3a9 9 0 1 0 0 18 9 9 0 0 0 0-18zm0 4v5l3 2' },
-  { id: 'widget', label: 'Widget', draw: widget, icon: 'M4 4h16v12H4zM8 20h8' },
-  { id: 'team', label: 'Team', draw: team, icon: 'M9 11a4 4 0 1 0 0-8 4 4 0 0 0 0 8zM2 21a7 7 0 0 1 14 0M17 11a3 3 0 1 0 0-6M22 21a6 6 0 0 0-4-5.6' },
-  { id: 'data', label: 'Data', draw: data, icon: 'M4 6c0-1.7 3.6-3 8-3s8 1.3 8 3-3.6 3-8 3-8-1.3-8-3zm0 0v12c0 1.7 3.6 3 8 3s8-1.3 8-3V6M4 12c0 1.7 3.6 3 8 3s8-1.3 8-3' },
-  { id: 'audit', label: 'Audit log', draw: audit, icon: 'M6 3h9l4 4v14H6zM9 12h7M9 16h7M9 8h3' },
+  { id: 'messages', label: () => t('messagesTitle'), draw: messages, icon: 'M4 5h16v10H8l-4 4z' },
+  { id: 'availability', label: () => t('availabilityTitle'), draw: availability, icon: 'M12 3a9 9 0 1 0 0 18 9 9 0 0 0 0-18zm0 4v5l3 2' },
+  { id: 'widget', label: () => t('widgetTitle'), draw: widget, icon: 'M4 4h16v12H4zM8 20h8' },
+  { id: 'team', label: () => t('teamTitle'), draw: team, icon: 'M9 11a4 4 0 1 0 0-8 4 4 0 0 0 0 8zM2 21a7 7 0 0 1 14 0M17 11a3 3 0 1 0 0-6M22 21a6 6 0 0 0-4-5.6' },
+  { id: 'data', label: () => t('dataTitle'), draw: data, icon: 'M4 6c0-1.7 3.6-3 8-3s8 1.3 8 3-3.6 3-8 3-8-1.3-8-3zm0 0v12c0 1.7 3.6 3 8 3s8-1.3 8-3V6M4 12c0 1.7 3.6 3 8 3s8-1.3 8-3' },
+  { id: 'audit', label: () => t('auditTitle'), draw: audit, icon: 'M6 3h9l4 4v14H6zM9 12h7M9 16h7M9 8h3' },
 ];
 
 const nav = document.getElementById('nav');
 const main = document.getElementById('main');
 const links = new Map();
-for (const s of SECTIONS) {
-  const a = el('a', { href: '/admin/' + s.id, onclick: (e) => {
-    if (e.metaKey || e.ctrlKey || e.shiftKey) return;
-    e.preventDefault();
-    go(s.id, true);
-  } }, svg(s.icon), el('span', { text: s.label }));
-  links.set(s.id, a);
-  nav.append(a);
+
+// The browser's language until /api/me says which one this admin chose.
+setLang();
+translatePage();
+
+function drawNav() {
+  links.clear();
+  nav.replaceChildren(...SECTIONS.map((s) => {
+    const a = el('a', { href: '/admin/' + s.id, onclick: (e) => {
+      if (e.metaKey || e.ctrlKey || e.shiftKey) return;
+      e.preventDefault();
+      go(s.id, true);
+    } }, svg(s.icon), el('span', { text: s.label() }));
+    links.set(s.id, a);
+    return a;
+  }));
 }
 
 function current() {
@@ -44,7 +54,8 @@ async function go(id, push) {
   for (const [k, a] of links) {
     if (k === id) a.setAttribute('aria-current', 'page'); else a.removeAttribute('aria-current');
   }
-  document.title = `${s.label} · Admin · Frontdesk`;
+  links.get(id).scrollIntoView({ block: 'nearest', inline: 'nearest' }); // the phone's scrolling row
+  document.title = t('docTitle', { section: s.label() });
   document.getElementById('toast').hidden = true;
   const view = el('div', { class: 'view view-' + id });
   main.replaceChildren(view);
@@ -56,13 +67,17 @@ window.addEventListener('popstate', () => go(current(), false));
 
 async function boot() {
   const failed = (text) => main.replaceChildren(el('p', { class: 'loading', text }));
+  drawNav();
   let me, s;
-  try { me = await agent.get('/api/me'); } catch (e) { failed(problem(e, 'Sign in first.')); return; }
+  try { me = await agent.get('/api/me'); } catch (e) { failed(problem(e, t('signInFirst'))); return; }
   state.me = me;
   setCsrf(me.csrf_token);
+  setLang(me.user.prefs?.language);
+  translatePage();
+  drawNav();
   document.getElementById('helpdesk-name').textContent = me.helpdesk.name;
-  document.getElementById('who').textContent = `Signed in as ${me.user.name}`;
-  try { s = await agent.get('/api/settings'); } catch (e) { failed(problem(e, 'Could not load the settings.')); return; }
+  document.getElementById('who').textContent = t('signedInAs', { name: me.user.name });
+  try { s = await agent.get('/api/settings'); } catch (e) { failed(problem(e, t('errLoadSettings'))); return; }
   state.settings = s.settings;
   state.status = s.status;
   go(current(), false);

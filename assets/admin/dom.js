@@ -3,12 +3,15 @@
 // forms. Calls go through the agents' client (../shared/http.js).
 import { el } from '../shared/dom.js';
 import { agent } from '../shared/http.js';
+import { t } from './i18n.js';
+
+export { ago, fmtTime } from './i18n.js';
 
 export const state = { me: null, settings: null, status: null };
 
 /** What to tell the admin about a failed call: the server's words, or `fallback`. */
 export function problem(e, fallback) {
-  return e.status === 0 ? 'Cannot reach the server. Check your connection and try again.' : e.data.error || fallback;
+  return e.status === 0 ? t('errNetwork') : e.data.error || fallback;
 }
 
 let toastTimer = 0;
@@ -21,8 +24,9 @@ export function toast(text, kind) {
   toastTimer = setTimeout(() => { t.hidden = true; }, 3500);
 }
 
-export async function copy(text, what) {
-  try { await navigator.clipboard.writeText(text); toast(`${what} copied.`); } catch { toast('Select the text and copy it with Ctrl+C.', 'warn'); }
+/** Copy `text`; `done` is what the toast says then ("Invite link copied."). */
+export async function copy(text, done) {
+  try { await navigator.clipboard.writeText(text); toast(done); } catch { toast(t('copyByHand'), 'warn'); }
 }
 
 /** A page heading. */
@@ -70,8 +74,8 @@ export function settingsForm(controls, { onSaved, extra } = {}) {
   const byKey = new Map(controls.map((c) => [c.key, c]));
   const bar = el('div', { class: 'save-bar' });
   const msg = el('span', { class: 'save-msg', role: 'status' });
-  const save = el('button', { class: 'btn primary', type: 'submit', text: 'Save changes', disabled: true });
-  const reset = el('button', { class: 'btn', type: 'button', text: 'Discard', hidden: true });
+  const save = el('button', { class: 'btn primary', type: 'submit', text: t('saveChanges'), disabled: true });
+  const reset = el('button', { class: 'btn', type: 'button', text: t('discard'), hidden: true });
   bar.append(msg, reset, save);
   const load = () => { for (const c of controls) c.set(state.settings[c.key]); for (const c of controls) c.error(''); dirty(); };
   const patch = () => {
@@ -84,20 +88,20 @@ export function settingsForm(controls, { onSaved, extra } = {}) {
     const n = Object.keys(patch()).length;
     save.disabled = n === 0;
     reset.hidden = n === 0;
-    msg.textContent = n ? `${n} unsaved change${n > 1 ? 's' : ''}` : '';
+    msg.textContent = n === 0 ? '' : n === 1 ? t('unsavedOne') : t('unsavedN', { n });
   };
   const form = el('form', { class: 'settings-form', novalidate: true, oninput: dirty, onchange: dirty, onsubmit: async (e) => {
     e.preventDefault();
     for (const c of controls) c.error('');
     save.disabled = true;
-    msg.textContent = 'Saving…';
+    msg.textContent = t('saving');
     let r;
     try {
       r = await agent.patch('/api/settings', patch());
     } catch (err) {
-      const text = problem(err, `Could not save (${err.status}).`);
+      const text = problem(err, t('errSave', { status: err.status }));
       const key = text.split(':')[0];
-      if (byKey.has(key)) { byKey.get(key).error(text.slice(key.length + 1).trim()); byKey.get(key).input.focus(); msg.textContent = 'Fix the field marked in red.'; }
+      if (byKey.has(key)) { byKey.get(key).error(text.slice(key.length + 1).trim()); byKey.get(key).input.focus(); msg.textContent = t('fixField'); }
       else msg.textContent = text;
       save.disabled = false;
       return;
@@ -105,7 +109,7 @@ export function settingsForm(controls, { onSaved, extra } = {}) {
     state.settings = r.settings;
     state.status = r.status;
     load();
-    toast('Saved. Open widgets show it now.');
+    toast(t('saved'));
     if (onSaved) onSaved();
   } });
   reset.addEventListener('click', load);
@@ -114,19 +118,4 @@ export function settingsForm(controls, { onSaved, extra } = {}) {
   form.bar = bar;
   queueMicrotask(load);
   return form;
-}
-
-export function fmtTime(ms) {
-  if (!ms) return '—';
-  return new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' }).format(new Date(ms));
-}
-
-export function ago(ms) {
-  if (!ms) return 'Never';
-  const s = Math.round((Date.now() - ms) / 1000);
-  if (s < 60) return 'Just now';
-  if (s < 3600) return `${Math.round(s / 60)} min ago`;
-  if (s < 86400) return `${Math.round(s / 3600)} h ago`;
-  if (s < 86400 * 14) return `${Math.round(s / 86400)} days ago`;
-  return fmtTime(ms);
 }

@@ -4,110 +4,117 @@
 import { el } from '../shared/dom.js';
 import { agent } from '../shared/http.js';
 import { ago, copy, fmtTime, header, problem, state, toast } from './dom.js';
+import { t } from './i18n.js';
 
 function initials(name) {
   return (name || '?').trim().split(/\s+/).slice(0, 2).map((w) => w[0] || '').join('').toUpperCase();
 }
 
 export async function team(view) {
-  const list = el('div', { class: 'panel table-panel' });
+  const list = el('section', { class: 'panel table-panel', tabindex: '0', 'aria-label': t('teamTitle') });
   const inviteBox = el('div');
-  view.append(header('Team', 'Who can sign in, what they may do, and who answers customers.'), inviteBox, list);
+  view.append(header(t('teamTitle'), t('teamLead')), inviteBox, list);
 
   const refresh = async () => {
     let u, i;
     try {
       [u, i] = await Promise.all([agent.get('/api/users'), agent.get('/api/invites').catch(() => ({}))]);
-    } catch (e) { list.replaceChildren(el('p', { class: 'error', text: problem(e, 'Could not load the team.') })); return; }
+    } catch (e) { list.replaceChildren(el('p', { class: 'error', text: problem(e, t('errLoadTeam')) })); return; }
     const rows = [];
     for (const { user, online } of u.users) {
       const self = user.id === state.me.user.id;
       const patch = async (body, done) => {
-        try { await agent.patch(`/api/users/${user.id}`, body); toast(done); } catch (e) { toast(problem(e, 'Could not change this.'), 'warn'); }
+        try { await agent.patch(`/api/users/${user.id}`, body); toast(done); } catch (e) { toast(problem(e, t('errChange')), 'warn'); }
         refresh();
       };
-      const role = Object.assign(el('select', { class: 'inline-select', 'aria-label': `Role of ${user.name}`,
-        onchange: (e) => patch({ role: e.target.value }, `${user.name} is now ${e.target.value === 'admin' ? 'an admin' : 'an agent'}.`) },
-      el('option', { value: 'agent', text: 'Agent' }), el('option', { value: 'admin', text: 'Admin' })), { value: user.role });
+      const role = Object.assign(el('select', { class: 'inline-select', 'aria-label': t('roleOf', { name: user.name }),
+        onchange: (e) => patch({ role: e.target.value }, t(e.target.value === 'admin' ? 'nowAdmin' : 'nowAgent', { name: user.name })) },
+      el('option', { value: 'agent', text: t('roleAgent') }), el('option', { value: 'admin', text: t('roleAdmin') })), { value: user.role });
       const support = el('input', { type: 'checkbox', checked: user.customer_support || user.role === 'admin', disabled: user.role === 'admin',
-        'aria-label': `${user.name} answers customers`, title: user.role === 'admin' ? 'Admins always see customer conversations' : '',
-        onchange: (e) => patch({ customer_support: e.target.checked }, e.target.checked ? `${user.name} now answers customers.` : `${user.name} no longer sees customer conversations.`) });
-      const status = user.active ? el('span', { class: 'pill ok', text: online ? 'Active · online' : 'Active' }) : el('span', { class: 'pill muted', text: 'Deactivated' });
+        'aria-label': t('answersCustomersOf', { name: user.name }), title: user.role === 'admin' ? t('adminsAlwaysSee') : '',
+        onchange: (e) => patch({ customer_support: e.target.checked }, t(e.target.checked ? 'nowAnswers' : 'noLongerAnswers', { name: user.name })) });
+      const status = user.active ? el('span', { class: 'pill ok', text: t('active') }) : el('span', { class: 'pill muted', text: t('deactivated') });
+      // Online now (a Messenger open), else when they last used the desk (their sessions, sockets).
+      const seen = user.active && online
+        ? el('td', {}, el('span', { class: 'online-now' }, el('span', { class: 'dot on' }), t('onlineNow')))
+        : el('td', { class: 'muted', text: ago(user.last_seen_at) });
       const action = user.active
-        ? el('button', { type: 'button', class: 'btn small danger', text: 'Deactivate', disabled: self, title: self ? 'You cannot deactivate yourself' : '',
+        ? el('button', { type: 'button', class: 'btn small danger', text: t('deactivate'), disabled: self, title: self ? t('cannotDeactivateSelf') : '',
           onclick: async () => {
-            if (!confirm(`Deactivate ${user.name}? They are signed out everywhere at once.`)) return;
+            if (!confirm(t('confirmDeactivate', { name: user.name }))) return;
             try {
               await agent.post(`/api/users/${user.id}/deactivate`, {});
-              toast(`${user.name} is deactivated and signed out.`);
-            } catch (e) { toast(problem(e, 'Could not deactivate.'), 'warn'); }
+              toast(t('isDeactivated', { name: user.name }));
+            } catch (e) { toast(problem(e, t('errDeactivate')), 'warn'); }
             refresh();
           } })
-        : el('button', { type: 'button', class: 'btn small', text: 'Reactivate', onclick: () => patch({ active: true }, `${user.name} can sign in again.`) });
+        : el('button', { type: 'button', class: 'btn small', text: t('reactivate'), onclick: () => patch({ active: true }, t('canSignInAgain', { name: user.name })) });
       rows.push(el('tr', { class: user.active ? '' : 'inactive' },
         el('td', {}, el('div', { class: 'person' }, el('span', { class: 'avatar', text: initials(user.name) }),
-          el('div', {}, el('strong', { text: user.name + (self ? ' (you)' : '') }), el('span', { class: 'muted', text: user.email })))),
+          el('div', {}, el('strong', { text: self ? t('nameYou', { name: user.name }) : user.name }), el('span', { class: 'muted', text: user.email })))),
         el('td', {}, role), el('td', { class: 'center' }, support), el('td', {}, status),
-        el('td', { class: 'muted', text: ago(user.last_seen_at) }), el('td', { class: 'right' }, action)));
+        seen, el('td', { class: 'right' }, action)));
     }
     for (const inv of (i.invites || [])) {
       rows.push(el('tr', { class: 'invited' },
         el('td', {}, el('div', { class: 'person' }, el('span', { class: 'avatar ghost', text: '✉' }),
-          el('div', {}, el('strong', { text: inv.email }), el('span', { class: 'muted', text: `Invite expires ${fmtTime(inv.expires_at)}` })))),
-        el('td', { text: inv.role === 'admin' ? 'Admin' : 'Agent' }), el('td', { class: 'center', text: inv.customer_support || inv.role === 'admin' ? '✓' : '' }),
-        el('td', {}, el('span', { class: 'pill warn', text: 'Invited' })), el('td', { class: 'muted', text: '—' }),
-        el('td', { class: 'right' }, el('button', { type: 'button', class: 'btn small', text: 'Revoke', onclick: async () => {
-          try { await agent.del(`/api/invites/${inv.id}`); toast('Invite revoked: the link no longer works.'); } catch (e) { toast(problem(e, 'Could not revoke.'), 'warn'); }
+          el('div', {}, el('strong', { text: inv.email }), el('span', { class: 'muted', text: t('inviteExpires', { when: fmtTime(inv.expires_at) }) })))),
+        el('td', { text: inv.role === 'admin' ? t('roleAdmin') : t('roleAgent') }),
+        el('td', { class: 'center' }, inv.customer_support || inv.role === 'admin' ? el('span', { role: 'img', 'aria-label': t('yes'), text: '✓' }) : ''),
+        el('td', {}, el('span', { class: 'pill warn', text: t('invited') })), el('td', { class: 'muted', text: '—' }),
+        el('td', { class: 'right' }, el('button', { type: 'button', class: 'btn small', text: t('revoke'), onclick: async () => {
+          try { await agent.del(`/api/invites/${inv.id}`); toast(t('inviteRevoked')); } catch (e) { toast(problem(e, t('errRevoke')), 'warn'); }
           refresh();
         } }))));
     }
     list.replaceChildren(el('table', { class: 'table' },
-      el('thead', {}, el('tr', {}, ['Person', 'Role', 'Answers customers', 'Status', 'Last seen', ''].map((t) => el('th', { scope: 'col', text: t })))),
+      el('thead', {}, el('tr', {}, [t('colPerson'), t('colRole'), t('colAnswers'), t('colStatus'), t('colLastSeen')].map((x) => el('th', { scope: 'col', text: x })),
+        el('th', { scope: 'col' }, el('span', { class: 'sr-only', text: t('colActions') })))),
       el('tbody', {}, rows)));
   };
 
   // Invite by link (preferred), or add with a first password.
-  const email = el('input', { type: 'email', id: 'inv-email', placeholder: 'name@example.com', required: true, autocomplete: 'off' });
-  const role = Object.assign(el('select', { id: 'inv-role' }, el('option', { value: 'agent', text: 'Agent' }), el('option', { value: 'admin', text: 'Admin' })), { value: 'agent' });
+  const email = el('input', { type: 'email', id: 'inv-email', placeholder: t('emailExample'), required: true, autocomplete: 'off' });
+  const role = Object.assign(el('select', { id: 'inv-role' }, el('option', { value: 'agent', text: t('roleAgent') }), el('option', { value: 'admin', text: t('roleAdmin') })), { value: 'agent' });
   const support = el('input', { type: 'checkbox', id: 'inv-support', checked: true });
   const err = el('p', { class: 'field-error', role: 'alert' });
   const result = el('div');
-  const password = el('input', { type: 'password', id: 'inv-password', placeholder: 'At least 10 characters', autocomplete: 'new-password' });
-  const name = el('input', { id: 'inv-name', placeholder: 'Full name', autocomplete: 'off' });
-  const withPassword = el('details', { class: 'alt' }, el('summary', { text: 'Or add them with a first password' }),
-    el('div', { class: 'row' }, el('div', { class: 'field' }, el('label', { for: 'inv-name', text: 'Name' }), name),
-      el('div', { class: 'field' }, el('label', { for: 'inv-password', text: 'First password' }), password),
-      el('button', { type: 'button', class: 'btn', text: 'Add person', onclick: async () => {
+  const password = el('input', { type: 'password', id: 'inv-password', placeholder: t('atLeast10'), autocomplete: 'new-password' });
+  const name = el('input', { id: 'inv-name', placeholder: t('fullName'), autocomplete: 'off' });
+  const withPassword = el('details', { class: 'alt' }, el('summary', { text: t('addWithPassword') }),
+    el('div', { class: 'row' }, el('div', { class: 'field' }, el('label', { for: 'inv-name', text: t('name') }), name),
+      el('div', { class: 'field' }, el('label', { for: 'inv-password', text: t('firstPassword') }), password),
+      el('button', { type: 'button', class: 'btn', text: t('addPerson'), onclick: async () => {
         err.textContent = '';
         let r;
         try {
           r = await agent.post('/api/users', { email: email.value.trim(), name: name.value.trim(), password: password.value, role: role.value, customer_support: support.checked });
-        } catch (e) { err.textContent = problem(e, 'Could not add.'); return; }
-        toast(`${r.user.name} can sign in now. Give them their password in person.`);
+        } catch (e) { err.textContent = problem(e, t('errAdd')); return; }
+        toast(t('added', { name: r.user.name }));
         email.value = ''; name.value = ''; password.value = '';
         refresh();
       } })));
   inviteBox.append(el('section', { class: 'panel' },
-    el('h2', { text: 'Invite someone' }),
-    el('p', { class: 'panel-lead', text: 'Create a sign-up link and send it to them yourself. It works once, for 7 days.' }),
+    el('h2', { text: t('inviteSomeone') }),
+    el('p', { class: 'panel-lead', text: t('inviteLead') }),
     el('form', { class: 'row', novalidate: true, onsubmit: async (e) => {
       e.preventDefault();
       err.textContent = '';
       let r;
       try {
         r = await agent.post('/api/invites', { email: email.value.trim(), role: role.value, customer_support: support.checked });
-      } catch (e) { err.textContent = problem(e, 'Could not create the invite.'); email.focus(); return; }
+      } catch (e) { err.textContent = problem(e, t('errInvite')); email.focus(); return; }
       const url = r.url;
       result.replaceChildren(el('div', { class: 'invite-link' },
-        el('p', {}, 'Send this link to ', el('strong', { text: r.invite.email }), '. It is shown only now.'),
-        el('div', { class: 'code' }, el('code', { text: url }), el('button', { type: 'button', class: 'btn small primary', text: 'Copy link', onclick: () => copy(url, 'Invite link') }))));
+        el('p', { text: t('sendLink', { email: r.invite.email }) }),
+        el('div', { class: 'code' }, el('code', { text: url }), el('button', { type: 'button', class: 'btn small primary', text: t('copyLink'), onclick: () => copy(url, t('linkCopied')) }))));
       email.value = '';
       refresh();
     } },
-    el('div', { class: 'field grow' }, el('label', { for: 'inv-email', text: 'Email' }), email),
-    el('div', { class: 'field' }, el('label', { for: 'inv-role', text: 'Role' }), role),
-    el('div', { class: 'field check' }, el('label', { for: 'inv-support' }, support, el('span', { text: 'Answers customers' }))),
-    el('button', { type: 'submit', class: 'btn primary', text: 'Create invite link' })),
+    el('div', { class: 'field grow' }, el('label', { for: 'inv-email', text: t('email') }), email),
+    el('div', { class: 'field' }, el('label', { for: 'inv-role', text: t('colRole') }), role),
+    el('div', { class: 'field check' }, el('label', { for: 'inv-support' }, support, el('span', { text: t('colAnswers') }))),
+    el('button', { type: 'submit', class: 'btn primary', text: t('createInvite') })),
     err, result, withPassword));
   await refresh();
 }

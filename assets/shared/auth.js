@@ -1,7 +1,14 @@
 // Setup and sign-in forms: post JSON with our custom header (CSRF proof before a session exists).
+// Before a session there is no saved language: the browser's decides (./i18n.js).
 import { client } from './http.js';
+import { explain, setLang, translatePage } from './i18n.js';
 
 const http = client();
+setLang();
+translatePage();
+
+/** Words for refusals whose server message is English only (by form and status). */
+const REFUSED = { '/api/login': { 401: 'errWrongLogin' }, '/api/setup': { 410: 'errSetupDone' } };
 
 async function submit(form, url) {
   const error = form.querySelector('#error');
@@ -12,7 +19,7 @@ async function submit(form, url) {
     await http.post(url, Object.fromEntries(new FormData(form)));
     location.href = '/';
   } catch (e) {
-    error.textContent = e.status === 0 ? 'Cannot reach the server. Check your connection and try again.' : e.data.error || `Request failed (${e.status}).`;
+    error.textContent = explain(e, REFUSED[url]);
   } finally {
     button.disabled = false;
   }

@@ -17,13 +17,20 @@ use crate::http::{Request, Response};
 /// The sections of the admin page; `/admin/<section>` opens one.
 pub const SECTIONS: [&str; 6] = ["messages", "availability", "widget", "team", "data", "audit"];
 
-/// `/admin`: signed-out visitors go to sign-in; agents get 403.
+/// `/admin`: signed-out visitors go to sign-in; agents get 403 with a page (in their language) that
+/// says the admin pages are for admins and leads back to the Messenger.
 pub fn page(app: &Arc<App>, req: &Request) -> Result<Response> {
     match auth::session(app, req)? {
         None => Ok(Response::redirect("/login")),
-        Some(a) if !a.user.is_admin() => Err(Error::forbidden("The admin pages are for admins. Ask an admin to change this.")),
+        Some(a) if !a.user.is_admin() => not_admin_page(),
         Some(_) => assets::serve(req, "admin/index.html").ok_or_else(|| Error::internal("missing embedded admin/index.html")),
     }
+}
+
+/// The "not an admin" page, as a 403 (never a 304: the status is the answer; never cached).
+fn not_admin_page() -> Result<Response> {
+    let page = assets::bytes("admin/not-admin.html").ok_or_else(|| Error::internal("missing embedded admin/not-admin.html"))?;
+    Ok(Response::html(403, page))
 }
 
 /// `/admin/<section>`: the same page, opened at one of `SECTIONS`.

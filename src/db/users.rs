@@ -57,8 +57,13 @@ pub fn by_email(conn: &Connection, email: &str) -> Result<Option<(User, String)>
         .optional()?)
 }
 
+/// Everyone, active first. `last_seen_at` is the later of the stored time and the last use of any of
+/// their sessions (sessions used before `touch` was kept up to date still count).
 pub fn list(conn: &Connection) -> Result<Vec<User>> {
-    let mut st = conn.prepare_cached(&["SELECT ", COLS, " FROM users ORDER BY active DESC, name COLLATE NOCASE"].concat())?;
+    const SEEN: &str = "NULLIF(MAX(COALESCE(last_seen_at, 0), \
+                        COALESCE((SELECT MAX(s.last_used_at) FROM sessions s WHERE s.user_id = users.id), 0)), 0)";
+    let cols = COLS.replace("last_seen_at", SEEN);
+    let mut st = conn.prepare_cached(&["SELECT ", &cols, " FROM users ORDER BY active DESC, name COLLATE NOCASE"].concat())?;
     Ok(st.query_map([], from_row)?.collect::<rusqlite::Result<Vec<_>>>()?)
 }
 
@@ -107,7 +112,8 @@ pub fn set_password(conn: &Connection, id: i64, hash: &str) -> Result<()> {
     Ok(())
 }
 
-pub fn touch(conn: &Connection, id: i64) -> Result<()> {
-    conn.execute("UPDATE users SET last_seen_at = ?2 WHERE id = ?1", params![id, super::now_ms()])?;
+/// The user was seen at `now` (a session used, a Messenger opened or closed); never moves back.
+pub fn touch(conn: &Connection, id: i64, now: i64) -> Result<()> {
+    conn.execute("UPDATE users SET last_seen_at = ?2 WHERE id = ?1 AND (last_seen_at IS NULL OR last_seen_at < ?2)", params![id, now])?;
     Ok(())
 }

@@ -46,10 +46,25 @@ pub struct Row {
     pub what: &'static str,
     pub expect: [u16; 8],
     pub call: fn(&World) -> Call,
+    /// A page people open in a browser: every answer but a redirect is an HTML page (a refusal too).
+    pub html: bool,
 }
 
 pub fn r(method: &'static str, pattern: &'static str, what: &'static str, expect: [u16; 8], call: fn(&World) -> Call) -> Row {
-    Row { method, pattern, what, expect, call }
+    Row { method, pattern, what, expect, call, html: false }
+}
+
+impl Row {
+    /// The row is a page: its 2xx and 4xx answers must be HTML, not JSON.
+    pub fn html(self) -> Row {
+        Row { html: true, ..self }
+    }
+}
+
+/// What a page row got that is not a page: "403 application/json", or None if it is fine.
+pub fn not_a_page(row: &Row, status: u16, content_type: Option<&str>) -> Option<String> {
+    let page = (300..400).contains(&status) || content_type.is_some_and(|c| c.starts_with("text/html"));
+    (row.html && !page).then(|| format!("{status} {}", content_type.unwrap_or("(no type)")))
 }
 
 /// The same for everyone.

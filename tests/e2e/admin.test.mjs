@@ -1,9 +1,10 @@
 // The admin pages in a real browser: an offline message saved in the admin page reaches an open
-// widget without a reload; each section is drawn and screenshotted; validation errors show under
-// their field; an invite link signs a new person in.
+// widget without a reload; each section is drawn, checked by axe-core and screenshotted; validation
+// errors show under their field; an invite link signs a new person in. (Languages, dark, phone, the
+// non-admin page: pages.test.mjs.)
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { launchBrowser, screenshot, skipOrFail, startServer } from './lib.mjs';
+import { checkA11y, launchBrowser, screenshot, skipOrFail, startServer } from './lib.mjs';
 import { Agent } from './widget-helpers.mjs';
 
 const skip = skipOrFail();
@@ -53,6 +54,7 @@ test('the offline message saved in the admin page reaches an open widget without
   await section('Availability');
   await page.getByRole('switch', { name: 'Help desk online' }).click();
   await page.getByText('Offline', { exact: true }).waitFor();
+  await checkA11y(page, 'admin: availability, business hours off');
   await visitor.getByText('Away', { exact: false }).first().waitFor();
 
   await section('Messages');
@@ -72,6 +74,7 @@ test('the offline message saved in the admin page reaches an open widget without
   await page.getByRole('tab', { name: 'English' }).click();
   await page.getByRole('button', { name: 'Discard' }).click();
   await page.waitForTimeout(300);
+  await checkA11y(page, 'admin: messages, with the preview');
   await screenshot(page, 'admin-1-messages');
 });
 
@@ -85,6 +88,7 @@ test('availability: business hours in a time zone', { skip }, async () => {
   }
   await page.getByRole('button', { name: 'Save changes' }).click();
   await page.getByText('Saved. Open widgets show it now.').waitFor();
+  await checkA11y(page, 'admin: availability with business hours on');
   const s = await admin.request('GET', '/api/settings');
   assert.equal(s.json.settings.hours.length, 5);
   assert.equal(s.json.settings.timezone, 'Europe/Lisbon');
@@ -105,6 +109,7 @@ test('widget: look, allowed origins warning, snippet, identity secret, field err
   await page.getByLabel('Accent colour', { exact: true }).fill('blue');
   await page.getByRole('button', { name: 'Save changes' }).click();
   await page.getByText('must be a colour like #4f46e5').waitFor();
+  await checkA11y(page, 'admin: widget, a refused colour and a new secret');
   await screenshot(page, 'admin-3-widget-error');
   await page.getByLabel('Accent colour', { exact: true }).fill('#0e9f6e');
   await page.getByRole('button', { name: 'Save changes' }).click();
@@ -122,11 +127,14 @@ test('team: invite link works once and signs the new person in', { skip }, async
   const url = await code.textContent();
   assert.match(url, /\/invite\/[0-9a-f]{32}$/);
   await page.getByRole('cell', { name: 'Invited' }).waitFor();
+  await page.getByText('Or add them with a first password').click();
+  await checkA11y(page, 'admin: team, with an invite link and the first-password form');
   await screenshot(page, 'admin-4-team');
 
   const guest = await (await browser.newContext()).newPage();
   await guest.goto(url);
   await guest.getByText('You were invited to Acme as an agent', { exact: false }).waitFor();
+  await checkA11y(guest, 'the invite page');
   await screenshot(guest, 'admin-invite-page');
   await guest.getByLabel('Your name').fill('Nia Nakamura');
   await guest.getByLabel('Choose a password').fill('a long enough password');
@@ -141,10 +149,12 @@ test('data and audit log', { skip }, async () => {
   await section('Data');
   const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: 'Download backup' }).click()]);
   assert.match(download.suggestedFilename(), /^frontdesk-\d{8}-\d{6}\.db$/);
+  await checkA11y(page, 'admin: data');
   await screenshot(page, 'admin-5-data');
   await section('Audit log');
   await page.getByRole('cell', { name: /Downloaded a backup/ }).waitFor();
   await page.getByRole('cell', { name: /Joined through an invite/ }).waitFor();
+  await checkA11y(page, 'admin: audit log');
   await screenshot(page, 'admin-6-audit');
   // The two 422s are the refused time zone and colour above, on purpose.
   assert.deepEqual(errors.filter((e) => !/status of 422/.test(e)), []);
