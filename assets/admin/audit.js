@@ -3,6 +3,7 @@
 import { el } from '../shared/dom.js';
 import { agent } from '../shared/http.js';
 import { fmtTime, header } from './dom.js';
+import { pick } from '../shared/recovery-text.js';
 
 const ACTIONS = {
   setup: 'Set up the help desk',
@@ -11,6 +12,7 @@ const ACTIONS = {
   'invite.revoke': 'Revoked an invite', 'invite.accept': 'Joined through an invite', 'identity_secret.rotate': 'Generated an identity secret',
   'identity_secret.clear': 'Turned identity verification off', 'data.backup': 'Downloaded a backup', 'data.export': 'Exported conversations',
   'data.retention': 'Ran retention',
+  'password_reset.create': pick().auditCreate, 'password_reset.use': pick().auditUse,
 };
 
 function describe(e) {

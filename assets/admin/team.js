@@ -1,9 +1,11 @@
 // Team: everyone with an account or an open invite; invite by link or add with a first password;
-// change role and customer-support; deactivate (their sessions end at once) or reactivate.
+// change role and customer-support; make a one-time password reset link; deactivate (their sessions
+// end at once) or reactivate.
 
 import { el } from '../shared/dom.js';
 import { agent } from '../shared/http.js';
 import { ago, copy, fmtTime, header, problem, state, toast } from './dom.js';
+import { fill, pick, when } from '../shared/recovery-text.js';
 
 function initials(name) {
   return (name || '?').trim().split(/\s+/).slice(0, 2).map((w) => w[0] || '').join('').toUpperCase();
@@ -12,7 +14,8 @@ function initials(name) {
 export async function team(view) {
   const list = el('div', { class: 'panel table-panel' });
   const inviteBox = el('div');
-  view.append(header('Team', 'Who can sign in, what they may do, and who answers customers.'), inviteBox, list);
+  const resetBox = el('div', { 'aria-live': 'polite' });
+  view.append(header('Team', 'Who can sign in, what they may do, and who answers customers.'), inviteBox, resetBox, list);
 
   const refresh = async () => {
     let u, i;
@@ -44,11 +47,12 @@ export async function team(view) {
             refresh();
           } })
         : el('button', { type: 'button', class: 'btn small', text: 'Reactivate', onclick: () => patch({ active: true }, `${user.name} can sign in again.`) });
+      const reset = user.active && !self ? resetButton(user, resetBox) : null;
       rows.push(el('tr', { class: user.active ? '' : 'inactive' },
         el('td', {}, el('div', { class: 'person' }, el('span', { class: 'avatar', text: initials(user.name) }),
           el('div', {}, el('strong', { text: user.name + (self ? ' (you)' : '') }), el('span', { class: 'muted', text: user.email })))),
         el('td', {}, role), el('td', { class: 'center' }, support), el('td', {}, status),
-        el('td', { class: 'muted', text: ago(user.last_seen_at) }), el('td', { class: 'right' }, action)));
+        el('td', { class: 'muted', text: ago(user.last_seen_at) }), el('td', { class: 'right' }, reset, reset ? ' ' : null, action)));
     }
     for (const inv of (i.invites || [])) {
       rows.push(el('tr', { class: 'invited' },
@@ -110,4 +114,25 @@ export async function team(view) {
     el('button', { type: 'submit', class: 'btn primary', text: 'Create invite link' })),
     err, result, withPassword));
   await refresh();
+}
+
+/**
+ * "Reset password" for `user`: makes a one-time link (an older one stops working) and shows it once
+ * in `box`, with its expiry and a copy button. Words: ../shared/recovery-text.js.
+ */
+function resetButton(user, box) {
+  const T = pick();
+  return el('button', { type: 'button', class: 'btn small', text: T.resetAction, 'aria-label': fill(T.resetActionFor, { name: user.name }),
+    onclick: async () => {
+      let r;
+      try { r = await agent.post(`/api/users/${user.id}/password-reset`, {}); } catch (e) { toast(problem(e, T.resetFailed), 'warn'); return; }
+      const copyLink = el('button', { type: 'button', class: 'btn small primary', text: T.copyLink, onclick: async () => {
+        try { await navigator.clipboard.writeText(r.url); toast(T.copied); } catch { toast(T.copyByHand, 'warn'); }
+      } });
+      box.replaceChildren(el('section', { class: 'panel invite-link' },
+        el('h2', { text: fill(T.resetHeading, { name: r.user.name }) }),
+        el('p', { text: fill(T.resetSend, { name: r.user.name, email: r.user.email, time: when(r.expires_at) }) }),
+        el('div', { class: 'code' }, el('code', { text: r.url }), copyLink)));
+      copyLink.focus();
+    } });
 }

@@ -1,5 +1,7 @@
 // Setup and sign-in forms: post JSON with our custom header (CSRF proof before a session exists).
+import { el } from './dom.js';
 import { client } from './http.js';
+import { pick } from './recovery-text.js';
 
 const http = client();
 
@@ -22,3 +24,6 @@ for (const [id, url] of [['setup-form', '/api/setup'], ['login-form', '/api/logi
   const form = document.getElementById(id);
   if (form) form.addEventListener('submit', (e) => { e.preventDefault(); submit(form, url); });
 }
+
+// Under the sign-in form: how to get back in without the password (recovery-text.js has the words).
+document.getElementById('login-form')?.append(el('p', { class: 'aside' }, el('a', { href: '/forgot-password', text: pick().forgotLink })));
