@@ -163,7 +163,7 @@ fn admin_reset_password(config: &Config, email: &str) -> Result<()> {
         println!("No public URL is set (--public-url or FRONTDESK_PUBLIC_URL), so open this path at the address");
         println!("people use for Frontdesk, e.g. http://{host}{path}\n");
     }
-    println!("Setting a new password with it signs {} out everywhere. An earlier link for them no longer works.", user.name);
+    println!("Setting a new password with it signs {} out everywhere; any earlier link for them no longer works.", user.name);
     Ok(())
 }
 
