@@ -1,7 +1,8 @@
 //! The team's rules: changing a user (never leaving the desk without an active admin), and what
 //! ends with a change — a new password ends the user's other sessions (the one that changed its own
-//! password stays), deactivation ends all of them, and a change of role or customer support closes
-//! their sockets so they reconnect with what they may now see.
+//! password stays), deactivation ends all of them, both cancel the user's open password reset links
+//! (`desk::recovery`), and a change of role or customer support closes their sockets so they
+//! reconnect with what they may now see.
 
 use std::net::IpAddr;
 use std::sync::Arc;
@@ -54,7 +55,7 @@ pub fn update(app: &Arc<App>, a: &Authed, remote: IpAddr, id: i64, p: UserPatch)
         None => None,
     };
     let password_changed = hash.is_some();
-    let (by, ip) = (a.user.id, remote.to_string());
+    let (by, ip, now) = (a.user.id, remote.to_string(), app.clock.now_ms());
     // Changing your own password keeps the session you did it from; every other one ends.
     let keep = (id == a.user.id).then(|| a.token_hash.clone());
     let keep_in_tx = keep.clone();
@@ -89,6 +90,9 @@ pub fn update(app: &Arc<App>, a: &Authed, remote: IpAddr, id: i64, p: UserPatch)
         if !u.active {
             db::sessions::delete_for_user(w.conn, id, None)?;
         }
+        if hash.is_some() || !u.active {
+            db::password_resets::revoke_for_user(w.conn, id, now)?;
+        }
         crate::db::audit::append(
             w.conn,
             Some(by),
@@ -112,7 +116,7 @@ pub fn update(app: &Arc<App>, a: &Authed, remote: IpAddr, id: i64, p: UserPatch)
 
 /// Deactivate user `id`: sessions revoked in the same transaction, sockets closed at once.
 pub fn deactivate(app: &Arc<App>, by: i64, remote: IpAddr, id: i64) -> Result<User> {
-    let ip = remote.to_string();
+    let (ip, now) = (remote.to_string(), app.clock.now_ms());
     let user = app.db.write(move |w| {
         let mut u = db::users::get(w.conn, id)?.ok_or_else(|| Error::not_found("No such user."))?;
         if u.is_admin() && u.active && db::users::active_admins(w.conn)? <= 1 {
@@ -121,6 +125,7 @@ pub fn deactivate(app: &Arc<App>, by: i64, remote: IpAddr, id: i64) -> Result<Us
         u.active = false;
         db::users::update(w.conn, &u)?;
         let n = db::sessions::delete_for_user(w.conn, id, None)?;
+        db::password_resets::revoke_for_user(w.conn, id, now)?;
         crate::db::audit::append(w.conn, Some(by), &ip, "user.deactivate", &format!("user:{id}"), json!({"sessions_revoked": n}))?;
         Ok(u)
     })?;
@@ -141,9 +146,10 @@ pub fn change_own_password(app: &Arc<App>, a: &Authed, remote: IpAddr, current_p
     }
     app.throttle.succeeded(&a.user.email, remote);
     let hash = app.hasher.hash(new_password)?;
-    let (uid, keep, ip) = (a.user.id, a.token_hash.clone(), remote.to_string());
+    let (uid, keep, ip, now) = (a.user.id, a.token_hash.clone(), remote.to_string(), app.clock.now_ms());
     let ended = app.db.write(move |w| {
         db::users::set_password(w.conn, uid, &hash)?;
+        db::password_resets::revoke_for_user(w.conn, uid, now)?;
         let n = db::sessions::delete_for_user(w.conn, uid, Some(&keep))?;
         db::audit::append(w.conn, Some(uid), &ip, "user.password", &format!("user:{uid}"), json!({"other_sessions_ended": n}))?;
         Ok(n)
