@@ -160,7 +160,8 @@ let lang = 'en';
 /** The language to use: the user's override ('en' | 'pt'), else the browser's. */
 export function setLang(override) {
   if (override === 'en' || override === 'pt') lang = override;
-  else lang = (navigator.languages || [navigator.language || 'en']).some((l) => /^pt\b/i.test(l)) ? 'pt' : 'en';
+  // The first of the browser's languages we have words for, as the admin and sign-in pages choose.
+  else lang = (navigator.languages || [navigator.language || 'en']).map((l) => String(l).slice(0, 2).toLowerCase()).find((l) => l === 'en' || l === 'pt') || 'en';
   document.documentElement.lang = lang;
   return lang;
 }
