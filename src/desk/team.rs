@@ -1,7 +1,8 @@
 //! The team's rules: changing a user (never leaving the desk without an active admin), and what
 //! ends with a change — a new password ends the user's other sessions (the one that changed its own
 //! password stays), deactivation ends all of them, and a change of role or customer support closes
-//! their sockets so they reconnect with what they may now see.
+//! their sockets so they reconnect with what they may now see; whoever stops taking live chats
+//! (deactivated, or no longer customer support) hands their open ones back to Unassigned.
 
 use std::net::IpAddr;
 use std::sync::Arc;
@@ -58,6 +59,7 @@ pub fn update(app: &Arc<App>, a: &Authed, remote: IpAddr, id: i64, p: UserPatch)
     // Changing your own password keeps the session you did it from; every other one ends.
     let keep = (id == a.user.id).then(|| a.token_hash.clone());
     let keep_in_tx = keep.clone();
+    let hub = app.hub.clone();
     let (before, user) = app.db.write(move |w| {
         let mut u = db::users::get(w.conn, id)?.ok_or_else(|| Error::not_found("No such user."))?;
         let before = u.clone();
@@ -89,6 +91,9 @@ pub fn update(app: &Arc<App>, a: &Authed, remote: IpAddr, id: i64, p: UserPatch)
         if !u.active {
             db::sessions::delete_for_user(w.conn, id, None)?;
         }
+        if before.sees_customers() && !(u.sees_customers() && u.active) {
+            release(w, id, by, &hub)?;
+        }
         crate::db::audit::append(
             w.conn,
             Some(by),
@@ -113,6 +118,7 @@ pub fn update(app: &Arc<App>, a: &Authed, remote: IpAddr, id: i64, p: UserPatch)
 /// Deactivate user `id`: sessions revoked in the same transaction, sockets closed at once.
 pub fn deactivate(app: &Arc<App>, by: i64, remote: IpAddr, id: i64) -> Result<User> {
     let ip = remote.to_string();
+    let hub = app.hub.clone();
     let user = app.db.write(move |w| {
         let mut u = db::users::get(w.conn, id)?.ok_or_else(|| Error::not_found("No such user."))?;
         if u.is_admin() && u.active && db::users::active_admins(w.conn)? <= 1 {
@@ -120,12 +126,22 @@ pub fn deactivate(app: &Arc<App>, by: i64, remote: IpAddr, id: i64) -> Result<Us
         }
         u.active = false;
         db::users::update(w.conn, &u)?;
+        release(w, id, by, &hub)?;
         let n = db::sessions::delete_for_user(w.conn, id, None)?;
         crate::db::audit::append(w.conn, Some(by), &ip, "user.deactivate", &format!("user:{id}"), json!({"sessions_revoked": n}))?;
         Ok(u)
     })?;
     app.hub.disconnect_user(id, None, hub::SESSION_ENDED, "account deactivated");
     Ok(user)
+}
+
+/// Inside a write: user `id` no longer takes live chats; their open ones return to Unassigned (the
+/// lines say the admin `by` did it), and auto-assignment may hand them out again at once.
+fn release(w: &mut db::WriteCtx<'_>, id: i64, by: i64, hub: &crate::hub::Hub) -> Result<()> {
+    let name = db::users::get(w.conn, by)?.map(|u| u.name).unwrap_or_default();
+    super::assignment::release(w, id, &super::assignment::By::Agent { id: by, name })?;
+    super::assignment::dispatch(w, &hub.online_agents())?;
+    Ok(())
 }
 
 /// Change your own password: the current one is checked (failures throttled like sign-in); this

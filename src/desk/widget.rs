@@ -72,7 +72,7 @@ pub fn send_as(app: &Arc<App>, cid: i64, f: SendForm) -> Result<chat::Posted> {
 pub fn send_from(app: &Arc<App>, cid: i64, f: SendForm, addr: Option<String>) -> Result<chat::Posted> {
     chat::check_body(&f.body)?;
     let prechat_required = app.settings.read().map(|s| s.prechat == "required").unwrap_or(false);
-    let rl = app.limiter.clone();
+    let (rl, hub) = (app.limiter.clone(), app.hub.clone());
     app.db.write(move |w| {
         let ip = match addr {
             Some(a) => a,
@@ -85,7 +85,12 @@ pub fn send_from(app: &Arc<App>, cid: i64, f: SendForm, addr: Option<String>) ->
             }
         }
         let c = conversation(w, &rl, cid, &ip)?;
+        let unassigned = c.assignee_id.is_none();
         let p = chat::post_to(w, c, &Actor::Customer(cid), &f.body, f.client_msg_id.as_deref(), false)?;
+        // A new (or reopened) chat nobody has: auto-assignment may hand it out now.
+        if p.created && unassigned {
+            crate::desk::assignment::dispatch(w, &hub.online_agents())?;
+        }
         // Counted only for new messages: a retry of an acknowledged one is free.
         if p.created && !exempt(&ip) {
             limit(&rl, &cid.to_string(), "m", MESSAGES_PER_TOKEN, "messages")?;
