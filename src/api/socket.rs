@@ -121,7 +121,7 @@ pub fn install_presence(app: &Arc<App>) {
         let hub = app.hub.clone();
         let write = move |w: &mut db::WriteCtx<'_>| {
             db::users::touch(w.conn, user_id, now)?;
-            crate::desk::assignment::presence(w, user_id, online, &hub.online_agents())
+            crate::desk::assignment::presence(w, user_id, online, &hub)
         };
         if let Err(e) = app.db.write(write)
             && !app.net.stopping.load(std::sync::atomic::Ordering::Acquire)

@@ -20,6 +20,7 @@ use crate::db::settings::{self as settings_db, Settings};
 use crate::db::users::User;
 use crate::db::{self, WriteCtx, assignment as data};
 use crate::error::{Error, Result};
+use crate::hub::Hub;
 
 /// Longest note a transfer may carry.
 pub const MAX_NOTE: usize = 500;
@@ -96,7 +97,7 @@ pub fn assign(app: &Arc<App>, user: &User, id: i64, to: Option<i64>, note: Optio
             None => None,
         };
         let c = set_assignee(w, &c, target.as_ref().map(|(i, n)| (*i, n.as_str())), &By::agent(&user), note.as_deref())?;
-        dispatch(w, &hub.online_agents())?;
+        dispatch(w, &hub)?;
         Ok(convs::get(w.conn, id)?.unwrap_or(c))
     })
 }
@@ -113,16 +114,17 @@ pub fn on_reply(w: &mut WriteCtx<'_>, c: Conversation, u: &User) -> Result<Conve
     set_assignee(w, &c, Some((u.id, &u.name)), &By::agent(u), None)
 }
 
-/// Hand waiting chats out, oldest first, round robin among the available agents (`online`: the agents
-/// with a socket open now; of them, those who chose Online and may take live chats), each up to the
-/// cap. Does nothing unless auto-assignment is on. The position is kept in the database, so a restart
-/// goes on with the next agent. Returns how many chats were handed out.
-pub fn dispatch(w: &mut WriteCtx<'_>, online: &[i64]) -> Result<usize> {
+/// Hand waiting chats out, oldest first, round robin among the available agents (those with a socket
+/// open in `hub` now, who chose Online and may take live chats), each up to the cap. Does nothing
+/// unless auto-assignment is on. The position is kept in the database, so a restart goes on with the
+/// next agent. Returns how many chats were handed out.
+pub fn dispatch(w: &mut WriteCtx<'_>, hub: &Hub) -> Result<usize> {
     let defaults = Settings::default();
     if settings_db::value::<String>(w.conn, "auto_assign", defaults.auto_assign)? != "round_robin" {
         return Ok(0);
     }
     let cap = i64::from(settings_db::value(w.conn, "assign_cap", defaults.assign_cap)?);
+    let online = hub.online_agents();
     let agents: Vec<i64> =
         data::takers(w.conn)?.into_iter().filter(|(id, a)| a == "online" && online.contains(id)).map(|(id, _)| id).collect();
     if agents.is_empty() {
@@ -160,7 +162,7 @@ pub fn dispatch(w: &mut WriteCtx<'_>, online: &[i64]) -> Result<usize> {
 /// `dispatch` as a write of its own: after something outside a write freed a place or an agent.
 pub fn dispatch_now(app: &Arc<App>) -> Result<usize> {
     let hub = app.hub.clone();
-    app.db.write(move |w| dispatch(w, &hub.online_agents()))
+    app.db.write(move |w| dispatch(w, &hub))
 }
 
 /// Inside a write: user `user_id` can no longer take live chats (deactivated, or no longer customer
@@ -210,13 +212,12 @@ pub fn set_availability(app: &Arc<App>, user: &User, availability: &str) -> Resu
     }
     let (uid, a, hub) = (user.id, availability.to_string(), app.hub.clone());
     app.db.write(move |w| {
-        let online = hub.online_agents();
         if data::availability(w.conn, uid)? != a {
             data::set_availability(w.conn, uid, &a)?;
-            announce(w, uid, &a, online.contains(&uid))?;
+            announce(w, uid, &a, hub.online_agents().contains(&uid))?;
         }
         if a == "online" {
-            dispatch(w, &online)?;
+            dispatch(w, &hub)?;
         }
         Ok(())
     })?;
@@ -235,11 +236,11 @@ pub fn set_availability(app: &Arc<App>, user: &User, availability: &str) -> Resu
 
 /// Inside the presence write (an agent's first socket opened, or last one closed): announce their
 /// status, and an agent who came online may take waiting chats.
-pub fn presence(w: &mut WriteCtx<'_>, user_id: i64, connected: bool, online: &[i64]) -> Result<()> {
+pub fn presence(w: &mut WriteCtx<'_>, user_id: i64, connected: bool, hub: &Hub) -> Result<()> {
     let availability = data::availability(w.conn, user_id)?;
     announce(w, user_id, &availability, connected)?;
     if connected {
-        dispatch(w, online)?;
+        dispatch(w, hub)?;
     }
     Ok(())
 }

@@ -210,7 +210,7 @@ pub fn set_status(app: &Arc<App>, user: &User, id: i64, status: &str) -> Result<
         let c = load(w, id, &actor)?;
         let c = change_status(w, &c, &actor, &status)?;
         // A closed chat frees its assignee's place for a waiting one; a reopened one may wait.
-        super::assignment::dispatch(w, &hub.online_agents())?;
+        super::assignment::dispatch(w, &hub)?;
         Ok(convs::get(w.conn, id)?.unwrap_or(c))
     })
 }

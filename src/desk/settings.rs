@@ -54,7 +54,7 @@ pub fn apply(app: &Arc<App>, patch: Map<String, Value>, by: i64, ip: String, aud
     let (s, status) = app.db.write(move |w| {
         let out = change(w, Change { patch: &patch, by: Some(by), ip: &ip, audit, event: "settings.updated" }, now, agents)?;
         // Auto-assignment turned on, or a higher cap: waiting chats may go out now.
-        super::assignment::dispatch(w, &hub.online_agents())?;
+        super::assignment::dispatch(w, &hub)?;
         Ok(out)
     })?;
     adopt(app, s.clone(), status.clone());

@@ -137,10 +137,10 @@ pub fn deactivate(app: &Arc<App>, by: i64, remote: IpAddr, id: i64) -> Result<Us
 
 /// Inside a write: user `id` no longer takes live chats; their open ones return to Unassigned (the
 /// lines say the admin `by` did it), and auto-assignment may hand them out again at once.
-fn release(w: &mut db::WriteCtx<'_>, id: i64, by: i64, hub: &crate::hub::Hub) -> Result<()> {
+fn release(w: &mut db::WriteCtx<'_>, id: i64, by: i64, hub: &hub::Hub) -> Result<()> {
     let name = db::users::get(w.conn, by)?.map(|u| u.name).unwrap_or_default();
     super::assignment::release(w, id, &super::assignment::By::Agent { id: by, name })?;
-    super::assignment::dispatch(w, &hub.online_agents())?;
+    super::assignment::dispatch(w, &hub)?;
     Ok(())
 }
 

@@ -84,12 +84,22 @@ pub fn send_from(app: &Arc<App>, cid: i64, f: SendForm, addr: Option<String>) ->
                 return Err(Error::new(422, "email: please tell us your email before you start"));
             }
         }
-        let c = conversation(w, &rl, cid, &ip)?;
-        let unassigned = c.assignee_id.is_none();
+        let mut c = conversation(w, &rl, cid, &ip)?;
+        // A chat nobody has may be handed out now (auto-assignment). An open one before the message,
+        // so the customer's words stay its latest (the list's preview); a closed one once the message
+        // has reopened it. A retried message changes nothing, so it is checked first.
+        let retry = |c: &db::conversations::Conversation| match f.client_msg_id.as_deref() {
+            Some(m) => db::messages::by_client_id(w.conn, c.id, "customer", Some(cid), m).map(|found| found.is_some()),
+            None => Ok(false),
+        };
+        let waiting = c.assignee_id.is_none() && !retry(&c)?;
+        if waiting && c.status == "open" && crate::desk::assignment::dispatch(w, &hub)? > 0 {
+            c = db::conversations::get(w.conn, c.id)?.unwrap_or(c);
+        }
+        let reopens = c.status == "closed";
         let p = chat::post_to(w, c, &Actor::Customer(cid), &f.body, f.client_msg_id.as_deref(), false)?;
-        // A new (or reopened) chat nobody has: auto-assignment may hand it out now.
-        if p.created && unassigned {
-            crate::desk::assignment::dispatch(w, &hub.online_agents())?;
+        if waiting && reopens {
+            crate::desk::assignment::dispatch(w, &hub)?;
         }
         // Counted only for new messages: a retry of an acknowledged one is free.
         if p.created && !exempt(&ip) {
