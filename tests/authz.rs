@@ -97,6 +97,9 @@ fn rows() -> Vec<Row> {
         r("POST", "/api/items/:id/follow", "visitor A's ticket", staff(404, 200, 200), |w| at(w.item_customer)),
         r("DELETE", "/api/items/:id/follow", "visitor A's ticket", staff(404, 200, 200), |w| at(w.item_customer)),
 
+        r("POST", "/api/conversations/:id/assignee", "live chat A", staff(404, 200, 200), |w| at(w.live_a).body(json!({"user_id": w.support_id}))),
+        r("POST", "/api/me/status", "", staff(200, 200, 200), |_| body(json!({"status": "online"}))),
+
         r("GET", "/widget.js", "", all(200), |_| none()),
         r("GET", "/widget", "", all(200), |_| none()).html(),
         r("GET", "/widget/preview", "", all(200), |_| none()).html(),

@@ -37,8 +37,9 @@ export async function team(view) {
         onchange: (e) => patch({ customer_support: e.target.checked }, t(e.target.checked ? 'nowAnswers' : 'noLongerAnswers', { name: user.name })) });
       const status = user.active ? el('span', { class: 'pill ok', text: t('active') }) : el('span', { class: 'pill muted', text: t('deactivated') });
       // Online now (a Messenger open), else when they last used the desk (their sessions, sockets).
+      const away = user.availability === 'away'; // chosen in the Messenger (issue 15)
       const seen = user.active && online
-        ? el('td', {}, el('span', { class: 'online-now' }, el('span', { class: 'dot on' }), t('onlineNow')))
+        ? el('td', {}, el('span', { class: 'online-now' }, el('span', { class: away ? 'dot away' : 'dot on' }), t(away ? 'away' : 'onlineNow')))
         : el('td', { class: 'muted', text: ago(user.last_seen_at) });
       const action = user.active
         ? el('button', { type: 'button', class: 'btn small danger', text: t('deactivate'), disabled: self, title: self ? t('cannotDeactivateSelf') : '',

@@ -7,6 +7,7 @@ pub mod admin;
 pub mod admin_availability;
 pub mod admin_data;
 pub mod admin_team;
+pub mod assignment;
 pub mod conversations;
 pub mod items;
 pub mod metrics;
@@ -119,6 +120,9 @@ pub const ROUTES: &[Route] = &[
     r("PATCH", "/api/items/:id", Agent, |a, q, p| items::update(a, q, p.id)),
     r("POST", "/api/items/:id/follow", Agent, |a, q, p| items::follow(a, q, p.id, true)),
     r("DELETE", "/api/items/:id/follow", Agent, |a, q, p| items::follow(a, q, p.id, false)),
+
+    r("POST", "/api/conversations/:id/assignee", Agent, |a, q, p| assignment::assign(a, q, p.id)),
+    r("POST", "/api/me/status", Agent, |a, q, _| assignment::set_status(a, q)),
 
     r("GET", "/widget.js", Public, |a, q, _| widget_pages::loader(a, q)),
     r("GET", "/widget", Public, |a, q, _| widget_pages::frame(a, q)),

@@ -2,6 +2,7 @@
 //! single writer thread that commits in groups. No socket I/O here; the write path never waits on
 //! the network. Queries live in one file per table beside this one.
 
+pub mod assignment;
 pub mod audit;
 pub mod baseline;
 pub mod conversations;
@@ -39,6 +40,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../sql/0007_customer_timezone.sql"),
     include_str!("../../sql/0008_system_lines.sql"),
     include_str!("../../sql/0009_password_resets.sql"),
+    include_str!("../../sql/0010_assignment.sql"),
 ];
 
 /// SQLite below this has the WAL-reset corruption bug (fixed in 3.51.3).

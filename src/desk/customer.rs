@@ -28,11 +28,17 @@ pub const EVENT_KINDS: &[&str] = &[
     "item.updated",
     "helpdesk.status",
     "settings.updated",
+    "user.status",
 ];
 
 /// System lines a customer sees, always in neutral words (never who did it).
 const CUSTOMER_LINES: &[(&str, &str)] =
     &[("conversation.closed", "This conversation was closed"), ("conversation.reopened", "This conversation was reopened")];
+
+/// Whether customers see system lines with this code (in neutral words).
+pub fn sees_line(code: &str) -> bool {
+    CUSTOMER_LINES.iter().any(|(c, _)| *c == code)
+}
 
 /// A message as its customer sees it, or `None` if customers never see it.
 pub fn message(m: &Message) -> Option<Value> {
