@@ -31,6 +31,12 @@ pub struct Conversation {
     pub participants: Vec<i64>,
     /// The ticket or task this conversation is linked to ([S8]).
     pub item: Option<ItemRef>,
+    /// The ids of the labels it carries (`GET /api/labels` names and colours them). Agents only.
+    #[serde(default)]
+    pub labels: Vec<i64>,
+    /// How far the customer has read (a live chat's widget reports it): agents' "Seen".
+    #[serde(default)]
+    pub customer_seen_seq: i64,
 }
 
 /// What a conversation shows of its linked item: `Ticket #42 · title · status`.
@@ -45,12 +51,13 @@ pub struct ItemRef {
 
 const COLS: &str =
     "c.id, c.kind, c.status, c.subject, c.customer_id, cu.name, c.created_by, c.last_seq, c.last_message_at, c.preview, c.created_at,
-    i.id, i.number, i.kind, i.title, i.status, lm.deleted_at IS NOT NULL, lm.system_code, lm.system_params";
+    i.id, i.number, i.kind, i.title, i.status, lm.deleted_at IS NOT NULL, lm.system_code, lm.system_params,
+    (SELECT json_group_array(cl.label_id) FROM conversation_labels cl WHERE cl.conversation_id = c.id), c.customer_seen_seq";
 /// The latest message (`lm`) is one lookup in the `(conversation_id, seq)` index.
 const FROM: &str = "conversations c LEFT JOIN customers cu ON cu.id = c.customer_id LEFT JOIN items i ON i.id = c.item_id
     LEFT JOIN messages lm ON lm.conversation_id = c.id AND lm.seq = c.last_seq";
 /// How many columns `COLS` has: a query's own columns come after.
-const NCOLS: usize = 19;
+const NCOLS: usize = 21;
 
 fn from_row(r: &Row) -> rusqlite::Result<Conversation> {
     Ok(Conversation {
@@ -75,6 +82,8 @@ fn from_row(r: &Row) -> rusqlite::Result<Conversation> {
             Some(id) => Some(ItemRef { id, number: r.get(12)?, kind: r.get(13)?, title: r.get(14)?, status: r.get(15)? }),
             None => None,
         },
+        labels: serde_json::from_str(&r.get::<_, String>(19)?).unwrap_or_default(),
+        customer_seen_seq: r.get(20)?,
     })
 }
 
@@ -174,6 +183,18 @@ pub fn mark_read(conn: &Connection, user_id: i64, id: i64, seq: i64) -> Result<i
         .query_row(params![user_id, id, seq], |r| r.get(0))?)
 }
 
+/// The customer has read conversation `id` up to `seq` (never past its last message, never back):
+/// the new mark if it moved, else `None`.
+pub fn set_customer_seen(conn: &Connection, id: i64, seq: i64) -> Result<Option<i64>> {
+    Ok(conn
+        .prepare_cached(
+            "UPDATE conversations SET customer_seen_seq = min(?2, last_seq) WHERE id = ?1 AND customer_seen_seq < min(?2, last_seq)
+             RETURNING customer_seen_seq",
+        )?
+        .query_row(params![id, seq], |r| r.get(0))
+        .optional()?)
+}
+
 pub fn last_read(conn: &Connection, user_id: i64, id: i64) -> Result<i64> {
     Ok(conn
         .prepare_cached("SELECT last_read_seq FROM read_state WHERE user_id = ?1 AND conversation_id = ?2")?
@@ -234,6 +255,8 @@ pub struct ListQuery {
     /// Keyset cursor: (last_message_at, id) of the last row of the previous page.
     pub before: Option<(i64, i64)>,
     pub limit: i64,
+    /// Only conversations carrying this label.
+    pub label: Option<i64>,
 }
 
 /// SQL condition (on alias `c`, user id ?1) for a section. Team conversations need membership;
@@ -282,14 +305,16 @@ pub fn list(conn: &Connection, user: &User, q: &ListQuery) -> Result<Vec<Row2>> 
         section_sql(q.section),
         " AND c.status = ?3 AND (c.last_message_at, c.id) < (?4, ?5) AND (?6 = 0 OR ",
         HAS_UNREAD,
-        ") ORDER BY c.last_message_at DESC, c.id DESC LIMIT ?7",
+        ") ",
+        // Filtered, the label's conversations drive the query (its index), not the section's.
+        if q.label.is_some() { "AND c.id IN (SELECT conversation_id FROM conversation_labels WHERE label_id = ?8)" } else { "AND ?8 IS NULL" },
+        " ORDER BY c.last_message_at DESC, c.id DESC LIMIT ?7",
     ]
     .concat();
     let mut st = conn.prepare_cached(&sql)?;
-    let rows = st
-        .query_map(params![user.id, user.sees_customers() as i64, q.status, before_at, before_id, q.unread_only as i64, q.limit], |r| {
-            Ok(Row2 { conversation: from_row(r)?, unread: r.get(NCOLS)?, following: r.get(NCOLS + 1)? })
-        })?;
+    let p = params![user.id, user.sees_customers() as i64, q.status, before_at, before_id, q.unread_only as i64, q.limit, q.label];
+    let rows =
+        st.query_map(p, |r| Ok(Row2 { conversation: from_row(r)?, unread: r.get(NCOLS)?, following: r.get(NCOLS + 1)? }))?;
     let mut out = rows.collect::<rusqlite::Result<Vec<_>>>()?;
     for row in &mut out {
         row.conversation.participants = participants(conn, row.conversation.id)?;

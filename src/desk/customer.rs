@@ -28,6 +28,9 @@ pub const EVENT_KINDS: &[&str] = &[
     "item.updated",
     "helpdesk.status",
     "settings.updated",
+    // issue 15: labels and customer records (agents only: no rendering in `event`)
+    "labels.updated",
+    "customer.updated",
 ];
 
 /// System lines a customer sees, always in neutral words (never who did it).

@@ -7,9 +7,11 @@
 pub mod availability;
 pub mod conversations;
 pub mod customer;
+pub mod customers;
 pub mod identity;
 pub mod item_changes;
 pub mod items;
+pub mod labels;
 pub mod maintenance;
 pub mod settings;
 pub mod system_lines;
