@@ -7,6 +7,8 @@ import { setLang, t } from './i18n.js';
 import * as notify from './notify.js';
 import * as itemUi from './item-ui.js';
 import * as itemsView from './items-view.js';
+import * as labels from './labels.js';
+import * as customerEdit from './customer-edit.js';
 import * as panels from './panels.js';
 import { S, changed, listOf, loadOutbox, onChange, setHelpdesk, totalUnread } from './state.js';
 import * as sidebar from './sidebar.js';
@@ -37,9 +39,14 @@ async function boot() {
     openPanel: panels.openPanel, showDialog: panels.showDialog, closeDialog: panels.closeDialog,
     confirm: panels.confirm, showMenu: threadView.showMenu,
   });
-  sidebar.mount(nav, { openDialog: panels.openDialog, showItems: itemsView.show });
-  threadView.mount(main, { openPanel: panels.openPanel, openDialog: panels.openDialog, confirm: panels.confirm, itemActions: itemUi.headerActions });
+  sidebar.mount(nav, { openDialog: panels.openDialog, showItems: itemsView.show, listTools: labels.listTools, rowExtra: labels.rowChips });
+  threadView.mount(main, {
+    openPanel: panels.openPanel, openDialog: panels.openDialog, confirm: panels.confirm, itemActions: itemUi.headerActions,
+    labelsRow: labels.labelsRow,
+  });
   itemsView.mount(items, { openPanel: panels.openPanel });
+  labels.mount(); // issue 15
+  customerEdit.mount();
 
   let wasDown = false;
   onChange(() => {

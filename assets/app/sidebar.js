@@ -4,12 +4,12 @@ import { el } from '../shared/dom.js';
 import * as A from './actions.js';
 import { avatar, highlighted, icon, laterTime, shortTime } from './dom.js';
 import { previewText, t } from './i18n.js';
-import { S, changed, listOf, sees, title, unreadIn } from './state.js';
+import { S, changed, listKey, listOf, sees, title, unreadIn } from './state.js';
 
-let root, listBox, searchInput, footer, head, tabsBox, navBox;
+let root, listBox, searchInput, footer, head, tabsBox, navBox, toolsBox;
 const search = { q: '', results: null, loading: false, seq: 0 };
 
-export function mount(nav, { openDialog, showItems }) {
+export function mount(nav, { openDialog, showItems, listTools, rowExtra }) {
   root = nav;
   head = el('div', { class: 'side-head' });
   searchInput = el('input', {
@@ -31,14 +31,18 @@ export function mount(nav, { openDialog, showItems }) {
   listBox = el('div', { class: 'side-list', id: 'conv-list' });
   listBox.addEventListener('scroll', () => {
     if (listBox.scrollTop + listBox.clientHeight > listBox.scrollHeight - 120) {
-      const l = S.lists[`${S.section}.${S.status}`];
+      const l = S.lists[listKey(S.section, S.status)];
       if (l?.next_cursor && !l.loading && !search.q) A.loadList(S.section, S.status, true);
     }
   });
   footer = el('div', { class: 'side-foot' });
-  root.append(head, searchBox, navBox, tabsBox, listBox, footer);
+  // Tools over the list (issue 15: the label filter), drawn by their own module, kept across renders.
+  toolsBox = el('div', { class: 'side-tools', hidden: true });
+  root.append(head, searchBox, navBox, tabsBox, toolsBox, listBox, footer);
   mount.openDialog = openDialog;
   mount.showItems = showItems;
+  mount.listTools = listTools;
+  mount.rowExtra = rowExtra;
 }
 
 export function focusSearch() { searchInput.focus(); searchInput.select(); }
@@ -72,6 +76,7 @@ async function moreResults() {
   if (!r?.next_offset) return;
   const next = await A.search(search.q, r.next_offset);
   r.results.push(...next.results);
+  r.conversations.push(...(next.conversations || [])); // `label:` alone pages through conversations
   Object.assign(r.titles, next.titles);
   r.next_offset = next.next_offset;
   changed();
@@ -109,7 +114,7 @@ export function render() {
       const n = unreadIn(S.section, st);
       return el('button', {
         role: 'tab', type: 'button', class: 'tab', 'aria-selected': String(S.status === st), 'aria-controls': 'conv-list',
-        onclick: () => { S.status = st; clearSearch(); const l = S.lists[`${S.section}.${st}`]; if (!l?.loaded) A.loadList(S.section, st); changed(); },
+        onclick: () => { S.status = st; clearSearch(); const l = S.lists[listKey(S.section, st)]; if (!l?.loaded) A.loadList(S.section, st); changed(); },
       }, t(st), badge(n, t('unreadMark').toLowerCase()));
     }));
   // Tickets and tasks: a view of its own in the centre ([S8], [S9]).
@@ -120,6 +125,8 @@ export function render() {
   }, icon('ticket', 18), el('span', {}, t('itemsTitle')), el('span', { class: 'nav-chev', 'aria-hidden': 'true' }, '›')));
   tabsBox.replaceChildren(secNodes, tabs);
   tabsBox.hidden = !!search.q;
+  mount.listTools?.(toolsBox);
+  if (search.q) toolsBox.hidden = true;
 
   listBox.replaceChildren(search.q ? renderSearch() : renderList());
   if (focusedId) listBox.querySelector(`[data-conv="${CSS.escape(focusedId)}"]`)?.focus();
@@ -129,7 +136,7 @@ export function render() {
 
 function renderList() {
   const list = listOf(S.section, S.status);
-  const l = S.lists[`${S.section}.${S.status}`];
+  const l = S.lists[listKey(S.section, S.status)];
   const label = `${t(S.section === 'customers' ? 'fromCustomers' : 'mine')}, ${t(S.status)}`;
   if (!list.length) {
     if (!l?.loaded) return el('p', { class: 'list-empty muted' }, t('loading'));
@@ -169,7 +176,8 @@ function row(c) {
         el('span', { class: 'row-preview' }, line),
         el('span', { class: `status-pill ${c.status}` }, t(c.status === 'open' ? 'statusOpen' : 'statusClosed')),
         unread ? el('span', { class: 'badge unread-count', title: t('unreadN', { n: c.unread }) }, c.unread > 99 ? '99+' : String(c.unread),
-          el('span', { class: 'sr-only' }, ' ' + t('unreadMark').toLowerCase())) : null))));
+          el('span', { class: 'sr-only' }, ' ' + t('unreadMark').toLowerCase())) : null),
+      mount.rowExtra?.(c))));
 }
 
 function renderSearch() {

@@ -46,10 +46,18 @@ export function inSection(c, section) {
   return S.mineIds.has(c.id) || c.following || c.created_by === S.me.id || !!c.participants?.includes(S.me.id);
 }
 
+/**
+ * A narrowing of the lists (issue 15: the label filter): `by` is null or {key, query, test(c)}; the
+ * lists then hold only conversations passing `test`, loaded with `query` added, kept under `key`.
+ */
+export const narrow = { by: null };
+/** Where `S.lists` keeps a list's paging: per section and status, and per narrowing. */
+export const listKey = (section, status) => `${section}.${status}${narrow.by ? '.' + narrow.by.key : ''}`;
+
 /** The conversations of one list, newest activity first. */
 export function listOf(section, status) {
   const out = [];
-  for (const c of S.convs.values()) if (c.status === status && inSection(c, section)) out.push(c);
+  for (const c of S.convs.values()) if (c.status === status && inSection(c, section) && (!narrow.by || narrow.by.test(c))) out.push(c);
   return out.sort((a, b) => b.last_message_at - a.last_message_at || b.id - a.id);
 }
 
