@@ -100,6 +100,18 @@ export const en = {
   autoAssignOff: 'Off: chats wait in Unassigned', autoAssignRoundRobin: 'Round robin among available agents',
   assignCap: 'Open chats per agent', assignCapHint: 'Auto-assignment stops at this many; more chats wait, oldest first, until someone frees up.',
   away: 'Away',
+  // issue 15: labels and customer records
+  labelsTitle: 'Labels', labelsLead: 'Labels agents put on conversations, to find and filter them. Every change shows at once in every open Messenger.',
+  newLabel: 'New label', newLabelLead: 'A short name, unique whatever its case, and a colour.', labelName: 'Name', labelNameExample: 'e.g. VIP customer',
+  labelDescription: 'Description (optional)', labelColour: 'Colour', labelColourCustom: 'Another colour', createLabel: 'Create label',
+  saveLabel: 'Save label', labelCreated: 'Label “{name}” created.', labelSaved: 'Label saved.', labelDeleted: 'Label “{name}” deleted.',
+  confirmDeleteLabel: 'Delete the label “{name}”? It is taken off every conversation.', editLabelOf: 'Edit {name}', deleteLabelOf: 'Delete {name}',
+  edit: 'Edit', delete: 'Delete', cancel: 'Cancel', noLabels: 'No labels yet.', errLabel: 'Could not save the label.',
+  errLoadLabels: 'Could not load the labels.', colLabel: 'Label', colDescription: 'Description',
+  colour_red: 'Red', colour_orange: 'Orange', colour_yellow: 'Yellow', colour_green: 'Green', colour_teal: 'Teal',
+  colour_blue: 'Blue', colour_indigo: 'Indigo', colour_purple: 'Purple', colour_pink: 'Pink', colour_grey: 'Grey',
+  actLabelCreate: 'Created a label', actLabelUpdate: 'Changed a label', actLabelDelete: 'Deleted a label',
+  actConversationLabels: 'Labelled a conversation', actCustomerUpdate: 'Changed a customer',
 };
 
 export const pt = {
@@ -187,6 +199,18 @@ export const pt = {
   autoAssignOff: 'Desligada: as conversas esperam em Sem responsável', autoAssignRoundRobin: 'À vez entre os agentes disponíveis',
   assignCap: 'Conversas abertas por agente', assignCapHint: 'A atribuição automática para neste número; as outras esperam, as mais antigas primeiro, até alguém ficar livre.',
   away: 'Ausente',
+  // issue 15: etiquetas e registo do cliente
+  labelsTitle: 'Etiquetas', labelsLead: 'Etiquetas que os agentes põem nas conversas, para as encontrar e filtrar. Cada alteração aparece logo em todos os Messengers abertos.',
+  newLabel: 'Nova etiqueta', newLabelLead: 'Um nome curto, único seja qual for a capitalização, e uma cor.', labelName: 'Nome', labelNameExample: 'p. ex. Cliente VIP',
+  labelDescription: 'Descrição (opcional)', labelColour: 'Cor', labelColourCustom: 'Outra cor', createLabel: 'Criar etiqueta',
+  saveLabel: 'Guardar etiqueta', labelCreated: 'Etiqueta “{name}” criada.', labelSaved: 'Etiqueta guardada.', labelDeleted: 'Etiqueta “{name}” apagada.',
+  confirmDeleteLabel: 'Apagar a etiqueta “{name}”? Sai de todas as conversas.', editLabelOf: 'Editar {name}', deleteLabelOf: 'Apagar {name}',
+  edit: 'Editar', delete: 'Apagar', cancel: 'Cancelar', noLabels: 'Ainda não há etiquetas.', errLabel: 'Não foi possível guardar a etiqueta.',
+  errLoadLabels: 'Não foi possível carregar as etiquetas.', colLabel: 'Etiqueta', colDescription: 'Descrição',
+  colour_red: 'Vermelho', colour_orange: 'Laranja', colour_yellow: 'Amarelo', colour_green: 'Verde', colour_teal: 'Verde-azulado',
+  colour_blue: 'Azul', colour_indigo: 'Índigo', colour_purple: 'Roxo', colour_pink: 'Rosa', colour_grey: 'Cinzento',
+  actLabelCreate: 'Criou uma etiqueta', actLabelUpdate: 'Alterou uma etiqueta', actLabelDelete: 'Apagou uma etiqueta',
+  actConversationLabels: 'Etiquetou uma conversa', actCustomerUpdate: 'Alterou um cliente',
 };
 
 addWords({ en, pt });

@@ -6,7 +6,7 @@ import { Socket } from '../shared/socket.js';
 import { t } from './i18n.js';
 import * as notify from './notify.js';
 import {
-  S, apply, changed, dropFromOutbox, listKey, listOf, putMessages, saveOutbox, setHelpdesk, setViewCounts, thread, title, upsert,
+  S, apply, changed, dropFromOutbox, listKey, listOf, narrow, putMessages, saveOutbox, setHelpdesk, setViewCounts, thread, title, upsert,
 } from './state.js';
 
 const { del, get, patch, post } = agent;
@@ -24,12 +24,13 @@ export const eventHooks = [];
 export async function loadList(section, status, more = false) {
   const key = listKey(section, status);
   const view = section === 'customers' ? S.assignView : 'all';
+  const by = narrow.by;
   const l = (S.lists[key] ||= { next_cursor: null, loaded: false, loading: false });
   if (l.loading || (more && !l.next_cursor)) return null;
   l.loading = true;
   changed();
   try {
-    const q = new URLSearchParams({ section, status, limit: PAGE });
+    const q = new URLSearchParams({ section, status, limit: PAGE, ...by?.query });
     if (view !== 'all') q.set('view', view);
     if (more) q.set('cursor', l.next_cursor);
     const r = await get(`/api/conversations?${q}`);

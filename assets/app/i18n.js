@@ -89,6 +89,14 @@ const en = {
   'sys.conversation.assigned.auto': 'Assigned to {to} automatically', 'sys.conversation.unassigned': 'Unassigned by {by}',
   'sys.conversation.transferred': 'Transferred to {to} by {by}', 'sys.conversation.transferred.self': '{by} took over this conversation',
   'sys.note': '{line}: “{note}”',
+  // issue 15: labels and customer records
+  labels: 'Labels', labelsAdd: 'Add a label', labelsEdit: 'Add or remove labels', moreLabels: '+{n}', labelFind: 'Find a label',
+  labelHint: 'Enter adds or removes · Esc closes', labelsManage: 'Manage labels', labelNoMatch: 'No label matches.',
+  labelsNone: 'No labels yet. An admin creates them in Admin → Labels.', labelFilter: 'Label', allLabels: 'All labels',
+  labelFilterClear: 'Show all', seen: 'Seen',
+  customerName: 'Name', customerEmail: 'Email', customerPhone: 'Phone', customerNote: 'Note', customerEdit: 'Edit customer',
+  customerEditTitle: 'Edit customer', customerNoteHint: 'Only your team sees this. At most 4 KiB.', customerNameNeeded: 'Enter a name.',
+  customerNoteTooLong: 'The note is too long: at most 4 KiB.', customerSaved: 'Customer saved.',
 };
 
 const pt = {
@@ -178,6 +186,14 @@ const pt = {
   'sys.conversation.assigned.auto': 'Atribuída a {to} automaticamente', 'sys.conversation.unassigned': 'Responsável retirado por {by}',
   'sys.conversation.transferred': 'Transferida para {to} por {by}', 'sys.conversation.transferred.self': '{by} assumiu esta conversa',
   'sys.note': '{line}: “{note}”',
+  // issue 15: etiquetas e registo do cliente
+  labels: 'Etiquetas', labelsAdd: 'Adicionar etiqueta', labelsEdit: 'Adicionar ou remover etiquetas', moreLabels: '+{n}', labelFind: 'Procurar uma etiqueta',
+  labelHint: 'Enter adiciona ou remove · Esc fecha', labelsManage: 'Gerir etiquetas', labelNoMatch: 'Nenhuma etiqueta corresponde.',
+  labelsNone: 'Ainda não há etiquetas. Um administrador cria-as em Administração → Etiquetas.', labelFilter: 'Etiqueta', allLabels: 'Todas as etiquetas',
+  labelFilterClear: 'Mostrar todas', seen: 'Vista',
+  customerName: 'Nome', customerEmail: 'Email', customerPhone: 'Telefone', customerNote: 'Nota', customerEdit: 'Editar cliente',
+  customerEditTitle: 'Editar cliente', customerNoteHint: 'Só a sua equipa a vê. No máximo 4 KiB.', customerNameNeeded: 'Indique um nome.',
+  customerNoteTooLong: 'A nota é demasiado longa: no máximo 4 KiB.', customerSaved: 'Cliente guardado.',
 };
 
 const tables = { en, pt };

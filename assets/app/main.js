@@ -8,6 +8,8 @@ import * as assign from './assign.js';
 import * as notify from './notify.js';
 import * as itemUi from './item-ui.js';
 import * as itemsView from './items-view.js';
+import * as labels from './labels.js';
+import * as customerEdit from './customer-edit.js';
 import * as panels from './panels.js';
 import { S, changed, listOf, loadOutbox, onChange, setHelpdesk, totalUnread } from './state.js';
 import * as sidebar from './sidebar.js';
@@ -39,11 +41,17 @@ async function boot() {
     confirm: panels.confirm, showMenu: threadView.showMenu,
   });
   assign.mount({ showDialog: panels.showDialog, closeDialog: panels.closeDialog });
-  sidebar.mount(nav, { openDialog: panels.openDialog, showItems: itemsView.show, views: assign.viewTabs, rowMark: assign.rowMark, myStatus: assign.statusControl });
+  sidebar.mount(nav, {
+    openDialog: panels.openDialog, showItems: itemsView.show, views: assign.viewTabs, rowMark: assign.rowMark, myStatus: assign.statusControl,
+    listTools: labels.listTools, rowExtra: labels.rowChips,
+  });
   threadView.mount(main, {
     openPanel: panels.openPanel, openDialog: panels.openDialog, confirm: panels.confirm, itemActions: itemUi.headerActions, assignee: assign.headerChip,
+    labelsRow: labels.labelsRow,
   });
   itemsView.mount(items, { openPanel: panels.openPanel });
+  labels.mount(); // issue 15
+  customerEdit.mount();
 
   let wasDown = false;
   onChange(() => {

@@ -159,7 +159,8 @@ function renderHead(c) {
       el('button', {
         class: `btn ${open ? 'primary' : ''}`, type: 'button', 'data-k': 'status', title: open ? `${t('close')} (Ctrl+Enter: ${t('closeAndNext')})` : t('reopen'),
         onclick: () => A.setStatus(c.id, open ? 'closed' : 'open'),
-      }, icon(open ? 'check' : 'retry', 16), t(open ? 'close' : 'reopen')))));
+      }, icon(open ? 'check' : 'retry', 16), t(open ? 'close' : 'reopen'))),
+    hooks.labelsRow?.(c))); // issue 15: the labels, on a line of their own
 }
 
 /** One entry per message (and pending send), with the flags that decide how it looks. */
@@ -191,7 +192,9 @@ function renderLog(c, switched) {
   let prev = null;
   const all = entries(c);
   // "Sent" shows under my latest delivered message only, as chat apps do; pending/failed always show.
+  // "Seen" instead once the customer has read that far (their widget says so).
   const lastSent = [...all].reverse().find((e) => !e.pending && isMine(e.m) && !e.m.deleted_at);
+  const seenTo = c.kind === 'live_chat' ? c.customer_seen_seq || 0 : 0;
   for (const e of all) {
     const m = e.m;
     if (!prev || dayKey(prev.created_at) !== dayKey(m.created_at)) {
@@ -201,7 +204,7 @@ function renderLog(c, switched) {
     const first = !prev || prev.author.kind !== m.author.kind || prev.author.id !== m.author.id || prev.author.kind === 'system'
       || m.created_at - prev.created_at > GROUP_MS || dayKey(prev.created_at) !== dayKey(m.created_at);
     const editing = S.editing?.id === m.id && m.id !== null;
-    const sent = e === lastSent;
+    const sent = e === lastSent ? (m.seq <= seenTo ? 'seen' : 'sent') : false;
     const sig = [first, m.body, m.edited_at, m.deleted_at, e.pending?.state, editing, m.author.name, sent].join('|');
     out.push(keyed(e.key, sig, () => message(c, m, first, e.pending, editing, sent)));
     prev = m;
@@ -260,7 +263,7 @@ function message(c, m, first, pending, editing, sent) {
       foot.push(el('span', { class: 'state failed', role: 'status' }, t('failed'), pending.error ? ` · ${pending.error}` : ''),
         el('button', { type: 'button', class: 'link-btn', onclick: () => A.retry(pending.client_msg_id) }, t('retry')));
     } else foot.push(el('span', { class: 'state sending' }, t('sending')));
-  } else if (sent) foot.push(el('span', { class: 'state sent' }, icon('check', 13), t('sent')));
+  } else if (sent) foot.push(el('span', { class: `state ${sent}` }, icon('check', 13), t(sent)));
 
   const menuBtn = m.id !== null && !editing
     ? el('button', { type: 'button', class: 'msg-menu-btn', 'aria-label': t('messageActions'), 'aria-haspopup': 'menu', onclick: (e) => openMenu(e.currentTarget, c, m) }, icon('more', 16))

@@ -261,7 +261,8 @@ fn missed(app: &App, viewer: &Viewer, pos: i64, last: i64) -> Result<Option<Vec<
     Ok(Some(out))
 }
 
-/// Client frames beyond `resume`/`ping`: `send`, `typing`, `read` (docs/protocol.md).
+/// Client frames beyond `resume`/`ping`: `send`, `typing`, `read` (docs/protocol.md); a customer's
+/// `read` says how far they have read their conversation.
 fn frame(app: &Arc<App>, conn: &Arc<Conn>, agent: Option<User>, kind: &str, v: &serde_json::Value) -> Result<Option<String>> {
     let str_field = |k: &str| v.get(k).and_then(Value::as_str).map(str::to_string);
     let conv_id = || v.get("conversation_id").and_then(Value::as_i64).ok_or_else(|| Error::bad_request("conversation_id: required"));
@@ -315,7 +316,11 @@ fn frame(app: &Arc<App>, conn: &Arc<Conn>, agent: Option<User>, kind: &str, v: &
                 let out = crate::desk::conversations::mark_read(app, u, conv_id()?, v.get("seq").and_then(Value::as_i64))?;
                 Ok(Some(json!({"type": "read.ok", "data": out}).to_string()))
             }
-            crate::desk::conversations::Actor::Customer(_) => Err(Error::bad_request("Customers have no read marks.")),
+            // The customer's own conversation, whatever it names: agents see "Seen" up to `seq`.
+            crate::desk::conversations::Actor::Customer(cid) => {
+                let out = crate::desk::customers::seen(app, *cid, v.get("seq").and_then(Value::as_i64).unwrap_or(i64::MAX))?;
+                Ok(Some(json!({"type": "read.ok", "data": out}).to_string()))
+            }
         },
         other => Err(unknown(other)),
     }

@@ -231,9 +231,10 @@ pub enum Order {
     Newest,
 }
 
-/// Messages matching `q` in conversations `user_id` may see (`support` decides live chats): ranked
-/// by relevance (bm25) when the query is selective, newest first when it matches very many.
-pub fn search(conn: &Connection, user_id: i64, support: bool, q: &str, limit: i64, offset: i64) -> Result<(Vec<Hit>, Order)> {
+/// Messages matching `q` in conversations `user_id` may see (`support` decides live chats) that
+/// carry every label in `labels`: ranked by relevance (bm25) when the query is selective, newest
+/// first when it matches very many.
+pub fn search(conn: &Connection, user_id: i64, support: bool, q: &str, labels: &[i64], limit: i64, offset: i64) -> Result<(Vec<Hit>, Order)> {
     let matches: i64 = conn
         .prepare_cached("SELECT COUNT(*) FROM (SELECT 1 FROM messages_fts WHERE messages_fts MATCH ?1 LIMIT ?2)")?
         .query_row(params![q, RANK_LIMIT + 1], |r| r.get(0))?;
@@ -243,6 +244,8 @@ pub fn search(conn: &Connection, user_id: i64, support: bool, q: &str, limit: i6
          FROM messages_fts JOIN messages m ON m.id = messages_fts.rowid JOIN conversations c ON c.id = m.conversation_id
          WHERE messages_fts MATCH ?3 AND m.deleted_at IS NULL AND ",
         super::conversations::visible_filter_sql(),
+        " AND ",
+        &super::labels::carries_all_sql(6),
         match order {
             Order::Relevance => " ORDER BY bm25(messages_fts) LIMIT ?4 OFFSET ?5",
             Order::Newest => " ORDER BY messages_fts.rowid DESC LIMIT ?4 OFFSET ?5",
@@ -250,22 +253,24 @@ pub fn search(conn: &Connection, user_id: i64, support: bool, q: &str, limit: i6
     ]
     .concat();
     let mut st = conn.prepare_cached(&sql)?;
-    let hits = st.query_map(params![user_id, support as i64, q, limit, offset], hit_row)?;
+    let hits = st.query_map(params![user_id, support as i64, q, limit, offset, serde_json::to_string(labels)?], hit_row)?;
     Ok((hits.collect::<rusqlite::Result<Vec<_>>>()?, order))
 }
 
-/// Conversations whose subject or customer name/email match.
-pub fn search_conversations(conn: &Connection, user_id: i64, support: bool, q: &str, limit: i64) -> Result<Vec<Hit>> {
+/// Conversations whose subject or customer name/email match, carrying every label in `labels`.
+pub fn search_conversations(conn: &Connection, user_id: i64, support: bool, q: &str, labels: &[i64], limit: i64) -> Result<Vec<Hit>> {
     let sql = [
         "SELECT c.id, NULL, NULL, snippet(conversations_fts, -1, char(2), char(3), '…', 12), bm25(conversations_fts), c.last_message_at
          FROM conversations_fts JOIN conversations c ON c.id = conversations_fts.rowid
          WHERE conversations_fts MATCH ?3 AND ",
         super::conversations::visible_filter_sql(),
+        " AND ",
+        &super::labels::carries_all_sql(5),
         " ORDER BY bm25(conversations_fts) LIMIT ?4",
     ]
     .concat();
     let mut st = conn.prepare_cached(&sql)?;
-    let hits = st.query_map(params![user_id, support as i64, q, limit], hit_row)?;
+    let hits = st.query_map(params![user_id, support as i64, q, limit, serde_json::to_string(labels)?], hit_row)?;
     Ok(hits.collect::<rusqlite::Result<Vec<_>>>()?)
 }
 

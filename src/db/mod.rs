@@ -5,12 +5,14 @@
 pub mod assignment;
 pub mod audit;
 pub mod baseline;
+pub mod conversation_lists;
 pub mod conversations;
 pub mod customers;
 pub mod events;
 pub mod hours;
 pub mod invites;
 pub mod items;
+pub mod labels;
 pub mod messages;
 pub mod password_resets;
 pub mod retention;
@@ -41,6 +43,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../sql/0008_system_lines.sql"),
     include_str!("../../sql/0009_password_resets.sql"),
     include_str!("../../sql/0010_assignment.sql"),
+    include_str!("../../sql/0013_labels_customers.sql"),
 ];
 
 /// SQLite below this has the WAL-reset corruption bug (fixed in 3.51.3).

@@ -224,7 +224,7 @@ pub fn mark_read(app: &Arc<App>, user: &User, id: i64, seq: Option<i64>) -> Resu
         let upto = seq.unwrap_or(c.last_seq).clamp(0, c.last_seq);
         let before = convs::last_read(w.conn, uid, id)?;
         let now = convs::mark_read(w.conn, uid, id, upto)?;
-        let out = json!({"conversation_id": id, "last_read_seq": now, "unread": convs::unread(w.conn, uid, id, now)?});
+        let out = json!({"conversation_id": id, "last_read_seq": now, "unread": db::conversation_lists::unread(w.conn, uid, id, now)?});
         if now != before {
             w.emit("conversation.read", Some(id), Audience::Users { ids: vec![uid] }, out.clone())?;
             if let Some(cid) = c.customer_id {

@@ -29,6 +29,9 @@ pub const EVENT_KINDS: &[&str] = &[
     "helpdesk.status",
     "settings.updated",
     "user.status",
+    // issue 15: labels and customer records (agents only: no rendering in `event`)
+    "labels.updated",
+    "customer.updated",
 ];
 
 /// System lines a customer sees, always in neutral words (never who did it).

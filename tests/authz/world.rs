@@ -325,6 +325,12 @@ impl World {
         r.json()["url"].as_str().unwrap().rsplit('/').next().unwrap().to_string()
     }
 
+    /// A new label (a name of its own each time).
+    pub fn fresh_label(&self) -> i64 {
+        let r = self.admin.post_json("/api/labels", &json!({"name": format!("label {}", rand_id()), "color": "#2f6fec"}));
+        id(&r, 201, &["label", "id"])
+    }
+
     /// A new invite's token.
     pub fn fresh_invite(&self) -> String {
         let r = self.admin.post_json("/api/invites", &json!({"email": format!("invitee-{}@example.com", rand_id())}));
