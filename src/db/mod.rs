@@ -11,6 +11,7 @@ pub mod hours;
 pub mod invites;
 pub mod items;
 pub mod messages;
+pub mod replies;
 pub mod retention;
 pub mod sessions;
 pub mod settings;
@@ -37,6 +38,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../sql/0006_event_audience.sql"),
     include_str!("../../sql/0007_customer_timezone.sql"),
     include_str!("../../sql/0008_system_lines.sql"),
+    include_str!("../../sql/0012_saved_replies.sql"),
 ];
 
 /// SQLite below this has the WAL-reset corruption bug (fixed in 3.51.3).

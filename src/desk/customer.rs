@@ -28,6 +28,8 @@ pub const EVENT_KINDS: &[&str] = &[
     "item.updated",
     "helpdesk.status",
     "settings.updated",
+    // issue 15: saved replies (agents only: shared ones to every agent, personal ones to their owner)
+    "replies.updated",
 ];
 
 /// System lines a customer sees, always in neutral words (never who did it).

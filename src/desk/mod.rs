@@ -1,7 +1,7 @@
 //! The help desk's rules, apart from the transports that reach them (ARCHITECTURE.md, "Rooms"):
 //! posting and reopening, system lines, what a customer may see, who may see a conversation or an
 //! item, tickets and tasks, the widget's limits and a visitor's identity, availability, settings,
-//! the team, periodic upkeep. Handlers (`api/`), the WebSocket protocol (`api/socket.rs`) and
+//! the team, saved replies, periodic upkeep. Handlers (`api/`), the WebSocket protocol (`api/socket.rs`) and
 //! maintenance all call these; none of them calls another handler file for a rule.
 
 pub mod availability;
@@ -11,6 +11,7 @@ pub mod identity;
 pub mod item_changes;
 pub mod items;
 pub mod maintenance;
+pub mod replies;
 pub mod settings;
 pub mod system_lines;
 pub mod team;
