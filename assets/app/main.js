@@ -8,6 +8,7 @@ import * as notify from './notify.js';
 import * as itemUi from './item-ui.js';
 import * as itemsView from './items-view.js';
 import * as panels from './panels.js';
+import * as replies from './replies.js';
 import { S, changed, listOf, loadOutbox, onChange, setHelpdesk, totalUnread } from './state.js';
 import * as sidebar from './sidebar.js';
 import * as threadView from './thread.js';
@@ -40,6 +41,8 @@ async function boot() {
   sidebar.mount(nav, { openDialog: panels.openDialog, showItems: itemsView.show });
   threadView.mount(main, { openPanel: panels.openPanel, openDialog: panels.openDialog, confirm: panels.confirm, itemActions: itemUi.headerActions });
   itemsView.mount(items, { openPanel: panels.openPanel });
+  replies.mount({ showDialog: panels.showDialog });
+  panels.settingsExtras.push(replies.settingsEntry);
 
   let wasDown = false;
   onChange(() => {
@@ -76,6 +79,7 @@ async function boot() {
   document.addEventListener('keydown', onKey);
   changed();
   await A.start();
+  replies.load(); // after the socket's start position is fixed: later changes arrive as events
   const m = /^#c(\d+)$/.exec(location.hash);
   if (m) A.openConv(Number(m[1]));
   app.removeAttribute('aria-busy');
