@@ -1,8 +1,8 @@
 //! The help desk's rules, apart from the transports that reach them (ARCHITECTURE.md, "Rooms"):
 //! posting and reopening, system lines, what a customer may see, who may see a conversation or an
 //! item, tickets and tasks, the widget's limits and a visitor's identity, availability, settings,
-//! the team, saved replies, periodic upkeep. Handlers (`api/`), the WebSocket protocol (`api/socket.rs`) and
-//! maintenance all call these; none of them calls another handler file for a rule.
+//! the team, saved replies, periodic upkeep. Handlers (`api/`), the WebSocket protocol
+//! (`api/socket.rs`) and maintenance all call these; none of them calls another handler file for a rule.
 
 pub mod availability;
 pub mod conversations;
