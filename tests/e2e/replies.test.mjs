@@ -8,7 +8,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { checkA11y, launchBrowser, screenshot, skipOrFail, startServer } from './lib.mjs';
-import { User, eventually, pageSize } from './messenger-helpers.mjs';
+import { Customer, User, eventually, pageSize } from './messenger-helpers.mjs';
 import { chatFrame } from './widget-helpers.mjs';
 
 const skip = skipOrFail();
@@ -76,6 +76,10 @@ const openChat = async (page, name) => {
 test('an admin adds a shared reply on the admin page; an open Messenger has it at once', { skip }, async () => {
   const b = await signedIn(bob.email, bob.password);
   const bobPage = await b.open();
+  const early = await Customer.create(server.url, { name: 'Erin Early', language: 'en-GB' });
+  await early.send('Anyone there?');
+  await bobPage.getByRole('tab', { name: /From customers/ }).click();
+  await openChat(bobPage, 'Erin Early');
   const a = await signedIn('ada@example.com', 'correct horse battery');
   const page = await a.open('/admin/replies');
   page.on('dialog', (d) => d.accept());
@@ -115,12 +119,16 @@ test('an admin adds a shared reply on the admin page; an open Messenger has it a
   await page.getByRole('button', { name: 'Save reply' }).click();
   await table.getByRole('cell', { name: /Thanks for waiting/ }).waitFor();
 
-  // Bob's Messenger, open all along, has both without a reload.
-  const list = await eventually(async () => {
-    const r = await bobPage.evaluate(() => fetch('/api/replies').then((x) => x.json()));
-    return r.replies.length === 2 && r;
-  });
-  assert.deepEqual(list.replies.map((x) => x.shortcut), ['grateful', 'greet']);
+  // Bob's Messenger, open all along, offers both without a reload, as they are now.
+  const composer = composerOf(bobPage, 'Write a reply');
+  await composer.click();
+  await composer.pressSequentially('/gr');
+  const options = pickerOf(bobPage).getByRole('option');
+  await options.filter({ hasText: 'Thanks for waiting' }).waitFor();
+  assert.equal(await options.count(), 2);
+  assert.match(await options.nth(0).innerText(), /^\/grateful\s+Thanks for waiting\s+Thanks for your patience, Erin!$/);
+  assert.match(await options.nth(1).innerText(), /^\/greet\s+Greeting\s+Hi Erin Early, this is Bob Builder at Acme Support\. Order: \{\{order\.id\}\}$/);
+  await composer.fill('');
   await a.context.close();
   await b.context.close();
   assert.deepEqual([...a.problems, ...b.problems], []);
