@@ -250,12 +250,8 @@ fn replies_updated_reaches_exactly_those_who_see_the_reply_live_and_on_resume() 
     // A shared one: every agent; customers never.
     create(&admin, &reply("shared", "greet"));
 
-    let personal = vec![
-        ("created".to_string(), "mine".to_string()),
-        ("updated".to_string(), "mine".to_string()),
-        ("deleted".to_string(), "mine".to_string()),
-    ];
-    let shared = vec![("created".to_string(), "greet".to_string())];
+    let personal = [pair("created", "mine"), pair("updated", "mine"), pair("deleted", "mine")];
+    let shared = vec![pair("created", "greet")];
     let both: Vec<_> = personal.iter().chain(&shared).cloned().collect();
     for (who, ws, expect) in [
         ("Sam's first tab", &mut sam_tab1, &both),
