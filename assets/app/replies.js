@@ -197,6 +197,7 @@ export function attach(input) {
     if (!open) return;
     open = null;
     box.hidden = true;
+    list.replaceChildren();
     for (const a of ['aria-activedescendant', 'aria-controls']) input.removeAttribute(a);
     button.removeAttribute('aria-controls');
     button.setAttribute('aria-expanded', 'false');
