@@ -136,6 +136,14 @@ fn rows() -> Vec<Row> {
         r("GET", "/api/invite/:token", "", all(200), |w| at(&w.invite_token)),
         r("POST", "/api/invite/:token", "fresh invite", form(201), |w| at(w.fresh_invite()).body(json!({"name": "Ivy", "password": "invitee password"}))),
 
+        r("GET", "/api/replies", "", staff(200, 200, 200), |_| none()),
+        r("POST", "/api/replies", "shared", admins(201), |_| body(json!({"scope": "shared", "title": "Bye", "shortcut": "bye", "body": "Bye!"}))),
+        r("POST", "/api/replies", "personal", staff(201, 201, 201), |_| body(json!({"scope": "personal", "title": "Bye", "shortcut": "bye", "body": "Bye!"}))),
+        r("PATCH", "/api/replies/:id", "shared", admins(200), |w| at(w.shared_reply).body(json!({"title": "Hello there"}))),
+        r("PATCH", "/api/replies/:id", "support's personal", staff(404, 200, 404), |w| at(w.support_reply).body(json!({"title": "Still mine"}))),
+        r("DELETE", "/api/replies/:id", "fresh shared", admins(200), |w| at(w.fresh_shared_reply())),
+        r("DELETE", "/api/replies/:id", "fresh, support's personal", staff(404, 200, 404), |w| at(w.fresh_support_reply())),
+
         // Exists only in test servers; panics for anyone.
         r("GET", "/__test/panic", "", all(500), |_| none()),
     ]

@@ -15,6 +15,7 @@ const actions = () => ({
   // issue 15: labels and customer records
   'label.create': t('actLabelCreate'), 'label.update': t('actLabelUpdate'), 'label.delete': t('actLabelDelete'),
   'conversation.labels': t('actConversationLabels'), 'customer.update': t('actCustomerUpdate'),
+  'reply.create': t('actReplyCreate'), 'reply.update': t('actReplyUpdate'), 'reply.delete': t('actReplyDelete'),
 });
 
 function describe(e) {

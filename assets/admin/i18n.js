@@ -112,6 +112,21 @@ export const en = {
   colour_blue: 'Blue', colour_indigo: 'Indigo', colour_purple: 'Purple', colour_pink: 'Pink', colour_grey: 'Grey',
   actLabelCreate: 'Created a label', actLabelUpdate: 'Changed a label', actLabelDelete: 'Deleted a label',
   actConversationLabels: 'Labelled a conversation', actCustomerUpdate: 'Changed a customer',
+  // issue 15: replies
+  repliesTitle: 'Saved replies',
+  repliesLead: 'Answers every agent can insert in a conversation: they type / and the shortcut in the composer, or pick one with the ⚡ button. Each agent also keeps their own in the Messenger’s settings.',
+  newSharedReply: 'New shared reply', editSharedReply: 'Edit /{shortcut}', fReplyTitle: 'Title', fReplyShortcut: 'Shortcut',
+  fReplyShortcutHint: 'Agents type /shortcut. Lowercase letters, digits, - and _, up to 32.', fReplyBody: 'Text',
+  fReplyBodyHint: 'Filled in when inserted: {{customer.name}}, {{customer.first_name}}, {{customer.email}}, {{agent.name}}, {{desk.name}}. Agents can still edit the text before sending.',
+  replyPtVariant: 'Portuguese version (optional)', replyPtHint: 'Inserted when the customer reads Portuguese; empty: the English text.',
+  fReplyTitlePt: 'Title in Portuguese', fReplyBodyPt: 'Text in Portuguese', addReply: 'Add reply', saveReply: 'Save reply', cancelEdit: 'Cancel',
+  replyAdded: 'Added /{shortcut}: every Messenger has it now.', replySaved: 'Saved /{shortcut}.', replyDeleted: 'Deleted /{shortcut}.',
+  confirmDeleteReply: 'Delete the shared reply /{shortcut}? Agents can no longer insert it.', errLoadReplies: 'Could not load the saved replies.',
+  errSaveReply: 'Could not save the reply.', errDeleteReply: 'Could not delete the reply.',
+  noSharedReplies: 'No shared replies yet. Add the answers your team gives most often.', sharedRepliesTable: 'Shared replies',
+  colShortcut: 'Shortcut', colReplyTitle: 'Title', colReplyText: 'Text', colReplyPt: 'Portuguese', replyEdit: 'Edit', replyDelete: 'Delete',
+  replyEditNamed: 'Edit /{shortcut}', replyDeleteNamed: 'Delete /{shortcut}', replyHasPt: 'Has a Portuguese version',
+  actReplyCreate: 'Added a shared reply', actReplyUpdate: 'Changed a shared reply', actReplyDelete: 'Deleted a shared reply',
 };
 
 export const pt = {
@@ -211,6 +226,21 @@ export const pt = {
   colour_blue: 'Azul', colour_indigo: 'Índigo', colour_purple: 'Roxo', colour_pink: 'Rosa', colour_grey: 'Cinzento',
   actLabelCreate: 'Criou uma etiqueta', actLabelUpdate: 'Alterou uma etiqueta', actLabelDelete: 'Apagou uma etiqueta',
   actConversationLabels: 'Etiquetou uma conversa', actCustomerUpdate: 'Alterou um cliente',
+  // issue 15: replies
+  repliesTitle: 'Respostas guardadas',
+  repliesLead: 'Respostas que qualquer agente pode inserir numa conversa: escreve / e o atalho na caixa de resposta, ou escolhe uma com o botão ⚡. Cada agente também guarda as suas nas definições do Messenger.',
+  newSharedReply: 'Nova resposta partilhada', editSharedReply: 'Editar /{shortcut}', fReplyTitle: 'Título', fReplyShortcut: 'Atalho',
+  fReplyShortcutHint: 'Os agentes escrevem /atalho. Letras minúsculas, algarismos, - e _, até 32.', fReplyBody: 'Texto',
+  fReplyBodyHint: 'Preenchidos ao inserir: {{customer.name}}, {{customer.first_name}}, {{customer.email}}, {{agent.name}}, {{desk.name}}. Os agentes podem editar o texto antes de enviar.',
+  replyPtVariant: 'Versão em português (opcional)', replyPtHint: 'Inserida quando o cliente lê português; vazia: o texto em inglês.',
+  fReplyTitlePt: 'Título em português', fReplyBodyPt: 'Texto em português', addReply: 'Adicionar resposta', saveReply: 'Guardar resposta', cancelEdit: 'Cancelar',
+  replyAdded: '/{shortcut} adicionada: todos os Messengers já a têm.', replySaved: '/{shortcut} guardada.', replyDeleted: '/{shortcut} apagada.',
+  confirmDeleteReply: 'Apagar a resposta partilhada /{shortcut}? Os agentes deixam de a poder inserir.', errLoadReplies: 'Não foi possível carregar as respostas guardadas.',
+  errSaveReply: 'Não foi possível guardar a resposta.', errDeleteReply: 'Não foi possível apagar a resposta.',
+  noSharedReplies: 'Ainda não há respostas partilhadas. Adicione as respostas que a equipa dá mais vezes.', sharedRepliesTable: 'Respostas partilhadas',
+  colShortcut: 'Atalho', colReplyTitle: 'Título', colReplyText: 'Texto', colReplyPt: 'Português', replyEdit: 'Editar', replyDelete: 'Apagar',
+  replyEditNamed: 'Editar /{shortcut}', replyDeleteNamed: 'Apagar /{shortcut}', replyHasPt: 'Tem versão em português',
+  actReplyCreate: 'Adicionou uma resposta partilhada', actReplyUpdate: 'Alterou uma resposta partilhada', actReplyDelete: 'Apagou uma resposta partilhada',
 };
 
 addWords({ en, pt });

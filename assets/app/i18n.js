@@ -97,6 +97,24 @@ const en = {
   customerName: 'Name', customerEmail: 'Email', customerPhone: 'Phone', customerNote: 'Note', customerEdit: 'Edit customer',
   customerEditTitle: 'Edit customer', customerNoteHint: 'Only your team sees this. At most 4 KiB.', customerNameNeeded: 'Enter a name.',
   customerNoteTooLong: 'The note is too long: at most 4 KiB.', customerSaved: 'Customer saved.',
+  // issue 15: replies
+  savedReplies: 'Saved replies', savedRepliesHint: 'Type / and a shortcut in a reply to insert one.',
+  manageMyReplies: 'My saved replies', myReplies: 'My saved replies',
+  myRepliesLead: 'Only you see these. In a reply, type / and the shortcut (or use the ⚡ button) to insert one; it stays editable before you send.',
+  pickerKeys: '↑↓ to choose · Enter to insert · Esc to close', insertSavedReply: 'Insert a saved reply',
+  insertSavedReplyTitle: 'Insert a saved reply (or type /)', replyPtTitle: 'The Portuguese version: the customer reads Portuguese',
+  replyPersonal: 'Personal', noRepliesYet: 'No saved replies yet.',
+  repliesFound: 'Saved replies: {n}. Up and down arrows to choose, Enter to insert.', replyInserted: 'Inserted “{title}”. Edit it before sending.',
+  replyPtVariant: 'Portuguese version (optional)', replyPtHint: 'Used when the customer reads Portuguese; empty: the English text.',
+  replyTitlePt: 'Title in Portuguese', replyBodyPt: 'Text in Portuguese', replyTitle: 'Title', replyShortcut: 'Shortcut',
+  replyShortcutHint: 'Type /shortcut in a reply. Lowercase letters, digits, - and _.', replyBody: 'Text',
+  placeholdersHint: 'Filled in when inserted: {{customer.name}}, {{customer.first_name}}, {{customer.email}}, {{agent.name}}, {{desk.name}}.',
+  newReply: 'New reply', editReply: 'Edit /{shortcut}', replySaved: 'Saved /{shortcut}.', replyAdded: 'Added /{shortcut}.',
+  editReplyNamed: 'Edit /{shortcut}', deleteReplyNamed: 'Delete /{shortcut}', confirmDeleteReply: 'Really delete?',
+  confirmDeleteReplyNamed: 'Really delete /{shortcut}?', replyDeleted: 'Deleted /{shortcut}.',
+  noPersonalReplies: 'You have no saved replies of your own yet.', sharedReplies: 'Shared replies', sharedRepliesN: 'Shared replies ({n})',
+  sharedRepliesAdmin: 'Everyone on the team can use these. Change them in Admin → Saved replies.',
+  sharedRepliesAgent: 'Everyone on the team can use these; admins change them.', replyGoneElsewhere: 'That reply was deleted elsewhere.',
 };
 
 const pt = {
@@ -194,6 +212,25 @@ const pt = {
   customerName: 'Nome', customerEmail: 'Email', customerPhone: 'Telefone', customerNote: 'Nota', customerEdit: 'Editar cliente',
   customerEditTitle: 'Editar cliente', customerNoteHint: 'Só a sua equipa a vê. No máximo 4 KiB.', customerNameNeeded: 'Indique um nome.',
   customerNoteTooLong: 'A nota é demasiado longa: no máximo 4 KiB.', customerSaved: 'Cliente guardado.',
+  // issue 15: replies
+  savedReplies: 'Respostas guardadas', savedRepliesHint: 'Escreva / e um atalho numa resposta para inserir uma.',
+  manageMyReplies: 'As minhas respostas guardadas', myReplies: 'As minhas respostas guardadas',
+  myRepliesLead: 'Só você as vê. Numa resposta, escreva / e o atalho (ou use o botão ⚡) para inserir uma; pode editá-la antes de enviar.',
+  pickerKeys: '↑↓ para escolher · Enter para inserir · Esc para fechar', insertSavedReply: 'Inserir uma resposta guardada',
+  insertSavedReplyTitle: 'Inserir uma resposta guardada (ou escreva /)', replyPtTitle: 'A versão em português: o cliente lê português',
+  replyPersonal: 'Pessoal', noRepliesYet: 'Ainda não há respostas guardadas.',
+  repliesFound: 'Respostas guardadas: {n}. Setas para cima e para baixo para escolher, Enter para inserir.',
+  replyInserted: '“{title}” inserida. Pode editá-la antes de enviar.',
+  replyPtVariant: 'Versão em português (opcional)', replyPtHint: 'Usada quando o cliente lê português; vazia: o texto em inglês.',
+  replyTitlePt: 'Título em português', replyBodyPt: 'Texto em português', replyTitle: 'Título', replyShortcut: 'Atalho',
+  replyShortcutHint: 'Escreva /atalho numa resposta. Letras minúsculas, algarismos, - e _.', replyBody: 'Texto',
+  placeholdersHint: 'Preenchidos ao inserir: {{customer.name}}, {{customer.first_name}}, {{customer.email}}, {{agent.name}}, {{desk.name}}.',
+  newReply: 'Nova resposta', editReply: 'Editar /{shortcut}', replySaved: '/{shortcut} guardada.', replyAdded: '/{shortcut} adicionada.',
+  editReplyNamed: 'Editar /{shortcut}', deleteReplyNamed: 'Apagar /{shortcut}', confirmDeleteReply: 'Apagar mesmo?',
+  confirmDeleteReplyNamed: 'Apagar mesmo /{shortcut}?', replyDeleted: '/{shortcut} apagada.',
+  noPersonalReplies: 'Ainda não tem respostas guardadas suas.', sharedReplies: 'Respostas partilhadas', sharedRepliesN: 'Respostas partilhadas ({n})',
+  sharedRepliesAdmin: 'Toda a equipa as pode usar. Altere-as em Administração → Respostas guardadas.',
+  sharedRepliesAgent: 'Toda a equipa as pode usar; os administradores alteram-nas.', replyGoneElsewhere: 'Essa resposta foi apagada noutro lado.',
 };
 
 const tables = { en, pt };

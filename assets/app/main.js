@@ -11,6 +11,7 @@ import * as itemsView from './items-view.js';
 import * as labels from './labels.js';
 import * as customerEdit from './customer-edit.js';
 import * as panels from './panels.js';
+import * as replies from './replies.js';
 import { S, changed, listOf, loadOutbox, onChange, setHelpdesk, totalUnread } from './state.js';
 import * as sidebar from './sidebar.js';
 import * as threadView from './thread.js';
@@ -52,6 +53,8 @@ async function boot() {
   itemsView.mount(items, { openPanel: panels.openPanel });
   labels.mount(); // issue 15
   customerEdit.mount();
+  replies.mount({ showDialog: panels.showDialog });
+  panels.settingsExtras.push(replies.settingsEntry);
 
   let wasDown = false;
   onChange(() => {
@@ -88,6 +91,7 @@ async function boot() {
   document.addEventListener('keydown', onKey);
   changed();
   await A.start();
+  replies.load(); // after the socket's start position is fixed: later changes arrive as events
   const m = /^#c(\d+)$/.exec(location.hash);
   if (m) A.openConv(Number(m[1]));
   app.removeAttribute('aria-busy');

@@ -208,6 +208,9 @@ function keysDialog() {
   show(t('shortcuts'), el('dl', { class: 'shortcuts' }, rows.map(([a, b, label]) => el('div', { class: 'kv' }, el('dt', {}, a, b ? ' ' : null, b), el('dd', {}, label)))));
 }
 
+/** More of the Settings dialog, from other modules (saved replies): functions returning its nodes. */
+export const settingsExtras = [];
+
 function settingsDialog() {
   const prefs = S.me.prefs || {};
   const lang = el('select', { id: 'set-lang' },
@@ -231,6 +234,7 @@ function settingsDialog() {
   show(t('settings'),
     el('div', { class: 'field' }, el('label', { for: 'set-lang' }, t('languageSetting')), lang),
     el('label', { class: 'check' }, notif, t('notificationsSetting')),
+    ...settingsExtras.map((f) => f()),
     err,
     el('div', { class: 'dialog-actions' },
       el('span', { class: 'muted small' }, `${S.me.email} · ${currentLang().toUpperCase()}`),

@@ -6,6 +6,7 @@ import * as A from './actions.js';
 import { avatar, clockTime, dayKey, dayLabel, fullTime, icon, keepFocus, linkified } from './dom.js';
 import { systemText, t } from './i18n.js';
 import { S, changed, draft, isMine, setDraft, thread, title } from './state.js';
+import { attach as attachReplies } from './replies.js';
 
 let root, headBox, log, typingBox, composer, input, sendBtn, closedNote, menu;
 let shownId = null;
@@ -21,13 +22,14 @@ export function mount(main, h) {
   log.addEventListener('scroll', onScroll);
   typingBox = el('div', { class: 'typing', 'aria-live': 'polite' });
   input = el('textarea', { rows: '1', 'aria-label': t('composer'), placeholder: t('composer'), class: 'composer-input' });
+  const replies = attachReplies(input); // saved replies: `/` in the composer; first, so its keys win while it is open
   input.addEventListener('keydown', onKey);
   input.addEventListener('input', onInput);
   input.addEventListener('blur', () => { if (shownId) A.typing(shownId, false); });
   sendBtn = el('button', { type: 'submit', class: 'send-btn', 'aria-label': t('send'), title: t('send') }, icon('send', 20));
   closedNote = el('p', { class: 'closed-note muted small', hidden: true }, t('composerClosed'));
   composer = el('form', { class: 'composer', 'aria-label': t('composer') },
-    closedNote, el('div', { class: 'composer-box' }, input, sendBtn), el('p', { class: 'composer-hint muted small' }, t('composerHint')));
+    closedNote, el('div', { class: 'composer-box' }, input, replies.button, sendBtn), el('p', { class: 'composer-hint muted small' }, t('composerHint')));
   composer.addEventListener('submit', (e) => { e.preventDefault(); submit(); });
   menu = el('div', { class: 'menu', role: 'menu', hidden: true });
   menu.addEventListener('keydown', menuKeys);

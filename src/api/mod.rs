@@ -16,6 +16,7 @@ pub mod metrics;
 pub mod pages;
 pub mod password_resets;
 pub mod prefs;
+pub mod replies;
 pub mod session;
 pub mod settings_api;
 pub mod socket;
@@ -161,6 +162,12 @@ pub const ROUTES: &[Route] = &[
     r("DELETE", "/api/invites/:id", Admin, |a, q, p| admin_team::revoke(a, q, p.id)),
     r("GET", "/api/invite/:token", Public, |a, q, p| admin_team::show(a, q, p.get("token"))),
     r("POST", "/api/invite/:token", Public, |a, q, p| admin_team::accept(a, q, p.get("token"))),
+
+    // Saved replies: the shared ones (admins change them) and each agent's own (desk::replies).
+    r("GET", "/api/replies", Agent, |a, q, _| replies::list(a, q)),
+    r("POST", "/api/replies", Agent, |a, q, _| replies::create(a, q)),
+    r("PATCH", "/api/replies/:id", Agent, |a, q, p| replies::update(a, q, p.id)),
+    r("DELETE", "/api/replies/:id", Agent, |a, q, p| replies::delete(a, q, p.id)),
 
     r("GET", "/__test/panic", Test, |_, _, _| panic!("test panic")),
 ];

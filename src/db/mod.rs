@@ -15,6 +15,7 @@ pub mod items;
 pub mod labels;
 pub mod messages;
 pub mod password_resets;
+pub mod replies;
 pub mod retention;
 pub mod sessions;
 pub mod settings;
@@ -43,6 +44,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../sql/0008_system_lines.sql"),
     include_str!("../../sql/0009_password_resets.sql"),
     include_str!("../../sql/0010_assignment.sql"),
+    include_str!("../../sql/0012_saved_replies.sql"),
     include_str!("../../sql/0013_labels_customers.sql"),
 ];
 

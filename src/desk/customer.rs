@@ -32,6 +32,8 @@ pub const EVENT_KINDS: &[&str] = &[
     // issue 15: labels and customer records (agents only: no rendering in `event`)
     "labels.updated",
     "customer.updated",
+    // issue 15: saved replies (agents only: shared ones to every agent, personal ones to their owner)
+    "replies.updated",
 ];
 
 /// System lines a customer sees, always in neutral words (never who did it).
