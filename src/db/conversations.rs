@@ -31,6 +31,9 @@ pub struct Conversation {
     pub participants: Vec<i64>,
     /// The ticket or task this conversation is linked to ([S8]).
     pub item: Option<ItemRef>,
+    /// The latest message is a private note (agents' lists say so; customers never see `preview`).
+    #[serde(default)]
+    pub preview_note: bool,
 }
 
 /// What a conversation shows of its linked item: `Ticket #42 · title · status`.
@@ -45,12 +48,12 @@ pub struct ItemRef {
 
 const COLS: &str =
     "c.id, c.kind, c.status, c.subject, c.customer_id, cu.name, c.created_by, c.last_seq, c.last_message_at, c.preview, c.created_at,
-    i.id, i.number, i.kind, i.title, i.status, lm.deleted_at IS NOT NULL, lm.system_code, lm.system_params";
+    i.id, i.number, i.kind, i.title, i.status, lm.deleted_at IS NOT NULL, lm.system_code, lm.system_params, COALESCE(lm.note, 0)";
 /// The latest message (`lm`) is one lookup in the `(conversation_id, seq)` index.
 const FROM: &str = "conversations c LEFT JOIN customers cu ON cu.id = c.customer_id LEFT JOIN items i ON i.id = c.item_id
     LEFT JOIN messages lm ON lm.conversation_id = c.id AND lm.seq = c.last_seq";
 /// How many columns `COLS` has: a query's own columns come after.
-const NCOLS: usize = 19;
+const NCOLS: usize = 20;
 
 fn from_row(r: &Row) -> rusqlite::Result<Conversation> {
     Ok(Conversation {
@@ -75,6 +78,7 @@ fn from_row(r: &Row) -> rusqlite::Result<Conversation> {
             Some(id) => Some(ItemRef { id, number: r.get(12)?, kind: r.get(13)?, title: r.get(14)?, status: r.get(15)? }),
             None => None,
         },
+        preview_note: r.get(19)?,
     })
 }
 
@@ -218,6 +222,8 @@ pub struct Row2 {
     pub conversation: Conversation,
     pub unread: i64,
     pub following: bool,
+    /// Someone mentioned me in it after my read mark (`desk::mentions`): the list marks it.
+    pub mentioned: bool,
 }
 
 /// Which list: "From customers" or "My conversations".
@@ -268,6 +274,10 @@ const HAS_UNREAD: &str = "(c.last_seq > COALESCE(rs.last_read_seq, 0) AND EXISTS
         WHERE m.conversation_id = c.id AND m.seq > COALESCE(rs.last_read_seq, 0)
         AND m.author_kind <> 'system' AND NOT (m.author_kind = 'user' AND m.author_id IS ?1)))";
 
+/// Whether user ?1 was mentioned in `c` after their read mark `rs` (one range of `mentions_user`).
+const MENTIONED: &str = "EXISTS (SELECT 1 FROM mentions mn WHERE mn.user_id = ?1 AND mn.conversation_id = c.id
+        AND mn.seq > COALESCE(rs.last_read_seq, 0))";
+
 pub fn list(conn: &Connection, user: &User, q: &ListQuery) -> Result<Vec<Row2>> {
     let (before_at, before_id) = q.before.unwrap_or((i64::MAX, i64::MAX));
     let sql = [
@@ -275,8 +285,9 @@ pub fn list(conn: &Connection, user: &User, q: &ListQuery) -> Result<Vec<Row2>> 
         COLS,
         ", ",
         UNREAD,
-        ", EXISTS (SELECT 1 FROM follows f WHERE f.conversation_id = c.id AND f.user_id = ?1)
-         FROM ",
+        ", EXISTS (SELECT 1 FROM follows f WHERE f.conversation_id = c.id AND f.user_id = ?1), ",
+        MENTIONED,
+        " FROM ",
         FROM,
         " LEFT JOIN read_state rs ON rs.conversation_id = c.id AND rs.user_id = ?1 WHERE ",
         section_sql(q.section),
@@ -288,7 +299,7 @@ pub fn list(conn: &Connection, user: &User, q: &ListQuery) -> Result<Vec<Row2>> 
     let mut st = conn.prepare_cached(&sql)?;
     let rows = st
         .query_map(params![user.id, user.sees_customers() as i64, q.status, before_at, before_id, q.unread_only as i64, q.limit], |r| {
-            Ok(Row2 { conversation: from_row(r)?, unread: r.get(NCOLS)?, following: r.get(NCOLS + 1)? })
+            Ok(Row2 { conversation: from_row(r)?, unread: r.get(NCOLS)?, following: r.get(NCOLS + 1)?, mentioned: r.get(NCOLS + 2)? })
         })?;
     let mut out = rows.collect::<rusqlite::Result<Vec<_>>>()?;
     for row in &mut out {

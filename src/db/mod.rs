@@ -10,6 +10,7 @@ pub mod events;
 pub mod hours;
 pub mod invites;
 pub mod items;
+pub mod mentions;
 pub mod messages;
 pub mod retention;
 pub mod sessions;
@@ -37,6 +38,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../sql/0006_event_audience.sql"),
     include_str!("../../sql/0007_customer_timezone.sql"),
     include_str!("../../sql/0008_system_lines.sql"),
+    include_str!("../../sql/0011_notes_mentions.sql"),
 ];
 
 /// SQLite below this has the WAL-reset corruption bug (fixed in 3.51.3).

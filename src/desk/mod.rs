@@ -11,6 +11,8 @@ pub mod identity;
 pub mod item_changes;
 pub mod items;
 pub mod maintenance;
+pub mod mentions;
+pub mod notes;
 pub mod settings;
 pub mod system_lines;
 pub mod team;

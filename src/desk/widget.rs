@@ -85,7 +85,8 @@ pub fn send_from(app: &Arc<App>, cid: i64, f: SendForm, addr: Option<String>) ->
             }
         }
         let c = conversation(w, &rl, cid, &ip)?;
-        let p = chat::post_to(w, c, &Actor::Customer(cid), &f.body, f.client_msg_id.as_deref(), false)?;
+        let post = chat::Post { body: &f.body, client_msg_id: f.client_msg_id.as_deref(), ..chat::Post::default() };
+        let p = chat::post_to(w, c, &Actor::Customer(cid), &post)?;
         // Counted only for new messages: a retry of an acknowledged one is free.
         if p.created && !exempt(&ip) {
             limit(&rl, &cid.to_string(), "m", MESSAGES_PER_TOKEN, "messages")?;
