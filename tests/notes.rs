@@ -297,3 +297,14 @@ fn the_customer_projection_drops_every_note_in_one_place() {
     assert!(customer::message(&serde_json::from_value(reply).unwrap()).is_some(), "the same message, not a note, is theirs");
     assert_eq!(customer::event("mention.created", &json!({"message": note, "conversation": conversation})), None);
 }
+
+#[test]
+fn exports_and_ticket_drafts_mark_notes_as_the_desks_own() {
+    let (_s, admin, _sam, _sally, conv) = desk();
+    note(&admin, conv, "NOTE-SECRET vip customer");
+    let export = admin.get("/api/admin/export").json();
+    let msgs = export["conversations"][0]["messages"].as_array().unwrap().clone();
+    assert_eq!(msgs.iter().map(|m| m["note"].clone()).collect::<Vec<_>>(), [json!(false), json!(true)], "{msgs:?}");
+    let draft = admin.get(&format!("/api/conversations/{conv}/item-draft?kind=ticket")).json();
+    assert!(draft["description"].as_str().unwrap().contains("Ada Admin (private note): NOTE-SECRET vip customer"), "{draft}");
+}

@@ -76,6 +76,11 @@ const en = {
   sys_ticket_created: 'Ticket #{number} created by {by}', sys_task_created: 'Task #{number} created by {by}',
   sys_ticket_linked: 'Linked to ticket #{number} by {by}', sys_task_linked: 'Linked to task #{number} by {by}',
   sys_ticket_unlinked: 'Unlinked from ticket #{number} by {by}', sys_task_unlinked: 'Unlinked from task #{number} by {by}',
+  // issue 15: notes
+  note: 'Note', privateNote: 'Private note', noteHint: 'Note — only your team sees this', notePlaceholder: 'Write a private note',
+  addNote: 'Add note', composerClosedNote: 'This conversation is closed. A note leaves it closed.', notePreview: 'Note: {text}',
+  kbNote: 'Switch between reply and private note', mentionPicker: 'Mention a teammate', mentionCount: '{n} teammates',
+  mentionNone: 'No teammate by that name', mentionedYou: '{name} mentioned you', mentionMark: 'You were mentioned',
 };
 
 const pt = {
@@ -152,6 +157,11 @@ const pt = {
   sys_ticket_created: 'Pedido #{number} criado por {by}', sys_task_created: 'Tarefa #{number} criada por {by}',
   sys_ticket_linked: 'Ligada ao pedido #{number} por {by}', sys_task_linked: 'Ligada à tarefa #{number} por {by}',
   sys_ticket_unlinked: 'Desligada do pedido #{number} por {by}', sys_task_unlinked: 'Desligada da tarefa #{number} por {by}',
+  // issue 15: notes
+  note: 'Nota', privateNote: 'Nota privada', noteHint: 'Nota — só a sua equipa a vê', notePlaceholder: 'Escreva uma nota privada',
+  addNote: 'Adicionar nota', composerClosedNote: 'Esta conversa está fechada. Uma nota não a reabre.', notePreview: 'Nota: {text}',
+  kbNote: 'Alternar entre resposta e nota privada', mentionPicker: 'Mencionar um colega', mentionCount: '{n} colegas',
+  mentionNone: 'Nenhum colega com esse nome', mentionedYou: '{name} mencionou o seu nome', mentionMark: 'Tem uma menção',
 };
 
 const tables = { en, pt };
@@ -189,6 +199,7 @@ export function systemText(line, body = '') {
 /** What a list row says of a conversation's latest message. */
 export function previewText(c) {
   if (c.preview_deleted) return t('deletedMsg');
+  if (c.preview_note) return t('notePreview', { text: c.preview });
   if (c.preview_system) return systemText(c.preview_system, c.preview);
   return c.preview || (c.subject && c.kind === 'live_chat' ? c.subject : '');
 }

@@ -52,7 +52,8 @@ export function alertFor(info, { watching, open, label }) {
   chime();
   if (!('Notification' in window) || Notification.permission !== 'granted') return;
   const name = info.message ? info.message.author.name : label;
-  const titleText = info.kind === 'conversation' ? t('newConversation', { name: label }) : t('newMessageFrom', { name });
+  const titleText = info.kind === 'conversation' ? t('newConversation', { name: label })
+    : info.kind === 'mention' ? label : t('newMessageFrom', { name });
   try {
     const n = new Notification(titleText, {
       body: info.message ? (info.message.body || '').slice(0, 140) : '',
