@@ -9,18 +9,29 @@ import { icon } from './dom.js';
 import { t } from './i18n.js';
 import { S, changed } from './state.js';
 
-/** Conversations whose composer is in note mode (for this tab's life, like the typed draft's focus). */
-const noteFor = new Set();
+/**
+ * Whether each conversation's composer is in note mode, kept with its draft (localStorage): a note
+ * typed before a reload must not come back as a reply the customer would read.
+ */
+const noteFor = new Map();
+const key = (id) => `fd.note.${S.me.id}.${id}`;
 let parts = null;
 
 /** Whether the composer of conversation `id` writes a note now. */
 export function isNote(id) {
   const c = S.convs.get(id);
-  return !!c && c.kind === 'live_chat' && noteFor.has(id);
+  if (!c || c.kind !== 'live_chat') return false;
+  if (!noteFor.has(id)) {
+    let on = false;
+    try { on = localStorage.getItem(key(id)) === '1'; } catch { /* private mode: this tab only */ }
+    noteFor.set(id, on);
+  }
+  return noteFor.get(id);
 }
 
 export function setNote(id, on) {
-  if (on) noteFor.add(id); else noteFor.delete(id);
+  noteFor.set(id, on);
+  try { if (on) localStorage.setItem(key(id), '1'); else localStorage.removeItem(key(id)); } catch { /* this tab only */ }
   changed();
 }
 
@@ -44,7 +55,7 @@ export function toggle() {
   if (!c || c.kind !== 'live_chat') return false;
   // Whatever was being typed as a reply is not "typing" for the customer any more (and back).
   A.typing(c.id, false);
-  setNote(c.id, !noteFor.has(c.id));
+  setNote(c.id, !isNote(c.id));
   return true;
 }
 

@@ -175,6 +175,12 @@ for (const lang of ['en', 'pt']) {
     assert.equal(await seen.locator('.mention.me').innerText(), `@${tessName}`);
     await tessRow.first().locator('.mention-mark').waitFor({ state: 'detached' });
 
+    // Note mode is kept with the conversation, across a reload (a note must not come back as a reply).
+    await sp.reload();
+    await sp.locator('#app:not([aria-busy])').waitFor();
+    await sp.getByRole('log').getByText('keep it from the customer', { exact: false }).waitFor();
+    assert.equal(await toggle.getAttribute('aria-pressed'), 'true');
+
     // Alt+P back to a reply, which the customer does get; the note never reaches them.
     await sp.getByRole('textbox', { name: w.noteBox }).focus();
     await sp.keyboard.press('Alt+KeyP');
