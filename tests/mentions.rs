@@ -45,7 +45,11 @@ fn a_mention_in_a_note_tells_the_teammate_alone_and_puts_the_chat_in_their_conve
     let mut tess_ws = tess.ws();
     tess_ws.resume(None);
 
-    let r = post(&admin, conv, json!({"body": "@Sam Support can you check the refund?", "note": true, "mentions": [sam_id], "client_msg_id": "n-m1"}));
+    let r = post(
+        &admin,
+        conv,
+        json!({"body": "@Sam Support can you check the refund?", "note": true, "mentions": [sam_id], "client_msg_id": "n-m1"}),
+    );
     assert_eq!(r.status, 201, "{}", r.text());
     let m = r.json()["message"].clone();
     assert_eq!(m["mentions"], json!([sam_id]));
@@ -65,7 +69,11 @@ fn a_mention_in_a_note_tells_the_teammate_alone_and_puts_the_chat_in_their_conve
     assert_eq!(row["mentioned"], true);
     assert!(in_mine(&tess, conv).is_none());
     // Agents read the ids back with the message; a retry mentions nobody twice.
-    let again = post(&admin, conv, json!({"body": "@Sam Support can you check the refund?", "note": true, "mentions": [sam_id], "client_msg_id": "n-m1"}));
+    let again = post(
+        &admin,
+        conv,
+        json!({"body": "@Sam Support can you check the refund?", "note": true, "mentions": [sam_id], "client_msg_id": "n-m1"}),
+    );
     assert_eq!(again.status, 200);
     assert!(sam_ws.silent_for(Duration::from_millis(300)), "no second mention for a retry");
     let msgs = admin.get(&format!("/api/conversations/{conv}/messages")).json()["messages"].clone();
@@ -87,7 +95,11 @@ fn only_teammates_who_may_see_the_conversation_are_mentioned() {
     nina_ws.resume(None);
 
     // Nina cannot see live chats, Gone is deactivated, 9999 is nobody, Ada is the author.
-    let r = post(&admin, conv, json!({"body": "@Nina @Gone @Sam Support", "note": true, "mentions": [nina_id, gone_id, 9999, admin_id, sam_id, sam_id]}));
+    let r = post(
+        &admin,
+        conv,
+        json!({"body": "@Nina @Gone @Sam Support", "note": true, "mentions": [nina_id, gone_id, 9999, admin_id, sam_id, sam_id]}),
+    );
     assert_eq!(r.status, 201, "{}", r.text());
     assert_eq!(r.json()["message"]["mentions"], json!([sam_id]));
     assert!(nina_ws.silent_for(Duration::from_millis(400)), "Nina learns nothing of the chat");

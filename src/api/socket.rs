@@ -276,7 +276,8 @@ fn frame(app: &Arc<App>, conn: &Arc<Conn>, agent: Option<User>, kind: &str, v: &
                     let mentions = mention_ids(v)?;
                     let (a, b, c) = (actor.clone(), body, cmid);
                     app.db.write(move |w| {
-                        let p = crate::desk::conversations::Post { body: &b, client_msg_id: c.as_deref(), reopen, note, mentions: &mentions };
+                        let p =
+                            crate::desk::conversations::Post { body: &b, client_msg_id: c.as_deref(), reopen, note, mentions: &mentions };
                         crate::desk::conversations::post(w, id, &a, &p)
                     })?
                 }
@@ -291,7 +292,8 @@ fn frame(app: &Arc<App>, conn: &Arc<Conn>, agent: Option<User>, kind: &str, v: &
         "typing" => {
             let typing = v.get("typing").and_then(Value::as_bool).unwrap_or(true);
             // Writing a private note: only teammates are told (never the customer).
-            let note = v.get("note").and_then(Value::as_bool).unwrap_or(false) && matches!(actor, crate::desk::conversations::Actor::Agent(_));
+            let note =
+                v.get("note").and_then(Value::as_bool).unwrap_or(false) && matches!(actor, crate::desk::conversations::Actor::Agent(_));
             let (conv, who, customer_frame) = match &actor {
                 crate::desk::conversations::Actor::Agent(u) => {
                     let id = conv_id()?;

@@ -76,10 +76,7 @@ fn from_row(r: &Row) -> rusqlite::Result<Message> {
             None => None,
         },
         note: r.get(13)?,
-        mentions: r
-            .get::<_, Option<String>>(14)?
-            .map(|ids| ids.split(',').filter_map(|id| id.parse().ok()).collect())
-            .unwrap_or_default(),
+        mentions: r.get::<_, Option<String>>(14)?.map(|ids| ids.split(',').filter_map(|id| id.parse().ok()).collect()).unwrap_or_default(),
     })
 }
 
@@ -187,7 +184,8 @@ pub fn customer_page(
 /// The seq of the latest message at or below `upto` that the customer sees (0: none), by the rule
 /// of `customer_page`: what a customer's "last message" and "seen" marks may say.
 pub fn customer_last_seq(conn: &Connection, conversation_id: i64, upto: i64, shown: &str) -> Result<i64> {
-    let sql = ["SELECT m.seq FROM messages m WHERE m.conversation_id = ?1 AND m.seq <= ?2", CUSTOMER_SEES, "ORDER BY m.seq DESC LIMIT ?3"].concat();
+    let sql = ["SELECT m.seq FROM messages m WHERE m.conversation_id = ?1 AND m.seq <= ?2", CUSTOMER_SEES, "ORDER BY m.seq DESC LIMIT ?3"]
+        .concat();
     Ok(conn.prepare_cached(&sql)?.query_row(params![conversation_id, upto, 1, shown], |r| r.get(0)).optional()?.unwrap_or(0))
 }
 
