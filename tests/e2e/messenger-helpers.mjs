@@ -75,8 +75,8 @@ export class Customer {
 export async function signIn(page, base, email, password) {
   await page.goto(base + '/login');
   await page.getByLabel(/email/i).fill(email);
-  await page.getByLabel(/password/i).fill(password);
-  await page.getByRole('button', { name: /sign in/i }).click();
+  await page.getByLabel(/password|palavra-passe/i).fill(password);
+  await page.getByRole('button', { name: /sign in|iniciar sessão/i }).click();
   await page.waitForURL(base + '/');
   await page.locator('#app:not([aria-busy])').waitFor();
 }
