@@ -1,5 +1,6 @@
 //! `App`: everything a handler can reach, shared as `Arc<App>`. No globals anywhere else.
 
+use std::collections::HashSet;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
@@ -31,6 +32,9 @@ pub struct App {
     pub helpdesk: Mutex<Option<Status>>,
     /// The deprecated `?token=` on widget sockets is logged at most once a minute (`api::upgrade`).
     pub url_token_warning: Throttled,
+    /// Agents who chose Away (`users.availability`, the truth): kept here for the online rule, which
+    /// every widget load asks; changed after each committed change (`desk::assignment`).
+    pub away: RwLock<HashSet<i64>>,
 }
 
 /// A warning that may repeat on every request, let through at most once per period.
@@ -98,9 +102,16 @@ impl App {
         *self.settings.write().unwrap_or_else(|p| p.into_inner()) = s;
     }
 
-    /// The effective online state now: the switch, business hours and connected agents.
+    /// The effective online state now: the switch, business hours and available agents.
     pub fn helpdesk_status(&self) -> Status {
-        crate::db::hours::status(&self.settings(), self.clock.now_ms(), self.hub.online_agents().len())
+        crate::db::hours::status(&self.settings(), self.clock.now_ms(), self.available_agents())
+    }
+
+    /// How many agents are there for "offline when no agent is online": a Messenger connected, and
+    /// not Away.
+    pub fn available_agents(&self) -> usize {
+        let away = self.away.read().unwrap_or_else(|p| p.into_inner());
+        self.hub.online_agents().iter().filter(|id| !away.contains(id)).count()
     }
 
     /// What the widget and customers see: `Settings::public_with` the effective state.

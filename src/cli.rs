@@ -34,6 +34,7 @@ pub fn main(args: Vec<String>) -> i32 {
         }
         Command::Serve(c) => serve(c),
         Command::AdminCreate { config, email, name } => admin_create(&config, &email, &name),
+        Command::AdminResetPassword { config, email } => admin_reset_password(&config, &email),
         Command::Backup { config, file } => backup(&config, &file),
         Command::Restore { config, file } => restore(&config, &file),
         Command::Check(c) => check(&c),
@@ -125,6 +126,44 @@ fn admin_create(config: &Config, email: &str, name: &str) -> Result<()> {
     )
     .map_err(|e| Error::internal(e.message))?;
     println!("created admin {email} (id {id})");
+    Ok(())
+}
+
+/// Print a one-time password reset link for the account `email` (the locked-out admin of a
+/// one-admin desk, say). Safe while the server runs: one short write transaction beside the
+/// server's (WAL), through the same rule as the Team page (`desk::recovery::issue`).
+fn admin_reset_password(config: &Config, email: &str) -> Result<()> {
+    let db_path = config.db_path();
+    if !db_path.exists() {
+        return Err(Error::internal(format!(
+            "no Frontdesk database in {}: name the data directory with --data DIR (or FRONTDESK_DATA)",
+            config.data_dir.display()
+        )));
+    }
+    let mut conn = open_db(config)?;
+    let user = crate::db::users::by_email(&conn, email)?
+        .map(|(u, _)| u)
+        .ok_or_else(|| Error::internal(format!("no account with the email {email} in {}", db_path.display())))?;
+    // IMMEDIATE: take the write lock first (waiting for the server's writer), so the reads and the
+    // writes of the rule see one snapshot.
+    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+    let issued = crate::desk::recovery::issue(&tx, user.id, None, "command line", crate::db::now_ms())?;
+    tx.commit()?;
+    let path = crate::desk::recovery::path(&issued.token);
+    let until = jiff::Timestamp::from_millisecond(issued.reset.expires_at)
+        .map(|t| t.strftime("%Y-%m-%d %H:%M UTC").to_string())
+        .map_err(Error::internal)?;
+    println!("Password reset link for {} <{}>; it works once, until {until}:\n", user.name, user.email);
+    // `parse` defaults the public URL to the listen address: only a different one was set.
+    if config.public_url != format!("http://{}", config.addr) {
+        println!("    {}{path}\n", config.public_url);
+    } else {
+        let host = if config.addr.ip().is_unspecified() { format!("localhost:{}", config.addr.port()) } else { config.addr.to_string() };
+        println!("    {path}\n");
+        println!("No public URL is set (--public-url or FRONTDESK_PUBLIC_URL), so open this path at the address");
+        println!("people use for Frontdesk, e.g. http://{host}{path}\n");
+    }
+    println!("Setting a new password with it signs {} out everywhere; any earlier link for them no longer works.", user.name);
     Ok(())
 }
 

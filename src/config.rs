@@ -49,6 +49,11 @@ pub enum Command {
         email: String,
         name: String,
     },
+    /// Print a one-time password reset link for the account with `email`.
+    AdminResetPassword {
+        config: Config,
+        email: String,
+    },
     Backup {
         config: Config,
         file: PathBuf,
@@ -244,6 +249,9 @@ pub fn parse(args: &[String], env: &dyn Fn(&str) -> Option<String>) -> Result<Co
             let name = name.ok_or("admin create needs --name")?;
             Ok(Command::AdminCreate { config: c, email, name })
         }
+        ["admin", "reset-password"] => {
+            Ok(Command::AdminResetPassword { config: c, email: email.ok_or("admin reset-password needs --email")? })
+        }
         ["backup"] | ["restore"] => Err(format!("{} needs a FILE argument", words[0])),
         _ => Err(format!("unknown command '{}' (see frontdesk --help)", positional.join(" "))),
     }
@@ -269,6 +277,7 @@ fn help_for(before: &[String], after: &[String]) -> Command {
         ["backup", ..] => Command::HelpFor("backup"),
         ["restore", ..] => Command::HelpFor("restore"),
         ["check", ..] => Command::HelpFor("check"),
+        ["admin", "reset-password", ..] => Command::HelpFor("admin reset-password"),
         ["admin", ..] => Command::HelpFor("admin create"),
         _ => Command::Help,
     }

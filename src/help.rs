@@ -7,6 +7,8 @@ USAGE:
     frontdesk [serve] [OPTIONS]        run the server (the default)
     frontdesk admin create --email E --name N [OPTIONS]
                                        create an admin; the password is read from stdin
+    frontdesk admin reset-password --email E [OPTIONS]
+                                       print a one-time password reset link for E (safe while running)
     frontdesk backup FILE [OPTIONS]    write a consistent copy of the database (safe while running)
     frontdesk restore FILE [OPTIONS]   replace the database with FILE (refused while a server runs)
     frontdesk check [OPTIONS]          run an integrity check and print the schema version
@@ -51,6 +53,16 @@ frontdesk restore FILE [--data DIR]
             "\
 frontdesk check [--data DIR]
     Run SQLite's integrity check on the database in DIR and print its schema version.
+"
+        }
+        "admin reset-password" => {
+            "\
+frontdesk admin reset-password --email E [--data DIR] [--public-url URL]
+    Print a one-time password reset link for the account with email E: for an admin who is locked
+    out, or a desk with one admin. Whoever opens it sets a new password, and every session of E
+    ends. It works once, for 24 hours; an earlier link for E stops working. Safe while the server
+    runs. With a public URL [FRONTDESK_PUBLIC_URL] it prints the whole link, else the path to open
+    at the address you reach Frontdesk at. Admins make these links on the Team page too.
 "
         }
         _ => {

@@ -44,6 +44,7 @@ pub fn start(config: Config) -> Result<Running> {
     let mut conn = db::connect(&db_path, config.synchronous_full)?;
     db::migrate(&mut conn)?;
     let settings = db::settings::load(&conn)?;
+    let away = db::assignment::away(&conn)?.into_iter().collect();
 
     let (events_tx, events_rx) = mpsc::channel();
     let writer = db::Writer::start(conn, events_tx);
@@ -89,6 +90,7 @@ pub fn start(config: Config) -> Result<Running> {
         clock: app::Clock::default(),
         helpdesk: std::sync::Mutex::new(None),
         url_token_warning: app::Throttled::new(std::time::Duration::from_secs(60)),
+        away: RwLock::new(away),
     });
     api::socket::install_presence(&app);
     desk::availability::remember(&app, app.helpdesk_status());

@@ -118,15 +118,21 @@ impl Throttle {
 
     /// `Err(429)` with Retry-After while the limit is reached.
     pub fn check(&self, email: &str, ip: IpAddr) -> Result<()> {
+        self.check_for(email, ip, "failed sign-ins")
+    }
+
+    /// `check` for another kind of failure counted under `key` (not an email, so never an
+    /// account's own count); `what` names it in the refusal ("unknown reset links").
+    pub fn check_for(&self, key: &str, ip: IpAddr, what: &str) -> Result<()> {
         let mut map = self.failures.lock().unwrap_or_else(|p| p.into_inner());
         let now = Instant::now();
         map.retain(|_, (_, since)| now.duration_since(*since) < self.window);
-        for (key, pair) in Self::keys(email, ip) {
+        for (key, pair) in Self::keys(key, ip) {
             if let Some((n, since)) = map.get(&key)
                 && *n >= if pair { self.per_pair } else { self.per_ip }
             {
                 let wait = self.window.saturating_sub(now.duration_since(*since)).as_secs().max(1);
-                return Err(Error::too_many(wait, format!("Too many failed sign-ins. Try again in {} minutes.", wait.div_ceil(60))));
+                return Err(Error::too_many(wait, format!("Too many {what}. Try again in {} minutes.", wait.div_ceil(60))));
             }
         }
         Ok(())

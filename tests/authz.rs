@@ -37,6 +37,8 @@ fn rows() -> Vec<Row> {
         r("GET", "/admin", "", page(403, 403, 200), |_| none()).html(),
         r("GET", "/admin/:section", "", page(403, 403, 200), |_| at("team")).html(),
         r("GET", "/invite/:token", "", all(200), |w| at(&w.invite_token)).html(),
+        r("GET", "/reset/:token", "", all(200), |w| at(&w.reset_token)).html(),
+        r("GET", "/forgot-password", "", all(200), |_| none()).html(),
 
         r("POST", "/api/setup", "done", form(410), |_| body(json!({"helpdesk_name": "X", "name": "Xi", "email": "xi@example.com", "password": "a long password"}))),
         r("POST", "/api/login", "", form(200), |_| body(json!({"email": "agent@example.com", "password": world::AGENT_PASSWORD}))),
@@ -52,6 +54,10 @@ fn rows() -> Vec<Row> {
         r("POST", "/api/users", "", admins(201), |_| body(json!({"email": "new@example.com", "name": "New", "password": "new password 1"}))),
         r("PATCH", "/api/users/:id", "", admins(200), |w| at(w.target_user).body(json!({"name": "Tess Renamed"}))),
         r("POST", "/api/users/:id/deactivate", "fresh user", admins(200), |w| at(w.fresh_user())),
+        r("POST", "/api/users/:id/password-reset", "fresh user", admins(201), |w| at(w.fresh_user())),
+        r("GET", "/api/reset/:token", "", all(200), |w| at(&w.reset_token)),
+        // Ends every session of a fresh user, whose link it is, and signs the caller in as them.
+        r("POST", "/api/reset/:token", "fresh user's link", form(200), |w| at(w.fresh_reset()).body(json!({"password": "a reset password"}))),
 
         r("GET", "/api/conversations", "mine", staff(200, 200, 200), |_| none()),
         r("GET", "/api/conversations", "from customers", staff(403, 200, 200), |_| none().query("section=customers")),
@@ -90,6 +96,9 @@ fn rows() -> Vec<Row> {
         r("PATCH", "/api/items/:id", "visitor A's ticket", staff(404, 200, 200), |w| at(w.item_customer).body(json!({"priority": "high"}))),
         r("POST", "/api/items/:id/follow", "visitor A's ticket", staff(404, 200, 200), |w| at(w.item_customer)),
         r("DELETE", "/api/items/:id/follow", "visitor A's ticket", staff(404, 200, 200), |w| at(w.item_customer)),
+
+        r("POST", "/api/conversations/:id/assignee", "live chat A", staff(404, 200, 200), |w| at(w.live_a).body(json!({"user_id": w.support_id}))),
+        r("POST", "/api/me/status", "", staff(200, 200, 200), |_| body(json!({"status": "online"}))),
 
         r("GET", "/widget.js", "", all(200), |_| none()),
         r("GET", "/widget", "", all(200), |_| none()).html(),

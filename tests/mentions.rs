@@ -15,14 +15,14 @@ fn post(agent: &Client, conv: i64, body: Value) -> Resp {
     agent.post_json(&format!("/api/conversations/{conv}/messages"), &body)
 }
 
-/// Every frame `ws` receives within `d`, presence (teammates coming and going) left out.
+/// Every frame `ws` receives within `d`, teammates coming and going (presence, status) left out.
 fn frames_for(ws: &mut Ws, d: Duration) -> Vec<Value> {
     ws.set_timeout(d);
     let mut out = Vec::new();
     while let Ok(m) = ws.ws.read() {
         if let tungstenite::Message::Text(t) = m {
             let v: Value = serde_json::from_str(t.as_str()).unwrap();
-            if v["type"] != "presence" {
+            if v["type"] != "presence" && v["type"] != "user.status" {
                 out.push(v);
             }
         }

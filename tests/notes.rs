@@ -308,3 +308,15 @@ fn exports_and_ticket_drafts_mark_notes_as_the_desks_own() {
     let draft = admin.get(&format!("/api/conversations/{conv}/item-draft?kind=ticket")).json();
     assert!(draft["description"].as_str().unwrap().contains("Ada Admin (private note): NOTE-SECRET vip customer"), "{draft}");
 }
+
+#[test]
+fn a_note_does_not_take_an_unassigned_chat_and_a_reply_still_does() {
+    let (_s, _admin, sam, _sally, conv) = desk();
+    let sam_id = sam.id();
+    note(&sam, conv, "NOTE-SECRET just looking");
+    let c = sam.get(&format!("/api/conversations/{conv}")).json()["conversation"].clone();
+    assert_eq!(c["assignee_id"], Value::Null, "a note is not a reply: {c}");
+    sam.reply(conv, "I can help with that.");
+    let c = sam.get(&format!("/api/conversations/{conv}")).json()["conversation"].clone();
+    assert_eq!(c["assignee_id"], sam_id, "{c}");
+}

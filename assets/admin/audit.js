@@ -11,6 +11,7 @@ const actions = () => ({
   'user.update': t('actUserUpdate'), 'user.deactivate': t('actUserDeactivate'), 'invite.create': t('actInviteCreate'),
   'invite.revoke': t('actInviteRevoke'), 'invite.accept': t('actInviteAccept'), 'identity_secret.rotate': t('actSecretRotate'),
   'identity_secret.clear': t('actSecretClear'), 'data.backup': t('actBackup'), 'data.export': t('actExport'), 'data.retention': t('actRetention'),
+  'password_reset.create': t('recAuditCreate'), 'password_reset.use': t('recAuditUse'),
 });
 
 function describe(e) {

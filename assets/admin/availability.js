@@ -1,5 +1,5 @@
 // Availability: the online/offline switch (the same as the Messenger's), business hours per weekday
-// in a time zone, and "offline when no agent is connected".
+// in a time zone, "offline when no agent is connected", and who gets which live chat (assignment).
 
 import { el } from '../shared/dom.js';
 import { agent } from '../shared/http.js';
@@ -109,7 +109,12 @@ export function availability(view) {
   const off = el('p', { class: 'notice', text: t('hoursOff') });
   // Hours stay editable while off (to prepare them), and say that they are not in use.
   const sync = () => { off.hidden = enabled.get(); };
-  const form = settingsForm([enabled, tz, hours, noAgents], { onSaved: () => { status.draw(); sync(); } });
+  // Who gets which live chat (issue 15): replying takes an unassigned chat; auto-assignment, and its cap.
+  const onReply = control('assign_on_reply', { type: 'checkbox', label: t('assignOnReply'), hint: t('assignOnReplyHint') });
+  const auto = control('auto_assign', { type: 'select', label: t('autoAssign'), hint: t('autoAssignHint'),
+    options: [['off', t('autoAssignOff')], ['round_robin', t('autoAssignRoundRobin')]] });
+  const cap = control('assign_cap', { type: 'number', label: t('assignCap'), hint: t('assignCapHint'), min: 1, max: 1000 });
+  const form = settingsForm([enabled, tz, hours, noAgents, onReply, auto, cap], { onSaved: () => { status.draw(); sync(); } });
   const hoursBox = el('div', { class: 'hours-box' }, off, tz.el, list, hours.el);
   enabled.input.addEventListener('change', sync);
   form.addEventListener('click', () => queueMicrotask(sync)); // "Discard" puts the saved value back
@@ -117,6 +122,8 @@ export function availability(view) {
   form.append(
     el('section', { class: 'panel' }, el('h2', { text: t('businessHours') }), enabled.el, hoursBox),
     el('section', { class: 'panel' }, el('h2', { text: t('whenNobody') }), noAgents.el),
+    el('section', { class: 'panel' }, el('h2', { text: t('assignmentTitle') }), el('p', { class: 'panel-lead', text: t('assignmentLead') }),
+      onReply.el, auto.el, cap.el),
     form.bar);
   view.append(header(t('availabilityTitle'), t('availabilityLead')), status.el, form);
 }

@@ -93,6 +93,13 @@ export const en = {
   actInviteRevoke: 'Revoked an invite', actInviteAccept: 'Joined through an invite', actSecretRotate: 'Generated an identity secret',
   actSecretClear: 'Turned identity verification off', actBackup: 'Downloaded a backup', actExport: 'Exported conversations',
   actRetention: 'Ran retention',
+  // issue 15: assignment
+  assignmentTitle: 'Assignment', assignmentLead: 'Who handles each live chat. Agents choose Online or Away in the Messenger.',
+  assignOnReply: 'Replying to an unassigned chat assigns it to you', assignOnReplyHint: 'The agent who answers first takes the conversation.',
+  autoAssign: 'Auto-assignment', autoAssignHint: 'New chats go to available agents (Online, with the Messenger open) in turn.',
+  autoAssignOff: 'Off: chats wait in Unassigned', autoAssignRoundRobin: 'Round robin among available agents',
+  assignCap: 'Open chats per agent', assignCapHint: 'Auto-assignment stops at this many; more chats wait, oldest first, until someone frees up.',
+  away: 'Away',
 };
 
 export const pt = {
@@ -173,6 +180,13 @@ export const pt = {
   actInviteRevoke: 'Revogou um convite', actInviteAccept: 'Entrou por um convite', actSecretRotate: 'Gerou um segredo de identidade',
   actSecretClear: 'Desligou a verificação de identidade', actBackup: 'Descarregou uma cópia de segurança', actExport: 'Exportou conversas',
   actRetention: 'Executou a retenção',
+  // issue 15: assignment
+  assignmentTitle: 'Atribuição', assignmentLead: 'Quem trata cada conversa com clientes. Os agentes escolhem Online ou Ausente no Messenger.',
+  assignOnReply: 'Responder a uma conversa sem responsável atribui-a a quem responde', assignOnReplyHint: 'O agente que responde primeiro fica com a conversa.',
+  autoAssign: 'Atribuição automática', autoAssignHint: 'As novas conversas vão, à vez, para os agentes disponíveis (Online, com o Messenger aberto).',
+  autoAssignOff: 'Desligada: as conversas esperam em Sem responsável', autoAssignRoundRobin: 'À vez entre os agentes disponíveis',
+  assignCap: 'Conversas abertas por agente', assignCapHint: 'A atribuição automática para neste número; as outras esperam, as mais antigas primeiro, até alguém ficar livre.',
+  away: 'Ausente',
 };
 
 addWords({ en, pt });

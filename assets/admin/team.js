@@ -1,5 +1,6 @@
 // Team: everyone with an account or an open invite; invite by link or add with a first password;
-// change role and customer-support; deactivate (their sessions end at once) or reactivate.
+// change role and customer-support; make a one-time password reset link; deactivate (their sessions
+// end at once) or reactivate.
 
 import { el } from '../shared/dom.js';
 import { agent } from '../shared/http.js';
@@ -13,7 +14,8 @@ function initials(name) {
 export async function team(view) {
   const list = el('section', { class: 'panel table-panel', tabindex: '0', 'aria-label': t('teamTitle') });
   const inviteBox = el('div');
-  view.append(header(t('teamTitle'), t('teamLead')), inviteBox, list);
+  const resetBox = el('div', { 'aria-live': 'polite' });
+  view.append(header(t('teamTitle'), t('teamLead')), inviteBox, resetBox, list);
 
   const refresh = async () => {
     let u, i;
@@ -35,8 +37,9 @@ export async function team(view) {
         onchange: (e) => patch({ customer_support: e.target.checked }, t(e.target.checked ? 'nowAnswers' : 'noLongerAnswers', { name: user.name })) });
       const status = user.active ? el('span', { class: 'pill ok', text: t('active') }) : el('span', { class: 'pill muted', text: t('deactivated') });
       // Online now (a Messenger open), else when they last used the desk (their sessions, sockets).
+      const away = user.availability === 'away'; // chosen in the Messenger (issue 15)
       const seen = user.active && online
-        ? el('td', {}, el('span', { class: 'online-now' }, el('span', { class: 'dot on' }), t('onlineNow')))
+        ? el('td', {}, el('span', { class: 'online-now' }, el('span', { class: away ? 'dot away' : 'dot on' }), t(away ? 'away' : 'onlineNow')))
         : el('td', { class: 'muted', text: ago(user.last_seen_at) });
       const action = user.active
         ? el('button', { type: 'button', class: 'btn small danger', text: t('deactivate'), disabled: self, title: self ? t('cannotDeactivateSelf') : '',
@@ -49,11 +52,12 @@ export async function team(view) {
             refresh();
           } })
         : el('button', { type: 'button', class: 'btn small', text: t('reactivate'), onclick: () => patch({ active: true }, t('canSignInAgain', { name: user.name })) });
+      const reset = user.active && !self ? resetButton(user, resetBox) : null;
       rows.push(el('tr', { class: user.active ? '' : 'inactive' },
         el('td', {}, el('div', { class: 'person' }, el('span', { class: 'avatar', text: initials(user.name) }),
           el('div', {}, el('strong', { text: self ? t('nameYou', { name: user.name }) : user.name }), el('span', { class: 'muted', text: user.email })))),
         el('td', {}, role), el('td', { class: 'center' }, support), el('td', {}, status),
-        seen, el('td', { class: 'right' }, action)));
+        seen, el('td', { class: 'right' }, reset, reset ? ' ' : null, action)));
     }
     for (const inv of (i.invites || [])) {
       rows.push(el('tr', { class: 'invited' },
@@ -117,4 +121,24 @@ export async function team(view) {
     el('button', { type: 'submit', class: 'btn primary', text: t('createInvite') })),
     err, result, withPassword));
   await refresh();
+}
+
+/**
+ * "Reset password" for `user`: makes a one-time link (an older one stops working) and shows it once
+ * in `box`, with its expiry and a copy button. Words: ../shared/i18n.js (rec…).
+ */
+function resetButton(user, box) {
+  return el('button', { type: 'button', class: 'btn small', text: t('recResetAction'), 'aria-label': t('recResetActionFor', { name: user.name }),
+    onclick: async () => {
+      let r;
+      try { r = await agent.post(`/api/users/${user.id}/password-reset`, {}); } catch (e) { toast(problem(e, t('recResetFailed')), 'warn'); return; }
+      const copyLink = el('button', { type: 'button', class: 'btn small primary', text: t('recCopyLink'), onclick: async () => {
+        try { await navigator.clipboard.writeText(r.url); toast(t('recCopied')); } catch { toast(t('recCopyByHand'), 'warn'); }
+      } });
+      box.replaceChildren(el('section', { class: 'panel invite-link' },
+        el('h2', { text: t('recResetHeading', { name: r.user.name }) }),
+        el('p', { text: t('recResetSend', { name: r.user.name, email: r.user.email, time: fmtTime(r.expires_at) }) }),
+        el('div', { class: 'code' }, el('code', { text: r.url }), copyLink)));
+      copyLink.focus();
+    } });
 }

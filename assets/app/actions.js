@@ -6,7 +6,7 @@ import { Socket } from '../shared/socket.js';
 import { t } from './i18n.js';
 import * as notify from './notify.js';
 import {
-  S, apply, changed, dropFromOutbox, listOf, putMessages, saveOutbox, setHelpdesk, thread, title, upsert,
+  S, apply, changed, dropFromOutbox, listKey, listOf, putMessages, saveOutbox, setHelpdesk, setViewCounts, thread, title, upsert,
 } from './state.js';
 
 const { del, get, patch, post } = agent;
@@ -22,15 +22,18 @@ export const eventHooks = [];
 // --- lists ---
 
 export async function loadList(section, status, more = false) {
-  const key = `${section}.${status}`;
+  const key = listKey(section, status);
+  const view = section === 'customers' ? S.assignView : 'all';
   const l = (S.lists[key] ||= { next_cursor: null, loaded: false, loading: false });
   if (l.loading || (more && !l.next_cursor)) return null;
   l.loading = true;
   changed();
   try {
     const q = new URLSearchParams({ section, status, limit: PAGE });
+    if (view !== 'all') q.set('view', view);
     if (more) q.set('cursor', l.next_cursor);
     const r = await get(`/api/conversations?${q}`);
+    setViewCounts(r.counts?.views);
     for (const c of r.conversations) {
       upsert(c);
       if (section === 'mine') S.mineIds.add(c.id);

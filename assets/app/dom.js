@@ -67,13 +67,13 @@ export function initials(name) {
   return letters.toUpperCase();
 }
 
-/** A round avatar with initials, its hue stable per name; `online` adds a presence dot. */
+/** A round avatar with initials, its hue stable per name; `online` (true, false or 'away') adds a presence dot. */
 export function avatar(name, { size = 36, online = null, team = false } = {}) {
   let h = 0;
   for (const ch of String(name)) h = (h * 31 + ch.codePointAt(0)) % 360;
   const a = el('span', { class: `avatar s${size}${team ? ' team' : ''}`, 'aria-hidden': 'true', 'data-hue': h }, initials(name));
   a.style.setProperty('--hue', h);
-  if (online !== null) a.append(el('span', { class: `dot ${online ? 'on' : 'off'}` }));
+  if (online !== null) a.append(el('span', { class: `dot ${online === 'away' ? 'away' : online ? 'on' : 'off'}` }));
   return a;
 }
 

@@ -76,6 +76,19 @@ const en = {
   sys_ticket_created: 'Ticket #{number} created by {by}', sys_task_created: 'Task #{number} created by {by}',
   sys_ticket_linked: 'Linked to ticket #{number} by {by}', sys_task_linked: 'Linked to task #{number} by {by}',
   sys_ticket_unlinked: 'Unlinked from ticket #{number} by {by}', sys_task_unlinked: 'Unlinked from task #{number} by {by}',
+  // issue 15: assignment
+  viewsLabel: 'Views by assignee', viewUnassigned: 'Unassigned', viewMine: 'Mine', viewAll: 'All', openCount: 'open',
+  assignee: 'Assignee', assignTitle: 'Assign conversation', assignToMe: 'Assign to me', takers: 'Teammates who take live chats',
+  openChatsN: '{n} open', stOnline: 'Online', stAway: 'Away', stOffline: 'Offline', assignedNow: 'Assigned',
+  assignNote: 'Note for the new assignee (optional)', assignNoteHint: 'Only your team sees it, in the conversation.',
+  assignBtn: 'Assign', transferBtn: 'Transfer', unassignBtn: 'Unassign', noTakers: 'Nobody can take live chats yet.',
+  myStatus: 'Your status', switchToAway: 'Switch to Away', switchToOnline: 'Switch to Online',
+  notifyAssigned: '{by} assigned you {name}', notifyTransferred: '{by} transferred {name} to you', notifyAuto: 'New conversation for you: {name}',
+  rowForYou: 'Assigned to you', rowAssignedTo: 'Assigned to {name}',
+  'sys.conversation.assigned': 'Assigned to {to} by {by}', 'sys.conversation.assigned.self': '{by} took this conversation',
+  'sys.conversation.assigned.auto': 'Assigned to {to} automatically', 'sys.conversation.unassigned': 'Unassigned by {by}',
+  'sys.conversation.transferred': 'Transferred to {to} by {by}', 'sys.conversation.transferred.self': '{by} took over this conversation',
+  'sys.note': '{line}: “{note}”',
   // issue 15: notes
   note: 'Note', privateNote: 'Private note', noteHint: 'Note — only your team sees this', notePlaceholder: 'Write a private note',
   addNote: 'Add note', composerClosedNote: 'This conversation is closed. A note leaves it closed.', notePreview: 'Note: {text}',
@@ -157,6 +170,19 @@ const pt = {
   sys_ticket_created: 'Pedido #{number} criado por {by}', sys_task_created: 'Tarefa #{number} criada por {by}',
   sys_ticket_linked: 'Ligada ao pedido #{number} por {by}', sys_task_linked: 'Ligada à tarefa #{number} por {by}',
   sys_ticket_unlinked: 'Desligada do pedido #{number} por {by}', sys_task_unlinked: 'Desligada da tarefa #{number} por {by}',
+  // issue 15: assignment
+  viewsLabel: 'Vistas por responsável', viewUnassigned: 'Por atribuir', viewMine: 'Minhas', viewAll: 'Todas', openCount: 'abertas',
+  assignee: 'Responsável', assignTitle: 'Atribuir conversa', assignToMe: 'Atribuir a mim', takers: 'Colegas que atendem clientes',
+  openChatsN: '{n} abertas', stOnline: 'Online', stAway: 'Ausente', stOffline: 'Offline', assignedNow: 'Atribuída',
+  assignNote: 'Nota para o novo responsável (opcional)', assignNoteHint: 'Só a sua equipa a vê, na conversa.',
+  assignBtn: 'Atribuir', transferBtn: 'Transferir', unassignBtn: 'Retirar responsável', noTakers: 'Ainda ninguém pode atender clientes.',
+  myStatus: 'O seu estado', switchToAway: 'Mudar para Ausente', switchToOnline: 'Mudar para Online',
+  notifyAssigned: '{by} atribuiu-lhe {name}', notifyTransferred: '{by} transferiu {name} para si', notifyAuto: 'Nova conversa para si: {name}',
+  rowForYou: 'Atribuída a si', rowAssignedTo: 'Atribuída a {name}',
+  'sys.conversation.assigned': 'Atribuída a {to} por {by}', 'sys.conversation.assigned.self': '{by} ficou com esta conversa',
+  'sys.conversation.assigned.auto': 'Atribuída a {to} automaticamente', 'sys.conversation.unassigned': 'Responsável retirado por {by}',
+  'sys.conversation.transferred': 'Transferida para {to} por {by}', 'sys.conversation.transferred.self': '{by} assumiu esta conversa',
+  'sys.note': '{line}: “{note}”',
   // issue 15: notes
   note: 'Nota', privateNote: 'Nota privada', noteHint: 'Nota — só a sua equipa a vê', notePlaceholder: 'Escreva uma nota privada',
   addNote: 'Adicionar nota', composerClosedNote: 'Esta conversa está fechada. Uma nota não a reabre.', notePreview: 'Nota: {text}',
@@ -170,7 +196,8 @@ let lang = 'en';
 /** The language to use: the user's override ('en' | 'pt'), else the browser's. */
 export function setLang(override) {
   if (override === 'en' || override === 'pt') lang = override;
-  else lang = (navigator.languages || [navigator.language || 'en']).some((l) => /^pt\b/i.test(l)) ? 'pt' : 'en';
+  // The first of the browser's languages we have words for, as the admin and sign-in pages choose.
+  else lang = (navigator.languages || [navigator.language || 'en']).map((l) => String(l).slice(0, 2).toLowerCase()).find((l) => l === 'en' || l === 'pt') || 'en';
   document.documentElement.lang = lang;
   return lang;
 }
@@ -193,7 +220,22 @@ export function systemText(line, body = '') {
     'conversation.closed': 'sys_closed', 'conversation.reopened': 'sys_reopened', 'item.created': `sys_${kind}_created`,
     'item.linked': `sys_${kind}_linked`, 'item.unlinked': `sys_${kind}_unlinked`,
   }[line?.code];
+  if (!key && line?.code && `sys.${line.code}` in en) return codeText(line.code, p, body);
   return key && typeof p.by === 'string' ? t(key, { by: p.by, number: p.number ?? '' }) : body;
+}
+
+/**
+ * A line rendered from its `sys.<code>` key (issue 15): the `.auto` variant for auto-assignment, `.self`
+ * when someone acted on themselves, and a note after it. Parameters are text, never markup.
+ */
+function codeText(code, p, body) {
+  if (typeof p.by !== 'string') return body;
+  let key = `sys.${code}`;
+  if (p.auto && `${key}.auto` in en) key += '.auto';
+  else if (p.to && p.to === p.by && `${key}.self` in en) key += '.self';
+  const vars = Object.fromEntries(Object.entries(p).map(([k, v]) => [k, String(v)]));
+  const line = t(key, vars);
+  return typeof p.note === 'string' && p.note ? t('sys.note', { line, note: p.note }) : line;
 }
 
 /** What a list row says of a conversation's latest message. */

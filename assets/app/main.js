@@ -4,6 +4,7 @@ import { el } from '../shared/dom.js';
 import { agent, setCsrf } from '../shared/http.js';
 import * as A from './actions.js';
 import { setLang, t } from './i18n.js';
+import * as assign from './assign.js';
 import * as notify from './notify.js';
 import * as itemUi from './item-ui.js';
 import * as itemsView from './items-view.js';
@@ -37,8 +38,11 @@ async function boot() {
     openPanel: panels.openPanel, showDialog: panels.showDialog, closeDialog: panels.closeDialog,
     confirm: panels.confirm, showMenu: threadView.showMenu,
   });
-  sidebar.mount(nav, { openDialog: panels.openDialog, showItems: itemsView.show });
-  threadView.mount(main, { openPanel: panels.openPanel, openDialog: panels.openDialog, confirm: panels.confirm, itemActions: itemUi.headerActions });
+  assign.mount({ showDialog: panels.showDialog, closeDialog: panels.closeDialog });
+  sidebar.mount(nav, { openDialog: panels.openDialog, showItems: itemsView.show, views: assign.viewTabs, rowMark: assign.rowMark, myStatus: assign.statusControl });
+  threadView.mount(main, {
+    openPanel: panels.openPanel, openDialog: panels.openDialog, confirm: panels.confirm, itemActions: itemUi.headerActions, assignee: assign.headerChip,
+  });
   itemsView.mount(items, { openPanel: panels.openPanel });
 
   let wasDown = false;

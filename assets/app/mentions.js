@@ -178,9 +178,8 @@ A.eventHooks.push((ev) => {
     const watching = c.id === S.currentId && !document.hidden;
     if (!watching) c.mentioned = true;
     changed();
-    notify.alertFor({ kind: 'mention', conv: c, message: d.message }, {
-      watching: c.id === S.currentId, open: (id) => A.openConv(id),
-      label: t('mentionedYou', { name: d.message?.author?.name || t('someone') }),
+    notify.alertText(t('mentionedYou', { name: d.message?.author?.name || t('someone') }), d.message?.body, {
+      id: c.id, watching: c.id === S.currentId, open: (id) => A.openConv(id),
     });
   } else if (ev.type === 'conversation.read') {
     const c = S.convs.get(d.conversation_id);

@@ -49,19 +49,25 @@ function chime() {
 export function alertFor(info, { watching, open, label }) {
   if (!enabled || !info) return;
   if (watching && !document.hidden) return;
+  const name = info.message ? info.message.author.name : label;
+  const titleText = info.kind === 'conversation' ? t('newConversation', { name: label }) : t('newMessageFrom', { name });
+  ring(titleText, info.message ? info.message.body || '' : '', info.conv.id, open);
+}
+
+/** The chime and a browser notification saying `titleText` (and `body`); a click opens conversation `id`. */
+function ring(titleText, body, id, open) {
   chime();
   if (!('Notification' in window) || Notification.permission !== 'granted') return;
-  const name = info.message ? info.message.author.name : label;
-  const titleText = info.kind === 'conversation' ? t('newConversation', { name: label })
-    : info.kind === 'mention' ? label : t('newMessageFrom', { name });
   try {
-    const n = new Notification(titleText, {
-      body: info.message ? (info.message.body || '').slice(0, 140) : '',
-      tag: `fd-conv-${info.conv.id}`,
-      icon: '/assets/shared/favicon.svg',
-    });
-    n.onclick = () => { window.focus(); open(info.conv.id); n.close(); };
+    const n = new Notification(titleText, { body: body.slice(0, 140), tag: `fd-conv-${id}`, icon: '/assets/shared/favicon.svg' });
+    n.onclick = () => { window.focus(); open(id); n.close(); };
   } catch { /* some browsers only allow notifications from a service worker */ }
+}
+
+/** Alert with words of its own (a chat given to me, a transfer's note), by the rules of `alertFor`. */
+export function alertText(titleText, body, { id, watching, open }) {
+  if (!enabled || (watching && !document.hidden)) return;
+  ring(titleText, body || '', id, open);
 }
 
 /** "(3) Messenger · Acme" */

@@ -2,14 +2,14 @@
 // their Open and Closed lists, and at the bottom the help-desk switch and my own menu.
 import { el } from '../shared/dom.js';
 import * as A from './actions.js';
-import { avatar, highlighted, icon, laterTime, shortTime } from './dom.js';
+import { avatar, highlighted, icon, keepFocus, laterTime, shortTime } from './dom.js';
 import { previewText, t } from './i18n.js';
-import { S, changed, listOf, sees, title, unreadIn } from './state.js';
+import { S, changed, listKey, listOf, sees, title, unreadIn } from './state.js';
 
 let root, listBox, searchInput, footer, head, tabsBox, navBox;
 const search = { q: '', results: null, loading: false, seq: 0 };
 
-export function mount(nav, { openDialog, showItems }) {
+export function mount(nav, { openDialog, showItems, views, rowMark, myStatus }) {
   root = nav;
   head = el('div', { class: 'side-head' });
   searchInput = el('input', {
@@ -31,7 +31,7 @@ export function mount(nav, { openDialog, showItems }) {
   listBox = el('div', { class: 'side-list', id: 'conv-list' });
   listBox.addEventListener('scroll', () => {
     if (listBox.scrollTop + listBox.clientHeight > listBox.scrollHeight - 120) {
-      const l = S.lists[`${S.section}.${S.status}`];
+      const l = S.lists[listKey(S.section, S.status)];
       if (l?.next_cursor && !l.loading && !search.q) A.loadList(S.section, S.status, true);
     }
   });
@@ -39,6 +39,7 @@ export function mount(nav, { openDialog, showItems }) {
   root.append(head, searchBox, navBox, tabsBox, listBox, footer);
   mount.openDialog = openDialog;
   mount.showItems = showItems;
+  Object.assign(mount, { views, rowMark, myStatus }); // assignment (assign.js)
 }
 
 export function focusSearch() { searchInput.focus(); searchInput.select(); }
@@ -109,7 +110,7 @@ export function render() {
       const n = unreadIn(S.section, st);
       return el('button', {
         role: 'tab', type: 'button', class: 'tab', 'aria-selected': String(S.status === st), 'aria-controls': 'conv-list',
-        onclick: () => { S.status = st; clearSearch(); const l = S.lists[`${S.section}.${st}`]; if (!l?.loaded) A.loadList(S.section, st); changed(); },
+        onclick: () => { S.status = st; clearSearch(); const l = S.lists[listKey(S.section, st)]; if (!l?.loaded) A.loadList(S.section, st); changed(); },
       }, t(st), badge(n, t('unreadMark').toLowerCase()));
     }));
   // Tickets and tasks: a view of its own in the centre ([S8], [S9]).
@@ -118,7 +119,7 @@ export function render() {
     type: 'button', class: `nav-item${onItems ? ' current' : ''}`, 'aria-current': onItems ? 'page' : false, 'data-k': 'nav-items',
     onclick: () => (onItems ? (S.view = 'conversations', changed()) : mount.showItems()),
   }, icon('ticket', 18), el('span', {}, t('itemsTitle')), el('span', { class: 'nav-chev', 'aria-hidden': 'true' }, '›')));
-  tabsBox.replaceChildren(secNodes, tabs);
+  keepFocus(tabsBox, () => tabsBox.replaceChildren(secNodes, mount.views?.() || '', tabs));
   tabsBox.hidden = !!search.q;
 
   listBox.replaceChildren(search.q ? renderSearch() : renderList());
@@ -129,7 +130,7 @@ export function render() {
 
 function renderList() {
   const list = listOf(S.section, S.status);
-  const l = S.lists[`${S.section}.${S.status}`];
+  const l = S.lists[listKey(S.section, S.status)];
   const label = `${t(S.section === 'customers' ? 'fromCustomers' : 'mine')}, ${t(S.status)}`;
   if (!list.length) {
     if (!l?.loaded) return el('p', { class: 'list-empty muted' }, t('loading'));
@@ -164,6 +165,7 @@ function row(c) {
     el('span', { class: 'row-main' },
       el('span', { class: 'row-top' },
         el('span', { class: 'row-name' }, name),
+        mount.rowMark?.(c), // its assignee (assign.js)
         el('time', { class: 'row-time', datetime: new Date(c.last_message_at).toISOString() }, shortTime(c.last_message_at))),
       el('span', { class: 'row-bottom' },
         el('span', { class: 'row-preview' }, line),
@@ -245,10 +247,11 @@ function renderFooter() {
   if (links.length) nodes.push(el('div', { class: 'foot-links' }, links));
   const meOnline = S.connection === 'open';
   nodes.push(el('div', { class: 'me' },
-    avatar(S.me.name, { size: 32, online: meOnline }),
-    el('span', { class: 'me-text' }, el('strong', {}, S.me.name), el('span', { class: 'muted small' }, t(meOnline ? 'online' : 'offline'))),
+    avatar(S.me.name, { size: 32, online: meOnline && S.me.availability === 'away' ? 'away' : meOnline }),
+    el('span', { class: 'me-text' }, el('strong', {}, S.me.name),
+      mount.myStatus?.(meOnline) || el('span', { class: 'muted small' }, t(meOnline ? 'online' : 'offline'))),
     el('button', { class: 'icon-btn', type: 'button', title: t('shortcuts'), 'aria-label': t('shortcuts'), onclick: () => mount.openDialog('keys') }, icon('keyboard')),
     el('button', { class: 'icon-btn', type: 'button', title: t('settings'), 'aria-label': t('settings'), onclick: () => mount.openDialog('settings') }, icon('settings')),
     el('button', { class: 'icon-btn', type: 'button', title: t('signOut'), 'aria-label': t('signOut'), onclick: A.signOut }, icon('signout'))));
-  footer.replaceChildren(...nodes);
+  keepFocus(footer, () => footer.replaceChildren(...nodes));
 }

@@ -21,6 +21,8 @@ export const S = {
   panel: null, // the side panel: {kind: 'customer'|'user'|'team'|'item', id, ...}
   items: new Map(), // item id -> item (tickets and tasks seen in lists, events, details)
   itemDetails: new Map(), // item id -> GET /api/items/:id
+  assignView: 'all', // "From customers" by assignee: 'all' | 'unassigned' | 'mine' (assign.js)
+  viewCounts: null, // open chats per view, {unassigned, mine, all, pos}: the server's, plus events after pos
 };
 
 const listeners = new Set();
@@ -43,13 +45,30 @@ export const isMine = (m) => m.author.kind === 'user' && m.author.id === S.me.id
 export function inSection(c, section) {
   if (section === 'customers') return c.kind === 'live_chat';
   if (c.kind === 'team') return c.participants?.includes(S.me.id);
-  return S.mineIds.has(c.id) || c.following || c.created_by === S.me.id || !!c.participants?.includes(S.me.id);
+  return S.mineIds.has(c.id) || c.following || c.created_by === S.me.id || !!c.participants?.includes(S.me.id)
+    || c.assignee_id === S.me.id;
+}
+
+/** Whether a live chat is in the chosen view of "From customers" (by its assignee). */
+export function inView(c) {
+  if (S.assignView === 'unassigned') return c.assignee_id == null;
+  if (S.assignView === 'mine') return c.assignee_id === S.me.id;
+  return true;
+}
+
+/** Where a list's paging state is kept: "From customers" has one per view. */
+export const listKey = (section, status) =>
+  (section === 'customers' && S.assignView !== 'all' ? `${section}.${status}.${S.assignView}` : `${section}.${status}`);
+
+/** Take the server's view counts when they are newer than what we have (`pos`: the events they include). */
+export function setViewCounts(v) {
+  if (v && (!S.viewCounts || v.pos > S.viewCounts.pos)) S.viewCounts = { ...v };
 }
 
 /** The conversations of one list, newest activity first. */
 export function listOf(section, status) {
   const out = [];
-  for (const c of S.convs.values()) if (c.status === status && inSection(c, section)) out.push(c);
+  for (const c of S.convs.values()) if (c.status === status && inSection(c, section) && (section !== 'customers' || inView(c))) out.push(c);
   return out.sort((a, b) => b.last_message_at - a.last_message_at || b.id - a.id);
 }
 

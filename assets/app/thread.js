@@ -163,6 +163,7 @@ function renderHead(c) {
       el('h1', { class: 'head-title' }, name),
       el('div', { class: 'head-sub' },
         el('span', { class: `status-pill ${c.status}` }, t(open ? 'statusOpen' : 'statusClosed')),
+        hooks.assignee?.(c), // who handles a live chat (assign.js)
         sub ? el('span', { class: 'muted small ellipsis' }, sub) : null)),
     // Tickets and tasks ([S8], [S9]); on a phone a linked item's chip takes a line of its own.
     el('div', { class: 'item-actions', id: 'item-actions' }, hooks.itemActions?.(c)),

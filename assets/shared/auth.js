@@ -1,7 +1,8 @@
 // Setup and sign-in forms: post JSON with our custom header (CSRF proof before a session exists).
 // Before a session there is no saved language: the browser's decides (./i18n.js).
+import { el } from './dom.js';
 import { client } from './http.js';
-import { explain, setLang, translatePage } from './i18n.js';
+import { explain, setLang, t, translatePage } from './i18n.js';
 
 const http = client();
 setLang();
@@ -29,3 +30,6 @@ for (const [id, url] of [['setup-form', '/api/setup'], ['login-form', '/api/logi
   const form = document.getElementById(id);
   if (form) form.addEventListener('submit', (e) => { e.preventDefault(); submit(form, url); });
 }
+
+// Under the sign-in form: how to get back in without the password (i18n.js has the words).
+document.getElementById('login-form')?.append(el('p', { class: 'aside' }, el('a', { href: '/forgot-password', text: t('recForgotLink') })));

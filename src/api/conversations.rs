@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 
 use crate::app::App;
 use crate::auth;
-use crate::db::conversations::{self as convs, ListQuery, Section};
+use crate::db::conversations::{self as convs, ListQuery, Section, View};
 use crate::db::{self, messages};
 use crate::desk::conversations::{self as chat, Actor};
 use crate::error::{Error, Result};
@@ -49,7 +49,13 @@ pub fn list(app: &Arc<App>, req: &Request) -> Result<Response> {
         None => None,
     };
     let limit = int_param(req, "limit")?.unwrap_or(50).clamp(1, 200);
-    let q = ListQuery { section, status, unread_only: req.query_param("unread").as_deref() == Some("1"), before, limit };
+    let view = match req.query_param("view").as_deref() {
+        None | Some("all") => View::All,
+        Some("unassigned") if section == Section::Customers => View::Unassigned,
+        Some("mine") if section == Section::Customers => View::Mine,
+        Some(other) => return Err(Error::bad_request(format!("view: '{other}' is not all, or unassigned or mine with section=customers"))),
+    };
+    let q = ListQuery { section, status, unread_only: req.query_param("unread").as_deref() == Some("1"), before, limit, view };
     let user = a.user.clone();
     let (pos, rows, counts) = app.db.read(|c| {
         // The position first: anything committed after it will be replayed on resume.
@@ -58,6 +64,7 @@ pub fn list(app: &Arc<App>, req: &Request) -> Result<Response> {
         let mut counts = json!({"mine": convs::counts(c, &user, Section::Mine)?});
         if user.sees_customers() {
             counts["customers"] = convs::counts(c, &user, Section::Customers)?;
+            counts["views"] = db::assignment::view_counts(c, user.id)?;
         }
         Ok((pos, rows, counts))
     })?;
@@ -238,15 +245,24 @@ pub fn search(app: &Arc<App>, req: &Request) -> Result<Response> {
     Ok(Response::ok_json(&json!({"results": hits, "order": order, "conversations": conv_hits, "titles": names, "next_offset": next})))
 }
 
-/// `GET /api/team`: every active teammate with presence (for team chats and "show user data").
+/// `GET /api/team`: every active teammate with presence and status (for team chats, "show user data"
+/// and the assignee picker); for those who see customers, also how many open chats each holds.
 pub fn team(app: &Arc<App>, req: &Request) -> Result<Response> {
-    auth::require_for(app, req)?;
-    let users = app.db.read(db::users::list)?;
+    let a = auth::require_for(app, req)?;
+    let (users, held) = app.db.read(|c| Ok((db::users::list(c)?, db::assignment::open_counts(c)?)))?;
     let online = app.hub.online_agents();
+    let support = a.user.sees_customers();
     let list: Vec<Value> = users
         .into_iter()
         .filter(|u| u.active)
-        .map(|u| json!({"id": u.id, "name": u.name, "email": u.email, "role": u.role, "customer_support": u.customer_support, "online": online.contains(&u.id), "last_seen_at": u.last_seen_at}))
+        .map(|u| {
+            let on = online.contains(&u.id);
+            let mut v = json!({"id": u.id, "name": u.name, "email": u.email, "role": u.role, "customer_support": u.customer_support, "online": on, "last_seen_at": u.last_seen_at, "status": crate::desk::assignment::effective(&u.availability, on)});
+            if support {
+                v["open_chats"] = json!(held.iter().find(|(id, _)| *id == u.id).map_or(0, |(_, n)| *n));
+            }
+            v
+        })
         .collect();
     Ok(Response::ok_json(&json!({"users": list})))
 }

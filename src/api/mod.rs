@@ -7,10 +7,12 @@ pub mod admin;
 pub mod admin_availability;
 pub mod admin_data;
 pub mod admin_team;
+pub mod assignment;
 pub mod conversations;
 pub mod items;
 pub mod metrics;
 pub mod pages;
+pub mod password_resets;
 pub mod prefs;
 pub mod session;
 pub mod settings_api;
@@ -30,7 +32,7 @@ use Auth::{Admin, Agent, Public, Support, Test, Visitor};
 /// names it for readers and for the authorization matrix.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Auth {
-    /// Anyone: pages, sign-in, the widget's public parts, invite sign-up.
+    /// Anyone: pages, sign-in, the widget's public parts, invite sign-up, password reset links.
     Public,
     /// A widget visitor (`Authorization: Bearer VISITOR_TOKEN`); it reaches only its own customer.
     Visitor,
@@ -74,6 +76,8 @@ pub const ROUTES: &[Route] = &[
     r("GET", "/admin", Admin, |a, q, _| admin::page(a, q)),
     r("GET", "/admin/:section", Admin, |a, q, p| admin::section(a, q, p.get("section"))),
     r("GET", "/invite/:token", Public, |_, q, _| admin::invite_page(q)),
+    r("GET", "/reset/:token", Public, |_, q, _| pages::reset(q)),
+    r("GET", "/forgot-password", Public, |_, q, _| pages::reset(q)),
 
     r("POST", "/api/setup", Public, |a, q, _| session::setup(a, q)),
     r("POST", "/api/login", Public, |a, q, _| session::login(a, q)),
@@ -85,6 +89,9 @@ pub const ROUTES: &[Route] = &[
     r("POST", "/api/users", Admin, |a, q, _| users::create(a, q)),
     r("PATCH", "/api/users/:id", Admin, |a, q, p| users::update(a, q, p.id)),
     r("POST", "/api/users/:id/deactivate", Admin, |a, q, p| users::deactivate(a, q, p.id)),
+    r("POST", "/api/users/:id/password-reset", Admin, |a, q, p| password_resets::create(a, q, p.id)),
+    r("GET", "/api/reset/:token", Public, |a, q, p| password_resets::show(a, q, p.get("token"))),
+    r("POST", "/api/reset/:token", Public, |a, q, p| password_resets::reset(a, q, p.get("token"))),
 
     r("GET", "/api/conversations", Agent, |a, q, _| conversations::list(a, q)),
     r("POST", "/api/conversations", Agent, |a, q, _| conversations::create_team(a, q)),
@@ -113,6 +120,9 @@ pub const ROUTES: &[Route] = &[
     r("PATCH", "/api/items/:id", Agent, |a, q, p| items::update(a, q, p.id)),
     r("POST", "/api/items/:id/follow", Agent, |a, q, p| items::follow(a, q, p.id, true)),
     r("DELETE", "/api/items/:id/follow", Agent, |a, q, p| items::follow(a, q, p.id, false)),
+
+    r("POST", "/api/conversations/:id/assignee", Agent, |a, q, p| assignment::assign(a, q, p.id)),
+    r("POST", "/api/me/status", Agent, |a, q, _| assignment::set_status(a, q)),
 
     r("GET", "/widget.js", Public, |a, q, _| widget_pages::loader(a, q)),
     r("GET", "/widget", Public, |a, q, _| widget_pages::frame(a, q)),

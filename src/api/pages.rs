@@ -1,4 +1,5 @@
-//! HTML pages and static files: `/` (the Messenger, signed in), `/setup` (first run), `/login`.
+//! HTML pages and static files: `/` (the Messenger, signed in), `/setup` (first run), `/login`,
+//! password reset (`/reset/TOKEN`, `/forgot-password`).
 
 use std::sync::Arc;
 
@@ -32,6 +33,12 @@ pub fn login(app: &Arc<App>, req: &Request) -> Result<Response> {
         return Ok(Response::redirect("/setup"));
     }
     page(req, "shared/login.html")
+}
+
+/// `/reset/TOKEN` (a password reset link; the page checks the token through its API) and
+/// `/forgot-password` (the same page without a token: how to get such a link).
+pub fn reset(req: &Request) -> Result<Response> {
+    page(req, "shared/reset.html")
 }
 
 fn page(req: &Request, path: &str) -> Result<Response> {

@@ -39,7 +39,7 @@ pub fn setup(app: &Arc<App>, req: &Request) -> Result<Response> {
     }
     let hash = app.hasher.hash(&f.password)?;
     let ip = req.remote.to_string();
-    let (now, agents) = (app.clock.now_ms(), app.hub.online_agents().len());
+    let (now, agents) = (app.clock.now_ms(), app.available_agents());
     let (id, (settings, status)) = app.db.write(move |w| {
         if db::users::admin_exists(w.conn)? {
             return Err(Error::new(410, "Setup is already done: sign in instead."));

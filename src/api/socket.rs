@@ -109,15 +109,21 @@ const MAX_REPLAY: i64 = 5_000;
 /// listed here is never handled, so the authorization matrix (tests/authz.rs) sees every one.
 pub const FRAME_TYPES: &[&str] = &["resume", "send", "typing", "read", "ping"];
 
-/// Presence: an agent's first socket opening or last closing is an event for every agent, and the
-/// time they were last seen (the Team page: "Online now", then "5 minutes ago").
+/// Presence: an agent's first socket opening or last closing is an event for every agent (and their
+/// `user.status`), and the time they were last seen (the Team page: "Online now", then "5 minutes ago").
 pub fn install_presence(app: &Arc<App>) {
     let weak = Arc::downgrade(app);
     app.hub.on_presence(Box::new(move |user_id, online| {
         let Some(app) = weak.upgrade() else { return };
         let now = app.clock.now_ms();
         // Sockets closing during shutdown may find the writer stopped: nothing to report then.
-        if let Err(e) = app.db.write(move |w| db::users::touch(w.conn, user_id, now))
+        // The same write announces their status (`user.status`) and may hand them waiting chats.
+        let hub = app.hub.clone();
+        let write = move |w: &mut db::WriteCtx<'_>| {
+            db::users::touch(w.conn, user_id, now)?;
+            crate::desk::assignment::presence(w, user_id, online, &hub)
+        };
+        if let Err(e) = app.db.write(write)
             && !app.net.stopping.load(std::sync::atomic::Ordering::Acquire)
         {
             log::warn!("could not record when user {user_id} was last seen: {e}");

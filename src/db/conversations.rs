@@ -31,6 +31,9 @@ pub struct Conversation {
     pub participants: Vec<i64>,
     /// The ticket or task this conversation is linked to ([S8]).
     pub item: Option<ItemRef>,
+    /// A live chat's one assignee, if any (`desk::assignment`).
+    #[serde(default)]
+    pub assignee_id: Option<i64>,
     /// The latest message is a private note (agents' lists say so; customers never see `preview`).
     #[serde(default)]
     pub preview_note: bool,
@@ -48,12 +51,13 @@ pub struct ItemRef {
 
 const COLS: &str =
     "c.id, c.kind, c.status, c.subject, c.customer_id, cu.name, c.created_by, c.last_seq, c.last_message_at, c.preview, c.created_at,
-    i.id, i.number, i.kind, i.title, i.status, lm.deleted_at IS NOT NULL, lm.system_code, lm.system_params, COALESCE(lm.note, 0)";
+    i.id, i.number, i.kind, i.title, i.status, lm.deleted_at IS NOT NULL, lm.system_code, lm.system_params, c.assignee_id,
+    COALESCE(lm.note, 0)";
 /// The latest message (`lm`) is one lookup in the `(conversation_id, seq)` index.
 const FROM: &str = "conversations c LEFT JOIN customers cu ON cu.id = c.customer_id LEFT JOIN items i ON i.id = c.item_id
     LEFT JOIN messages lm ON lm.conversation_id = c.id AND lm.seq = c.last_seq";
 /// How many columns `COLS` has: a query's own columns come after.
-const NCOLS: usize = 20;
+const NCOLS: usize = 21;
 
 fn from_row(r: &Row) -> rusqlite::Result<Conversation> {
     Ok(Conversation {
@@ -78,7 +82,8 @@ fn from_row(r: &Row) -> rusqlite::Result<Conversation> {
             Some(id) => Some(ItemRef { id, number: r.get(12)?, kind: r.get(13)?, title: r.get(14)?, status: r.get(15)? }),
             None => None,
         },
-        preview_note: r.get(19)?,
+        assignee_id: r.get(19)?,
+        preview_note: r.get(20)?,
     })
 }
 
@@ -240,12 +245,24 @@ pub struct ListQuery {
     /// Keyset cursor: (last_message_at, id) of the last row of the previous page.
     pub before: Option<(i64, i64)>,
     pub limit: i64,
+    /// Which of "From customers"' views (`desk::assignment`): everything, or by assignee.
+    pub view: View,
+}
+
+/// A view of "From customers" by assignee.
+#[derive(Clone, Copy, PartialEq, Debug, Default)]
+pub enum View {
+    #[default]
+    All = 0,
+    Unassigned = 1,
+    /// Assigned to the reader.
+    Mine = 2,
 }
 
 /// SQL condition (on alias `c`, user id ?1) for a section. Team conversations need membership;
 /// live chats need the customer-support flag, which the caller checks (`support` = 1 or 0 in ?2).
 const MINE: &str = "((c.kind = 'team' AND EXISTS (SELECT 1 FROM participants p WHERE p.conversation_id = c.id AND p.user_id = ?1))
-     OR (c.kind = 'live_chat' AND ?2 = 1 AND (c.created_by = ?1
+     OR (c.kind = 'live_chat' AND ?2 = 1 AND (c.created_by = ?1 OR c.assignee_id = ?1
          OR EXISTS (SELECT 1 FROM participants p WHERE p.conversation_id = c.id AND p.user_id = ?1)
          OR EXISTS (SELECT 1 FROM follows f WHERE f.conversation_id = c.id AND f.user_id = ?1)
          OR EXISTS (SELECT 1 FROM items it WHERE it.id = c.item_id AND (it.created_by = ?1
@@ -293,12 +310,13 @@ pub fn list(conn: &Connection, user: &User, q: &ListQuery) -> Result<Vec<Row2>> 
         section_sql(q.section),
         " AND c.status = ?3 AND (c.last_message_at, c.id) < (?4, ?5) AND (?6 = 0 OR ",
         HAS_UNREAD,
-        ") ORDER BY c.last_message_at DESC, c.id DESC LIMIT ?7",
+        ") AND (?8 = 0 OR (?8 = 1 AND c.assignee_id IS NULL) OR (?8 = 2 AND c.assignee_id = ?1))
+         ORDER BY c.last_message_at DESC, c.id DESC LIMIT ?7",
     ]
     .concat();
     let mut st = conn.prepare_cached(&sql)?;
     let rows = st
-        .query_map(params![user.id, user.sees_customers() as i64, q.status, before_at, before_id, q.unread_only as i64, q.limit], |r| {
+        .query_map(params![user.id, user.sees_customers() as i64, q.status, before_at, before_id, q.unread_only as i64, q.limit, q.view as i64], |r| {
             Ok(Row2 { conversation: from_row(r)?, unread: r.get(NCOLS)?, following: r.get(NCOLS + 1)?, mentioned: r.get(NCOLS + 2)? })
         })?;
     let mut out = rows.collect::<rusqlite::Result<Vec<_>>>()?;

@@ -2,6 +2,7 @@
 //! single writer thread that commits in groups. No socket I/O here; the write path never waits on
 //! the network. Queries live in one file per table beside this one.
 
+pub mod assignment;
 pub mod audit;
 pub mod baseline;
 pub mod conversations;
@@ -12,6 +13,7 @@ pub mod invites;
 pub mod items;
 pub mod mentions;
 pub mod messages;
+pub mod password_resets;
 pub mod retention;
 pub mod sessions;
 pub mod settings;
@@ -38,6 +40,8 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../sql/0006_event_audience.sql"),
     include_str!("../../sql/0007_customer_timezone.sql"),
     include_str!("../../sql/0008_system_lines.sql"),
+    include_str!("../../sql/0009_password_resets.sql"),
+    include_str!("../../sql/0010_assignment.sql"),
     include_str!("../../sql/0011_notes_mentions.sql"),
 ];
 

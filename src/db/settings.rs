@@ -54,6 +54,12 @@ pub struct Settings {
     pub offline_when_no_agents: bool,
     /// Delete closed conversations whose last message is older than this many days; 0 = keep all.
     pub retention_days: u32,
+    /// An agent's reply to an unassigned live chat assigns it to them (`desk::assignment`).
+    pub assign_on_reply: bool,
+    /// Auto-assignment of new and waiting chats: `off` or `round_robin` (among available agents).
+    pub auto_assign: String,
+    /// Auto-assignment gives an agent at most this many open chats.
+    pub assign_cap: u32,
 }
 
 /// The accent of Frontdesk's own pages (`--accent` in assets/shared/style.css, which the Messenger uses):
@@ -95,6 +101,9 @@ impl Default for Settings {
             override_until: 0,
             offline_when_no_agents: false,
             retention_days: 0,
+            assign_on_reply: true,
+            auto_assign: "off".into(),
+            assign_cap: 5,
         }
     }
 }
@@ -184,6 +193,7 @@ impl Settings {
             ("widget_position", &self.widget_position, &["left", "right"][..]),
             ("prechat", &self.prechat, &["off", "optional", "required"][..]),
             ("language", &self.language, &["auto", "en", "pt"][..]),
+            ("auto_assign", &self.auto_assign, &["off", "round_robin"][..]),
         ] {
             if !allowed.contains(&v.as_str()) {
                 return field(name, &format!("must be one of {}", allowed.join(", ")));
@@ -208,6 +218,9 @@ impl Settings {
         }
         if self.retention_days > 36_500 {
             return field("retention_days", "must be 0 (keep everything) to 36500 days");
+        }
+        if !(1..=1000).contains(&self.assign_cap) {
+            return field("assign_cap", "must be 1 to 1000 open chats");
         }
         Ok(())
     }
@@ -238,6 +251,17 @@ pub fn load(conn: &Connection) -> Result<Settings> {
     }
     // A stored value of the wrong type falls back to defaults rather than failing start-up.
     Ok(serde_json::from_value(Value::Object(map)).unwrap_or_default())
+}
+
+/// One setting, for a rule on a hot path that needs one value rather than all of them (a lookup by
+/// key): the stored value, else `default` (the caller passes `Settings::default()`'s).
+pub fn value<T: serde::de::DeserializeOwned>(conn: &Connection, key: &str, default: T) -> Result<T> {
+    let stored: Option<String> = conn
+        .prepare_cached("SELECT value FROM settings WHERE key = ?1")?
+        .query_row([key], |r| r.get(0))
+        .map(Some)
+        .or_else(|e| if e == rusqlite::Error::QueryReturnedNoRows { Ok(None) } else { Err(e) })?;
+    Ok(stored.and_then(|v| serde_json::from_str(&v).ok()).unwrap_or(default))
 }
 
 /// Apply a partial update (only known keys), validate the result, store the changed keys.

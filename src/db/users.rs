@@ -16,6 +16,8 @@ pub struct User {
     pub prefs: serde_json::Value,
     pub created_at: i64,
     pub last_seen_at: Option<i64>,
+    /// Chosen by the agent: `online` or `away` (`desk::assignment`); written only by its own setter.
+    pub availability: String,
 }
 
 impl User {
@@ -28,7 +30,7 @@ impl User {
     }
 }
 
-const COLS: &str = "id, email, name, role, customer_support, active, prefs, created_at, last_seen_at";
+const COLS: &str = "id, email, name, role, customer_support, active, prefs, created_at, last_seen_at, availability";
 
 fn from_row(r: &Row) -> rusqlite::Result<User> {
     let prefs: String = r.get(6)?;
@@ -42,6 +44,7 @@ fn from_row(r: &Row) -> rusqlite::Result<User> {
         prefs: serde_json::from_str(&prefs).unwrap_or_default(),
         created_at: r.get(7)?,
         last_seen_at: r.get(8)?,
+        availability: r.get(9)?,
     })
 }
 
@@ -53,7 +56,7 @@ pub fn get(conn: &Connection, id: i64) -> Result<Option<User>> {
 pub fn by_email(conn: &Connection, email: &str) -> Result<Option<(User, String)>> {
     Ok(conn
         .prepare_cached(&["SELECT ", COLS, ", password_hash FROM users WHERE email = ?1"].concat())?
-        .query_row([email.trim()], |r| Ok((from_row(r)?, r.get(9)?)))
+        .query_row([email.trim()], |r| Ok((from_row(r)?, r.get(10)?)))
         .optional()?)
 }
 

@@ -14,7 +14,7 @@ use crate::error::Result;
 
 /// Switch the desk online or offline by hand; returns the public settings with the new state.
 pub fn switch(app: &Arc<App>, by: i64, ip: String, online: bool) -> Result<Value> {
-    let (now, agents) = (app.clock.now_ms(), app.hub.online_agents().len());
+    let (now, agents) = (app.clock.now_ms(), app.available_agents());
     let (s, status) = app.db.write(move |w| {
         let current = db::settings::load(w.conn)?;
         let until = hours::override_until(&current, now);

@@ -111,6 +111,9 @@ fn change_status(w: &mut WriteCtx<'_>, c: &Conversation, actor: &Actor, status: 
         }
         return Err(e.into());
     }
+    if status == "open" {
+        super::assignment::reopened(w, c)?;
+    }
     let by = actor_name(w, actor)?;
     let line = if status == "closed" { Line::Closed { by: &by } } else { Line::Reopened { by: &by } };
     system_lines::post(w, &Conversation { status: status.into(), ..c.clone() }, line)?;
@@ -145,6 +148,12 @@ pub fn post_to(w: &mut WriteCtx<'_>, mut c: Conversation, actor: &Actor, p: &Pos
     let mentioned = mentions::check(w.conn, &c, actor, p.note, p.mentions)?;
     if c.status == "closed" && (matches!(actor, Actor::Customer(_)) || (p.reopen && !p.note)) {
         c = change_status(w, &c, actor, "open")?;
+    }
+    // A note is not a reply: it does not take the chat (a teammate asked for advice stays out of it).
+    if let Actor::Agent(u) = actor
+        && !p.note
+    {
+        c = super::assignment::on_reply(w, c, u)?;
     }
     let now = db::now_ms();
     let seq = convs::next_seq(w.conn, c.id, body, now)?;
@@ -208,9 +217,13 @@ pub fn set_status(app: &Arc<App>, user: &User, id: i64, status: &str) -> Result<
     }
     let actor = Actor::Agent(user.clone());
     let status = status.to_string();
+    let hub = app.hub.clone();
     app.db.write(move |w| {
         let c = load(w, id, &actor)?;
-        change_status(w, &c, &actor, &status)
+        let c = change_status(w, &c, &actor, &status)?;
+        // A closed chat frees its assignee's place for a waiting one; a reopened one may wait.
+        super::assignment::dispatch(w, &hub)?;
+        Ok(convs::get(w.conn, id)?.unwrap_or(c))
     })
 }
 

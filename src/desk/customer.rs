@@ -31,12 +31,18 @@ pub const EVENT_KINDS: &[&str] = &[
     "item.updated",
     "helpdesk.status",
     "settings.updated",
+    "user.status",
     "mention.created",
 ];
 
 /// System lines a customer sees, always in neutral words (never who did it).
 const CUSTOMER_LINES: &[(&str, &str)] =
     &[("conversation.closed", "This conversation was closed"), ("conversation.reopened", "This conversation was reopened")];
+
+/// Whether customers see system lines with this code (in neutral words).
+pub fn sees_line(code: &str) -> bool {
+    CUSTOMER_LINES.iter().any(|(c, _)| *c == code)
+}
 
 /// A message as its customer sees it, or `None` if customers never see it. A private note never
 /// reaches a customer, whatever the path (HTTP, live frame, resume, an edit or a delete of it).

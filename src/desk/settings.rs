@@ -49,9 +49,14 @@ pub fn change(w: &mut WriteCtx<'_>, c: Change<'_>, now: i64, agents: usize) -> R
 
 /// `change` as a write of its own, made current once committed.
 pub fn apply(app: &Arc<App>, patch: Map<String, Value>, by: i64, ip: String, audit: Audit) -> Result<(Settings, Status)> {
-    let (now, agents) = (app.clock.now_ms(), app.hub.online_agents().len());
-    let (s, status) =
-        app.db.write(move |w| change(w, Change { patch: &patch, by: Some(by), ip: &ip, audit, event: "settings.updated" }, now, agents))?;
+    let (now, agents) = (app.clock.now_ms(), app.available_agents());
+    let hub = app.hub.clone();
+    let (s, status) = app.db.write(move |w| {
+        let out = change(w, Change { patch: &patch, by: Some(by), ip: &ip, audit, event: "settings.updated" }, now, agents)?;
+        // Auto-assignment turned on, or a higher cap: waiting chats may go out now.
+        super::assignment::dispatch(w, &hub)?;
+        Ok(out)
+    })?;
     adopt(app, s.clone(), status.clone());
     Ok((s, status))
 }

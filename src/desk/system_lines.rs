@@ -17,10 +17,25 @@ pub enum Line<'a> {
     ItemCreated { kind: &'a str, number: i64, by: &'a str },
     ItemLinked { kind: &'a str, number: i64, by: &'a str },
     ItemUnlinked { kind: &'a str, number: i64, by: &'a str },
+    /// Assigned while nobody had it; `by: None` is auto-assignment.
+    Assigned { to: &'a str, by: Option<&'a str> },
+    Unassigned { by: &'a str },
+    /// Handed from one assignee to another, or to anyone with a note for them.
+    Transferred { to: &'a str, by: &'a str, note: Option<&'a str> },
 }
 
 /// Every code a system line may carry (`item.legacy`: lines written before codes existed).
-pub const CODES: &[&str] = &["conversation.closed", "conversation.reopened", "item.created", "item.linked", "item.unlinked", "item.legacy"];
+pub const CODES: &[&str] = &[
+    "conversation.closed",
+    "conversation.reopened",
+    "item.created",
+    "item.linked",
+    "item.unlinked",
+    "item.legacy",
+    "conversation.assigned",
+    "conversation.unassigned",
+    "conversation.transferred",
+];
 
 fn item_label(kind: &str) -> &'static str {
     if kind == "task" { "Task" } else { "Ticket" }
@@ -34,6 +49,9 @@ impl Line<'_> {
             Line::ItemCreated { .. } => "item.created",
             Line::ItemLinked { .. } => "item.linked",
             Line::ItemUnlinked { .. } => "item.unlinked",
+            Line::Assigned { .. } => "conversation.assigned",
+            Line::Unassigned { .. } => "conversation.unassigned",
+            Line::Transferred { .. } => "conversation.transferred",
         }
     }
 
@@ -43,6 +61,13 @@ impl Line<'_> {
             Line::ItemCreated { kind, number, by } | Line::ItemLinked { kind, number, by } | Line::ItemUnlinked { kind, number, by } => {
                 json!({"kind": kind, "number": number, "by": by})
             }
+            Line::Assigned { to, by: Some(by) } => json!({"to": to, "by": by}),
+            Line::Assigned { to, by: None } => json!({"to": to, "by": "", "auto": true}),
+            Line::Unassigned { by } => json!({"by": by}),
+            Line::Transferred { to, by, note } => match note {
+                Some(n) => json!({"to": to, "by": by, "note": n}),
+                None => json!({"to": to, "by": by}),
+            },
         }
     }
 
@@ -54,12 +79,24 @@ impl Line<'_> {
             Line::ItemCreated { kind, number, by } => format!("{} #{number} created by {by}", item_label(kind)),
             Line::ItemLinked { kind, number, by } => format!("Linked to {} #{number} by {by}", item_label(kind).to_lowercase()),
             Line::ItemUnlinked { kind, number, by } => format!("Unlinked from {} #{number} by {by}", item_label(kind).to_lowercase()),
+            Line::Assigned { to, by: None } => format!("Assigned to {to} automatically"),
+            Line::Assigned { to, by: Some(by) } if to == by => format!("{by} took this conversation"),
+            Line::Assigned { to, by: Some(by) } => format!("Assigned to {to} by {by}"),
+            Line::Unassigned { by } => format!("Unassigned by {by}"),
+            Line::Transferred { to, by, note } => {
+                let head = if to == by { format!("{by} took over this conversation") } else { format!("Transferred to {to} by {by}") };
+                match note {
+                    Some(n) => format!("{head}: {n}"),
+                    None => head,
+                }
+            }
         }
     }
 }
 
-/// Write the line into conversation `c` and announce it (`message.created`) to the conversation's
-/// audience; customers receive it only through their projection.
+/// Write the line into conversation `c` and announce it (`message.created`): to the conversation's
+/// audience when customers may see lines with its code (they receive it only through their
+/// projection), else to its agents only, so it never even reaches a customer's socket.
 pub fn post(w: &mut WriteCtx<'_>, c: &Conversation, line: Line<'_>) -> Result<Message> {
     let now = db::now_ms();
     let text = line.english();
@@ -69,6 +106,7 @@ pub fn post(w: &mut WriteCtx<'_>, c: &Conversation, line: Line<'_>) -> Result<Me
     let m = messages::get(w.conn, id)?.ok_or_else(|| Error::internal("message vanished"))?;
     let mut c = convs::get(w.conn, c.id)?.ok_or_else(|| Error::internal("conversation vanished"))?;
     c.last_seq = seq;
-    w.emit("message.created", Some(c.id), c.audience(), json!({"message": m, "conversation": c}))?;
+    let audience = if super::customer::sees_line(&meaning.code) { c.audience() } else { c.agent_audience() };
+    w.emit("message.created", Some(c.id), audience, json!({"message": m, "conversation": c}))?;
     Ok(m)
 }

@@ -1,7 +1,9 @@
 //! The team's rules: changing a user (never leaving the desk without an active admin), and what
 //! ends with a change — a new password ends the user's other sessions (the one that changed its own
-//! password stays), deactivation ends all of them, and a change of role or customer support closes
-//! their sockets so they reconnect with what they may now see.
+//! password stays), deactivation ends all of them, both cancel the user's open password reset links
+//! (`desk::recovery`), and a change of role or customer support closes their sockets so they
+//! reconnect with what they may now see; whoever stops taking live chats (deactivated, or no longer
+//! customer support) hands their open ones back to Unassigned.
 
 use std::net::IpAddr;
 use std::sync::Arc;
@@ -54,10 +56,11 @@ pub fn update(app: &Arc<App>, a: &Authed, remote: IpAddr, id: i64, p: UserPatch)
         None => None,
     };
     let password_changed = hash.is_some();
-    let (by, ip) = (a.user.id, remote.to_string());
+    let (by, ip, now) = (a.user.id, remote.to_string(), app.clock.now_ms());
     // Changing your own password keeps the session you did it from; every other one ends.
     let keep = (id == a.user.id).then(|| a.token_hash.clone());
     let keep_in_tx = keep.clone();
+    let hub = app.hub.clone();
     let (before, user) = app.db.write(move |w| {
         let mut u = db::users::get(w.conn, id)?.ok_or_else(|| Error::not_found("No such user."))?;
         let before = u.clone();
@@ -89,6 +92,12 @@ pub fn update(app: &Arc<App>, a: &Authed, remote: IpAddr, id: i64, p: UserPatch)
         if !u.active {
             db::sessions::delete_for_user(w.conn, id, None)?;
         }
+        if hash.is_some() || !u.active {
+            db::password_resets::revoke_for_user(w.conn, id, now)?;
+        }
+        if before.sees_customers() && !(u.sees_customers() && u.active) {
+            release(w, id, by, &hub)?;
+        }
         crate::db::audit::append(
             w.conn,
             Some(by),
@@ -112,7 +121,8 @@ pub fn update(app: &Arc<App>, a: &Authed, remote: IpAddr, id: i64, p: UserPatch)
 
 /// Deactivate user `id`: sessions revoked in the same transaction, sockets closed at once.
 pub fn deactivate(app: &Arc<App>, by: i64, remote: IpAddr, id: i64) -> Result<User> {
-    let ip = remote.to_string();
+    let (ip, now) = (remote.to_string(), app.clock.now_ms());
+    let hub = app.hub.clone();
     let user = app.db.write(move |w| {
         let mut u = db::users::get(w.conn, id)?.ok_or_else(|| Error::not_found("No such user."))?;
         if u.is_admin() && u.active && db::users::active_admins(w.conn)? <= 1 {
@@ -120,12 +130,23 @@ pub fn deactivate(app: &Arc<App>, by: i64, remote: IpAddr, id: i64) -> Result<Us
         }
         u.active = false;
         db::users::update(w.conn, &u)?;
+        release(w, id, by, &hub)?;
         let n = db::sessions::delete_for_user(w.conn, id, None)?;
+        db::password_resets::revoke_for_user(w.conn, id, now)?;
         crate::db::audit::append(w.conn, Some(by), &ip, "user.deactivate", &format!("user:{id}"), json!({"sessions_revoked": n}))?;
         Ok(u)
     })?;
     app.hub.disconnect_user(id, None, hub::SESSION_ENDED, "account deactivated");
     Ok(user)
+}
+
+/// Inside a write: user `id` no longer takes live chats; their open ones return to Unassigned (the
+/// lines say the admin `by` did it), and auto-assignment may hand them out again at once.
+fn release(w: &mut db::WriteCtx<'_>, id: i64, by: i64, hub: &hub::Hub) -> Result<()> {
+    let name = db::users::get(w.conn, by)?.map(|u| u.name).unwrap_or_default();
+    super::assignment::release(w, id, &super::assignment::By::Agent { id: by, name })?;
+    super::assignment::dispatch(w, &hub)?;
+    Ok(())
 }
 
 /// Change your own password: the current one is checked (failures throttled like sign-in); this
@@ -141,9 +162,10 @@ pub fn change_own_password(app: &Arc<App>, a: &Authed, remote: IpAddr, current_p
     }
     app.throttle.succeeded(&a.user.email, remote);
     let hash = app.hasher.hash(new_password)?;
-    let (uid, keep, ip) = (a.user.id, a.token_hash.clone(), remote.to_string());
+    let (uid, keep, ip, now) = (a.user.id, a.token_hash.clone(), remote.to_string(), app.clock.now_ms());
     let ended = app.db.write(move |w| {
         db::users::set_password(w.conn, uid, &hash)?;
+        db::password_resets::revoke_for_user(w.conn, uid, now)?;
         let n = db::sessions::delete_for_user(w.conn, uid, Some(&keep))?;
         db::audit::append(w.conn, Some(uid), &ip, "user.password", &format!("user:{uid}"), json!({"other_sessions_ended": n}))?;
         Ok(n)

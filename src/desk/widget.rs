@@ -72,7 +72,7 @@ pub fn send_as(app: &Arc<App>, cid: i64, f: SendForm) -> Result<chat::Posted> {
 pub fn send_from(app: &Arc<App>, cid: i64, f: SendForm, addr: Option<String>) -> Result<chat::Posted> {
     chat::check_body(&f.body)?;
     let prechat_required = app.settings.read().map(|s| s.prechat == "required").unwrap_or(false);
-    let rl = app.limiter.clone();
+    let (rl, hub) = (app.limiter.clone(), app.hub.clone());
     app.db.write(move |w| {
         let ip = match addr {
             Some(a) => a,
@@ -84,9 +84,24 @@ pub fn send_from(app: &Arc<App>, cid: i64, f: SendForm, addr: Option<String>) ->
                 return Err(Error::new(422, "email: please tell us your email before you start"));
             }
         }
-        let c = conversation(w, &rl, cid, &ip)?;
+        let mut c = conversation(w, &rl, cid, &ip)?;
+        // A chat nobody has may be handed out now (auto-assignment). An open one before the message,
+        // so the customer's words stay its latest (the list's preview); a closed one once the message
+        // has reopened it. A retried message changes nothing, so it is checked first.
+        let retry = |c: &db::conversations::Conversation| match f.client_msg_id.as_deref() {
+            Some(m) => db::messages::by_client_id(w.conn, c.id, "customer", Some(cid), m).map(|found| found.is_some()),
+            None => Ok(false),
+        };
+        let waiting = c.assignee_id.is_none() && !retry(&c)?;
+        if waiting && c.status == "open" && crate::desk::assignment::dispatch(w, &hub)? > 0 {
+            c = db::conversations::get(w.conn, c.id)?.unwrap_or(c);
+        }
+        let reopens = c.status == "closed";
         let post = chat::Post { body: &f.body, client_msg_id: f.client_msg_id.as_deref(), ..chat::Post::default() };
         let p = chat::post_to(w, c, &Actor::Customer(cid), &post)?;
+        if waiting && reopens {
+            crate::desk::assignment::dispatch(w, &hub)?;
+        }
         // Counted only for new messages: a retry of an acknowledged one is free.
         if p.created && !exempt(&ip) {
             limit(&rl, &cid.to_string(), "m", MESSAGES_PER_TOKEN, "messages")?;

@@ -86,12 +86,12 @@ pub fn page(agent: u16, support: u16, admin: u16) -> [u16; 8] {
 pub fn visitors(ok: u16) -> [u16; 8] {
     [401, ok, ok, 401, 401, 401, 401, 401]
 }
-/// A sign-in, setup or invite form: any browser; the widget sends no `X-Frontdesk-Request` (403).
+/// A sign-in, setup, invite or password reset form: any browser; the widget sends no `X-Frontdesk-Request` (403).
 pub fn form(ok: u16) -> [u16; 8] {
     [ok, 403, 403, ok, ok, ok, ok, ok]
 }
 /// Routes whose pages send `X-Frontdesk-Request` instead of a session's CSRF token.
-pub const FORMS: &[&str] = &["/api/setup", "/api/login", "/api/invite/:token"];
+pub const FORMS: &[&str] = &["/api/setup", "/api/login", "/api/invite/:token", "/api/reset/:token"];
 
 /// A frame row: see `frame_rows` in tests/authz.rs.
 pub struct FrameRow {

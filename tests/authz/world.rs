@@ -1,5 +1,6 @@
-//! The world the authorization matrix runs in: one server's people, visitors, conversations, items
-//! and invites, each kind of caller, and how each caller sends a request (as its real client does).
+//! The world the authorization matrix runs in: one server's people, visitors, conversations, items,
+//! invites and password reset links, each kind of caller, and how each caller sends a request (as
+//! its real client does).
 
 use std::net::SocketAddr;
 
@@ -117,6 +118,8 @@ pub struct World {
     pub invite_id: i64,
     /// A user for admins to edit.
     pub target_user: i64,
+    /// An open password reset link's token (for `target_user`).
+    pub reset_token: String,
     callers: Vec<(Caller, Who)>,
 }
 
@@ -166,6 +169,9 @@ impl World {
         let invite_id = id(&admin.post_json("/api/invites", &json!({"email": "rex@example.com"})), 201, &["invite", "id"]);
         let r = admin.post_json("/api/users", &json!({"email": "tess@example.com", "name": "Tess", "password": AGENT_PASSWORD}));
         let target_user = id(&r, 201, &["user", "id"]);
+        let r = admin.post_json(&format!("/api/users/{target_user}/password-reset"), &json!({}));
+        assert_eq!(r.status, 201, "{}", r.text());
+        let reset_token = r.json()["url"].as_str().unwrap().rsplit('/').next().unwrap().to_string();
 
         let callers = vec![
             (Caller::SignedOut, Who::Browser { cookie: None, csrf: None, login: None }),
@@ -198,6 +204,7 @@ impl World {
             invite_token,
             invite_id,
             target_user,
+            reset_token,
             callers,
         }
     }
@@ -309,6 +316,13 @@ impl World {
         let email = format!("temp-{}@example.com", rand_id());
         let r = self.admin.post_json("/api/users", &json!({"email": email, "name": "Temp", "password": AGENT_PASSWORD}));
         id(&r, 201, &["user", "id"])
+    }
+
+    /// A new user's password reset link's token.
+    pub fn fresh_reset(&self) -> String {
+        let r = self.admin.post_json(&format!("/api/users/{}/password-reset", self.fresh_user()), &json!({}));
+        assert_eq!(r.status, 201, "{}", r.text());
+        r.json()["url"].as_str().unwrap().rsplit('/').next().unwrap().to_string()
     }
 
     /// A new invite's token.

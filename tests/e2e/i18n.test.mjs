@@ -3,7 +3,7 @@
 //
 // A dictionary is any module in assets/ with English and Portuguese tables: one that exports `en` and
 // `pt` (assets/shared/i18n.js, assets/admin/i18n.js), one whose exported object holds `{en, pt}` pairs
-// at any depth (a text module such as assets/shared/recovery-text.js), or one that keeps `const en`
+// at any depth (a text module of that shape), or one that keeps `const en`
 // and `const pt` to itself (assets/app/i18n.js, assets/widget/i18n.js: read through a copy that
 // exports them). Each is imported as the pages import it, so it must not need a page to load.
 //

@@ -75,8 +75,9 @@ export class Customer {
 export async function signIn(page, base, email, password) {
   await page.goto(base + '/login');
   await page.getByLabel(/email/i).fill(email);
+  // The sign-in page speaks the browser's language (English or Portuguese).
   await page.getByLabel(/password|palavra-passe/i).fill(password);
-  await page.getByRole('button', { name: /sign in|iniciar sessão/i }).click();
+  await page.getByRole('button', { name: /^(sign in|iniciar sessão)$/i }).click();
   await page.waitForURL(base + '/');
   await page.locator('#app:not([aria-busy])').waitFor();
 }
