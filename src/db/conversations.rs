@@ -315,10 +315,10 @@ pub fn list(conn: &Connection, user: &User, q: &ListQuery) -> Result<Vec<Row2>> 
     ]
     .concat();
     let mut st = conn.prepare_cached(&sql)?;
-    let rows = st
-        .query_map(params![user.id, user.sees_customers() as i64, q.status, before_at, before_id, q.unread_only as i64, q.limit, q.view as i64], |r| {
-            Ok(Row2 { conversation: from_row(r)?, unread: r.get(NCOLS)?, following: r.get(NCOLS + 1)?, mentioned: r.get(NCOLS + 2)? })
-        })?;
+    let rows = st.query_map(
+        params![user.id, user.sees_customers() as i64, q.status, before_at, before_id, q.unread_only as i64, q.limit, q.view as i64],
+        |r| Ok(Row2 { conversation: from_row(r)?, unread: r.get(NCOLS)?, following: r.get(NCOLS + 1)?, mentioned: r.get(NCOLS + 2)? }),
+    )?;
     let mut out = rows.collect::<rusqlite::Result<Vec<_>>>()?;
     for row in &mut out {
         row.conversation.participants = participants(conn, row.conversation.id)?;
