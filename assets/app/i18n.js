@@ -115,6 +115,11 @@ const en = {
   noPersonalReplies: 'You have no saved replies of your own yet.', sharedReplies: 'Shared replies', sharedRepliesN: 'Shared replies ({n})',
   sharedRepliesAdmin: 'Everyone on the team can use these. Change them in Admin → Saved replies.',
   sharedRepliesAgent: 'Everyone on the team can use these; admins change them.', replyGoneElsewhere: 'That reply was deleted elsewhere.',
+  // issue 15: notes
+  note: 'Note', privateNote: 'Private note', noteHint: 'Note — only your team sees this', notePlaceholder: 'Write a private note',
+  addNote: 'Add note', composerClosedNote: 'This conversation is closed. A note leaves it closed.', notePreview: 'Note: {text}',
+  kbNote: 'Switch between reply and private note', mentionPicker: 'Mention a teammate', mentionCount: '{n} teammates',
+  mentionNone: 'No teammate by that name', mentionedYou: '{name} mentioned you', mentionMark: 'You were mentioned',
 };
 
 const pt = {
@@ -231,6 +236,11 @@ const pt = {
   noPersonalReplies: 'Ainda não tem respostas guardadas suas.', sharedReplies: 'Respostas partilhadas', sharedRepliesN: 'Respostas partilhadas ({n})',
   sharedRepliesAdmin: 'Toda a equipa as pode usar. Altere-as em Administração → Respostas guardadas.',
   sharedRepliesAgent: 'Toda a equipa as pode usar; os administradores alteram-nas.', replyGoneElsewhere: 'Essa resposta foi apagada noutro lado.',
+  // issue 15: notes
+  note: 'Nota', privateNote: 'Nota privada', noteHint: 'Nota — só a sua equipa a vê', notePlaceholder: 'Escreva uma nota privada',
+  addNote: 'Adicionar nota', composerClosedNote: 'Esta conversa está fechada. Uma nota não a reabre.', notePreview: 'Nota: {text}',
+  kbNote: 'Alternar entre resposta e nota privada', mentionPicker: 'Mencionar um colega', mentionCount: '{n} colegas',
+  mentionNone: 'Nenhum colega com esse nome', mentionedYou: '{name} mencionou o seu nome', mentionMark: 'Tem uma menção',
 };
 
 const tables = { en, pt };
@@ -284,6 +294,7 @@ function codeText(code, p, body) {
 /** What a list row says of a conversation's latest message. */
 export function previewText(c) {
   if (c.preview_deleted) return t('deletedMsg');
+  if (c.preview_note) return t('notePreview', { text: c.preview });
   if (c.preview_system) return systemText(c.preview_system, c.preview);
   return c.preview || (c.subject && c.kind === 'live_chat' ? c.subject : '');
 }

@@ -203,7 +203,7 @@ function keysDialog() {
   const rows = [
     [k('Alt', '↑'), k('Alt', '↓'), t('kbPrevNext')], [k('/'), null, t('kbSearch')], [k('Esc'), null, t('kbEsc')],
     [k('Ctrl', 'Enter'), null, t('kbCloseNext')], [k('Enter'), null, t('kbSend')], [k('Shift', 'Enter'), null, t('kbNewline')],
-    [k('?'), null, t('kbHelp')],
+    [k('?'), null, t('kbHelp')], [k('Alt', 'P'), null, t('kbNote')],
   ];
   show(t('shortcuts'), el('dl', { class: 'shortcuts' }, rows.map(([a, b, label]) => el('div', { class: 'kv' }, el('dt', {}, a, b ? ' ' : null, b), el('dd', {}, label)))));
 }

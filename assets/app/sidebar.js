@@ -176,6 +176,8 @@ function row(c) {
       el('span', { class: 'row-bottom' },
         el('span', { class: 'row-preview' }, line),
         el('span', { class: `status-pill ${c.status}` }, t(c.status === 'open' ? 'statusOpen' : 'statusClosed')),
+        // Someone mentioned me here (issue 15), until I read it.
+        c.mentioned ? el('span', { class: 'mention-mark', title: t('mentionMark') }, '@', el('span', { class: 'sr-only' }, ' ' + t('mentionMark'))) : null,
         unread ? el('span', { class: 'badge unread-count', title: t('unreadN', { n: c.unread }) }, c.unread > 99 ? '99+' : String(c.unread),
           el('span', { class: 'sr-only' }, ' ' + t('unreadMark').toLowerCase())) : null),
       mount.rowExtra?.(c))));

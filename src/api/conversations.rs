@@ -120,6 +120,12 @@ struct PostForm {
     client_msg_id: Option<String>,
     #[serde(default)]
     reopen: bool,
+    /// A private note (live chats only): never shown to the customer.
+    #[serde(default)]
+    note: bool,
+    /// Teammates mentioned, as user ids (notes and team chats only).
+    #[serde(default)]
+    mentions: Vec<i64>,
 }
 
 /// `POST /api/conversations/:id/messages`: 201 when created, 200 for a retried `client_msg_id`.
@@ -127,7 +133,11 @@ pub fn post(app: &Arc<App>, req: &Request, id: i64) -> Result<Response> {
     let a = auth::require_for(app, req)?;
     let f: PostForm = req.json()?;
     let actor = Actor::Agent(a.user.clone());
-    let p = app.db.write(move |w| chat::post(w, id, &actor, &f.body, f.client_msg_id.as_deref(), f.reopen))?;
+    let p = app.db.write(move |w| {
+        let post =
+            chat::Post { body: &f.body, client_msg_id: f.client_msg_id.as_deref(), reopen: f.reopen, note: f.note, mentions: &f.mentions };
+        chat::post(w, id, &actor, &post)
+    })?;
     Ok(Response::json(if p.created { 201 } else { 200 }, &json!({"message": p.message})))
 }
 

@@ -279,8 +279,14 @@ fn frame(app: &Arc<App>, conn: &Arc<Conn>, agent: Option<User>, kind: &str, v: &
                 crate::desk::conversations::Actor::Agent(_) => {
                     let id = conv_id()?;
                     let reopen = v.get("reopen").and_then(Value::as_bool).unwrap_or(false);
+                    let note = v.get("note").and_then(Value::as_bool).unwrap_or(false);
+                    let mentions = mention_ids(v)?;
                     let (a, b, c) = (actor.clone(), body, cmid);
-                    app.db.write(move |w| crate::desk::conversations::post(w, id, &a, &b, c.as_deref(), reopen))?
+                    app.db.write(move |w| {
+                        let p =
+                            crate::desk::conversations::Post { body: &b, client_msg_id: c.as_deref(), reopen, note, mentions: &mentions };
+                        crate::desk::conversations::post(w, id, &a, &p)
+                    })?
                 }
                 crate::desk::conversations::Actor::Customer(cid) => {
                     crate::desk::widget::send_as(app, *cid, crate::desk::widget::SendForm { body, client_msg_id: cmid })?
@@ -292,12 +298,15 @@ fn frame(app: &Arc<App>, conn: &Arc<Conn>, agent: Option<User>, kind: &str, v: &
         }
         "typing" => {
             let typing = v.get("typing").and_then(Value::as_bool).unwrap_or(true);
+            // Writing a private note: only teammates are told (never the customer).
+            let note =
+                v.get("note").and_then(Value::as_bool).unwrap_or(false) && matches!(actor, crate::desk::conversations::Actor::Agent(_));
             let (conv, who, customer_frame) = match &actor {
                 crate::desk::conversations::Actor::Agent(u) => {
                     let id = conv_id()?;
                     let c = app.db.read(|c| crate::desk::visibility::conversation(c, id, u))?;
-                    let for_customer = crate::desk::customer::typing(c.id, &u.name, typing);
-                    (c, json!({"kind": "user", "id": u.id, "name": u.name}), Some(for_customer))
+                    let for_customer = (!note).then(|| crate::desk::customer::typing(c.id, &u.name, typing));
+                    (c, json!({"kind": "user", "id": u.id, "name": u.name}), for_customer)
                 }
                 crate::desk::conversations::Actor::Customer(cid) => {
                     let c = app
@@ -307,8 +316,13 @@ fn frame(app: &Arc<App>, conn: &Arc<Conn>, agent: Option<User>, kind: &str, v: &
                     (c, json!({"kind": "customer", "id": cid}), None)
                 }
             };
-            let frame = json!({"type": "typing", "data": {"conversation_id": conv.id, "who": who, "typing": typing}}).to_string();
-            app.hub.publish_ephemeral(&conv.audience(), &frame, customer_frame.as_deref(), Some(conn.outbox.id));
+            let mut data = json!({"conversation_id": conv.id, "who": who, "typing": typing});
+            if note {
+                data["note"] = json!(true);
+            }
+            let audience = crate::desk::notes::audience(&conv, note);
+            let frame = json!({"type": "typing", "data": data}).to_string();
+            app.hub.publish_ephemeral(&audience, &frame, customer_frame.as_deref(), Some(conn.outbox.id));
             Ok(None)
         }
         "read" => match &actor {
@@ -323,6 +337,15 @@ fn frame(app: &Arc<App>, conn: &Arc<Conn>, agent: Option<User>, kind: &str, v: &
             }
         },
         other => Err(unknown(other)),
+    }
+}
+
+/// A `send` frame's `mentions`: user ids (absent: none).
+fn mention_ids(v: &Value) -> Result<Vec<i64>> {
+    match v.get("mentions") {
+        None | Some(Value::Null) => Ok(Vec::new()),
+        Some(Value::Array(a)) => a.iter().map(|x| x.as_i64().ok_or_else(|| Error::new(422, "mentions: a list of user ids"))).collect(),
+        Some(_) => Err(Error::new(422, "mentions: a list of user ids")),
     }
 }
 

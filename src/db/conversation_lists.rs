@@ -16,6 +16,8 @@ pub struct Row2 {
     pub conversation: Conversation,
     pub unread: i64,
     pub following: bool,
+    /// Someone mentioned me in it after my read mark (`desk::mentions`): the list marks it.
+    pub mentioned: bool,
 }
 
 /// Which list: "From customers" or "My conversations".
@@ -80,6 +82,10 @@ const HAS_UNREAD: &str = "(c.last_seq > COALESCE(rs.last_read_seq, 0) AND EXISTS
         WHERE m.conversation_id = c.id AND m.seq > COALESCE(rs.last_read_seq, 0)
         AND m.author_kind <> 'system' AND NOT (m.author_kind = 'user' AND m.author_id IS ?1)))";
 
+/// Whether user ?1 was mentioned in `c` after their read mark `rs` (one range of `mentions_user`).
+const MENTIONED: &str = "EXISTS (SELECT 1 FROM mentions mn WHERE mn.user_id = ?1 AND mn.conversation_id = c.id
+        AND mn.seq > COALESCE(rs.last_read_seq, 0))";
+
 pub fn list(conn: &Connection, user: &User, q: &ListQuery) -> Result<Vec<Row2>> {
     let (before_at, before_id) = q.before.unwrap_or((i64::MAX, i64::MAX));
     let sql = [
@@ -87,8 +93,9 @@ pub fn list(conn: &Connection, user: &User, q: &ListQuery) -> Result<Vec<Row2>> 
         COLS,
         ", ",
         UNREAD,
-        ", EXISTS (SELECT 1 FROM follows f WHERE f.conversation_id = c.id AND f.user_id = ?1)
-         FROM ",
+        ", EXISTS (SELECT 1 FROM follows f WHERE f.conversation_id = c.id AND f.user_id = ?1), ",
+        MENTIONED,
+        " FROM ",
         FROM,
         " LEFT JOIN read_state rs ON rs.conversation_id = c.id AND rs.user_id = ?1 WHERE ",
         section_sql(q.section),
@@ -102,8 +109,9 @@ pub fn list(conn: &Connection, user: &User, q: &ListQuery) -> Result<Vec<Row2>> 
     .concat();
     let mut st = conn.prepare_cached(&sql)?;
     let p = params![user.id, user.sees_customers() as i64, q.status, before_at, before_id, q.unread_only as i64, q.limit, q.view as i64, q.label];
-    let rows =
-        st.query_map(p, |r| Ok(Row2 { conversation: from_row(r)?, unread: r.get(NCOLS)?, following: r.get(NCOLS + 1)? }))?;
+    let rows = st.query_map(p, |r| {
+        Ok(Row2 { conversation: from_row(r)?, unread: r.get(NCOLS)?, following: r.get(NCOLS + 1)?, mentioned: r.get(NCOLS + 2)? })
+    })?;
     let mut out = rows.collect::<rusqlite::Result<Vec<_>>>()?;
     for row in &mut out {
         row.conversation.participants = participants(conn, row.conversation.id)?;

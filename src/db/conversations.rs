@@ -39,6 +39,9 @@ pub struct Conversation {
     /// How far the customer has read (a live chat's widget reports it): agents' "Seen".
     #[serde(default)]
     pub customer_seen_seq: i64,
+    /// The latest message is a private note (agents' lists say so; customers never see `preview`).
+    #[serde(default)]
+    pub preview_note: bool,
 }
 
 /// What a conversation shows of its linked item: `Ticket #42 · title · status`.
@@ -55,12 +58,13 @@ pub struct ItemRef {
 pub(super) const COLS: &str =
     "c.id, c.kind, c.status, c.subject, c.customer_id, cu.name, c.created_by, c.last_seq, c.last_message_at, c.preview, c.created_at,
     i.id, i.number, i.kind, i.title, i.status, lm.deleted_at IS NOT NULL, lm.system_code, lm.system_params, c.assignee_id,
-    (SELECT json_group_array(cl.label_id) FROM conversation_labels cl WHERE cl.conversation_id = c.id), c.customer_seen_seq";
+    (SELECT json_group_array(cl.label_id) FROM conversation_labels cl WHERE cl.conversation_id = c.id), c.customer_seen_seq,
+    COALESCE(lm.note, 0)";
 /// The latest message (`lm`) is one lookup in the `(conversation_id, seq)` index.
 pub(super) const FROM: &str = "conversations c LEFT JOIN customers cu ON cu.id = c.customer_id LEFT JOIN items i ON i.id = c.item_id
     LEFT JOIN messages lm ON lm.conversation_id = c.id AND lm.seq = c.last_seq";
 /// How many columns `COLS` has: a query's own columns come after.
-pub(super) const NCOLS: usize = 22;
+pub(super) const NCOLS: usize = 23;
 
 pub(super) fn from_row(r: &Row) -> rusqlite::Result<Conversation> {
     Ok(Conversation {
@@ -88,6 +92,7 @@ pub(super) fn from_row(r: &Row) -> rusqlite::Result<Conversation> {
         assignee_id: r.get(19)?,
         labels: serde_json::from_str(&r.get::<_, String>(20)?).unwrap_or_default(),
         customer_seen_seq: r.get(21)?,
+        preview_note: r.get(22)?,
     })
 }
 

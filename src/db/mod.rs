@@ -13,6 +13,7 @@ pub mod hours;
 pub mod invites;
 pub mod items;
 pub mod labels;
+pub mod mentions;
 pub mod messages;
 pub mod password_resets;
 pub mod replies;
@@ -44,6 +45,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../sql/0008_system_lines.sql"),
     include_str!("../../sql/0009_password_resets.sql"),
     include_str!("../../sql/0010_assignment.sql"),
+    include_str!("../../sql/0011_notes_mentions.sql"),
     include_str!("../../sql/0012_saved_replies.sql"),
     include_str!("../../sql/0013_labels_customers.sql"),
 ];

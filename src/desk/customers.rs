@@ -149,10 +149,11 @@ pub fn update(app: &Arc<App>, by: i64, ip: String, id: i64, f: RecordForm) -> Re
 
 /// The customer has read their conversation up to `seq` (the widget says so while the chat is open
 /// and in view). Only a move forward is written and announced to the conversation's agents; the
-/// answer is the mark as it stands.
+/// answer is the mark as it stands. The mark only ever names a message the customer sees: a private
+/// note or an internal line after it is not theirs to know about (`customer::last_seq`).
 pub fn seen(app: &Arc<App>, customer: i64, seq: i64) -> Result<Value> {
     let c = app.db.read(|c| convs::latest_for_customer(c, customer))?.ok_or_else(|| Error::not_found("No conversation yet."))?;
-    let seq = seq.clamp(0, c.last_seq);
+    let seq = app.db.read(|conn| super::customer::last_seq(conn, c.id, seq.clamp(0, c.last_seq)))?;
     if seq <= c.customer_seen_seq {
         return Ok(json!({"conversation_id": c.id, "seq": c.customer_seen_seq}));
     }

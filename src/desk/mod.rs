@@ -15,6 +15,8 @@ pub mod item_changes;
 pub mod items;
 pub mod labels;
 pub mod maintenance;
+pub mod mentions;
+pub mod notes;
 pub mod recovery;
 pub mod replies;
 pub mod settings;
