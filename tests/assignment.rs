@@ -75,7 +75,10 @@ fn assign_transfer_and_unassign_are_lines_and_events_for_agents_only() {
     assert_eq!(upd["data"]["by"], ada_id);
     assert_eq!(upd["data"]["conversation"]["assignee_id"], sam_id);
     let line = seen.iter().find(|f| f["type"] == "message.created").expect("the line, live");
-    assert_eq!(line["data"]["message"]["system"], json!({"code": "conversation.assigned", "params": {"to": "Sam Support", "by": "Ada Admin"}}));
+    assert_eq!(
+        line["data"]["message"]["system"],
+        json!({"code": "conversation.assigned", "params": {"to": "Sam Support", "by": "Ada Admin"}})
+    );
     assert_eq!(line["data"]["message"]["body"], "Assigned to Sam Support by Ada Admin");
 
     // A transfer carries its note to the new assignee, in the event and the line.
@@ -160,7 +163,10 @@ fn a_reply_assigns_an_unassigned_chat_in_the_same_transaction_unless_turned_off(
     let n = pos.len();
     assert_eq!((pos[n - 3] + 1, pos[n - 2] + 1), (pos[n - 2], pos[n - 1]), "consecutive positions: {pos:?}");
     // A retried send is the same message: no second assignment, no second line.
-    let r = sam.post_json(&format!("/api/conversations/{conv}/messages"), &json!({"body": "Hi Sally, I'm on it", "client_msg_id": m["client_msg_id"]}));
+    let r = sam.post_json(
+        &format!("/api/conversations/{conv}/messages"),
+        &json!({"body": "Hi Sally, I'm on it", "client_msg_id": m["client_msg_id"]}),
+    );
     assert_eq!(r.status, 200);
     assert_eq!(lines(&admin, conv).len(), 1);
     // Someone else's reply does not take it away.

@@ -255,7 +255,12 @@ fn every_route_answers_each_caller_as_the_matrix_says() {
             if resp.status != expect {
                 mismatches.push(format!("{label:<58} {:<16} {expect:<9} {:<9} {}", caller.name(), resp.status, excerpt(&resp.text())));
             } else if let Some(got) = not_a_page(&row, resp.status, resp.header("content-type")) {
-                mismatches.push(format!("{label:<58} {:<16} {:<9} {got:<9} {}", caller.name(), format!("{expect} page"), excerpt(&resp.text())));
+                mismatches.push(format!(
+                    "{label:<58} {:<16} {:<9} {got:<9} {}",
+                    caller.name(),
+                    format!("{expect} page"),
+                    excerpt(&resp.text())
+                ));
             }
         }
     }

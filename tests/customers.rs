@@ -44,10 +44,17 @@ fn an_agent_corrects_a_customer_and_every_agent_sees_it_live() {
     nina_ws.resume(None);
     sally_ws.resume(None);
 
-    let r = patch(&sam, sally.id, json!({"name": " Sally Carter ", "email": "sally@example.com", "phone": "+351 912 345 678", "note": "Prefers email."}));
+    let r = patch(
+        &sam,
+        sally.id,
+        json!({"name": " Sally Carter ", "email": "sally@example.com", "phone": "+351 912 345 678", "note": "Prefers email."}),
+    );
     assert_eq!(r.status, 200, "{}", r.text());
     let cu = &r.json()["customer"];
-    assert_eq!((cu["name"].as_str(), cu["email"].as_str(), cu["phone"].as_str()), (Some("Sally Carter"), Some("sally@example.com"), Some("+351 912 345 678")));
+    assert_eq!(
+        (cu["name"].as_str(), cu["email"].as_str(), cu["phone"].as_str()),
+        (Some("Sally Carter"), Some("sally@example.com"), Some("+351 912 345 678"))
+    );
     assert_eq!(cu["name_given"], true, "she gave a name herself when she started; an agent's correction leaves that as it was");
 
     // Live for the agents who see live chats.
@@ -73,7 +80,10 @@ fn an_agent_corrects_a_customer_and_every_agent_sees_it_live() {
 
     // Audited, old → new; an unchanged record writes nothing.
     let audit = admin.get("/api/audit").json()["entries"][0].clone();
-    assert_eq!((audit["action"].as_str(), audit["target"].as_str()), (Some("customer.update"), Some(format!("customer:{}", sally.id).as_str())));
+    assert_eq!(
+        (audit["action"].as_str(), audit["target"].as_str()),
+        (Some("customer.update"), Some(format!("customer:{}", sally.id).as_str()))
+    );
     assert_eq!(audit["detail"]["name"], json!({"from": "Sally C.", "to": "Sally Carter"}));
     assert_eq!(audit["detail"]["email"], json!({"from": null, "to": "sally@example.com"}));
     assert_eq!(audit["detail"]["note"], json!({"from": "", "to": "Prefers email."}));
@@ -132,7 +142,12 @@ fn past_conversations_are_named_by_what_the_customer_wrote() {
     let close = || admin.post_json(&format!("/api/conversations/{conv}/status"), &json!({"status": "closed"}));
     let titles = || -> Vec<(i64, String)> {
         let panel = admin.get(&format!("/api/customers/{}", sally.id)).json();
-        panel["conversations"].as_array().unwrap().iter().map(|c| (c["id"].as_i64().unwrap(), c["title"].as_str().unwrap().to_string())).collect()
+        panel["conversations"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| (c["id"].as_i64().unwrap(), c["title"].as_str().unwrap().to_string()))
+            .collect()
     };
     admin.reply(conv, "Let me check.");
     close();
@@ -166,7 +181,10 @@ fn agents_see_seen_when_the_customer_has_read_live_and_after_a_reload() {
     let ev = admin_ws.recv_type("conversation.seen");
     assert_eq!(ev["data"], json!({"conversation_id": conv, "seq": seq, "by": "customer"}));
     assert_eq!(admin.get(&format!("/api/conversations/{conv}")).json()["conversation"]["customer_seen_seq"], seq, "after a reload too");
-    assert_eq!(admin.list("customers", "open")["conversations"].as_array().unwrap().iter().find(|c| c["id"] == conv).unwrap()["customer_seen_seq"], seq);
+    assert_eq!(
+        admin.list("customers", "open")["conversations"].as_array().unwrap().iter().find(|c| c["id"] == conv).unwrap()["customer_seen_seq"],
+        seq
+    );
 
     // Never back, never past the end; only a move is announced.
     sally_ws.send(&json!({"type": "read", "seq": 1}));

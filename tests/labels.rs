@@ -213,7 +213,11 @@ fn lists_filter_by_label_and_search_understands_label_terms() {
     assert_eq!(listed(&format!("label={vip}")), both);
     assert_eq!(listed(&format!("label={late}")).len(), 2);
     assert_eq!(listed(&format!("label={late}&limit=1")).len(), 1, "pages as the unfiltered list does");
-    assert_eq!(listed(""), { let mut a = vec![conv, bob_conv, cleo_conv]; a.sort_unstable(); a });
+    assert_eq!(listed(""), {
+        let mut a = vec![conv, bob_conv, cleo_conv];
+        a.sort_unstable();
+        a
+    });
     assert_eq!(listed("label=999999"), Vec::<i64>::new());
     assert_eq!(admin.get("/api/conversations?section=customers&label=vip").status, 400);
 
@@ -234,7 +238,11 @@ fn lists_filter_by_label_and_search_understands_label_terms() {
     assert_eq!(r["conversations"][0]["conversation_id"], conv, "newest activity first (Sally wrote last)");
     assert_eq!(r["titles"][bob_conv.to_string()]["title"], "Bob");
     // With words: only messages in conversations with every label named.
-    assert_eq!(convs_of(&search(&admin, "refund label:Late"), "results"), { let mut a = vec![conv, cleo_conv]; a.sort_unstable(); a });
+    assert_eq!(convs_of(&search(&admin, "refund label:Late"), "results"), {
+        let mut a = vec![conv, cleo_conv];
+        a.sort_unstable();
+        a
+    });
     assert_eq!(convs_of(&search(&admin, "LABEL:late refund label:\"VIP Customer\""), "results"), vec![conv]);
     assert_eq!(convs_of(&search(&admin, "refund"), "results").len(), 3);
     // Conversations found by name carry the labels too.

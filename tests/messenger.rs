@@ -120,7 +120,10 @@ fn the_messenger_hears_the_effective_online_state_whatever_changes_it() {
     assert_eq!(ev["data"]["status"]["reason"], "outside_business_hours");
     assert_eq!(ev["data"]["status"]["until"], local_ms(tz, 2025, 1, 6, 9, 0));
     let me = sam.get("/api/me").json();
-    assert_eq!((me["helpdesk"]["online"].clone(), me["helpdesk"]["status"]["reason"].clone()), (json!(false), json!("outside_business_hours")));
+    assert_eq!(
+        (me["helpdesk"]["online"].clone(), me["helpdesk"]["status"]["reason"].clone()),
+        (json!(false), json!("outside_business_hours"))
+    );
 
     // The clock reaches 09:00: online, for business hours, until 17:00.
     a.clock.set_fixed(local_ms(tz, 2025, 1, 6, 9, 0));

@@ -49,7 +49,9 @@ pub fn takers(conn: &Connection) -> Result<Vec<(i64, String)>> {
 
 /// Whether user `id` may take live chats.
 pub fn may_take(conn: &Connection, id: i64) -> Result<bool> {
-    Ok(conn.prepare_cached(&["SELECT EXISTS (SELECT 1 FROM users WHERE id = ?1 AND ", TAKERS, ")"].concat())?.query_row([id], |r| r.get(0))?)
+    Ok(conn
+        .prepare_cached(&["SELECT EXISTS (SELECT 1 FROM users WHERE id = ?1 AND ", TAKERS, ")"].concat())?
+        .query_row([id], |r| r.get(0))?)
 }
 
 /// The agent auto-assignment last handed a chat to.
@@ -58,8 +60,10 @@ pub fn rr_last(conn: &Connection) -> Result<Option<i64>> {
 }
 
 pub fn set_rr_last(conn: &Connection, user_id: i64) -> Result<()> {
-    conn.prepare_cached("INSERT INTO assign_rr (id, last_user_id) VALUES (1, ?1) ON CONFLICT (id) DO UPDATE SET last_user_id = excluded.last_user_id")?
-        .execute([user_id])?;
+    conn.prepare_cached(
+        "INSERT INTO assign_rr (id, last_user_id) VALUES (1, ?1) ON CONFLICT (id) DO UPDATE SET last_user_id = excluded.last_user_id",
+    )?
+    .execute([user_id])?;
     Ok(())
 }
 

@@ -103,12 +103,26 @@ pub fn list(conn: &Connection, user: &User, q: &ListQuery) -> Result<Vec<Row2>> 
         HAS_UNREAD,
         ") AND (?8 = 0 OR (?8 = 1 AND c.assignee_id IS NULL) OR (?8 = 2 AND c.assignee_id = ?1)) ",
         // Filtered, the label's conversations drive the query (its index), not the section's.
-        if q.label.is_some() { "AND c.id IN (SELECT conversation_id FROM conversation_labels WHERE label_id = ?9)" } else { "AND ?9 IS NULL" },
+        if q.label.is_some() {
+            "AND c.id IN (SELECT conversation_id FROM conversation_labels WHERE label_id = ?9)"
+        } else {
+            "AND ?9 IS NULL"
+        },
         " ORDER BY c.last_message_at DESC, c.id DESC LIMIT ?7",
     ]
     .concat();
     let mut st = conn.prepare_cached(&sql)?;
-    let p = params![user.id, user.sees_customers() as i64, q.status, before_at, before_id, q.unread_only as i64, q.limit, q.view as i64, q.label];
+    let p = params![
+        user.id,
+        user.sees_customers() as i64,
+        q.status,
+        before_at,
+        before_id,
+        q.unread_only as i64,
+        q.limit,
+        q.view as i64,
+        q.label
+    ];
     let rows = st.query_map(p, |r| {
         Ok(Row2 { conversation: from_row(r)?, unread: r.get(NCOLS)?, following: r.get(NCOLS + 1)?, mentioned: r.get(NCOLS + 2)? })
     })?;

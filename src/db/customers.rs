@@ -40,7 +40,8 @@ pub struct Context {
     pub timezone: Option<String>,
 }
 
-const COLS: &str = "id, name, name_given, email, external_id, verified, page_url, referrer, language, user_agent, first_seen_at, last_seen_at,
+const COLS: &str =
+    "id, name, name_given, email, external_id, verified, page_url, referrer, language, user_agent, first_seen_at, last_seen_at,
     timezone, phone, note";
 
 fn from_row(r: &Row) -> rusqlite::Result<Customer> {

@@ -45,10 +45,8 @@ pub fn count(conn: &Connection) -> Result<i64> {
 
 /// A new label; fails with a unique-constraint error when the folded name is taken.
 pub fn insert(conn: &Connection, name: &str, key: &str, color: &str, description: &str, by: i64) -> rusqlite::Result<i64> {
-    conn.prepare_cached(
-        "INSERT INTO labels (name, name_key, color, description, created_by, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-    )?
-    .execute(params![name, key, color, description, by, super::now_ms()])?;
+    conn.prepare_cached("INSERT INTO labels (name, name_key, color, description, created_by, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)")?
+        .execute(params![name, key, color, description, by, super::now_ms()])?;
     Ok(conn.last_insert_rowid())
 }
 

@@ -283,7 +283,15 @@ pub enum Order {
 /// Messages matching `q` in conversations `user_id` may see (`support` decides live chats) that
 /// carry every label in `labels`: ranked by relevance (bm25) when the query is selective, newest
 /// first when it matches very many.
-pub fn search(conn: &Connection, user_id: i64, support: bool, q: &str, labels: &[i64], limit: i64, offset: i64) -> Result<(Vec<Hit>, Order)> {
+pub fn search(
+    conn: &Connection,
+    user_id: i64,
+    support: bool,
+    q: &str,
+    labels: &[i64],
+    limit: i64,
+    offset: i64,
+) -> Result<(Vec<Hit>, Order)> {
     let matches: i64 = conn
         .prepare_cached("SELECT COUNT(*) FROM (SELECT 1 FROM messages_fts WHERE messages_fts MATCH ?1 LIMIT ?2)")?
         .query_row(params![q, RANK_LIMIT + 1], |r| r.get(0))?;

@@ -12,16 +12,41 @@ use crate::error::{Error, Result};
 
 /// Something worth a line in the timeline.
 pub enum Line<'a> {
-    Closed { by: &'a str },
-    Reopened { by: &'a str },
-    ItemCreated { kind: &'a str, number: i64, by: &'a str },
-    ItemLinked { kind: &'a str, number: i64, by: &'a str },
-    ItemUnlinked { kind: &'a str, number: i64, by: &'a str },
+    Closed {
+        by: &'a str,
+    },
+    Reopened {
+        by: &'a str,
+    },
+    ItemCreated {
+        kind: &'a str,
+        number: i64,
+        by: &'a str,
+    },
+    ItemLinked {
+        kind: &'a str,
+        number: i64,
+        by: &'a str,
+    },
+    ItemUnlinked {
+        kind: &'a str,
+        number: i64,
+        by: &'a str,
+    },
     /// Assigned while nobody had it; `by: None` is auto-assignment.
-    Assigned { to: &'a str, by: Option<&'a str> },
-    Unassigned { by: &'a str },
+    Assigned {
+        to: &'a str,
+        by: Option<&'a str>,
+    },
+    Unassigned {
+        by: &'a str,
+    },
     /// Handed from one assignee to another, or to anyone with a note for them.
-    Transferred { to: &'a str, by: &'a str, note: Option<&'a str> },
+    Transferred {
+        to: &'a str,
+        by: &'a str,
+        note: Option<&'a str>,
+    },
 }
 
 /// Every code a system line may carry (`item.legacy`: lines written before codes existed).
