@@ -100,6 +100,15 @@ fn rows() -> Vec<Row> {
         r("POST", "/api/conversations/:id/assignee", "live chat A", staff(404, 200, 200), |w| at(w.live_a).body(json!({"user_id": w.support_id}))),
         r("POST", "/api/me/status", "", staff(200, 200, 200), |_| body(json!({"status": "online"}))),
 
+        // issue 15: labels and customer records
+        r("GET", "/api/labels", "", staff(200, 200, 200), |_| none()),
+        r("POST", "/api/labels", "", admins(201), |_| body(json!({"name": "Refunds", "color": "#d92d20"}))),
+        r("PATCH", "/api/labels/:id", "fresh label", admins(200), |w| at(w.fresh_label()).body(json!({"color": "#12b76a"}))),
+        r("DELETE", "/api/labels/:id", "fresh label", admins(200), |w| at(w.fresh_label())),
+        r("PUT", "/api/conversations/:id/labels", "live chat A", staff(404, 200, 200), |w| at(w.live_a).body(json!({"labels": [w.fresh_label()]}))),
+        r("PUT", "/api/conversations/:id/labels", "team: agent+support", staff(200, 200, 404), |w| at(w.team_agent).body(json!({"labels": [w.fresh_label()]}))),
+        r("PATCH", "/api/customers/:id", "visitor A", staff(404, 200, 200), |w| at(w.a.id).body(json!({"note": "Prefers email."}))),
+
         r("GET", "/widget.js", "", all(200), |_| none()),
         r("GET", "/widget", "", all(200), |_| none()).html(),
         r("GET", "/widget/preview", "", all(200), |_| none()).html(),
@@ -127,6 +136,14 @@ fn rows() -> Vec<Row> {
         r("GET", "/api/invite/:token", "", all(200), |w| at(&w.invite_token)),
         r("POST", "/api/invite/:token", "fresh invite", form(201), |w| at(w.fresh_invite()).body(json!({"name": "Ivy", "password": "invitee password"}))),
 
+        r("GET", "/api/replies", "", staff(200, 200, 200), |_| none()),
+        r("POST", "/api/replies", "shared", admins(201), |_| body(json!({"scope": "shared", "title": "Bye", "shortcut": "bye", "body": "Bye!"}))),
+        r("POST", "/api/replies", "personal", staff(201, 201, 201), |_| body(json!({"scope": "personal", "title": "Bye", "shortcut": "bye", "body": "Bye!"}))),
+        r("PATCH", "/api/replies/:id", "shared", admins(200), |w| at(w.shared_reply).body(json!({"title": "Hello there"}))),
+        r("PATCH", "/api/replies/:id", "support's personal", staff(404, 200, 404), |w| at(w.support_reply).body(json!({"title": "Still mine"}))),
+        r("DELETE", "/api/replies/:id", "fresh shared", admins(200), |w| at(w.fresh_shared_reply())),
+        r("DELETE", "/api/replies/:id", "fresh, support's personal", staff(404, 200, 404), |w| at(w.fresh_support_reply())),
+
         // Exists only in test servers; panics for anyone.
         r("GET", "/__test/panic", "", all(500), |_| none()),
     ]
@@ -143,7 +160,8 @@ const UNKNOWN_FRAME: &str = "shout";
 
 /// One frame row: the frame type, the conversation agents name (`target`), and the reply for each
 /// of `FRAME_CALLERS` ("none" = no reply). Visitor A always names visitor B's live chat: the server must
-/// act on A's own, so an `ack` into anything else is reported as a mismatch.
+/// act on A's own, so an `ack` into anything else is reported as a mismatch (a `read` marks A's own
+/// conversation seen: tests/customers.rs).
 #[rustfmt::skip]
 fn frame_rows() -> Vec<FrameRow> {
     vec![
@@ -155,9 +173,9 @@ fn frame_rows() -> Vec<FrameRow> {
         f("typing", "live chat A", |w| w.live_a, ["none", "error 404", "none", "none"]),
         f("typing", "team: admin+support", |w| w.team_private, ["none", "error 404", "none", "none"]),
         f("typing", "team: agent+support", |w| w.team_agent, ["none", "none", "none", "error 404"]),
-        f("read", "live chat A", |w| w.live_a, ["error 400", "error 404", "read.ok", "read.ok"]),
-        f("read", "team: admin+support", |w| w.team_private, ["error 400", "error 404", "read.ok", "read.ok"]),
-        f("read", "team: agent+support", |w| w.team_agent, ["error 400", "read.ok", "read.ok", "error 404"]),
+        f("read", "live chat A", |w| w.live_a, ["read.ok", "error 404", "read.ok", "read.ok"]),
+        f("read", "team: admin+support", |w| w.team_private, ["read.ok", "error 404", "read.ok", "read.ok"]),
+        f("read", "team: agent+support", |w| w.team_agent, ["read.ok", "read.ok", "read.ok", "error 404"]),
         f(UNKNOWN_FRAME, "", |w| w.live_a, ["error 400", "error 400", "error 400", "error 400"]),
     ]
 }

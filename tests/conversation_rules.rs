@@ -35,10 +35,20 @@ fn closing_moves_to_closed_and_a_customer_reply_reopens() {
     let upd = ada.recv_type("conversation.updated");
     assert_eq!(upd["data"]["conversation"]["status"], "open");
     assert_eq!(open_ids(&admin, "open"), vec![conv]);
-    // System messages record who closed and reopened, in order.
+    // System messages record who closed and reopened, in order (and that replying to the reopened,
+    // unassigned chat made it Ada's: assign-on-reply is on by default).
     let msgs = admin.get(&format!("/api/conversations/{conv}/messages")).json()["messages"].as_array().unwrap().clone();
     let system: Vec<&str> = msgs.iter().filter(|m| m["author"]["kind"] == "system").map(|m| m["body"].as_str().unwrap()).collect();
-    assert_eq!(system, vec!["Closed by Ada Admin", "Reopened by Ada Admin", "Closed by Ada Admin", "Reopened by Sally C."]);
+    assert_eq!(
+        system,
+        vec![
+            "Closed by Ada Admin",
+            "Reopened by Ada Admin",
+            "Ada Admin took this conversation",
+            "Closed by Ada Admin",
+            "Reopened by Sally C."
+        ]
+    );
     let seqs: Vec<i64> = msgs.iter().map(|m| m["seq"].as_i64().unwrap()).collect();
     assert_eq!(seqs, (1..=seqs.len() as i64).collect::<Vec<_>>(), "gapless sequence");
 }

@@ -12,6 +12,8 @@ import { widget } from './widget.js';
 import { team } from './team.js';
 import { data } from './data.js';
 import { audit } from './audit.js';
+import { labels } from './labels.js';
+import { replies } from './replies.js';
 
 const SECTIONS = [
   { id: 'messages', label: () => t('messagesTitle'), draw: messages, icon: 'M4 5h16v10H8l-4 4z' },
@@ -20,6 +22,9 @@ const SECTIONS = [
   { id: 'team', label: () => t('teamTitle'), draw: team, icon: 'M9 11a4 4 0 1 0 0-8 4 4 0 0 0 0 8zM2 21a7 7 0 0 1 14 0M17 11a3 3 0 1 0 0-6M22 21a6 6 0 0 0-4-5.6' },
   { id: 'data', label: () => t('dataTitle'), draw: data, icon: 'M4 6c0-1.7 3.6-3 8-3s8 1.3 8 3-3.6 3-8 3-8-1.3-8-3zm0 0v12c0 1.7 3.6 3 8 3s8-1.3 8-3V6M4 12c0 1.7 3.6 3 8 3s8-1.3 8-3' },
   { id: 'audit', label: () => t('auditTitle'), draw: audit, icon: 'M6 3h9l4 4v14H6zM9 12h7M9 16h7M9 8h3' },
+  // issue 15: labels
+  { id: 'labels', label: () => t('labelsTitle'), draw: labels, icon: 'M20.6 13.4 13.4 20.6a2 2 0 0 1-2.8 0L3 13V3h10l7.6 7.6a2 2 0 0 1 0 2.8zM7.5 7.5h.01' },
+  { id: 'replies', label: () => t('repliesTitle'), draw: replies, icon: 'M13.5 2 5 13.5h6L10 22l9-12h-6.2z' },
 ];
 
 const nav = document.getElementById('nav');

@@ -12,13 +12,20 @@ const actions = () => ({
   'invite.revoke': t('actInviteRevoke'), 'invite.accept': t('actInviteAccept'), 'identity_secret.rotate': t('actSecretRotate'),
   'identity_secret.clear': t('actSecretClear'), 'data.backup': t('actBackup'), 'data.export': t('actExport'), 'data.retention': t('actRetention'),
   'password_reset.create': t('recAuditCreate'), 'password_reset.use': t('recAuditUse'),
+  // issue 15: labels and customer records
+  'label.create': t('actLabelCreate'), 'label.update': t('actLabelUpdate'), 'label.delete': t('actLabelDelete'),
+  'conversation.labels': t('actConversationLabels'), 'customer.update': t('actCustomerUpdate'),
+  'reply.create': t('actReplyCreate'), 'reply.update': t('actReplyUpdate'), 'reply.delete': t('actReplyDelete'),
 });
 
 function describe(e) {
   const d = e.detail || {};
   if (Array.isArray(d.changed)) return d.changed.join(', ');
   if (e.action === 'helpdesk.status') return d.online ? t('online') : t('offline');
-  return Object.entries(d).map(([k, v]) => `${k.replace(/_/g, ' ')}: ${typeof v === 'object' ? JSON.stringify(v) : v}`).join(' · ');
+  // A change is {from, to}: said as "old → new"; lists (labels added, removed) as their items.
+  const say = (v) => (v && typeof v === 'object' && 'to' in v ? `${v.from || '—'} → ${v.to || '—'}`
+    : Array.isArray(v) ? v.join(', ') || '—' : typeof v === 'object' ? JSON.stringify(v) : v);
+  return Object.entries(d).map(([k, v]) => `${k.replace(/_/g, ' ')}: ${say(v)}`).join(' · ');
 }
 
 export async function audit(view) {

@@ -6,7 +6,7 @@ import { Socket } from '../shared/socket.js';
 import { t } from './i18n.js';
 import * as notify from './notify.js';
 import {
-  S, apply, changed, dropFromOutbox, listKey, listOf, putMessages, saveOutbox, setHelpdesk, setViewCounts, thread, title, upsert,
+  S, apply, changed, dropFromOutbox, listKey, listOf, narrow, putMessages, saveOutbox, setHelpdesk, setViewCounts, thread, title, upsert,
 } from './state.js';
 
 const { del, get, patch, post } = agent;
@@ -24,12 +24,13 @@ export const eventHooks = [];
 export async function loadList(section, status, more = false) {
   const key = listKey(section, status);
   const view = section === 'customers' ? S.assignView : 'all';
+  const by = narrow.by;
   const l = (S.lists[key] ||= { next_cursor: null, loaded: false, loading: false });
   if (l.loading || (more && !l.next_cursor)) return null;
   l.loading = true;
   changed();
   try {
-    const q = new URLSearchParams({ section, status, limit: PAGE });
+    const q = new URLSearchParams({ section, status, limit: PAGE, ...by?.query });
     if (view !== 'all') q.set('view', view);
     if (more) q.set('cursor', l.next_cursor);
     const r = await get(`/api/conversations?${q}`);
@@ -129,6 +130,8 @@ function onEvent(ev) {
 /** A new customer conversation, or a message where I take part (or nobody has answered yet). */
 function shouldAlert(info) {
   if (info.kind === 'conversation') return true;
+  // A message that mentions me gets the mention's own alert (mentions.js), not a second one.
+  if (info.message?.mentions?.includes(S.me.id)) return false;
   const c = info.conv;
   if (c.kind === 'team') return true;
   return c.participants?.includes(S.me.id) || c.following || !(c.participants || []).length;
@@ -145,12 +148,16 @@ function onReply(f) {
         putMessages(f.conversation_id, [{
           id: f.id, conversation_id: f.conversation_id, seq: f.seq, body: o.body, client_msg_id: o.client_msg_id,
           author: { kind: 'user', id: S.me.id, name: S.me.name }, created_at: f.created_at, edited_at: null, deleted_at: null,
+          note: !!o.note, mentions: o.mentions || [],
         }]);
       }
       dropFromOutbox((x) => x.client_msg_id === f.client_msg_id);
       const c = S.convs.get(f.conversation_id);
       if (c && f.seq > c.last_seq) {
-        upsert({ id: c.id, last_seq: f.seq, last_message_at: f.created_at, preview: o.body, preview_deleted: false, preview_system: null, status: 'open' });
+        upsert({
+          id: c.id, last_seq: f.seq, last_message_at: f.created_at, preview: o.body, preview_deleted: false, preview_system: null,
+          preview_note: !!o.note, status: o.note ? c.status : 'open',
+        });
       }
     }
     changed();
@@ -170,11 +177,12 @@ function newId() {
   return 'm-' + Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
 }
 
-export function send(conversationId, body) {
+/** Queue a message; `note` makes it a private note (never reopens), `mentions` the ids it mentions. */
+export function send(conversationId, body, { note = false, mentions = [] } = {}) {
   const c = S.convs.get(conversationId);
   S.outbox.push({
     client_msg_id: newId(), conversation_id: conversationId, body, created_at: Date.now(), state: 'sending',
-    reopen: c?.status === 'closed',
+    reopen: c?.status === 'closed' && !note, note, mentions,
   });
   saveOutbox();
   flush();
@@ -195,7 +203,10 @@ export function retry(clientMsgId) {
 export function flush() {
   for (const o of S.outbox) {
     if (o.state === 'failed' || inflight.has(o.client_msg_id)) continue;
-    const ok = socket?.send({ type: 'send', conversation_id: o.conversation_id, body: o.body, client_msg_id: o.client_msg_id, reopen: !!o.reopen });
+    const ok = socket?.send({
+      type: 'send', conversation_id: o.conversation_id, body: o.body, client_msg_id: o.client_msg_id, reopen: !!o.reopen,
+      note: !!o.note, mentions: o.mentions?.length ? o.mentions : undefined,
+    });
     if (!ok) { o.state = 'queued'; continue; }
     o.state = 'sending';
     // No ack in 15 s: the connection is probably dead; drop it, reconnect, resend (idempotent).
@@ -208,10 +219,11 @@ export function flush() {
 }
 
 let typingSent = 0;
-export function typing(conversationId, on) {
+export function typing(conversationId, on, note = false) {
   if (on && Date.now() - typingSent < 3000) return;
   typingSent = on ? Date.now() : 0;
-  socket?.send({ type: 'typing', conversation_id: conversationId, typing: on });
+  // Writing a note: the server tells teammates only, never the customer.
+  socket?.send({ type: 'typing', conversation_id: conversationId, typing: on, note: note || undefined });
 }
 
 // --- one conversation ---

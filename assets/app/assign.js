@@ -125,8 +125,12 @@ export function headerChip(c) {
   const shown = c.assignee_id == null ? t('viewUnassigned') : c.assignee_id === S.me.id ? t('you') : u?.name || '…';
   return el('button', {
     type: 'button', class: `assignee-chip${c.assignee_id == null ? ' none' : ''}`, 'data-k': 'assignee', 'aria-haspopup': 'dialog',
-    'aria-label': `${t('assignee')}: ${shown}`, title: t('assignTitle'), onclick: () => openPicker(c.id),
-  }, c.assignee_id == null ? icon('user', 14) : avatar(u?.name || '?', { size: 18, online: dotOf(u) }), el('span', { class: 'chip-name' }, shown), chevron());
+    title: t('assignTitle'), onclick: () => openPicker(c.id),
+  },
+  // Named by its words ("Assignee: You"), not an aria-label: the avatar's initials are visible text
+  // that a label would leave out (axe: label-content-name-mismatch).
+  el('span', { class: 'sr-only' }, `${t('assignee')}: `),
+  c.assignee_id == null ? icon('user', 14) : avatar(u?.name || '?', { size: 18, online: dotOf(u) }), el('span', { class: 'chip-name' }, shown), chevron());
 }
 
 const takers = () => [...S.team.values()].filter((u) => u.customer_support || u.role === 'admin');

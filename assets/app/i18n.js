@@ -89,6 +89,37 @@ const en = {
   'sys.conversation.assigned.auto': 'Assigned to {to} automatically', 'sys.conversation.unassigned': 'Unassigned by {by}',
   'sys.conversation.transferred': 'Transferred to {to} by {by}', 'sys.conversation.transferred.self': '{by} took over this conversation',
   'sys.note': '{line}: “{note}”',
+  // issue 15: labels and customer records
+  labels: 'Labels', labelsAdd: 'Add a label', labelsEdit: 'Add or remove labels', moreLabels: '+{n}', labelFind: 'Find a label',
+  labelHint: 'Enter adds or removes · Esc closes', labelsManage: 'Manage labels', labelNoMatch: 'No label matches.',
+  labelsNone: 'No labels yet. An admin creates them in Admin → Labels.', labelFilter: 'Label', allLabels: 'All labels',
+  labelFilterClear: 'Show all', seen: 'Seen',
+  customerName: 'Name', customerEmail: 'Email', customerPhone: 'Phone', customerNote: 'Note', customerEdit: 'Edit customer',
+  customerEditTitle: 'Edit customer', customerNoteHint: 'Only your team sees this. At most 4 KiB.', customerNameNeeded: 'Enter a name.',
+  customerNoteTooLong: 'The note is too long: at most 4 KiB.', customerSaved: 'Customer saved.',
+  // issue 15: replies
+  savedReplies: 'Saved replies', savedRepliesHint: 'Type / and a shortcut in a reply to insert one.',
+  manageMyReplies: 'My saved replies', myReplies: 'My saved replies',
+  myRepliesLead: 'Only you see these. In a reply, type / and the shortcut (or use the ⚡ button) to insert one; it stays editable before you send.',
+  pickerKeys: '↑↓ to choose · Enter to insert · Esc to close', insertSavedReply: 'Insert a saved reply',
+  insertSavedReplyTitle: 'Insert a saved reply (or type /)', replyPtTitle: 'The Portuguese version: the customer reads Portuguese',
+  replyPersonal: 'Personal', noRepliesYet: 'No saved replies yet.',
+  repliesFound: 'Saved replies: {n}. Up and down arrows to choose, Enter to insert.', replyInserted: 'Inserted “{title}”. Edit it before sending.',
+  replyPtVariant: 'Portuguese version (optional)', replyPtHint: 'Used when the customer reads Portuguese; empty: the English text.',
+  replyTitlePt: 'Title in Portuguese', replyBodyPt: 'Text in Portuguese', replyTitle: 'Title', replyShortcut: 'Shortcut',
+  replyShortcutHint: 'Type /shortcut in a reply. Lowercase letters, digits, - and _.', replyBody: 'Text',
+  placeholdersHint: 'Filled in when inserted: {{customer.name}}, {{customer.first_name}}, {{customer.email}}, {{agent.name}}, {{desk.name}}.',
+  newReply: 'New reply', editReply: 'Edit /{shortcut}', replySaved: 'Saved /{shortcut}.', replyAdded: 'Added /{shortcut}.',
+  editReplyNamed: 'Edit /{shortcut}', deleteReplyNamed: 'Delete /{shortcut}', confirmDeleteReply: 'Really delete?',
+  confirmDeleteReplyNamed: 'Really delete /{shortcut}?', replyDeleted: 'Deleted /{shortcut}.',
+  noPersonalReplies: 'You have no saved replies of your own yet.', sharedReplies: 'Shared replies', sharedRepliesN: 'Shared replies ({n})',
+  sharedRepliesAdmin: 'Everyone on the team can use these. Change them in Admin → Saved replies.',
+  sharedRepliesAgent: 'Everyone on the team can use these; admins change them.', replyGoneElsewhere: 'That reply was deleted elsewhere.',
+  // issue 15: notes
+  note: 'Note', privateNote: 'Private note', noteHint: 'Note — only your team sees this', notePlaceholder: 'Write a private note',
+  addNote: 'Add note', composerClosedNote: 'This conversation is closed. A note leaves it closed.', notePreview: 'Note: {text}',
+  kbNote: 'Switch between reply and private note', mentionPicker: 'Mention a teammate', mentionCount: '{n} teammates',
+  mentionNone: 'No teammate by that name', mentionedYou: '{name} mentioned you', mentionMark: 'You were mentioned',
 };
 
 const pt = {
@@ -178,6 +209,38 @@ const pt = {
   'sys.conversation.assigned.auto': 'Atribuída a {to} automaticamente', 'sys.conversation.unassigned': 'Responsável retirado por {by}',
   'sys.conversation.transferred': 'Transferida para {to} por {by}', 'sys.conversation.transferred.self': '{by} assumiu esta conversa',
   'sys.note': '{line}: “{note}”',
+  // issue 15: etiquetas e registo do cliente
+  labels: 'Etiquetas', labelsAdd: 'Adicionar etiqueta', labelsEdit: 'Adicionar ou remover etiquetas', moreLabels: '+{n}', labelFind: 'Procurar uma etiqueta',
+  labelHint: 'Enter adiciona ou remove · Esc fecha', labelsManage: 'Gerir etiquetas', labelNoMatch: 'Nenhuma etiqueta corresponde.',
+  labelsNone: 'Ainda não há etiquetas. Um administrador cria-as em Administração → Etiquetas.', labelFilter: 'Etiqueta', allLabels: 'Todas as etiquetas',
+  labelFilterClear: 'Mostrar todas', seen: 'Vista',
+  customerName: 'Nome', customerEmail: 'Email', customerPhone: 'Telefone', customerNote: 'Nota', customerEdit: 'Editar cliente',
+  customerEditTitle: 'Editar cliente', customerNoteHint: 'Só a sua equipa a vê. No máximo 4 KiB.', customerNameNeeded: 'Indique um nome.',
+  customerNoteTooLong: 'A nota é demasiado longa: no máximo 4 KiB.', customerSaved: 'Cliente guardado.',
+  // issue 15: replies
+  savedReplies: 'Respostas guardadas', savedRepliesHint: 'Escreva / e um atalho numa resposta para inserir uma.',
+  manageMyReplies: 'As minhas respostas guardadas', myReplies: 'As minhas respostas guardadas',
+  myRepliesLead: 'Só você as vê. Numa resposta, escreva / e o atalho (ou use o botão ⚡) para inserir uma; pode editá-la antes de enviar.',
+  pickerKeys: '↑↓ para escolher · Enter para inserir · Esc para fechar', insertSavedReply: 'Inserir uma resposta guardada',
+  insertSavedReplyTitle: 'Inserir uma resposta guardada (ou escreva /)', replyPtTitle: 'A versão em português: o cliente lê português',
+  replyPersonal: 'Pessoal', noRepliesYet: 'Ainda não há respostas guardadas.',
+  repliesFound: 'Respostas guardadas: {n}. Setas para cima e para baixo para escolher, Enter para inserir.',
+  replyInserted: '“{title}” inserida. Pode editá-la antes de enviar.',
+  replyPtVariant: 'Versão em português (opcional)', replyPtHint: 'Usada quando o cliente lê português; vazia: o texto em inglês.',
+  replyTitlePt: 'Título em português', replyBodyPt: 'Texto em português', replyTitle: 'Título', replyShortcut: 'Atalho',
+  replyShortcutHint: 'Escreva /atalho numa resposta. Letras minúsculas, algarismos, - e _.', replyBody: 'Texto',
+  placeholdersHint: 'Preenchidos ao inserir: {{customer.name}}, {{customer.first_name}}, {{customer.email}}, {{agent.name}}, {{desk.name}}.',
+  newReply: 'Nova resposta', editReply: 'Editar /{shortcut}', replySaved: '/{shortcut} guardada.', replyAdded: '/{shortcut} adicionada.',
+  editReplyNamed: 'Editar /{shortcut}', deleteReplyNamed: 'Apagar /{shortcut}', confirmDeleteReply: 'Apagar mesmo?',
+  confirmDeleteReplyNamed: 'Apagar mesmo /{shortcut}?', replyDeleted: '/{shortcut} apagada.',
+  noPersonalReplies: 'Ainda não tem respostas guardadas suas.', sharedReplies: 'Respostas partilhadas', sharedRepliesN: 'Respostas partilhadas ({n})',
+  sharedRepliesAdmin: 'Toda a equipa as pode usar. Altere-as em Administração → Respostas guardadas.',
+  sharedRepliesAgent: 'Toda a equipa as pode usar; os administradores alteram-nas.', replyGoneElsewhere: 'Essa resposta foi apagada noutro lado.',
+  // issue 15: notes
+  note: 'Nota', privateNote: 'Nota privada', noteHint: 'Nota — só a sua equipa a vê', notePlaceholder: 'Escreva uma nota privada',
+  addNote: 'Adicionar nota', composerClosedNote: 'Esta conversa está fechada. Uma nota não a reabre.', notePreview: 'Nota: {text}',
+  kbNote: 'Alternar entre resposta e nota privada', mentionPicker: 'Mencionar um colega', mentionCount: '{n} colegas',
+  mentionNone: 'Nenhum colega com esse nome', mentionedYou: '{name} mencionou o seu nome', mentionMark: 'Tem uma menção',
 };
 
 const tables = { en, pt };
@@ -231,6 +294,7 @@ function codeText(code, p, body) {
 /** What a list row says of a conversation's latest message. */
 export function previewText(c) {
   if (c.preview_deleted) return t('deletedMsg');
+  if (c.preview_note) return t('notePreview', { text: c.preview });
   if (c.preview_system) return systemText(c.preview_system, c.preview);
   return c.preview || (c.subject && c.kind === 'live_chat' ? c.subject : '');
 }

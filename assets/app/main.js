@@ -8,7 +8,10 @@ import * as assign from './assign.js';
 import * as notify from './notify.js';
 import * as itemUi from './item-ui.js';
 import * as itemsView from './items-view.js';
+import * as labels from './labels.js';
+import * as customerEdit from './customer-edit.js';
 import * as panels from './panels.js';
+import * as replies from './replies.js';
 import { S, changed, listOf, loadOutbox, onChange, setHelpdesk, totalUnread } from './state.js';
 import * as sidebar from './sidebar.js';
 import * as threadView from './thread.js';
@@ -39,11 +42,19 @@ async function boot() {
     confirm: panels.confirm, showMenu: threadView.showMenu,
   });
   assign.mount({ showDialog: panels.showDialog, closeDialog: panels.closeDialog });
-  sidebar.mount(nav, { openDialog: panels.openDialog, showItems: itemsView.show, views: assign.viewTabs, rowMark: assign.rowMark, myStatus: assign.statusControl });
+  sidebar.mount(nav, {
+    openDialog: panels.openDialog, showItems: itemsView.show, views: assign.viewTabs, rowMark: assign.rowMark, myStatus: assign.statusControl,
+    listTools: labels.listTools, rowExtra: labels.rowChips,
+  });
   threadView.mount(main, {
     openPanel: panels.openPanel, openDialog: panels.openDialog, confirm: panels.confirm, itemActions: itemUi.headerActions, assignee: assign.headerChip,
+    labelsRow: labels.labelsRow,
   });
   itemsView.mount(items, { openPanel: panels.openPanel });
+  labels.mount(); // issue 15
+  customerEdit.mount();
+  replies.mount({ showDialog: panels.showDialog });
+  panels.settingsExtras.push(replies.settingsEntry);
 
   let wasDown = false;
   onChange(() => {
@@ -80,6 +91,7 @@ async function boot() {
   document.addEventListener('keydown', onKey);
   changed();
   await A.start();
+  replies.load(); // after the socket's start position is fixed: later changes arrive as events
   const m = /^#c(\d+)$/.exec(location.hash);
   if (m) A.openConv(Number(m[1]));
   app.removeAttribute('aria-busy');

@@ -2,6 +2,7 @@
 // [S10]), and dialogs: new team chat ([S1]), keyboard shortcuts, settings, confirmations; and toasts.
 import { el } from '../shared/dom.js';
 import * as A from './actions.js';
+import * as customerEdit from './customer-edit.js';
 import { avatar, fullTime, icon, keepFocus, link, shortTime } from './dom.js';
 import * as itemPanel from './item-panel.js';
 import * as I from './items.js';
@@ -70,15 +71,17 @@ function browserOf(ua) {
 }
 
 let itemSig = '';
+let customerSig = '';
 
 export function renderPanel() {
   const p = S.panel;
   const app = document.getElementById('app');
   app.classList.toggle('with-panel', !!p);
   app.classList.toggle('with-item-panel', p?.kind === 'item');
-  if (!p) { aside.hidden = true; aside.replaceChildren(); itemSig = ''; return; }
+  if (!p) { aside.hidden = true; aside.replaceChildren(); itemSig = ''; customerSig = ''; return; }
   aside.hidden = false;
   if (p.kind === 'item') {
+    customerSig = '';
     // Rebuilt only when the item changed, so a field being edited keeps its text and focus.
     const view = itemPanel.render(p, { close: closePanel, confirm });
     if (view.sig === itemSig) return;
@@ -87,6 +90,10 @@ export function renderPanel() {
     return;
   }
   itemSig = '';
+  // The customer panel is drawn again only when what it shows changed (its form keeps its text).
+  const sig = p.kind === 'customer' ? JSON.stringify([p.id, p.error, p.data, S.currentId, customerEdit.sig(p)]) : '';
+  if (sig && sig === customerSig) return;
+  customerSig = sig;
   let heading = t(p.kind === 'customer' ? 'customerData' : 'userData');
   const body = [];
   if (p.error) body.push(el('p', { class: 'error' }, p.error));
@@ -95,6 +102,7 @@ export function renderPanel() {
     const { customer: cu, conversations } = p.data;
     body.push(el('div', { class: 'person' }, avatar(cu.name, { size: 56 }),
       el('div', {}, el('h3', {}, cu.name), cu.email ? el('a', { href: `mailto:${cu.email}` }, cu.email) : null)));
+    body.push(...customerEdit.section(p)); // issue 15: phone, note, and correcting the record
     // Both come from the visitor's browser: links only when they are http(s) URLs, else text.
     const page = cu.page_url ? link(cu.page_url) : null;
     body.push(el('dl', { class: 'kvs' },
@@ -110,7 +118,7 @@ export function renderPanel() {
       body.push(el('h4', { class: 'group-title' }, t('pastConversations')));
       body.push(el('ul', { class: 'past' }, conversations.map((c) => el('li', {},
         el('button', { type: 'button', class: `past-row${c.id === S.currentId ? ' current' : ''}`, onclick: () => A.openConv(c.id) },
-          el('span', { class: 'ellipsis' }, previewText(c) || `#${c.id}`),
+          el('span', { class: 'ellipsis' }, c.title || previewText(c) || `#${c.id}`),
           el('span', { class: `status-pill ${c.status}` }, t(c.status === 'open' ? 'statusOpen' : 'statusClosed')),
           el('time', { class: 'muted small' }, shortTime(c.last_message_at)))))));
     }
@@ -128,10 +136,10 @@ export function renderPanel() {
         row(t('lastSeen'), u.last_seen_at ? fullTime(u.last_seen_at) : '')));
     }
   }
-  aside.replaceChildren(
+  keepFocus(aside, () => aside.replaceChildren(
     el('header', { class: 'panel-head' }, el('h2', {}, heading),
       el('button', { type: 'button', class: 'icon-btn', 'aria-label': t('closePanel'), title: t('closePanel'), onclick: closePanel }, icon('close'))),
-    el('div', { class: 'panel-body' }, body));
+    el('div', { class: 'panel-body' }, body)));
 }
 
 // --- dialogs ---
@@ -195,10 +203,13 @@ function keysDialog() {
   const rows = [
     [k('Alt', '↑'), k('Alt', '↓'), t('kbPrevNext')], [k('/'), null, t('kbSearch')], [k('Esc'), null, t('kbEsc')],
     [k('Ctrl', 'Enter'), null, t('kbCloseNext')], [k('Enter'), null, t('kbSend')], [k('Shift', 'Enter'), null, t('kbNewline')],
-    [k('?'), null, t('kbHelp')],
+    [k('?'), null, t('kbHelp')], [k('Alt', 'P'), null, t('kbNote')],
   ];
   show(t('shortcuts'), el('dl', { class: 'shortcuts' }, rows.map(([a, b, label]) => el('div', { class: 'kv' }, el('dt', {}, a, b ? ' ' : null, b), el('dd', {}, label)))));
 }
+
+/** More of the Settings dialog, from other modules (saved replies): functions returning its nodes. */
+export const settingsExtras = [];
 
 function settingsDialog() {
   const prefs = S.me.prefs || {};
@@ -223,6 +234,7 @@ function settingsDialog() {
   show(t('settings'),
     el('div', { class: 'field' }, el('label', { for: 'set-lang' }, t('languageSetting')), lang),
     el('label', { class: 'check' }, notif, t('notificationsSetting')),
+    ...settingsExtras.map((f) => f()),
     err,
     el('div', { class: 'dialog-actions' },
       el('span', { class: 'muted small' }, `${S.me.email} · ${currentLang().toUpperCase()}`),

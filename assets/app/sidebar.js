@@ -6,10 +6,10 @@ import { avatar, highlighted, icon, keepFocus, laterTime, shortTime } from './do
 import { previewText, t } from './i18n.js';
 import { S, changed, listKey, listOf, sees, title, unreadIn } from './state.js';
 
-let root, listBox, searchInput, footer, head, tabsBox, navBox;
+let root, listBox, searchInput, footer, head, tabsBox, navBox, toolsBox;
 const search = { q: '', results: null, loading: false, seq: 0 };
 
-export function mount(nav, { openDialog, showItems, views, rowMark, myStatus }) {
+export function mount(nav, { openDialog, showItems, views, rowMark, myStatus, listTools, rowExtra }) {
   root = nav;
   head = el('div', { class: 'side-head' });
   searchInput = el('input', {
@@ -36,10 +36,13 @@ export function mount(nav, { openDialog, showItems, views, rowMark, myStatus }) 
     }
   });
   footer = el('div', { class: 'side-foot' });
-  root.append(head, searchBox, navBox, tabsBox, listBox, footer);
+  // Tools over the list (issue 15: the label filter), drawn by their own module, kept across renders.
+  toolsBox = el('div', { class: 'side-tools', hidden: true });
+  root.append(head, searchBox, navBox, tabsBox, toolsBox, listBox, footer);
   mount.openDialog = openDialog;
   mount.showItems = showItems;
   Object.assign(mount, { views, rowMark, myStatus }); // assignment (assign.js)
+  Object.assign(mount, { listTools, rowExtra }); // labels (labels.js)
 }
 
 export function focusSearch() { searchInput.focus(); searchInput.select(); }
@@ -73,6 +76,7 @@ async function moreResults() {
   if (!r?.next_offset) return;
   const next = await A.search(search.q, r.next_offset);
   r.results.push(...next.results);
+  r.conversations.push(...(next.conversations || [])); // `label:` alone pages through conversations
   Object.assign(r.titles, next.titles);
   r.next_offset = next.next_offset;
   changed();
@@ -121,6 +125,8 @@ export function render() {
   }, icon('ticket', 18), el('span', {}, t('itemsTitle')), el('span', { class: 'nav-chev', 'aria-hidden': 'true' }, '›')));
   keepFocus(tabsBox, () => tabsBox.replaceChildren(secNodes, mount.views?.() || '', tabs));
   tabsBox.hidden = !!search.q;
+  mount.listTools?.(toolsBox);
+  if (search.q) toolsBox.hidden = true;
 
   listBox.replaceChildren(search.q ? renderSearch() : renderList());
   if (focusedId) listBox.querySelector(`[data-conv="${CSS.escape(focusedId)}"]`)?.focus();
@@ -170,8 +176,11 @@ function row(c) {
       el('span', { class: 'row-bottom' },
         el('span', { class: 'row-preview' }, line),
         el('span', { class: `status-pill ${c.status}` }, t(c.status === 'open' ? 'statusOpen' : 'statusClosed')),
+        // Someone mentioned me here (issue 15), until I read it.
+        c.mentioned ? el('span', { class: 'mention-mark', title: t('mentionMark') }, '@', el('span', { class: 'sr-only' }, ' ' + t('mentionMark'))) : null,
         unread ? el('span', { class: 'badge unread-count', title: t('unreadN', { n: c.unread }) }, c.unread > 99 ? '99+' : String(c.unread),
-          el('span', { class: 'sr-only' }, ' ' + t('unreadMark').toLowerCase())) : null))));
+          el('span', { class: 'sr-only' }, ' ' + t('unreadMark').toLowerCase())) : null),
+      mount.rowExtra?.(c))));
 }
 
 function renderSearch() {

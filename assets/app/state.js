@@ -56,19 +56,30 @@ export function inView(c) {
   return true;
 }
 
-/** Where a list's paging state is kept: "From customers" has one per view. */
-export const listKey = (section, status) =>
-  (section === 'customers' && S.assignView !== 'all' ? `${section}.${status}.${S.assignView}` : `${section}.${status}`);
 
 /** Take the server's view counts when they are newer than what we have (`pos`: the events they include). */
 export function setViewCounts(v) {
   if (v && (!S.viewCounts || v.pos > S.viewCounts.pos)) S.viewCounts = { ...v };
 }
 
+/**
+ * A narrowing of the lists (issue 15: the label filter): `by` is null or {key, query, test(c)}; the
+ * lists then hold only conversations passing `test`, loaded with `query` added, kept under `key`.
+ */
+export const narrow = { by: null };
+/**
+ * Where `S.lists` keeps a list's paging: per section and status, per view of "From customers" (by assignee)
+ * and per narrowing (the label filter).
+ */
+export const listKey = (section, status) =>
+  `${section}.${status}${section === 'customers' && S.assignView !== 'all' ? '.' + S.assignView : ''}${narrow.by ? '.' + narrow.by.key : ''}`;
+
 /** The conversations of one list, newest activity first. */
 export function listOf(section, status) {
   const out = [];
-  for (const c of S.convs.values()) if (c.status === status && inSection(c, section) && (section !== 'customers' || inView(c))) out.push(c);
+  for (const c of S.convs.values()) {
+    if (c.status === status && inSection(c, section) && (section !== 'customers' || inView(c)) && (!narrow.by || narrow.by.test(c))) out.push(c);
+  }
   return out.sort((a, b) => b.last_message_at - a.last_message_at || b.id - a.id);
 }
 

@@ -1,13 +1,17 @@
 // The centre: one conversation. Header (names, status, follow, close/reopen), messages grouped by
 // author and day with their menu (person's data, edit, delete), delivery state of my own messages,
-// typing indicator, and the composer (Enter sends, Shift+Enter new line, drafts per conversation).
+// typing indicator, and the composer (Enter sends, Shift+Enter new line, drafts per conversation; in
+// a live chat a private note instead of a reply: notes.js; @mentions in notes and team chats: mentions.js).
 import { el } from '../shared/dom.js';
 import * as A from './actions.js';
-import { avatar, clockTime, dayKey, dayLabel, fullTime, icon, keepFocus, linkified } from './dom.js';
+import { avatar, clockTime, dayKey, dayLabel, fullTime, icon, keepFocus } from './dom.js';
 import { systemText, t } from './i18n.js';
+import * as mentions from './mentions.js';
+import * as notes from './notes.js';
 import { S, changed, draft, isMine, setDraft, thread, title } from './state.js';
+import { attach as attachReplies } from './replies.js';
 
-let root, headBox, log, typingBox, composer, input, sendBtn, closedNote, menu;
+let root, headBox, log, typingBox, composer, composerBox, input, sendBtn, closedNote, menu, picker;
 let shownId = null;
 let hooks = {};
 const nodes = new Map(); // key -> {sig, node}
@@ -21,13 +25,22 @@ export function mount(main, h) {
   log.addEventListener('scroll', onScroll);
   typingBox = el('div', { class: 'typing', 'aria-live': 'polite' });
   input = el('textarea', { rows: '1', 'aria-label': t('composer'), placeholder: t('composer'), class: 'composer-input' });
+  const replies = attachReplies(input); // saved replies: `/` in the composer; first, so its keys win while it is open
+  // The mention picker takes its keys (arrows, Enter, Tab, Esc) before the composer does.
+  picker = mentions.attach(input, {
+    enabled: () => { const c = S.convs.get(shownId); return !!c && (c.kind === 'team' || notes.isNote(c.id)); },
+    people: () => mentions.candidates(S.convs.get(shownId)),
+    edited: onInput,
+  });
   input.addEventListener('keydown', onKey);
   input.addEventListener('input', onInput);
-  input.addEventListener('blur', () => { if (shownId) A.typing(shownId, false); });
+  input.addEventListener('blur', () => { if (shownId) A.typing(shownId, false, notes.isNote(shownId)); });
+  const note = notes.mount(input);
   sendBtn = el('button', { type: 'submit', class: 'send-btn', 'aria-label': t('send'), title: t('send') }, icon('send', 20));
   closedNote = el('p', { class: 'closed-note muted small', hidden: true }, t('composerClosed'));
+  composerBox = el('div', { class: 'composer-box' }, note.btn, input, replies.button, sendBtn);
   composer = el('form', { class: 'composer', 'aria-label': t('composer') },
-    closedNote, el('div', { class: 'composer-box' }, input, sendBtn), el('p', { class: 'composer-hint muted small' }, t('composerHint')));
+    closedNote, picker.node, composerBox, note.hint, el('p', { class: 'composer-hint muted small' }, t('composerHint')));
   composer.addEventListener('submit', (e) => { e.preventDefault(); submit(); });
   menu = el('div', { class: 'menu', role: 'menu', hidden: true });
   menu.addEventListener('keydown', menuKeys);
@@ -49,8 +62,13 @@ export function closeMenu() {
 function submit() {
   const body = input.value;
   if (!body.trim() || !shownId) return;
-  A.send(shownId, body);
-  A.typing(shownId, false);
+  const c = S.convs.get(shownId);
+  const note = notes.isNote(shownId);
+  // Mentions only where they are allowed (a note, a team chat); the server checks again.
+  const ids = c && (note || c.kind === 'team') ? mentions.resolve(body, mentions.candidates(c)) : [];
+  A.send(shownId, body, { note, mentions: ids });
+  A.typing(shownId, false, note);
+  picker.close();
   input.value = '';
   setDraft(shownId, '');
   autosize();
@@ -58,6 +76,7 @@ function submit() {
 }
 
 function onKey(e) {
+  if (e.defaultPrevented) return;
   if (e.key === 'Enter' && !e.shiftKey && !e.ctrlKey && !e.metaKey && !e.altKey && !e.isComposing) {
     e.preventDefault();
     submit();
@@ -69,11 +88,12 @@ function onInput() {
   autosize();
   if (!shownId) return;
   setDraft(shownId, input.value);
+  const note = notes.isNote(shownId);
   if (input.value.trim()) {
-    A.typing(shownId, true);
+    A.typing(shownId, true, note);
     clearTimeout(idleTimer);
-    idleTimer = setTimeout(() => A.typing(shownId, false), 4000);
-  } else A.typing(shownId, false);
+    idleTimer = setTimeout(() => A.typing(shownId, false, note), 4000);
+  } else A.typing(shownId, false, note);
 }
 
 function autosize() {
@@ -105,7 +125,8 @@ export function render() {
   }
   const switched = shownId !== c.id;
   if (switched) {
-    if (shownId) A.typing(shownId, false);
+    if (shownId) A.typing(shownId, false, notes.isNote(shownId));
+    picker.close();
     shownId = c.id;
     nodes.clear();
     log.replaceChildren();
@@ -120,6 +141,7 @@ export function render() {
   const typing = ty && ty.until > Date.now();
   typingBox.replaceChildren(typing ? el('span', {}, el('span', { class: 'dots', 'aria-hidden': 'true' }, el('i'), el('i'), el('i')), t('typing', { name: ty.name || t('someone') })) : '');
   closedNote.hidden = c.status !== 'closed';
+  notes.update(c, { box: composerBox, sendBtn, closedNote });
   if (switched && !matchMedia('(max-width: 760px)').matches) input.focus({ preventScroll: true });
 }
 
@@ -159,7 +181,8 @@ function renderHead(c) {
       el('button', {
         class: `btn ${open ? 'primary' : ''}`, type: 'button', 'data-k': 'status', title: open ? `${t('close')} (Ctrl+Enter: ${t('closeAndNext')})` : t('reopen'),
         onclick: () => A.setStatus(c.id, open ? 'closed' : 'open'),
-      }, icon(open ? 'check' : 'retry', 16), t(open ? 'close' : 'reopen')))));
+      }, icon(open ? 'check' : 'retry', 16), t(open ? 'close' : 'reopen'))),
+    hooks.labelsRow?.(c))); // issue 15: the labels, on a line of their own
 }
 
 /** One entry per message (and pending send), with the flags that decide how it looks. */
@@ -172,7 +195,10 @@ function entries(c) {
       if (tr.items.some((m) => m.client_msg_id === o.client_msg_id && isMine(m))) continue;
       list.push({
         key: `o${o.client_msg_id}`, pending: o,
-        m: { id: null, seq: Infinity, body: o.body, author: { kind: 'user', id: S.me.id, name: S.me.name }, created_at: o.created_at },
+        m: {
+          id: null, seq: Infinity, body: o.body, author: { kind: 'user', id: S.me.id, name: S.me.name }, created_at: o.created_at,
+          note: !!o.note, mentions: o.mentions || [],
+        },
       });
     }
   }
@@ -191,7 +217,10 @@ function renderLog(c, switched) {
   let prev = null;
   const all = entries(c);
   // "Sent" shows under my latest delivered message only, as chat apps do; pending/failed always show.
+  // "Seen" instead once the customer has read that far (their widget says so); never under a private
+  // note, which the customer never gets, whatever they read after it.
   const lastSent = [...all].reverse().find((e) => !e.pending && isMine(e.m) && !e.m.deleted_at);
+  const seenTo = c.kind === 'live_chat' ? c.customer_seen_seq || 0 : 0;
   for (const e of all) {
     const m = e.m;
     if (!prev || dayKey(prev.created_at) !== dayKey(m.created_at)) {
@@ -201,8 +230,8 @@ function renderLog(c, switched) {
     const first = !prev || prev.author.kind !== m.author.kind || prev.author.id !== m.author.id || prev.author.kind === 'system'
       || m.created_at - prev.created_at > GROUP_MS || dayKey(prev.created_at) !== dayKey(m.created_at);
     const editing = S.editing?.id === m.id && m.id !== null;
-    const sent = e === lastSent;
-    const sig = [first, m.body, m.edited_at, m.deleted_at, e.pending?.state, editing, m.author.name, sent].join('|');
+    const sent = e === lastSent ? (!m.note && m.seq <= seenTo ? 'seen' : 'sent') : false;
+    const sig = [first, m.body, m.edited_at, m.deleted_at, e.pending?.state, editing, m.author.name, sent, m.note, m.mentions?.join(',')].join('|');
     out.push(keyed(e.key, sig, () => message(c, m, first, e.pending, editing, sent)));
     prev = m;
   }
@@ -249,9 +278,10 @@ function message(c, m, first, pending, editing, sent) {
   const mine = isMine(m);
   const deleted = !!m.deleted_at;
   const bubble = el('div', { class: `bubble${deleted ? ' deleted' : ''}` });
+  if (m.note) bubble.append(notes.label());
   if (editing) bubble.append(editor(m));
   else if (deleted) bubble.append(el('em', {}, t('deletedMsg')));
-  else bubble.append(linkified(m.body));
+  else bubble.append(mentions.rich(m.body, m.mentions));
 
   const foot = [];
   if (m.edited_at && !deleted) foot.push(el('span', { class: 'mark' }, t('edited')));
@@ -260,15 +290,15 @@ function message(c, m, first, pending, editing, sent) {
       foot.push(el('span', { class: 'state failed', role: 'status' }, t('failed'), pending.error ? ` · ${pending.error}` : ''),
         el('button', { type: 'button', class: 'link-btn', onclick: () => A.retry(pending.client_msg_id) }, t('retry')));
     } else foot.push(el('span', { class: 'state sending' }, t('sending')));
-  } else if (sent) foot.push(el('span', { class: 'state sent' }, icon('check', 13), t('sent')));
+  } else if (sent) foot.push(el('span', { class: `state ${sent}` }, icon('check', 13), t(sent)));
 
   const menuBtn = m.id !== null && !editing
     ? el('button', { type: 'button', class: 'msg-menu-btn', 'aria-label': t('messageActions'), 'aria-haspopup': 'menu', onclick: (e) => openMenu(e.currentTarget, c, m) }, icon('more', 16))
     : null;
 
   return el('div', {
-    class: `msg${mine ? ' mine' : ''}${first ? ' first' : ''}${pending ? ' pending' : ''}`, 'data-seq': m.seq,
-    role: 'article', 'aria-label': `${m.author.name}, ${clockTime(m.created_at)}`,
+    class: `msg${mine ? ' mine' : ''}${first ? ' first' : ''}${pending ? ' pending' : ''}${m.note ? ' note' : ''}`, 'data-seq': m.seq,
+    role: 'article', 'aria-label': `${m.author.name}, ${clockTime(m.created_at)}${m.note ? `, ${t('privateNote')}` : ''}`,
   },
   !mine ? (first ? avatar(m.author.name || '?', { size: 32 }) : el('span', { class: 'avatar-space' })) : null,
   el('div', { class: 'msg-col' },

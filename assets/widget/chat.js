@@ -44,6 +44,8 @@ export class Chat {
     /** Not yet acknowledged: {cmid, body, state: 'sending'|'failed', error, created_at, inflight}. */
     this.outbox = this.loadOutbox();
     this.seenSeq = 0;
+    /** How far the visitor's reading was reported (agents see "Seen" up to there). */
+    this.readSent = 0;
     this.hasMore = false;
     this.loadingOlder = false;
     this.typingWho = null;
@@ -273,6 +275,7 @@ export class Chat {
   socketState(st) {
     if (st === 'open') {
       this.connected = true;
+      this.readSent = 0; // said again on the new socket, in case the last one lost it
       this.changed();
     } else if (st === 'down') {
       for (const m of this.outbox) m.inflight = false;
@@ -359,6 +362,16 @@ export class Chat {
     }
   }
 
+  /**
+   * The visitor has the chat open and in view: tell the desk they have read the desk's messages so
+   * far, so agents see "Seen" (once per new message; nothing while the socket is down).
+   */
+  markRead() {
+    let last = 0;
+    for (const m of this.messages.values()) if (m.author?.kind !== 'customer' && m.seq > last) last = m.seq;
+    if (last > this.readSent && this.socket.send({ type: 'read', seq: last })) this.readSent = last;
+  }
+
   /** Tell the agents we are typing (throttled by the caller). */
   typing(on) {
     if (this.conversation) this.socket.send({ type: 'typing', typing: on });
@@ -426,6 +439,7 @@ export class Chat {
         this.messages.clear();
         this.conversation = null;
         this.seenSeq = 0;
+        this.readSent = 0;
         await this.loadSession();
         this.connect();
       } else {

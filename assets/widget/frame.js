@@ -277,7 +277,10 @@ function render() {
   if (pendingScroll === 'keep') log.scrollTop = log.scrollHeight - fromBottom;
   else if (atBottom || pendingScroll === 'bottom') log.scrollTop = log.scrollHeight;
   pendingScroll = null;
+  if (isOpen && !document.hidden) chat.markRead();
 }
+// Back in view with the chat open: what arrived meanwhile is read now.
+document.addEventListener('visibilitychange', () => { if (isOpen && !document.hidden) chat.markRead(); });
 
 // ---- Input --------------------------------------------------------------------------------------
 

@@ -9,7 +9,8 @@ use serde_json::{Value, json};
 
 use crate::app::App;
 use crate::auth;
-use crate::db::conversations::{self as convs, ListQuery, Section, View};
+use crate::db::conversation_lists::{self as lists, ListQuery, Section, View};
+use crate::db::conversations as convs;
 use crate::db::{self, messages};
 use crate::desk::conversations::{self as chat, Actor};
 use crate::error::{Error, Result};
@@ -23,7 +24,7 @@ fn int_param(req: &Request, name: &str) -> Result<Option<i64>> {
     }
 }
 
-/// `GET /api/conversations?section=customers|mine&status=open|closed&unread=1&cursor=&limit=`
+/// `GET /api/conversations?section=customers|mine&status=open|closed&unread=1&label=ID&cursor=&limit=`
 pub fn list(app: &Arc<App>, req: &Request) -> Result<Response> {
     let a = auth::require_for(app, req)?;
     let section = match req.query_param("section").as_deref() {
@@ -55,15 +56,16 @@ pub fn list(app: &Arc<App>, req: &Request) -> Result<Response> {
         Some("mine") if section == Section::Customers => View::Mine,
         Some(other) => return Err(Error::bad_request(format!("view: '{other}' is not all, or unassigned or mine with section=customers"))),
     };
-    let q = ListQuery { section, status, unread_only: req.query_param("unread").as_deref() == Some("1"), before, limit, view };
+    let unread_only = req.query_param("unread").as_deref() == Some("1");
+    let q = ListQuery { section, status, unread_only, before, limit, view, label: int_param(req, "label")? };
     let user = a.user.clone();
     let (pos, rows, counts) = app.db.read(|c| {
         // The position first: anything committed after it will be replayed on resume.
         let pos = db::events::last_id(c)?;
-        let rows = convs::list(c, &user, &q)?;
-        let mut counts = json!({"mine": convs::counts(c, &user, Section::Mine)?});
+        let rows = lists::list(c, &user, &q)?;
+        let mut counts = json!({"mine": lists::counts(c, &user, Section::Mine)?});
         if user.sees_customers() {
-            counts["customers"] = convs::counts(c, &user, Section::Customers)?;
+            counts["customers"] = lists::counts(c, &user, Section::Customers)?;
             counts["views"] = db::assignment::view_counts(c, user.id)?;
         }
         Ok((pos, rows, counts))
@@ -118,6 +120,12 @@ struct PostForm {
     client_msg_id: Option<String>,
     #[serde(default)]
     reopen: bool,
+    /// A private note (live chats only): never shown to the customer.
+    #[serde(default)]
+    note: bool,
+    /// Teammates mentioned, as user ids (notes and team chats only).
+    #[serde(default)]
+    mentions: Vec<i64>,
 }
 
 /// `POST /api/conversations/:id/messages`: 201 when created, 200 for a retried `client_msg_id`.
@@ -125,7 +133,11 @@ pub fn post(app: &Arc<App>, req: &Request, id: i64) -> Result<Response> {
     let a = auth::require_for(app, req)?;
     let f: PostForm = req.json()?;
     let actor = Actor::Agent(a.user.clone());
-    let p = app.db.write(move |w| chat::post(w, id, &actor, &f.body, f.client_msg_id.as_deref(), f.reopen))?;
+    let p = app.db.write(move |w| {
+        let post =
+            chat::Post { body: &f.body, client_msg_id: f.client_msg_id.as_deref(), reopen: f.reopen, note: f.note, mentions: &f.mentions };
+        chat::post(w, id, &actor, &post)
+    })?;
     Ok(Response::json(if p.created { 201 } else { 200 }, &json!({"message": p.message})))
 }
 
@@ -204,21 +216,33 @@ pub fn revisions(app: &Arc<App>, req: &Request, id: i64) -> Result<Response> {
 }
 
 /// `GET /api/search?q=&offset=`: messages, subjects and customers, only where I may look ([S11]).
+/// `label:NAME` terms (`label:"two words"`) narrow it to conversations carrying those labels; with
+/// no words left, it lists those conversations, newest first.
 pub fn search(app: &Arc<App>, req: &Request) -> Result<Response> {
     let a = auth::require_for(app, req)?;
     let raw = req.query_param("q").unwrap_or_default();
     if raw.len() > 200 {
         return Err(Error::bad_request("q: at most 200 characters"));
     }
-    let Some(q) = messages::fts_query(&raw) else {
-        return Ok(Response::ok_json(&json!({"results": [], "next_offset": null})));
-    };
+    let (words, label_names) = crate::desk::labels::split_query(&raw);
+    let q = messages::fts_query(&words);
+    let nothing = json!({"results": [], "conversations": [], "titles": {}, "next_offset": null});
+    if q.is_none() && label_names.is_empty() {
+        return Ok(Response::ok_json(&nothing));
+    }
     let offset = int_param(req, "offset")?.unwrap_or(0).clamp(0, 10_000);
     let limit = int_param(req, "limit")?.unwrap_or(20).clamp(1, 50);
     let (uid, support) = (a.user.id, a.user.sees_customers());
-    let (hits, conv_hits, names, order) = app.db.read(|c| {
-        let (hits, order) = messages::search(c, uid, support, &q, limit, offset)?;
-        let conv_hits = if offset == 0 { messages::search_conversations(c, uid, support, &q, 5)? } else { Vec::new() };
+    let found = app.db.read(|c| {
+        let Some(labels) = crate::desk::labels::resolve(c, &label_names)? else { return Ok(None) };
+        let (hits, conv_hits, order) = match &q {
+            Some(q) => {
+                let (hits, order) = messages::search(c, uid, support, q, &labels, limit, offset)?;
+                let conv_hits = if offset == 0 { messages::search_conversations(c, uid, support, q, &labels, 5)? } else { Vec::new() };
+                (hits, conv_hits, order)
+            }
+            None => (Vec::new(), db::labels::search(c, uid, support, &labels, limit, offset)?, messages::Order::Newest),
+        };
         let mut names = serde_json::Map::new();
         for h in hits.iter().chain(&conv_hits) {
             if let Some(conv) = convs::get(c, h.conversation_id)? {
@@ -229,9 +253,11 @@ pub fn search(app: &Arc<App>, req: &Request) -> Result<Response> {
                 names.insert(h.conversation_id.to_string(), json!({"title": title, "status": conv.status, "kind": conv.kind}));
             }
         }
-        Ok((hits, conv_hits, names, order))
+        Ok(Some((hits, conv_hits, names, order)))
     })?;
-    let next = if hits.len() as i64 == limit { Some(offset + limit) } else { None };
+    let Some((hits, conv_hits, names, order)) = found else { return Ok(Response::ok_json(&nothing)) };
+    let paged = if q.is_some() { hits.len() } else { conv_hits.len() };
+    let next = if paged as i64 == limit { Some(offset + limit) } else { None };
     Ok(Response::ok_json(&json!({"results": hits, "order": order, "conversations": conv_hits, "titles": names, "next_offset": next})))
 }
 
@@ -255,20 +281,6 @@ pub fn team(app: &Arc<App>, req: &Request) -> Result<Response> {
         })
         .collect();
     Ok(Response::ok_json(&json!({"users": list})))
-}
-
-/// `GET /api/customers/:id`: the customer panel ([S10]), for agents who may see live chats.
-pub fn customer(app: &Arc<App>, req: &Request, id: i64) -> Result<Response> {
-    let a = auth::require_for(app, req)?;
-    if !a.user.sees_customers() {
-        return Err(Error::not_found("No such customer."));
-    }
-    let out = app.db.read(|c| {
-        let cu = db::customers::get(c, id)?.ok_or_else(|| Error::not_found("No such customer."))?;
-        let past = convs::for_customer(c, id)?;
-        Ok(json!({"customer": cu, "conversations": past}))
-    })?;
-    Ok(Response::ok_json(&out))
 }
 
 /// `POST /api/helpdesk/status`: the help-desk-wide online/offline switch ([S12]); the rules with

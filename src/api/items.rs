@@ -42,7 +42,8 @@ pub fn draft(app: &Arc<App>, req: &Request, id: i64) -> Result<Response> {
         let transcript: Vec<String> = msgs
             .iter()
             .filter(|m| m.deleted_at.is_none())
-            .map(|m| format!("[{}] {}: {}", stamp(m.created_at), m.author.name, m.body))
+            // Notes are the desk's own, like the item: kept, and marked as notes.
+            .map(|m| format!("[{}] {}{}: {}", stamp(m.created_at), m.author.name, if m.note { " (private note)" } else { "" }, m.body))
             .collect();
         Ok(json!({
             "kind": kind,

@@ -9,11 +9,14 @@ pub mod admin_data;
 pub mod admin_team;
 pub mod assignment;
 pub mod conversations;
+pub mod customers;
 pub mod items;
+pub mod labels;
 pub mod metrics;
 pub mod pages;
 pub mod password_resets;
 pub mod prefs;
+pub mod replies;
 pub mod session;
 pub mod settings_api;
 pub mod socket;
@@ -107,7 +110,7 @@ pub const ROUTES: &[Route] = &[
     r("GET", "/api/messages/:id/revisions", Admin, |a, q, p| conversations::revisions(a, q, p.id)),
     r("GET", "/api/search", Agent, |a, q, _| conversations::search(a, q)),
     r("GET", "/api/team", Agent, |a, q, _| conversations::team(a, q)),
-    r("GET", "/api/customers/:id", Support, |a, q, p| conversations::customer(a, q, p.id)),
+    r("GET", "/api/customers/:id", Support, |a, q, p| customers::get(a, q, p.id)),
     r("POST", "/api/helpdesk/status", Support, |a, q, _| conversations::helpdesk_status(a, q)),
 
     r("GET", "/api/conversations/:id/item-draft", Agent, |a, q, p| items::draft(a, q, p.id)),
@@ -123,6 +126,14 @@ pub const ROUTES: &[Route] = &[
 
     r("POST", "/api/conversations/:id/assignee", Agent, |a, q, p| assignment::assign(a, q, p.id)),
     r("POST", "/api/me/status", Agent, |a, q, _| assignment::set_status(a, q)),
+
+    // issue 15: labels and customer records
+    r("GET", "/api/labels", Agent, |a, q, _| labels::list(a, q)),
+    r("POST", "/api/labels", Admin, |a, q, _| labels::create(a, q)),
+    r("PATCH", "/api/labels/:id", Admin, |a, q, p| labels::update(a, q, p.id)),
+    r("DELETE", "/api/labels/:id", Admin, |a, q, p| labels::delete(a, q, p.id)),
+    r("PUT", "/api/conversations/:id/labels", Agent, |a, q, p| labels::set(a, q, p.id)),
+    r("PATCH", "/api/customers/:id", Support, |a, q, p| customers::update(a, q, p.id)),
 
     r("GET", "/widget.js", Public, |a, q, _| widget_pages::loader(a, q)),
     r("GET", "/widget", Public, |a, q, _| widget_pages::frame(a, q)),
@@ -151,6 +162,12 @@ pub const ROUTES: &[Route] = &[
     r("DELETE", "/api/invites/:id", Admin, |a, q, p| admin_team::revoke(a, q, p.id)),
     r("GET", "/api/invite/:token", Public, |a, q, p| admin_team::show(a, q, p.get("token"))),
     r("POST", "/api/invite/:token", Public, |a, q, p| admin_team::accept(a, q, p.get("token"))),
+
+    // Saved replies: the shared ones (admins change them) and each agent's own (desk::replies).
+    r("GET", "/api/replies", Agent, |a, q, _| replies::list(a, q)),
+    r("POST", "/api/replies", Agent, |a, q, _| replies::create(a, q)),
+    r("PATCH", "/api/replies/:id", Agent, |a, q, p| replies::update(a, q, p.id)),
+    r("DELETE", "/api/replies/:id", Agent, |a, q, p| replies::delete(a, q, p.id)),
 
     r("GET", "/__test/panic", Test, |_, _, _| panic!("test panic")),
 ];

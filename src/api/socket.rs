@@ -261,7 +261,8 @@ fn missed(app: &App, viewer: &Viewer, pos: i64, last: i64) -> Result<Option<Vec<
     Ok(Some(out))
 }
 
-/// Client frames beyond `resume`/`ping`: `send`, `typing`, `read` (docs/protocol.md).
+/// Client frames beyond `resume`/`ping`: `send`, `typing`, `read` (docs/protocol.md); a customer's
+/// `read` says how far they have read their conversation.
 fn frame(app: &Arc<App>, conn: &Arc<Conn>, agent: Option<User>, kind: &str, v: &serde_json::Value) -> Result<Option<String>> {
     let str_field = |k: &str| v.get(k).and_then(Value::as_str).map(str::to_string);
     let conv_id = || v.get("conversation_id").and_then(Value::as_i64).ok_or_else(|| Error::bad_request("conversation_id: required"));
@@ -278,8 +279,14 @@ fn frame(app: &Arc<App>, conn: &Arc<Conn>, agent: Option<User>, kind: &str, v: &
                 crate::desk::conversations::Actor::Agent(_) => {
                     let id = conv_id()?;
                     let reopen = v.get("reopen").and_then(Value::as_bool).unwrap_or(false);
+                    let note = v.get("note").and_then(Value::as_bool).unwrap_or(false);
+                    let mentions = mention_ids(v)?;
                     let (a, b, c) = (actor.clone(), body, cmid);
-                    app.db.write(move |w| crate::desk::conversations::post(w, id, &a, &b, c.as_deref(), reopen))?
+                    app.db.write(move |w| {
+                        let p =
+                            crate::desk::conversations::Post { body: &b, client_msg_id: c.as_deref(), reopen, note, mentions: &mentions };
+                        crate::desk::conversations::post(w, id, &a, &p)
+                    })?
                 }
                 crate::desk::conversations::Actor::Customer(cid) => {
                     crate::desk::widget::send_as(app, *cid, crate::desk::widget::SendForm { body, client_msg_id: cmid })?
@@ -291,12 +298,15 @@ fn frame(app: &Arc<App>, conn: &Arc<Conn>, agent: Option<User>, kind: &str, v: &
         }
         "typing" => {
             let typing = v.get("typing").and_then(Value::as_bool).unwrap_or(true);
+            // Writing a private note: only teammates are told (never the customer).
+            let note =
+                v.get("note").and_then(Value::as_bool).unwrap_or(false) && matches!(actor, crate::desk::conversations::Actor::Agent(_));
             let (conv, who, customer_frame) = match &actor {
                 crate::desk::conversations::Actor::Agent(u) => {
                     let id = conv_id()?;
                     let c = app.db.read(|c| crate::desk::visibility::conversation(c, id, u))?;
-                    let for_customer = crate::desk::customer::typing(c.id, &u.name, typing);
-                    (c, json!({"kind": "user", "id": u.id, "name": u.name}), Some(for_customer))
+                    let for_customer = (!note).then(|| crate::desk::customer::typing(c.id, &u.name, typing));
+                    (c, json!({"kind": "user", "id": u.id, "name": u.name}), for_customer)
                 }
                 crate::desk::conversations::Actor::Customer(cid) => {
                     let c = app
@@ -306,8 +316,13 @@ fn frame(app: &Arc<App>, conn: &Arc<Conn>, agent: Option<User>, kind: &str, v: &
                     (c, json!({"kind": "customer", "id": cid}), None)
                 }
             };
-            let frame = json!({"type": "typing", "data": {"conversation_id": conv.id, "who": who, "typing": typing}}).to_string();
-            app.hub.publish_ephemeral(&conv.audience(), &frame, customer_frame.as_deref(), Some(conn.outbox.id));
+            let mut data = json!({"conversation_id": conv.id, "who": who, "typing": typing});
+            if note {
+                data["note"] = json!(true);
+            }
+            let audience = crate::desk::notes::audience(&conv, note);
+            let frame = json!({"type": "typing", "data": data}).to_string();
+            app.hub.publish_ephemeral(&audience, &frame, customer_frame.as_deref(), Some(conn.outbox.id));
             Ok(None)
         }
         "read" => match &actor {
@@ -315,9 +330,22 @@ fn frame(app: &Arc<App>, conn: &Arc<Conn>, agent: Option<User>, kind: &str, v: &
                 let out = crate::desk::conversations::mark_read(app, u, conv_id()?, v.get("seq").and_then(Value::as_i64))?;
                 Ok(Some(json!({"type": "read.ok", "data": out}).to_string()))
             }
-            crate::desk::conversations::Actor::Customer(_) => Err(Error::bad_request("Customers have no read marks.")),
+            // The customer's own conversation, whatever it names: agents see "Seen" up to `seq`.
+            crate::desk::conversations::Actor::Customer(cid) => {
+                let out = crate::desk::customers::seen(app, *cid, v.get("seq").and_then(Value::as_i64).unwrap_or(i64::MAX))?;
+                Ok(Some(json!({"type": "read.ok", "data": out}).to_string()))
+            }
         },
         other => Err(unknown(other)),
+    }
+}
+
+/// A `send` frame's `mentions`: user ids (absent: none).
+fn mention_ids(v: &Value) -> Result<Vec<i64>> {
+    match v.get("mentions") {
+        None | Some(Value::Null) => Ok(Vec::new()),
+        Some(Value::Array(a)) => a.iter().map(|x| x.as_i64().ok_or_else(|| Error::new(422, "mentions: a list of user ids"))).collect(),
+        Some(_) => Err(Error::new(422, "mentions: a list of user ids")),
     }
 }
 

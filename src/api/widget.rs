@@ -115,14 +115,14 @@ pub fn session(app: &Arc<App>, req: &Request) -> Result<Response> {
         let pos = db::events::last_id(c)?;
         let cu = db::customers::get(c, cid)?.ok_or_else(|| Error::new(401, "Unknown visitor token."))?;
         let conv = db::conversations::latest_for_customer(c, cid)?;
-        let msgs = match &conv {
-            Some(conv) => db::messages::page(c, conv.id, None, None, 50)?,
-            None => Vec::new(),
+        let (conversation, messages) = match &conv {
+            Some(conv) => (customer::conversation_now(c, conv)?, customer::page(c, conv.id, None, None)?),
+            None => (serde_json::Value::Null, Vec::new()),
         };
         Ok(json!({
             "customer": public_customer(&cu),
-            "conversation": conv.map(|c| customer::conversation(&c)),
-            "messages": customer::messages(&msgs),
+            "conversation": conversation,
+            "messages": messages,
             "pos": pos,
         }))
     })?;
@@ -160,8 +160,11 @@ pub fn start(app: &Arc<App>, req: &Request) -> Result<Response> {
     let cid = customer(app, req)?;
     let ip = req.remote.to_string();
     let rl = app.limiter.clone();
-    let c = app.db.write(move |w| widget_rules::conversation(w, &rl, cid, &ip))?;
-    Ok(Response::ok_json(&json!({"conversation": customer::conversation(&c)})))
+    let c = app.db.write(move |w| {
+        let c = widget_rules::conversation(w, &rl, cid, &ip)?;
+        customer::conversation_now(w.conn, &c)
+    })?;
+    Ok(Response::ok_json(&json!({"conversation": c})))
 }
 
 /// `GET /api/widget/messages?before=SEQ|after=SEQ`: my history.
@@ -170,10 +173,10 @@ pub fn history(app: &Arc<App>, req: &Request) -> Result<Response> {
     let before = req.query_param("before").and_then(|v| v.parse().ok());
     let after = req.query_param("after").and_then(|v| v.parse().ok());
     let msgs = app.db.read(|c| match db::conversations::latest_for_customer(c, cid)? {
-        Some(conv) => db::messages::page(c, conv.id, before, after, 50),
+        Some(conv) => customer::page(c, conv.id, before, after),
         None => Ok(Vec::new()),
     })?;
-    Ok(Response::ok_json(&json!({"messages": customer::messages(&msgs)})))
+    Ok(Response::ok_json(&json!({"messages": msgs})))
 }
 
 /// `POST /api/widget/messages`: 201 created, 200 for a retried `client_msg_id`.

@@ -1,11 +1,10 @@
 //! The `conversations`, `participants`, `follows` and `read_state` tables, and the visibility rule
-//! that every list, fetch and event uses ([S3], [S4]).
+//! that every list, fetch and event uses ([S3], [S4]). The lists themselves are in `conversation_lists`.
 
 use rusqlite::{Connection, OptionalExtension, Row, params};
 use serde::{Deserialize, Serialize};
 
 use super::messages::SystemLine;
-use super::users::User;
 use crate::error::Result;
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -34,6 +33,15 @@ pub struct Conversation {
     /// A live chat's one assignee, if any (`desk::assignment`).
     #[serde(default)]
     pub assignee_id: Option<i64>,
+    /// The ids of the labels it carries (`GET /api/labels` names and colours them). Agents only.
+    #[serde(default)]
+    pub labels: Vec<i64>,
+    /// How far the customer has read (a live chat's widget reports it): agents' "Seen".
+    #[serde(default)]
+    pub customer_seen_seq: i64,
+    /// The latest message is a private note (agents' lists say so; customers never see `preview`).
+    #[serde(default)]
+    pub preview_note: bool,
 }
 
 /// What a conversation shows of its linked item: `Ticket #42 · title · status`.
@@ -46,16 +54,19 @@ pub struct ItemRef {
     pub status: String,
 }
 
-const COLS: &str =
+/// A conversation's columns (`from_row` reads them), from `FROM`; also for `conversation_lists`.
+pub(super) const COLS: &str =
     "c.id, c.kind, c.status, c.subject, c.customer_id, cu.name, c.created_by, c.last_seq, c.last_message_at, c.preview, c.created_at,
-    i.id, i.number, i.kind, i.title, i.status, lm.deleted_at IS NOT NULL, lm.system_code, lm.system_params, c.assignee_id";
+    i.id, i.number, i.kind, i.title, i.status, lm.deleted_at IS NOT NULL, lm.system_code, lm.system_params, c.assignee_id,
+    (SELECT json_group_array(cl.label_id) FROM conversation_labels cl WHERE cl.conversation_id = c.id), c.customer_seen_seq,
+    COALESCE(lm.note, 0)";
 /// The latest message (`lm`) is one lookup in the `(conversation_id, seq)` index.
-const FROM: &str = "conversations c LEFT JOIN customers cu ON cu.id = c.customer_id LEFT JOIN items i ON i.id = c.item_id
+pub(super) const FROM: &str = "conversations c LEFT JOIN customers cu ON cu.id = c.customer_id LEFT JOIN items i ON i.id = c.item_id
     LEFT JOIN messages lm ON lm.conversation_id = c.id AND lm.seq = c.last_seq";
 /// How many columns `COLS` has: a query's own columns come after.
-const NCOLS: usize = 20;
+pub(super) const NCOLS: usize = 23;
 
-fn from_row(r: &Row) -> rusqlite::Result<Conversation> {
+pub(super) fn from_row(r: &Row) -> rusqlite::Result<Conversation> {
     Ok(Conversation {
         id: r.get(0)?,
         kind: r.get(1)?,
@@ -79,6 +90,9 @@ fn from_row(r: &Row) -> rusqlite::Result<Conversation> {
             None => None,
         },
         assignee_id: r.get(19)?,
+        labels: serde_json::from_str(&r.get::<_, String>(20)?).unwrap_or_default(),
+        customer_seen_seq: r.get(21)?,
+        preview_note: r.get(22)?,
     })
 }
 
@@ -178,6 +192,18 @@ pub fn mark_read(conn: &Connection, user_id: i64, id: i64, seq: i64) -> Result<i
         .query_row(params![user_id, id, seq], |r| r.get(0))?)
 }
 
+/// The customer has read conversation `id` up to `seq` (never past its last message, never back):
+/// the new mark if it moved, else `None`.
+pub fn set_customer_seen(conn: &Connection, id: i64, seq: i64) -> Result<Option<i64>> {
+    Ok(conn
+        .prepare_cached(
+            "UPDATE conversations SET customer_seen_seq = min(?2, last_seq) WHERE id = ?1 AND customer_seen_seq < min(?2, last_seq)
+             RETURNING customer_seen_seq",
+        )?
+        .query_row(params![id, seq], |r| r.get(0))
+        .optional()?)
+}
+
 pub fn last_read(conn: &Connection, user_id: i64, id: i64) -> Result<i64> {
     Ok(conn
         .prepare_cached("SELECT last_read_seq FROM read_state WHERE user_id = ?1 AND conversation_id = ?2")?
@@ -213,127 +239,6 @@ pub fn reindex(conn: &Connection, id: i64) -> Result<()> {
         [id],
     )?;
     Ok(())
-}
-
-/// A list row: the conversation plus this user's unread count and follow flag.
-#[derive(Serialize)]
-pub struct Row2 {
-    #[serde(flatten)]
-    pub conversation: Conversation,
-    pub unread: i64,
-    pub following: bool,
-}
-
-/// Which list: "From customers" or "My conversations".
-#[derive(Clone, Copy, PartialEq, Debug)]
-pub enum Section {
-    Customers,
-    Mine,
-}
-
-pub struct ListQuery {
-    pub section: Section,
-    pub status: String,
-    pub unread_only: bool,
-    /// Keyset cursor: (last_message_at, id) of the last row of the previous page.
-    pub before: Option<(i64, i64)>,
-    pub limit: i64,
-    /// Which of "From customers"' views (`desk::assignment`): everything, or by assignee.
-    pub view: View,
-}
-
-/// A view of "From customers" by assignee.
-#[derive(Clone, Copy, PartialEq, Debug, Default)]
-pub enum View {
-    #[default]
-    All = 0,
-    Unassigned = 1,
-    /// Assigned to the reader.
-    Mine = 2,
-}
-
-/// SQL condition (on alias `c`, user id ?1) for a section. Team conversations need membership;
-/// live chats need the customer-support flag, which the caller checks (`support` = 1 or 0 in ?2).
-const MINE: &str = "((c.kind = 'team' AND EXISTS (SELECT 1 FROM participants p WHERE p.conversation_id = c.id AND p.user_id = ?1))
-     OR (c.kind = 'live_chat' AND ?2 = 1 AND (c.created_by = ?1 OR c.assignee_id = ?1
-         OR EXISTS (SELECT 1 FROM participants p WHERE p.conversation_id = c.id AND p.user_id = ?1)
-         OR EXISTS (SELECT 1 FROM follows f WHERE f.conversation_id = c.id AND f.user_id = ?1)
-         OR EXISTS (SELECT 1 FROM items it WHERE it.id = c.item_id AND (it.created_by = ?1
-             OR EXISTS (SELECT 1 FROM item_assignees ia WHERE ia.item_id = it.id AND ia.user_id = ?1)
-             OR EXISTS (SELECT 1 FROM item_followers ifo WHERE ifo.item_id = it.id AND ifo.user_id = ?1))))))";
-const CUSTOMERS: &str = "(c.kind = 'live_chat' AND ?2 = 1)";
-
-fn section_sql(s: Section) -> &'static str {
-    match s {
-        Section::Customers => CUSTOMERS,
-        Section::Mine => MINE,
-    }
-}
-
-/// What user ?1 has not read in `c` (with their read mark `rs`): messages after the mark from someone
-/// else, system lines not counted ([S7]). Own messages are behind the mark anyway (posting marks
-/// read). At most the first 100 messages after the mark are looked at (one range of the
-/// `(conversation_id, seq)` index); any beyond those count without being looked at, so a list stays
-/// cheap however long a conversation nobody read (its badge says 99+ either way).
-const UNREAD: &str = "((SELECT COUNT(*) FROM messages m WHERE m.conversation_id = c.id
-        AND m.seq > COALESCE(rs.last_read_seq, 0) AND m.seq <= COALESCE(rs.last_read_seq, 0) + 100
-        AND m.author_kind <> 'system' AND NOT (m.author_kind = 'user' AND m.author_id IS ?1))
-    + MAX(c.last_seq - COALESCE(rs.last_read_seq, 0) - 100, 0))";
-/// Whether `c` has anything unread for user ?1 (the rule of `UNREAD`); stops at the first such message.
-const HAS_UNREAD: &str = "(c.last_seq > COALESCE(rs.last_read_seq, 0) AND EXISTS (SELECT 1 FROM messages m
-        WHERE m.conversation_id = c.id AND m.seq > COALESCE(rs.last_read_seq, 0)
-        AND m.author_kind <> 'system' AND NOT (m.author_kind = 'user' AND m.author_id IS ?1)))";
-
-pub fn list(conn: &Connection, user: &User, q: &ListQuery) -> Result<Vec<Row2>> {
-    let (before_at, before_id) = q.before.unwrap_or((i64::MAX, i64::MAX));
-    let sql = [
-        "SELECT ",
-        COLS,
-        ", ",
-        UNREAD,
-        ", EXISTS (SELECT 1 FROM follows f WHERE f.conversation_id = c.id AND f.user_id = ?1)
-         FROM ",
-        FROM,
-        " LEFT JOIN read_state rs ON rs.conversation_id = c.id AND rs.user_id = ?1 WHERE ",
-        section_sql(q.section),
-        " AND c.status = ?3 AND (c.last_message_at, c.id) < (?4, ?5) AND (?6 = 0 OR ",
-        HAS_UNREAD,
-        ") AND (?8 = 0 OR (?8 = 1 AND c.assignee_id IS NULL) OR (?8 = 2 AND c.assignee_id = ?1))
-         ORDER BY c.last_message_at DESC, c.id DESC LIMIT ?7",
-    ]
-    .concat();
-    let mut st = conn.prepare_cached(&sql)?;
-    let rows = st.query_map(
-        params![user.id, user.sees_customers() as i64, q.status, before_at, before_id, q.unread_only as i64, q.limit, q.view as i64],
-        |r| Ok(Row2 { conversation: from_row(r)?, unread: r.get(NCOLS)?, following: r.get(NCOLS + 1)? }),
-    )?;
-    let mut out = rows.collect::<rusqlite::Result<Vec<_>>>()?;
-    for row in &mut out {
-        row.conversation.participants = participants(conn, row.conversation.id)?;
-    }
-    Ok(out)
-}
-
-/// How many messages `user_id` has not read in conversation `id` with a read mark at `mark` (the
-/// rule lists use).
-pub fn unread(conn: &Connection, user_id: i64, id: i64, mark: i64) -> Result<i64> {
-    let sql = ["SELECT ", UNREAD, " FROM conversations c, (SELECT ?2 AS last_read_seq) rs WHERE c.id = ?3"].concat();
-    Ok(conn.prepare_cached(&sql)?.query_row(params![user_id, mark, id], |r| r.get(0)).optional()?.unwrap_or(0))
-}
-
-/// Open/closed counts and unread conversations per section, for the badges.
-pub fn counts(conn: &Connection, user: &User, section: Section) -> Result<serde_json::Value> {
-    let sql = [
-        "SELECT COUNT(*) FILTER (WHERE c.status = 'open'), COUNT(*) FILTER (WHERE c.status = 'closed'),
-                COUNT(*) FILTER (WHERE ",
-        HAS_UNREAD,
-        ") FROM conversations c LEFT JOIN read_state rs ON rs.conversation_id = c.id AND rs.user_id = ?1 WHERE ",
-        section_sql(section),
-    ]
-    .concat();
-    let (open, closed, unread): (i64, i64, i64) =
-        conn.prepare_cached(&sql)?.query_row(params![user.id, user.sees_customers() as i64], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
-    Ok(serde_json::json!({"open": open, "closed": closed, "unread": unread}))
 }
 
 /// Ids of conversations `user` may see among `ids` (for search results).

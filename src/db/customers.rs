@@ -21,6 +21,9 @@ pub struct Customer {
     pub first_seen_at: i64,
     pub last_seen_at: i64,
     pub timezone: String,
+    /// Kept by agents (`PATCH /api/customers/:id`); never shown to the customer.
+    pub phone: String,
+    pub note: String,
 }
 
 /// What the widget reports about the visitor's browser and page.
@@ -38,7 +41,8 @@ pub struct Context {
 }
 
 const COLS: &str =
-    "id, name, name_given, email, external_id, verified, page_url, referrer, language, user_agent, first_seen_at, last_seen_at, timezone";
+    "id, name, name_given, email, external_id, verified, page_url, referrer, language, user_agent, first_seen_at, last_seen_at,
+    timezone, phone, note";
 
 fn from_row(r: &Row) -> rusqlite::Result<Customer> {
     Ok(Customer {
@@ -55,6 +59,8 @@ fn from_row(r: &Row) -> rusqlite::Result<Customer> {
         first_seen_at: r.get(10)?,
         last_seen_at: r.get(11)?,
         timezone: r.get(12)?,
+        phone: r.get(13)?,
+        note: r.get(14)?,
     })
 }
 
@@ -162,6 +168,39 @@ pub fn set_identity(conn: &Connection, id: i64, name: Option<&str>, email: Optio
         conn.execute("UPDATE customers SET email = ?2 WHERE id = ?1", params![id, e])?;
     }
     Ok(())
+}
+
+/// What an agent keeps about a customer: name, email (`None`: none), phone and note. `name_given`
+/// is left as it was: it says whether the customer gave a name themself.
+pub struct Record<'a> {
+    pub name: &'a str,
+    pub email: Option<&'a str>,
+    pub phone: &'a str,
+    pub note: &'a str,
+}
+
+pub fn set_record(conn: &Connection, id: i64, r: &Record<'_>) -> Result<()> {
+    conn.prepare_cached("UPDATE customers SET name = ?2, email = ?3, phone = ?4, note = ?5 WHERE id = ?1")?
+        .execute(params![id, r.name, r.email, r.phone, r.note])?;
+    Ok(())
+}
+
+/// Every conversation of a customer (their search text carries the customer's name and email).
+pub fn conversation_ids(conn: &Connection, id: i64) -> Result<Vec<i64>> {
+    let mut st = conn.prepare_cached("SELECT id FROM conversations WHERE customer_id = ?1")?;
+    Ok(st.query_map([id], |r| r.get(0))?.collect::<rusqlite::Result<Vec<i64>>>()?)
+}
+
+/// The first thing the customer wrote in a conversation (not deleted): what names it in a list of
+/// their conversations when it has no subject.
+pub fn first_words(conn: &Connection, conversation_id: i64) -> Result<Option<String>> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT body FROM messages WHERE conversation_id = ?1 AND author_kind = 'customer' AND deleted_at IS NULL ORDER BY seq LIMIT 1",
+        )?
+        .query_row([conversation_id], |r| r.get::<_, String>(0))
+        .optional()?
+        .map(|b| b.chars().take(140).collect()))
 }
 
 /// A friendly name until the visitor gives theirs: "Blue Otter", "Quiet Fox", …

@@ -28,6 +28,13 @@ pub struct Message {
     /// For system lines: what happened, as a code with parameters (see `desk::system_lines`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub system: Option<SystemLine>,
+    /// A private note: for the desk only, never for a customer (`desk::customer` drops it, and every
+    /// later reader — email, exports for a customer — must filter on it).
+    #[serde(default)]
+    pub note: bool,
+    /// Teammates this message mentions (user ids), in notes and team chats (`desk::mentions`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub mentions: Vec<i64>,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
@@ -45,7 +52,8 @@ impl SystemLine {
 
 const SELECT: &str = "SELECT m.id, m.conversation_id, m.seq, m.author_kind, m.author_id,
         CASE m.author_kind WHEN 'user' THEN u.name WHEN 'customer' THEN cu.name ELSE 'Frontdesk' END,
-        m.body, m.client_msg_id, m.created_at, m.edited_at, m.deleted_at, m.system_code, m.system_params
+        m.body, m.client_msg_id, m.created_at, m.edited_at, m.deleted_at, m.system_code, m.system_params, m.note,
+        (SELECT group_concat(mn.user_id) FROM mentions mn WHERE mn.message_id = m.id)
     FROM messages m
     LEFT JOIN users u ON m.author_kind = 'user' AND u.id = m.author_id
     LEFT JOIN customers cu ON m.author_kind = 'customer' AND cu.id = m.author_id ";
@@ -67,6 +75,8 @@ fn from_row(r: &Row) -> rusqlite::Result<Message> {
             Some(code) => Some(SystemLine::new(code, r.get::<_, Option<String>>(12)?.as_deref())),
             None => None,
         },
+        note: r.get(13)?,
+        mentions: r.get::<_, Option<String>>(14)?.map(|ids| ids.split(',').filter_map(|id| id.parse().ok()).collect()).unwrap_or_default(),
     })
 }
 
@@ -99,13 +109,16 @@ pub struct NewMessage<'a> {
     pub body: &'a str,
     pub client_msg_id: Option<&'a str>,
     pub at: i64,
+    /// A private note (agents only).
+    pub note: bool,
 }
 
 pub fn insert(conn: &Connection, m: &NewMessage<'_>) -> Result<i64> {
     conn.prepare_cached(
-        "INSERT INTO messages (conversation_id, seq, author_kind, author_id, body, client_msg_id, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        "INSERT INTO messages (conversation_id, seq, author_kind, author_id, body, client_msg_id, created_at, note)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
     )?
-    .execute(params![m.conversation_id, m.seq, m.author_kind, m.author_id, m.body, m.client_msg_id, m.at])?;
+    .execute(params![m.conversation_id, m.seq, m.author_kind, m.author_id, m.body, m.client_msg_id, m.at, m.note])?;
     Ok(conn.last_insert_rowid())
 }
 
@@ -138,6 +151,42 @@ pub fn page(conn: &Connection, conversation_id: i64, before: Option<i64>, after:
     };
     out.shrink_to_fit();
     Ok(out)
+}
+
+/// What a customer's reads leave out in SQL, so a page of theirs is full (50 messages they see, not
+/// 50 rows of which some are hidden): notes, and system lines whose code is not in `shown` (a JSON
+/// array of codes, from `desk::customer`). The projection still decides every field after this.
+const CUSTOMER_SEES: &str = " AND m.note = 0 AND (m.author_kind <> 'system' OR m.system_code IN (SELECT value FROM json_each(?4))) ";
+
+/// A page of the messages of a conversation its customer sees, oldest first (as `page`).
+pub fn customer_page(
+    conn: &Connection,
+    conversation_id: i64,
+    before: Option<i64>,
+    after: Option<i64>,
+    limit: i64,
+    shown: &str,
+) -> Result<Vec<Message>> {
+    if let Some(after) = after {
+        let sql = [SELECT, "WHERE m.conversation_id = ?1 AND m.seq > ?2", CUSTOMER_SEES, "ORDER BY m.seq ASC LIMIT ?3"].concat();
+        let mut st = conn.prepare_cached(&sql)?;
+        return Ok(st.query_map(params![conversation_id, after, limit, shown], from_row)?.collect::<rusqlite::Result<Vec<_>>>()?);
+    }
+    let sql = [SELECT, "WHERE m.conversation_id = ?1 AND m.seq < ?2", CUSTOMER_SEES, "ORDER BY m.seq DESC LIMIT ?3"].concat();
+    let mut st = conn.prepare_cached(&sql)?;
+    let mut v = st
+        .query_map(params![conversation_id, before.unwrap_or(i64::MAX), limit, shown], from_row)?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    v.reverse();
+    Ok(v)
+}
+
+/// The seq of the latest message at or below `upto` that the customer sees (0: none), by the rule
+/// of `customer_page`: what a customer's "last message" and "seen" marks may say.
+pub fn customer_last_seq(conn: &Connection, conversation_id: i64, upto: i64, shown: &str) -> Result<i64> {
+    let sql = ["SELECT m.seq FROM messages m WHERE m.conversation_id = ?1 AND m.seq <= ?2", CUSTOMER_SEES, "ORDER BY m.seq DESC LIMIT ?3"]
+        .concat();
+    Ok(conn.prepare_cached(&sql)?.query_row(params![conversation_id, upto, 1, shown], |r| r.get(0)).optional()?.unwrap_or(0))
 }
 
 /// Edit or delete, keeping the old text in `message_revisions`.
@@ -231,9 +280,18 @@ pub enum Order {
     Newest,
 }
 
-/// Messages matching `q` in conversations `user_id` may see (`support` decides live chats): ranked
-/// by relevance (bm25) when the query is selective, newest first when it matches very many.
-pub fn search(conn: &Connection, user_id: i64, support: bool, q: &str, limit: i64, offset: i64) -> Result<(Vec<Hit>, Order)> {
+/// Messages matching `q` in conversations `user_id` may see (`support` decides live chats) that
+/// carry every label in `labels`: ranked by relevance (bm25) when the query is selective, newest
+/// first when it matches very many.
+pub fn search(
+    conn: &Connection,
+    user_id: i64,
+    support: bool,
+    q: &str,
+    labels: &[i64],
+    limit: i64,
+    offset: i64,
+) -> Result<(Vec<Hit>, Order)> {
     let matches: i64 = conn
         .prepare_cached("SELECT COUNT(*) FROM (SELECT 1 FROM messages_fts WHERE messages_fts MATCH ?1 LIMIT ?2)")?
         .query_row(params![q, RANK_LIMIT + 1], |r| r.get(0))?;
@@ -243,6 +301,8 @@ pub fn search(conn: &Connection, user_id: i64, support: bool, q: &str, limit: i6
          FROM messages_fts JOIN messages m ON m.id = messages_fts.rowid JOIN conversations c ON c.id = m.conversation_id
          WHERE messages_fts MATCH ?3 AND m.deleted_at IS NULL AND ",
         super::conversations::visible_filter_sql(),
+        " AND ",
+        &super::labels::carries_all_sql(6),
         match order {
             Order::Relevance => " ORDER BY bm25(messages_fts) LIMIT ?4 OFFSET ?5",
             Order::Newest => " ORDER BY messages_fts.rowid DESC LIMIT ?4 OFFSET ?5",
@@ -250,22 +310,24 @@ pub fn search(conn: &Connection, user_id: i64, support: bool, q: &str, limit: i6
     ]
     .concat();
     let mut st = conn.prepare_cached(&sql)?;
-    let hits = st.query_map(params![user_id, support as i64, q, limit, offset], hit_row)?;
+    let hits = st.query_map(params![user_id, support as i64, q, limit, offset, serde_json::to_string(labels)?], hit_row)?;
     Ok((hits.collect::<rusqlite::Result<Vec<_>>>()?, order))
 }
 
-/// Conversations whose subject or customer name/email match.
-pub fn search_conversations(conn: &Connection, user_id: i64, support: bool, q: &str, limit: i64) -> Result<Vec<Hit>> {
+/// Conversations whose subject or customer name/email match, carrying every label in `labels`.
+pub fn search_conversations(conn: &Connection, user_id: i64, support: bool, q: &str, labels: &[i64], limit: i64) -> Result<Vec<Hit>> {
     let sql = [
         "SELECT c.id, NULL, NULL, snippet(conversations_fts, -1, char(2), char(3), '…', 12), bm25(conversations_fts), c.last_message_at
          FROM conversations_fts JOIN conversations c ON c.id = conversations_fts.rowid
          WHERE conversations_fts MATCH ?3 AND ",
         super::conversations::visible_filter_sql(),
+        " AND ",
+        &super::labels::carries_all_sql(5),
         " ORDER BY bm25(conversations_fts) LIMIT ?4",
     ]
     .concat();
     let mut st = conn.prepare_cached(&sql)?;
-    let hits = st.query_map(params![user_id, support as i64, q, limit], hit_row)?;
+    let hits = st.query_map(params![user_id, support as i64, q, limit, serde_json::to_string(labels)?], hit_row)?;
     Ok(hits.collect::<rusqlite::Result<Vec<_>>>()?)
 }
 

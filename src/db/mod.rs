@@ -5,14 +5,18 @@
 pub mod assignment;
 pub mod audit;
 pub mod baseline;
+pub mod conversation_lists;
 pub mod conversations;
 pub mod customers;
 pub mod events;
 pub mod hours;
 pub mod invites;
 pub mod items;
+pub mod labels;
+pub mod mentions;
 pub mod messages;
 pub mod password_resets;
+pub mod replies;
 pub mod retention;
 pub mod sessions;
 pub mod settings;
@@ -41,6 +45,9 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../sql/0008_system_lines.sql"),
     include_str!("../../sql/0009_password_resets.sql"),
     include_str!("../../sql/0010_assignment.sql"),
+    include_str!("../../sql/0011_notes_mentions.sql"),
+    include_str!("../../sql/0012_saved_replies.sql"),
+    include_str!("../../sql/0013_labels_customers.sql"),
 ];
 
 /// SQLite below this has the WAL-reset corruption bug (fixed in 3.51.3).

@@ -33,7 +33,7 @@ pub fn export(conn: &Connection) -> Result<Value> {
     let mut msgs = conn.prepare(
         "SELECT m.seq, m.author_kind, m.author_id,
                 CASE m.author_kind WHEN 'user' THEN u.name WHEN 'customer' THEN cu.name ELSE '' END,
-                m.body, m.created_at, m.edited_at, m.deleted_at
+                m.body, m.created_at, m.edited_at, m.deleted_at, m.note
          FROM messages m
          LEFT JOIN users u ON m.author_kind = 'user' AND u.id = m.author_id
          LEFT JOIN customers cu ON m.author_kind = 'customer' AND cu.id = m.author_id
@@ -63,6 +63,8 @@ pub fn export(conn: &Connection) -> Result<Value> {
                     "author": {"kind": r.get::<_, String>(1)?, "id": r.get::<_, Option<i64>>(2)?, "name": r.get::<_, Option<String>>(3)?},
                     "body": if deleted.is_some() { String::new() } else { r.get::<_, String>(4)? },
                     "created_at": r.get::<_, i64>(5)?, "edited_at": r.get::<_, Option<i64>>(6)?, "deleted_at": deleted,
+                    // Private notes are the desk's: whoever hands an export to a customer filters on this.
+                    "note": r.get::<_, bool>(8)?,
                 }))
             })?
             .collect::<rusqlite::Result<Vec<_>>>()?;

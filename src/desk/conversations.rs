@@ -13,6 +13,7 @@ use crate::db::messages::{self, MAX_BODY, Message};
 use crate::db::users::User;
 use crate::db::{self, WriteCtx};
 use crate::desk::system_lines::{self, Line};
+use crate::desk::{customer, mentions, notes};
 use crate::error::{Error, Result};
 
 /// Who is acting.
@@ -41,6 +42,19 @@ impl Actor {
             Actor::Customer(id) => c.customer_id == Some(*id),
         }
     }
+}
+
+/// A message to post: its text, the client's idempotency key, and what kind of message it is.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Post<'a> {
+    pub body: &'a str,
+    pub client_msg_id: Option<&'a str>,
+    /// An agent's message reopens a closed conversation only when asked (a note never does).
+    pub reopen: bool,
+    /// A private note: for the desk only, never the customer (`desk::notes`).
+    pub note: bool,
+    /// Teammates named with `@Name`, as user ids (`desk::mentions` keeps those who may see it).
+    pub mentions: &'a [i64],
 }
 
 /// The result of a post: the stored message and whether this call created it (false = a retry).
@@ -112,29 +126,17 @@ fn change_status(w: &mut WriteCtx<'_>, c: &Conversation, actor: &Actor, status: 
 }
 
 /// Post a message. Idempotent by `client_msg_id`: a retry returns the original row and emits
-/// nothing. A customer message reopens a closed conversation; an agent's only with `reopen`.
-pub fn post(
-    w: &mut WriteCtx<'_>,
-    conversation_id: i64,
-    actor: &Actor,
-    body: &str,
-    client_msg_id: Option<&str>,
-    reopen: bool,
-) -> Result<Posted> {
+/// nothing. A customer message reopens a closed conversation; an agent's only with `reopen`, and
+/// a note never.
+pub fn post(w: &mut WriteCtx<'_>, conversation_id: i64, actor: &Actor, p: &Post<'_>) -> Result<Posted> {
     let c = load(w, conversation_id, actor)?;
-    post_to(w, c, actor, body, client_msg_id, reopen)
+    post_to(w, c, actor, p)
 }
 
 /// `post` into a conversation the caller has already loaded and checked. This is the hot path of
 /// every message, so it builds the answer from what it knows instead of reading it back.
-pub fn post_to(
-    w: &mut WriteCtx<'_>,
-    mut c: Conversation,
-    actor: &Actor,
-    body: &str,
-    client_msg_id: Option<&str>,
-    reopen: bool,
-) -> Result<Posted> {
+pub fn post_to(w: &mut WriteCtx<'_>, mut c: Conversation, actor: &Actor, p: &Post<'_>) -> Result<Posted> {
+    let (body, client_msg_id) = (p.body, p.client_msg_id);
     check_body(body)?;
     check_client_id(client_msg_id)?;
     if let Some(cmid) = client_msg_id
@@ -142,10 +144,15 @@ pub fn post_to(
     {
         return Ok(Posted { message: m, created: false });
     }
-    if c.status == "closed" && (matches!(actor, Actor::Customer(_)) || reopen) {
+    notes::check(&c, actor, p.note)?;
+    let mentioned = mentions::check(w.conn, &c, actor, p.note, p.mentions)?;
+    if c.status == "closed" && (matches!(actor, Actor::Customer(_)) || (p.reopen && !p.note)) {
         c = change_status(w, &c, actor, "open")?;
     }
-    if let Actor::Agent(u) = actor {
+    // A note is not a reply: it does not take the chat (a teammate asked for advice stays out of it).
+    if let Actor::Agent(u) = actor
+        && !p.note
+    {
         c = super::assignment::on_reply(w, c, u)?;
     }
     let now = db::now_ms();
@@ -158,6 +165,7 @@ pub fn post_to(
         body,
         client_msg_id,
         at: now,
+        note: p.note,
     };
     let id = messages::insert(w.conn, &row)?;
     let author_name = match actor {
@@ -171,6 +179,7 @@ pub fn post_to(
         }
         Actor::Customer(_) => c.customer_name.clone().unwrap_or_default(),
     };
+    mentions::record(w, &mut c, id, seq, actor.id(), now, &mentioned)?;
     let m = Message {
         id,
         conversation_id: c.id,
@@ -182,12 +191,14 @@ pub fn post_to(
         edited_at: None,
         deleted_at: None,
         system: None,
+        note: p.note,
+        mentions: mentioned,
     };
     c.last_seq = seq;
     c.last_message_at = now;
     c.preview = body.chars().take(140).collect();
-    (c.preview_deleted, c.preview_system) = (false, None);
-    w.emit("message.created", Some(c.id), c.audience(), json!({"message": m, "conversation": summary(&c)}))?;
+    (c.preview_deleted, c.preview_system, c.preview_note) = (false, None, p.note);
+    w.emit("message.created", Some(c.id), notes::audience(&c, m.note), json!({"message": m, "conversation": summary(&c)}))?;
     if let Actor::Agent(u) = actor {
         w.emit(
             "conversation.read",
@@ -196,6 +207,7 @@ pub fn post_to(
             json!({"conversation_id": c.id, "last_read_seq": seq, "unread": 0}),
         )?;
     }
+    mentions::notify(w, &c, &m)?;
     Ok(Posted { message: m, created: true })
 }
 
@@ -224,12 +236,14 @@ pub fn mark_read(app: &Arc<App>, user: &User, id: i64, seq: Option<i64>) -> Resu
         let upto = seq.unwrap_or(c.last_seq).clamp(0, c.last_seq);
         let before = convs::last_read(w.conn, uid, id)?;
         let now = convs::mark_read(w.conn, uid, id, upto)?;
-        let out = json!({"conversation_id": id, "last_read_seq": now, "unread": convs::unread(w.conn, uid, id, now)?});
+        let out = json!({"conversation_id": id, "last_read_seq": now, "unread": db::conversation_lists::unread(w.conn, uid, id, now)?});
         if now != before {
             w.emit("conversation.read", Some(id), Audience::Users { ids: vec![uid] }, out.clone())?;
             if let Some(cid) = c.customer_id {
-                // The widget shows "seen" once an agent has read.
-                w.emit("conversation.seen", Some(id), Audience::Customer { id: cid }, json!({"conversation_id": id, "seq": now}))?;
+                // The widget shows "seen" once an agent has read: up to the last message the
+                // customer sees (a note read after it is not theirs to know about).
+                let seen = customer::last_seq(w.conn, id, now)?;
+                w.emit("conversation.seen", Some(id), Audience::Customer { id: cid }, json!({"conversation_id": id, "seq": seen}))?;
             }
         }
         Ok(out)
@@ -265,7 +279,7 @@ pub fn revise(app: &Arc<App>, user: &User, message_id: i64, new_body: Option<Str
             convs::set_preview(w.conn, c.id, if action == "edit" { &m.body } else { "Message deleted" })?;
         }
         let kind = if action == "edit" { "message.updated" } else { "message.deleted" };
-        w.emit(kind, Some(c.id), c.audience(), json!({"message": m}))?;
+        w.emit(kind, Some(c.id), notes::audience(&c, m.note), json!({"message": m}))?;
         Ok(m)
     })
 }
@@ -305,7 +319,10 @@ pub fn start_team(
         let c = convs::get(w.conn, id)?.ok_or_else(|| Error::internal("conversation vanished"))?;
         w.emit("conversation.created", Some(id), c.audience(), json!({"conversation": summary(&c)}))?;
         let first = match body {
-            Some(b) => Some(post(w, id, &Actor::Agent(user.clone()), &b, client_msg_id.as_deref(), false)?.message),
+            Some(b) => {
+                let p = Post { body: &b, client_msg_id: client_msg_id.as_deref(), ..Post::default() };
+                Some(post(w, id, &Actor::Agent(user.clone()), &p)?.message)
+            }
             None => None,
         };
         let c = convs::get(w.conn, id)?.ok_or_else(|| Error::internal("conversation vanished"))?;

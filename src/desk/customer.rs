@@ -2,16 +2,19 @@
 //! replays — is built here from an explicit list of fields a customer may see. Their messages and
 //! the agents' replies (author display name only), the conversation's open/closed state, neutral
 //! lines for closing and reopening, the widget's public settings. Never items, internal titles,
-//! participants, user ids or emails, follows, or lines about internal actions.
+//! participants, user ids or emails, follows, lines about internal actions, or private notes.
 //!
 //! Everything is built field by field from the allow-list: a field added to a struct later stays
 //! internal until it is added here.
 
+use rusqlite::Connection;
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
+use crate::db;
 use crate::db::conversations::Conversation;
 use crate::db::messages::Message;
+use crate::error::Result;
 
 /// Every event kind the engine emits (a test checks the sources against this list). Each kind's
 /// customer rendering is decided in `event`; a kind not handled there never reaches a customer.
@@ -29,6 +32,13 @@ pub const EVENT_KINDS: &[&str] = &[
     "helpdesk.status",
     "settings.updated",
     "user.status",
+    // issue 15: labels and customer records (agents only: no rendering in `event`)
+    "labels.updated",
+    "customer.updated",
+    // issue 15: saved replies (agents only: shared ones to every agent, personal ones to their owner)
+    "replies.updated",
+    // issue 15: private notes and mentions (a mention goes to the mentioned teammate alone)
+    "mention.created",
 ];
 
 /// System lines a customer sees, always in neutral words (never who did it).
@@ -40,8 +50,12 @@ pub fn sees_line(code: &str) -> bool {
     CUSTOMER_LINES.iter().any(|(c, _)| *c == code)
 }
 
-/// A message as its customer sees it, or `None` if customers never see it.
+/// A message as its customer sees it, or `None` if customers never see it. A private note never
+/// reaches a customer, whatever the path (HTTP, live frame, resume, an edit or a delete of it).
 pub fn message(m: &Message) -> Option<Value> {
+    if m.note {
+        return None;
+    }
     let mut author = Map::new();
     author.insert("kind".into(), json!(m.author.kind));
     let mut out = Map::new();
@@ -79,9 +93,37 @@ pub fn messages(list: &[Message]) -> Vec<Value> {
     list.iter().filter_map(message).collect()
 }
 
+/// The system line codes customers see, as the JSON array the customer reads in SQL take.
+fn shown_codes() -> String {
+    json!(CUSTOMER_LINES.iter().map(|(code, _)| *code).collect::<Vec<_>>()).to_string()
+}
+
+/// A page (50) of conversation `id` as its customer sees it, before or after a seq: notes and
+/// internal lines are left out in SQL, so the page is full of what the customer sees
+/// (`hasMore = page.length >= 50` in the widget stays true while there is more).
+pub fn page(conn: &Connection, id: i64, before: Option<i64>, after: Option<i64>) -> Result<Vec<Value>> {
+    Ok(messages(&db::messages::customer_page(conn, id, before, after, PAGE, &shown_codes())?))
+}
+
+/// How many messages a customer's page holds.
+pub const PAGE: i64 = 50;
+
+/// The seq of the last message at or below `upto` that the customer of conversation `id` sees.
+pub fn last_seq(conn: &Connection, id: i64, upto: i64) -> Result<i64> {
+    db::messages::customer_last_seq(conn, id, upto, &shown_codes())
+}
+
 /// A conversation as its customer sees it: its id, state and position.
 pub fn conversation(c: &Conversation) -> Value {
     json!({"id": c.id, "status": c.status, "last_seq": c.last_seq, "created_at": c.created_at})
+}
+
+/// `conversation`, read afresh: its `last_seq` is that of the last message the customer sees, so a
+/// note (or an internal line) after it changes nothing they can observe.
+pub fn conversation_now(conn: &Connection, c: &Conversation) -> Result<Value> {
+    let mut out = conversation(c);
+    out["last_seq"] = json!(last_seq(conn, c.id, c.last_seq)?);
+    Ok(out)
 }
 
 /// The same, from an event's JSON, read back into the typed conversation so there is one allow-list.

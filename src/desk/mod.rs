@@ -1,19 +1,24 @@
 //! The help desk's rules, apart from the transports that reach them (ARCHITECTURE.md, "Rooms"):
 //! posting and reopening, system lines, what a customer may see, who may see a conversation or an
 //! item, tickets and tasks, the widget's limits and a visitor's identity, availability, settings,
-//! the team and password recovery, periodic upkeep, and who handles a live chat (assignment). Handlers
-//! (`api/`), the WebSocket protocol (`api/socket.rs`), maintenance and the command line call these;
-//! none of them calls another handler file for a rule.
+//! the team and password recovery, periodic upkeep, who handles a live chat (assignment), labels and
+//! customer records, and saved replies. Handlers (`api/`), the WebSocket protocol (`api/socket.rs`),
+//! maintenance and the command line call these; none of them calls another handler file for a rule.
 
 pub mod assignment;
 pub mod availability;
 pub mod conversations;
 pub mod customer;
+pub mod customers;
 pub mod identity;
 pub mod item_changes;
 pub mod items;
+pub mod labels;
 pub mod maintenance;
+pub mod mentions;
+pub mod notes;
 pub mod recovery;
+pub mod replies;
 pub mod settings;
 pub mod system_lines;
 pub mod team;

@@ -145,7 +145,7 @@ pub fn deactivate(app: &Arc<App>, by: i64, remote: IpAddr, id: i64) -> Result<Us
 fn release(w: &mut db::WriteCtx<'_>, id: i64, by: i64, hub: &hub::Hub) -> Result<()> {
     let name = db::users::get(w.conn, by)?.map(|u| u.name).unwrap_or_default();
     super::assignment::release(w, id, &super::assignment::By::Agent { id: by, name })?;
-    super::assignment::dispatch(w, &hub)?;
+    super::assignment::dispatch(w, hub)?;
     Ok(())
 }
 

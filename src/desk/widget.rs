@@ -97,7 +97,8 @@ pub fn send_from(app: &Arc<App>, cid: i64, f: SendForm, addr: Option<String>) ->
             c = db::conversations::get(w.conn, c.id)?.unwrap_or(c);
         }
         let reopens = c.status == "closed";
-        let p = chat::post_to(w, c, &Actor::Customer(cid), &f.body, f.client_msg_id.as_deref(), false)?;
+        let post = chat::Post { body: &f.body, client_msg_id: f.client_msg_id.as_deref(), ..chat::Post::default() };
+        let p = chat::post_to(w, c, &Actor::Customer(cid), &post)?;
         if waiting && reopens {
             crate::desk::assignment::dispatch(w, &hub)?;
         }

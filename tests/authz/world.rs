@@ -12,6 +12,8 @@ use crate::common::{Client, Customer, Resp, Server, Ws, rand_id, raw_request};
 pub const SECRET_A: &str = "secret-of-visitor-a";
 pub const SECRET_B: &str = "secret-of-visitor-b";
 pub const SECRET_TEAM: &str = "secret-of-the-admin-and-support-team";
+/// In the support agent's personal saved reply: theirs alone (admins read it only in a backup).
+pub const SECRET_SUPPORT: &str = "secret-of-the-support-agent";
 pub const ADMIN_LOGIN: (&str, &str) = ("ada@example.com", "correct horse battery");
 pub const AGENT_PASSWORD: &str = "agent password 1";
 
@@ -61,6 +63,8 @@ impl Caller {
     /// May this caller ever read `secret`?
     pub fn may_read(self, secret: &str) -> bool {
         match self {
+            // Admins too for the support agent's own reply: the backup holds the whole database (the
+            // API never gives it to them: tests/replies.rs).
             Caller::Support | Caller::Admin => true,
             Caller::VisitorA => secret == SECRET_A,
             Caller::VisitorB => secret == SECRET_B,
@@ -70,7 +74,7 @@ impl Caller {
 
     /// Panics if `text` (something this caller received) holds a secret it may not read.
     pub fn check_reads(self, what: &str, text: &str) {
-        for s in [SECRET_A, SECRET_B, SECRET_TEAM] {
+        for s in [SECRET_A, SECRET_B, SECRET_TEAM, SECRET_SUPPORT] {
             assert!(self.may_read(s) || !text.contains(s), "{} received {s:?} from {what}: {text}", self.name());
         }
     }
@@ -120,6 +124,9 @@ pub struct World {
     pub target_user: i64,
     /// An open password reset link's token (for `target_user`).
     pub reset_token: String,
+    /// A shared saved reply, and the support agent's personal one (holding `SECRET_SUPPORT`).
+    pub shared_reply: i64,
+    pub support_reply: i64,
     callers: Vec<(Caller, Who)>,
 }
 
@@ -172,6 +179,11 @@ impl World {
         let r = admin.post_json(&format!("/api/users/{target_user}/password-reset"), &json!({}));
         assert_eq!(r.status, 201, "{}", r.text());
         let reset_token = r.json()["url"].as_str().unwrap().rsplit('/').next().unwrap().to_string();
+        let r = admin.post_json("/api/replies", &json!({"scope": "shared", "title": "Hello", "shortcut": "hello", "body": "Hello!"}));
+        let shared_reply = id(&r, 201, &["reply", "id"]);
+        let r =
+            support.post_json("/api/replies", &json!({"scope": "personal", "title": "Mine", "shortcut": "mine", "body": SECRET_SUPPORT}));
+        let support_reply = id(&r, 201, &["reply", "id"]);
 
         let callers = vec![
             (Caller::SignedOut, Who::Browser { cookie: None, csrf: None, login: None }),
@@ -205,6 +217,8 @@ impl World {
             invite_id,
             target_user,
             reset_token,
+            shared_reply,
+            support_reply,
             callers,
         }
     }
@@ -323,6 +337,24 @@ impl World {
         let r = self.admin.post_json(&format!("/api/users/{}/password-reset", self.fresh_user()), &json!({}));
         assert_eq!(r.status, 201, "{}", r.text());
         r.json()["url"].as_str().unwrap().rsplit('/').next().unwrap().to_string()
+    }
+
+    /// A new label (a name of its own each time).
+    pub fn fresh_label(&self) -> i64 {
+        let r = self.admin.post_json("/api/labels", &json!({"name": format!("label {}", rand_id()), "color": "#2f6fec"}));
+        id(&r, 201, &["label", "id"])
+    }
+
+    /// A new shared saved reply, made by the admin.
+    pub fn fresh_shared_reply(&self) -> i64 {
+        let body = json!({"scope": "shared", "title": "Temp", "shortcut": format!("t-{}", rand_id()), "body": "Temp"});
+        id(&self.admin.post_json("/api/replies", &body), 201, &["reply", "id"])
+    }
+
+    /// A new personal saved reply of the support agent.
+    pub fn fresh_support_reply(&self) -> i64 {
+        let body = json!({"scope": "personal", "title": "Temp", "shortcut": format!("t-{}", rand_id()), "body": "Temp"});
+        id(&self.support.post_json("/api/replies", &body), 201, &["reply", "id"])
     }
 
     /// A new invite's token.
