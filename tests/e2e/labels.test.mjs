@@ -132,7 +132,8 @@ test('labels: an admin defines them, an agent labels a chat, a second agent sees
   await screenshot(sam.page, 'labels-picker-en');
   await find.press('Escape');
   await find.waitFor({ state: 'detached' });
-  assert.equal(await sam.page.evaluate(() => document.activeElement?.dataset.k), 'labels', 'the focus is back on the button');
+  // (on the next frame: the picker closes first)
+  await eventually(async () => (await sam.page.evaluate(() => document.activeElement?.dataset.k)) === 'labels', 3000, 'the focus is back on the button');
   assert.deepEqual(await headChips(sam.page).getByRole('listitem').allInnerTexts(), ['Refund', 'VIP customer']);
   const red = await chipStyle(headChips(sam.page).getByText('VIP customer'));
   assert.equal(red.bg, 'rgb(217, 45, 32)');
