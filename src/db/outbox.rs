@@ -64,9 +64,13 @@ pub fn get(conn: &Connection, id: i64) -> Result<Option<Entry>> {
     Ok(conn.query_row(&format!("SELECT {COLS} FROM outbox WHERE id = ?1"), [id], from_row).optional()?)
 }
 
-/// Rows a crash left `sending` go back to the queue, payload (and so Message-ID) unchanged.
+/// At start: rows a crash left `sending` go back to the queue, payload (and so Message-ID)
+/// unchanged; rows waiting out a backoff are tried now (a restart often follows a fix of the
+/// mail server's settings). Returns how many were `sending`.
 pub fn recover(conn: &Connection, now: i64) -> Result<usize> {
-    Ok(conn.execute("UPDATE outbox SET state = 'queued', next_at = ?1 WHERE state = 'sending'", [now])?)
+    let n = conn.execute("UPDATE outbox SET state = 'queued', next_at = ?1 WHERE state = 'sending'", [now])?;
+    conn.execute("UPDATE outbox SET next_at = ?1 WHERE state = 'queued' AND next_at > ?1", [now])?;
+    Ok(n)
 }
 
 /// Queued rows that are due at `now`, oldest first.

@@ -78,6 +78,14 @@ pub fn send(s: &Server, m: &Mail) -> Result<String, Failure> {
     let t = transport(s)?;
     match t.send(&msg) {
         Ok(r) => Ok(format!("{} {}", r.code(), r.message().collect::<Vec<_>>().join(" ")).trim().to_string()),
-        Err(e) => Err(Failure { message: e.to_string(), permanent: e.is_permanent() }),
+        Err(e) => {
+            // lettre says "permanent error (550): 5.7.1 …"; the admin reads the server's own words.
+            let said = e.to_string();
+            let message = match (e.status(), said.split_once("): ")) {
+                (Some(code), Some((_, rest))) => format!("{code} {rest}"),
+                _ => said,
+            };
+            Err(Failure { message, permanent: e.is_permanent() })
+        }
     }
 }
