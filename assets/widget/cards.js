@@ -33,6 +33,19 @@ export class Cards {
     this.prechat = null;
     this.ask = null;
     this.thanks = null;
+    /** "Send me the transcript": the form while asked for, then the thanks (`sentTo`). */
+    this.transcriptOpen = false;
+    this.transcriptCard = null;
+    this.sentTo = '';
+  }
+
+  /** The footer's "Send me the transcript" was pressed: the form (prefilled) under the conversation. */
+  openTranscript() {
+    this.transcriptOpen = true;
+    this.sentTo = '';
+    this.transcriptCard = null;
+    this.render();
+    this.transcriptCard?.querySelector('input')?.focus();
   }
 
   /** Whether the pre-chat form stands before the first message. */
@@ -67,6 +80,7 @@ export class Cards {
     } else {
       this.ask = null;
     }
+    if (this.transcriptOpen) cards.push(this.transcriptCard ??= this.transcriptForm(t));
     return cards;
   }
 
@@ -98,6 +112,27 @@ export class Cards {
     name.el, email.el, err,
     el('div', { class: 'actions' }, el('button', { type: 'submit', class: 'primary', text: t.start }),
       mode === 'optional' ? el('button', { type: 'button', class: 'link', onclick: done, text: t.skip }) : null));
+  }
+
+  transcriptForm(t) {
+    if (this.sentTo) {
+      const close = () => { this.transcriptOpen = false; this.transcriptCard = null; this.render(); this.focusInput(); };
+      return el('div', { class: 'card thanks', role: 'status' }, el('p', { class: 'saved', text: fmt(t.transcriptSent, { email: this.sentTo }) }),
+        el('div', { class: 'actions' }, el('button', { type: 'button', class: 'link', onclick: close, text: 'OK' })));
+    }
+    const email = field(t.email, 'email', this.chat.customer?.email || this.chat.identity.email || '', 'email');
+    const err = el('p', { class: 'card-error', role: 'alert' });
+    const cancel = () => { this.transcriptOpen = false; this.transcriptCard = null; this.render(); this.focusInput(); };
+    return el('form', { class: 'card transcript', onsubmit: async (e) => {
+      e.preventDefault();
+      const em = email.input.value.trim();
+      if (!validEmail(em)) { err.textContent = t.badEmail; email.input.focus(); return; }
+      try { await this.chat.transcript(em); } catch (e) { err.textContent = e.data?.error || t.error; return; }
+      this.sentTo = em;
+      this.transcriptCard = null;
+      this.render();
+    } }, el('p', { text: t.transcriptTo }), el('div', { class: 'inline' }, email.el, el('button', { type: 'submit', class: 'primary', text: t.transcriptSend })), err,
+    el('div', { class: 'actions' }, el('button', { type: 'button', class: 'link', onclick: cancel, text: t.cancel })));
   }
 
   askForm(t) {

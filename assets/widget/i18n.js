@@ -17,6 +17,9 @@ const en = {
   needEmail: 'Please enter your email to start.', powered: 'Powered by Frontdesk', error: 'Something went wrong. Please try again.',
   newMessage: 'New message from {name}', notAllowed: 'This chat is not available on this site.',
   'conversation.closed': 'This conversation was closed', 'conversation.reopened': 'This conversation was reopened',
+  transcript: 'Send me the transcript', transcriptTo: 'Send this conversation to', transcriptSend: 'Send',
+  transcriptSent: 'Sent to {email}. Check your inbox.', cancel: 'Cancel',
+  linkExpired: 'That link has expired. Write to us here and we will answer.',
 };
 
 const pt = {
@@ -35,6 +38,9 @@ const pt = {
   needEmail: 'Escreva o seu email para começar.', powered: 'Com tecnologia Frontdesk', error: 'Algo correu mal. Tente de novo.',
   newMessage: 'Nova mensagem de {name}', notAllowed: 'Este chat não está disponível neste site.',
   'conversation.closed': 'Esta conversa foi encerrada', 'conversation.reopened': 'Esta conversa foi reaberta',
+  transcript: 'Enviar-me a conversa por email', transcriptTo: 'Enviar esta conversa para', transcriptSend: 'Enviar',
+  transcriptSent: 'Enviada para {email}. Veja a sua caixa de correio.', cancel: 'Cancelar',
+  linkExpired: 'Esse link expirou. Escreva-nos aqui e respondemos.',
 };
 
 /** The language code to use: the admin's choice, or the browser's when `auto`. */

@@ -128,6 +128,8 @@ pub fn session(app: &Arc<App>, req: &Request) -> Result<Response> {
     })?;
     let mut out = out;
     out["helpdesk"] = app.public_settings();
+    // Email is set up: the widget offers "Send me the transcript".
+    out["helpdesk"]["email"] = json!(crate::desk::mail::enabled(app));
     Ok(Response::ok_json(&out))
 }
 
@@ -269,7 +271,7 @@ pub fn resume(app: &Arc<App>, req: &Request) -> Result<Response> {
         return Err(Error::forbidden(format!("Origin {origin} may not use this help desk's widget.")));
     }
     let f: ResumeForm = req.json()?;
-    let token = crate::desk::mail_send::resume(app, f.token.trim(), req.remote)?;
+    let token = crate::desk::mail_send::resume(app, f.token.trim())?;
     Ok(Response::json(201, &json!({"token": token})))
 }
 
