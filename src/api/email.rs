@@ -108,7 +108,7 @@ fn page(req: &Request, en: (&str, &str), pt: (&str, &str)) -> Response {
     let html = format!(
         "<!doctype html><html lang=\"{lang}\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width\">\
          <title>{title}</title><link rel=\"stylesheet\" href=\"/assets/shared/style.css\"></head>\
-         <body><main class=\"mail-page\"><h1>{title}</h1><p>{text}</p></main></body></html>"
+         <body><main class=\"card-page\"><div class=\"card\"><h1>{title}</h1><p class=\"lead\">{text}</p></div></main></body></html>"
     );
     Response::html(200, html.into_bytes())
 }
