@@ -71,7 +71,7 @@ export async function email(view) {
       answer.className = 'test-answer ' + (r.ok ? 'ok' : 'bad');
     } catch (err) { answer.textContent = problem(err, t('errFailed')); answer.className = 'test-answer bad'; }
     send.disabled = false;
-  } }, el('label', { for: 'f-test-to', text: t('testTo') }), el('div', { class: 'inline-row' }, to, send), answer);
+  } }, el('div', { class: 'field' }, el('label', { for: 'f-test-to', text: t('testTo') }), el('div', { class: 'inline-row' }, to, send)), answer);
 
   const when = [
     control('email_delay_minutes', { type: 'number', min: 0, max: 1440, label: t('fDelay'), hint: info.locked.email_delay ? t('fDelayLocked') : t('fDelayHint') }),

@@ -123,7 +123,8 @@ export class Cards {
     const email = field(t.email, 'email', this.chat.customer?.email || this.chat.identity.email || '', 'email');
     const err = el('p', { class: 'card-error', role: 'alert' });
     const cancel = () => { this.transcriptOpen = false; this.transcriptCard = null; this.render(); this.focusInput(); };
-    return el('form', { class: 'card transcript', onsubmit: async (e) => {
+    const lead = 'fd-tr-' + Math.random().toString(36).slice(2, 8);
+    return el('form', { class: 'card transcript', 'aria-labelledby': lead, onsubmit: async (e) => {
       e.preventDefault();
       const em = email.input.value.trim();
       if (!validEmail(em)) { err.textContent = t.badEmail; email.input.focus(); return; }
@@ -131,7 +132,7 @@ export class Cards {
       this.sentTo = em;
       this.transcriptCard = null;
       this.render();
-    } }, el('p', { text: t.transcriptTo }), el('div', { class: 'inline' }, email.el, el('button', { type: 'submit', class: 'primary', text: t.transcriptSend })), err,
+    } }, el('p', { id: lead, text: t.transcriptTo }), el('div', { class: 'inline' }, email.el, el('button', { type: 'submit', class: 'primary', text: t.transcriptSend })), err,
     el('div', { class: 'actions' }, el('button', { type: 'button', class: 'link', onclick: cancel, text: t.cancel })));
   }
 
