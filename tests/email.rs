@@ -306,7 +306,13 @@ fn hostile_mails_are_refused_or_sanitised_and_the_server_keeps_working() {
     // Huge: never downloaded.
     imap.deliver(&hostile(me, &addr, "huge@x", "Content-Type: text/plain\n", &"A".repeat(700 * 1024)));
     // Malformed MIME: a multipart whose boundary never comes, and binary junk.
-    imap.deliver(&hostile(me, &addr, "bad@x", "MIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=\"zz\"\n", "--nope\n\u{1}\u{2}garbage\n"));
+    imap.deliver(&hostile(
+        me,
+        &addr,
+        "bad@x",
+        "MIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=\"zz\"\n",
+        "--nope\n\u{1}\u{2}garbage\n",
+    ));
     // HTML with a script: taken as text only.
     imap.deliver(&hostile(
         me,

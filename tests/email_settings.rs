@@ -48,7 +48,8 @@ fn the_smtp_password_is_write_only_never_in_answers_exports_the_audit_log_or_the
     assert_eq!(test.json()["ok"], false);
     assert!(!test.json()["error"].as_str().unwrap().is_empty());
     std::thread::sleep(Duration::from_millis(1500)); // an IMAP poll fails too, and is logged
-    let answers = [r.text(), settings.text(), email.text(), test.text(), admin.get("/api/admin/export").text(), admin.get("/api/audit").text()];
+    let answers =
+        [r.text(), settings.text(), email.text(), test.text(), admin.get("/api/admin/export").text(), admin.get("/api/audit").text()];
     for a in &answers {
         assert!(!a.contains(PW) && !a.contains(PW2), "a password in an answer: {a}");
     }
@@ -175,7 +176,10 @@ fn a_mention_while_offline_is_mailed_and_a_customer_waiting_alerts_the_support_a
     let cust = s.customer(Some("Hal"));
     let conv = cust.say("Hello?")["conversation_id"].as_i64().unwrap();
     // Sam has no Messenger open: the mention is mailed once its minute has passed.
-    let r = admin.post_json(&format!("/api/conversations/{conv}/messages"), &json!({"body": "@Sam can you take this?", "note": true, "mentions": [sam_id]}));
+    let r = admin.post_json(
+        &format!("/api/conversations/{conv}/messages"),
+        &json!({"body": "@Sam can you take this?", "note": true, "mentions": [sam_id]}),
+    );
     assert_eq!(r.status, 201, "{}", r.text());
     std::thread::sleep(Duration::from_millis(1500));
     assert_eq!(smtp.mails().len(), 0, "mailed before the minute passed");

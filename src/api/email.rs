@@ -19,7 +19,9 @@ use crate::http::{Request, Response};
 pub fn view(app: &App) -> Value {
     let s = app.settings();
     let server = |srv: Option<&crate::mailer::Server>| {
-        srv.map(|e| json!({"host": e.host, "port": e.port, "security": e.security.name(), "user": e.user, "from": e.from, "folder": e.folder}))
+        srv.map(
+            |e| json!({"host": e.host, "port": e.port, "security": e.security.name(), "user": e.user, "from": e.from, "folder": e.folder}),
+        )
     };
     json!({
         "smtp_host": s.smtp_host, "smtp_port": s.smtp_port, "smtp_security": s.smtp_security, "smtp_user": s.smtp_user,
@@ -99,7 +101,10 @@ pub fn open(app: &Arc<App>, req: &Request) -> Result<Response> {
     if token.is_empty() || token.len() > 200 || !token.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'.') {
         return Err(Error::not_found("This link is not valid."));
     }
-    Ok(Response::new(303).header("Location", mail::open_target(app, token)).header("Cache-Control", "no-store").header("Referrer-Policy", "no-referrer"))
+    Ok(Response::new(303)
+        .header("Location", mail::open_target(app, token))
+        .header("Cache-Control", "no-store")
+        .header("Referrer-Policy", "no-referrer"))
 }
 
 fn page(req: &Request, en: (&str, &str), pt: (&str, &str)) -> Response {
@@ -123,6 +128,9 @@ pub fn stop(app: &Arc<App>, req: &Request) -> Result<Response> {
     Ok(page(
         req,
         ("You will get no more of these emails", "We will not email you our replies any more. You can still chat with us on our website."),
-        ("Não vai receber mais estes emails", "Não lhe enviaremos mais as nossas respostas por email. Pode continuar a falar connosco no nosso site."),
+        (
+            "Não vai receber mais estes emails",
+            "Não lhe enviaremos mais as nossas respostas por email. Pode continuar a falar connosco no nosso site.",
+        ),
     ))
 }

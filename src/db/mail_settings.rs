@@ -39,7 +39,10 @@ impl Settings {
             return field("imap_folder", "must not be empty (INBOX)");
         }
         if self.email_delay_minutes > 1440 || self.alert_waiting_minutes > 1440 {
-            return field(if self.email_delay_minutes > 1440 { "email_delay_minutes" } else { "alert_waiting_minutes" }, "must be 0 to 1440 minutes");
+            return field(
+                if self.email_delay_minutes > 1440 { "email_delay_minutes" } else { "alert_waiting_minutes" },
+                "must be 0 to 1440 minutes",
+            );
         }
         if !self.website_url.is_empty()
             && (self.website_url.len() > 2000
@@ -62,7 +65,7 @@ pub fn is_address(e: &str) -> bool {
         && domain.contains('.')
         && !domain.starts_with('.')
         && !domain.ends_with('.')
-        && e.bytes().all(|b| b.is_ascii_graphic() && !matches!(b, b'<' | b'>' | b'(' | b')' | b',' | b';' | b':' | b'"' | b'[' | b']' | b'\\'))
+        && e.bytes()
+            .all(|b| b.is_ascii_graphic() && !matches!(b, b'<' | b'>' | b'(' | b')' | b',' | b';' | b':' | b'"' | b'[' | b']' | b'\\'))
         && !domain.contains('@')
 }
-

@@ -47,11 +47,12 @@ fn from_row(r: &Row) -> rusqlite::Result<Entry> {
 
 /// Queue a delivery unless one with the same cause exists: `Some(id)` if this call queued it.
 pub fn queue(conn: &Connection, kind: &str, cause: &str, payload: &Value, not_before: i64, now: i64) -> Result<Option<i64>> {
-    let n = conn.prepare_cached(
-        "INSERT INTO outbox (kind, cause, payload, next_at, not_before, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?4)
+    let n = conn
+        .prepare_cached(
+            "INSERT INTO outbox (kind, cause, payload, next_at, not_before, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?4)
          ON CONFLICT (cause) DO NOTHING",
-    )?
-    .execute(params![kind, cause, payload.to_string(), now, not_before])?;
+        )?
+        .execute(params![kind, cause, payload.to_string(), now, not_before])?;
     Ok((n == 1).then(|| conn.last_insert_rowid()))
 }
 
@@ -105,7 +106,9 @@ pub fn mark_sent(conn: &Connection, id: i64, answer: &str, now: i64) -> Result<(
 /// Try again at `next_at`, or give up (`failed`) when `next_at` is `None`.
 pub fn mark_failed(conn: &Connection, id: i64, error: &str, next_at: Option<i64>) -> Result<()> {
     match next_at {
-        Some(t) => conn.execute("UPDATE outbox SET state = 'queued', last_error = ?2, next_at = ?3 WHERE id = ?1", params![id, error, t])?,
+        Some(t) => {
+            conn.execute("UPDATE outbox SET state = 'queued', last_error = ?2, next_at = ?3 WHERE id = ?1", params![id, error, t])?
+        }
         None => conn.execute("UPDATE outbox SET state = 'failed', last_error = ?2 WHERE id = ?1", params![id, error])?,
     };
     Ok(())
@@ -119,7 +122,8 @@ pub fn mark_dropped(conn: &Connection, id: i64, why: &str) -> Result<()> {
 
 /// An admin's Retry: a failed row is queued again now, with a fresh count of attempts.
 pub fn retry(conn: &Connection, id: i64, now: i64) -> Result<bool> {
-    Ok(conn.execute("UPDATE outbox SET state = 'queued', attempts = 0, next_at = ?2 WHERE id = ?1 AND state = 'failed'", params![id, now])?
+    Ok(conn
+        .execute("UPDATE outbox SET state = 'queued', attempts = 0, next_at = ?2 WHERE id = ?1 AND state = 'failed'", params![id, now])?
         == 1)
 }
 

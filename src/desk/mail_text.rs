@@ -17,30 +17,146 @@ pub fn lang(tag: &str) -> &'static str {
 fn t(lang: &str, key: &str) -> &'static str {
     let pt = lang == "pt";
     match key {
-        "continuity.subject" => if pt { "Nova resposta de {desk}" } else { "New reply from {desk}" },
-        "continuity.intro" => if pt { "Respondemos à sua conversa:" } else { "We replied to your conversation:" },
-        "continuity.open" => if pt { "Abrir a conversa" } else { "Open the conversation" },
-        "continuity.reply" => if pt { "Pode também responder a este email." } else { "You can also reply to this email." },
-        "stop" => if pt { "Não quero receber estes emails" } else { "Stop these emails" },
-        "transcript.subject" => if pt { "A sua conversa com {desk}" } else { "Your conversation with {desk}" },
-        "transcript.intro" => if pt { "Aqui está a sua conversa, como pediu:" } else { "Here is your conversation, as you asked:" },
-        "you" => if pt { "Você" } else { "You" },
-        "test.subject" => if pt { "Email de teste de {desk}" } else { "Test email from {desk}" },
-        "test.body" => if pt { "Se está a ler isto, o envio de emails funciona." } else { "If you can read this, sending mail works." },
-        "reset.subject" => if pt { "Redefinir a palavra-passe de {desk}" } else { "Reset your {desk} password" },
-        "reset.body" => if pt {
-            "Alguém pediu uma nova palavra-passe para esta conta. O link funciona uma vez, durante pouco tempo. Se não foi você, ignore este email."
-        } else {
-            "Someone asked for a new password for this account. The link works once, for a short time. If it was not you, ignore this email."
-        },
-        "reset.open" => if pt { "Escolher uma nova palavra-passe" } else { "Choose a new password" },
-        "invite.subject" => if pt { "Convite para {desk}" } else { "You are invited to {desk}" },
-        "invite.body" => if pt { "Foi convidado para a equipa de apoio. Crie a sua conta com este link:" } else { "You were invited to join the support team. Create your account with this link:" },
-        "invite.open" => if pt { "Aceitar o convite" } else { "Accept the invite" },
-        "mention.subject" => if pt { "{name} mencionou-o em {desk}" } else { "{name} mentioned you in {desk}" },
-        "waiting.subject" => if pt { "Um cliente espera resposta em {desk}" } else { "A customer is waiting in {desk}" },
-        "waiting.body" => if pt { "Um cliente espera há {minutes} minutos e nenhum agente está online." } else { "A customer has been waiting for {minutes} minutes and no agent is online." },
-        "open.messenger" => if pt { "Abrir no Messenger" } else { "Open in the Messenger" },
+        "continuity.subject" => {
+            if pt {
+                "Nova resposta de {desk}"
+            } else {
+                "New reply from {desk}"
+            }
+        }
+        "continuity.intro" => {
+            if pt {
+                "Respondemos à sua conversa:"
+            } else {
+                "We replied to your conversation:"
+            }
+        }
+        "continuity.open" => {
+            if pt {
+                "Abrir a conversa"
+            } else {
+                "Open the conversation"
+            }
+        }
+        "continuity.reply" => {
+            if pt {
+                "Pode também responder a este email."
+            } else {
+                "You can also reply to this email."
+            }
+        }
+        "stop" => {
+            if pt {
+                "Não quero receber estes emails"
+            } else {
+                "Stop these emails"
+            }
+        }
+        "transcript.subject" => {
+            if pt {
+                "A sua conversa com {desk}"
+            } else {
+                "Your conversation with {desk}"
+            }
+        }
+        "transcript.intro" => {
+            if pt {
+                "Aqui está a sua conversa, como pediu:"
+            } else {
+                "Here is your conversation, as you asked:"
+            }
+        }
+        "you" => {
+            if pt {
+                "Você"
+            } else {
+                "You"
+            }
+        }
+        "test.subject" => {
+            if pt {
+                "Email de teste de {desk}"
+            } else {
+                "Test email from {desk}"
+            }
+        }
+        "test.body" => {
+            if pt {
+                "Se está a ler isto, o envio de emails funciona."
+            } else {
+                "If you can read this, sending mail works."
+            }
+        }
+        "reset.subject" => {
+            if pt {
+                "Redefinir a palavra-passe de {desk}"
+            } else {
+                "Reset your {desk} password"
+            }
+        }
+        "reset.body" => {
+            if pt {
+                "Alguém pediu uma nova palavra-passe para esta conta. O link funciona uma vez, durante pouco tempo. Se não foi você, ignore este email."
+            } else {
+                "Someone asked for a new password for this account. The link works once, for a short time. If it was not you, ignore this email."
+            }
+        }
+        "reset.open" => {
+            if pt {
+                "Escolher uma nova palavra-passe"
+            } else {
+                "Choose a new password"
+            }
+        }
+        "invite.subject" => {
+            if pt {
+                "Convite para {desk}"
+            } else {
+                "You are invited to {desk}"
+            }
+        }
+        "invite.body" => {
+            if pt {
+                "Foi convidado para a equipa de apoio. Crie a sua conta com este link:"
+            } else {
+                "You were invited to join the support team. Create your account with this link:"
+            }
+        }
+        "invite.open" => {
+            if pt {
+                "Aceitar o convite"
+            } else {
+                "Accept the invite"
+            }
+        }
+        "mention.subject" => {
+            if pt {
+                "{name} mencionou-o em {desk}"
+            } else {
+                "{name} mentioned you in {desk}"
+            }
+        }
+        "waiting.subject" => {
+            if pt {
+                "Um cliente espera resposta em {desk}"
+            } else {
+                "A customer is waiting in {desk}"
+            }
+        }
+        "waiting.body" => {
+            if pt {
+                "Um cliente espera há {minutes} minutos e nenhum agente está online."
+            } else {
+                "A customer has been waiting for {minutes} minutes and no agent is online."
+            }
+        }
+        "open.messenger" => {
+            if pt {
+                "Abrir no Messenger"
+            } else {
+                "Open in the Messenger"
+            }
+        }
         _ => "",
     }
 }
@@ -102,11 +218,7 @@ pub fn render(s: &Settings, b: &Body<'_>) -> (String, String) {
             html.push_str(&format!("<p style=\"color:#57606a\"><em>{}</em></p>", escape(&l.body)));
         } else {
             text.push_str(&format!("{}:\n{}\n\n", l.who, l.body));
-            html.push_str(&format!(
-                "<p><strong>{}</strong><br>{}</p>",
-                escape(&l.who),
-                escape(&l.body).replace('\n', "<br>")
-            ));
+            html.push_str(&format!("<p><strong>{}</strong><br>{}</p>", escape(&l.who), escape(&l.body).replace('\n', "<br>")));
         }
     }
     if let Some((label, url)) = &b.link {

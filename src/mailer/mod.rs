@@ -145,7 +145,10 @@ mod tests {
     fn urls_name_security_port_and_credentials() {
         let s = parse_url("smtps://me%40x.com:p%3Ass@mail.x.com?from=help%40x.com&name=Acme", "smtp").unwrap();
         assert_eq!((s.host.as_str(), s.port, s.security), ("mail.x.com", 465, Security::Tls));
-        assert_eq!((s.user.as_str(), s.password.as_str(), s.from.as_str(), s.from_name.as_str()), ("me@x.com", "p:ss", "help@x.com", "Acme"));
+        assert_eq!(
+            (s.user.as_str(), s.password.as_str(), s.from.as_str(), s.from_name.as_str()),
+            ("me@x.com", "p:ss", "help@x.com", "Acme")
+        );
         let s = parse_url("imap+insecure://u:p@127.0.0.1:1143?folder=Support", "imap").unwrap();
         assert_eq!((s.port, s.security, s.folder.as_str()), (1143, Security::None, "Support"));
         assert!(parse_url("http://x", "smtp").is_err());

@@ -49,7 +49,8 @@ pub fn build(m: &Mail) -> Result<Message, Failure> {
         b = b.reply_to(mailbox(&m.from_name, r)?);
     }
     for (k, v) in &m.headers {
-        let name = HeaderName::new_from_ascii(k.clone()).map_err(|_| Failure { message: format!("bad header name {k}"), permanent: true })?;
+        let name =
+            HeaderName::new_from_ascii(k.clone()).map_err(|_| Failure { message: format!("bad header name {k}"), permanent: true })?;
         b = b.raw_header(HeaderValue::new(name, v.clone()));
     }
     b.multipart(MultiPart::alternative_plain_html(m.text.clone(), m.html.clone()))

@@ -157,7 +157,8 @@ impl Imap {
         );
         let conf_path = dir.0.join("dovecot.conf");
         std::fs::write(&conf_path, conf).unwrap();
-        let mut child = Command::new(DOVECOT).arg("-F").arg("-c").arg(&conf_path).stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap();
+        let mut child =
+            Command::new(DOVECOT).arg("-F").arg("-c").arg(&conf_path).stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap();
         wait_port(port, &mut child, "dovecot");
         Some(Imap { child, dir, port })
     }
