@@ -12,8 +12,7 @@ const path = `/api/reset/${encodeURIComponent(token)}`;
 
 for (const [id, key] of [['email-label', 'recEmail'], ['password-label', 'recNewPassword'], ['repeat-label', 'recRepeatPassword'],
   ['password-hint', 'recPasswordHint'], ['submit', 'recSubmit'], ['ask', 'recForgotAsk'], ['admin-cli', 'recForgotAdmin'],
-  ['command', 'recForgotCommand'], ['cli-after', 'recForgotAdminAfter'], ['back', 'recBackToSignIn'],
-  ['mail-lead', 'recMailLead'], ['mail-label', 'recMailLabel'], ['mail-submit', 'recMailSubmit']]) {
+  ['command', 'recForgotCommand'], ['cli-after', 'recForgotAdminAfter'], ['back', 'recBackToSignIn']]) {
   $(id).textContent = t(key);
 }
 
@@ -48,6 +47,8 @@ async function load() {
     // With email set up, a link can be mailed (issue 16); asking an admin stays the other way.
     try {
       if ((await http.get('/api/password/forgot')).available) {
+        // Its words only now: without email the page promises no mail, even in hidden text.
+        for (const [id, key] of [['mail-lead', 'recMailLead'], ['mail-label', 'recMailLabel'], ['mail-submit', 'recMailSubmit']]) $(id).textContent = t(key);
         $('mail-form').hidden = false;
         $('ask').textContent = t('recMailOr');
       }

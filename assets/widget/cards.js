@@ -147,6 +147,7 @@ export class Cards {
       store.setItem(THANKS_KEY, this.chat.customer?.email || em);
       this.ask = null;
       this.render();
-    } }, el('p', { text: t.emailAsk }), el('div', { class: 'inline' }, email.el, el('button', { type: 'submit', class: 'primary', text: t.emailSave })), err);
+    } }, el('p', { text: this.chat.helpdesk?.email === false ? t.emailAskNoMail : t.emailAsk }),
+    el('div', { class: 'inline' }, email.el, el('button', { type: 'submit', class: 'primary', text: t.emailSave })), err);
   }
 }

@@ -184,3 +184,108 @@ test('a visitor gets the transcript by mail from the widget, and its link reopen
   await screenshot(page2, 'email-widget-reopened');
   await other.close();
 });
+
+test('"Forgot password?" mails a link once email is set up', { skip }, async () => {
+  const before = mails().length;
+  const context = await browser.newContext({ viewport: { width: 1100, height: 800 } });
+  const page = await context.newPage();
+  await page.goto(server.url + '/login');
+  await page.getByRole('link', { name: 'Forgot password?' }).click();
+  await page.getByLabel('Your account’s email').fill('ada@example.com');
+  await checkA11y(page, 'the forgot-password page with email');
+  await page.getByRole('button', { name: 'Send me a link' }).click();
+  await page.getByText('If ada@example.com has an account here, a link is on its way.').waitFor();
+  await screenshot(page, 'email-forgot-sent');
+  const mail = await eventually(async () => mails().slice(before).find((m) => m.includes('/reset/')), 10000, 'the reset mail');
+  const link = /https?:\/\/\S+\/reset\/[0-9a-f]{32}/.exec(unqp(mail))[0];
+  await page.goto(link);
+  await page.getByRole('heading', { name: 'Choose a new password' }).waitFor();
+  await context.close();
+});
+
+// ---- Replies by mail, with a real IMAP server (dovecot) --------------------------------------------
+
+const hasDovecot = existsSync('/usr/sbin/dovecot');
+if (!hasDovecot && process.env.CI) throw new Error('dovecot-imapd is required under CI (.ci/run installs it)');
+
+/** dovecot on loopback with one passwd-file user (fdmail/secret) and a Maildir, in a temp dir. */
+async function startDovecot() {
+  const dir = mkdtempSync(join(tmpdir(), 'frontdesk-imap-'));
+  const port = await freePort();
+  const home = join(dir, 'home');
+  const { mkdirSync, writeFileSync, chownSync, chmodSync } = await import('node:fs');
+  mkdirSync(join(home, 'Maildir'), { recursive: true });
+  for (const p of [dir, home, join(home, 'Maildir')]) chownSync(p, 65534, 65534);
+  chmodSync(dir, 0o755);
+  writeFileSync(join(dir, 'users'), `fdmail:{PLAIN}secret:65534:65534::${home}::\n`);
+  writeFileSync(join(dir, 'dovecot.conf'), [
+    `base_dir = ${dir}/run`, `state_dir = ${dir}/state`, `log_path = ${dir}/dovecot.log`, 'protocols = imap', 'listen = 127.0.0.1',
+    'ssl = no', 'disable_plaintext_auth = no', 'auth_mechanisms = plain login', 'mail_location = maildir:~/Maildir',
+    `passdb {\n  driver = passwd-file\n  args = scheme=PLAIN username_format=%u ${dir}/users\n}`,
+    `userdb {\n  driver = passwd-file\n  args = username_format=%u ${dir}/users\n}`,
+    `service imap-login {\n  chroot =\n  inet_listener imap {\n    address = 127.0.0.1\n    port = ${port}\n  }\n  inet_listener imaps {\n    port = 0\n  }\n}`,
+    'service anvil {\n  chroot =\n}', '',
+  ].join('\n'));
+  const proc = spawn('/usr/sbin/dovecot', ['-F', '-c', join(dir, 'dovecot.conf')], { stdio: 'ignore' });
+  await eventually(async () => new Promise((ok) => {
+    const { connect } = require_net;
+    const s = connect(port, '127.0.0.1', () => { s.destroy(); ok(true); });
+    s.on('error', () => ok(false));
+  }), 10000, 'dovecot listening');
+  const deliver = (raw) => {
+    const py = "import imaplib,sys\nm=imaplib.IMAP4('127.0.0.1',int(sys.argv[1]))\nm.login('fdmail','secret')\nr=m.append('INBOX',None,None,sys.stdin.buffer.read())\nassert r[0]=='OK',r\nm.logout()\n";
+    const r = spawnSync('/usr/bin/python3', ['-c', py, String(port)], { input: raw.replace(/\r?\n/g, '\r\n') });
+    assert.equal(r.status, 0, String(r.stderr));
+  };
+  return { port, dir, deliver, stop: () => { proc.kill('SIGTERM'); rmSync(dir, { recursive: true, force: true }); } };
+}
+const require_net = await import('node:net');
+
+test('a customer\'s answer by mail appears live in the Messenger once; one from another address waits above the composer', { skip: skip || (!hasDovecot && 'dovecot is not installed') }, async () => {
+  const imap = await startDovecot();
+  const smtpUrl = `smtp+insecure://127.0.0.1:${smtpPort}?from=help%40acme.test`;
+  const srv = await startServer({ env: { FRONTDESK_SMTP_URL: smtpUrl, FRONTDESK_IMAP_URL: `imap+insecure://fdmail:secret@127.0.0.1:${imap.port}`,
+    FRONTDESK_EMAIL_DELAY_SECS: '0', FRONTDESK_IMAP_POLL_SECS: '1' } });
+  try {
+    const ada = await User.setup(srv.url);
+    const visitor = await (await import('./messenger-helpers.mjs')).Customer.create(srv.url, { name: 'Rui', email: 'rui@example.org', language: 'en-GB' });
+    await visitor.send('Is the blue one in stock?');
+    const conv = (await visitor.session()).conversation.id;
+    const before = mails().length;
+    await ada.request('POST', `/api/conversations/${conv}/messages`, { body: 'It is: shall I hold one for you?' });
+    const mail = await eventually(async () => mails().slice(before).find((m) => m.includes('rui@example.org')), 15000, 'the continuity mail');
+    const replyTo = /^Reply-To:.*?<?([^\s<>]+\+c\d+\.[0-9a-f]+@acme\.test)>?/m.exec(mail)[1];
+
+    // The Messenger, signed in, on that conversation.
+    const context = await browser.newContext({ viewport: { width: 1280, height: 860 } });
+    await context.addCookies([{ name: ada.cookie.split('=')[0], value: ada.cookie.split('=').slice(1).join('='), url: srv.url }]);
+    const page = await context.newPage();
+    const problems = [];
+    page.on('pageerror', (e) => problems.push(e.message));
+    await page.goto(`${srv.url}/#c${conv}`);
+    await page.locator('#app:not([aria-busy])').waitFor();
+    await page.getByRole('log').getByText('It is: shall I hold one for you?').waitFor();
+
+    const answer = (from, id, text) => `From: ${from}\nTo: ${replyTo}\nSubject: Re: New reply\nMessage-ID: <${id}>\nMIME-Version: 1.0\nContent-Type: text/plain; charset=utf-8\n\n${text}\n\nOn Mon, 30 Nov 2026, Acme <help@acme.test> wrote:\n> It is: shall I hold one for you?\n`;
+    imap.deliver(answer('Rui <rui@example.org>', 'rui-1@example.org', 'Yes please, size M.'));
+    await page.getByRole('log').getByText('Yes please, size M.').waitFor({ timeout: 20000 });
+    imap.deliver(answer('Rui <rui@example.org>', 'rui-1@example.org', 'Yes please, size M.'));
+    imap.deliver(answer('Sara <sara@example.org>', 'sara-1@example.org', 'I am his sister: make it size L.'));
+    const held = page.getByRole('region', { name: 'A reply by email is waiting.' });
+    await held.waitFor({ timeout: 20000 });
+    await held.getByText('I am his sister: make it size L.').waitFor();
+    await held.getByText('It came from sara@example.org').waitFor();
+    assert.equal(await page.getByRole('log').getByText('Yes please, size M.').count(), 1, 'the mail fetched twice is one message');
+    assert.equal(await page.getByRole('log').getByText('make it size L').count(), 0);
+    await checkA11y(page, 'the Messenger with a held reply');
+    await screenshot(page, 'email-messenger-held');
+    await held.getByRole('button', { name: 'Post it as the customer' }).click();
+    await page.getByRole('log').getByText('I am his sister: make it size L.').waitFor();
+    await held.waitFor({ state: 'detached' });
+    assert.deepEqual(problems, []);
+    await context.close();
+  } finally {
+    await srv.stop();
+    imap.stop();
+  }
+});
