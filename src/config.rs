@@ -38,6 +38,14 @@ pub struct Config {
     pub connection_stack: usize,
     /// Test-only routes (a handler that panics). Off in production; `for_test` turns it on.
     pub test_routes: bool,
+    /// `FRONTDESK_SMTP_URL` / `FRONTDESK_IMAP_URL`: when set they win over the admin's settings,
+    /// which the admin page then shows locked.
+    pub smtp_url: Option<crate::mailer::Server>,
+    pub imap_url: Option<crate::mailer::Server>,
+    /// `FRONTDESK_EMAIL_DELAY_SECS`: the continuity mail's delay, over the admin's minutes (tests).
+    pub email_delay_secs: Option<u64>,
+    /// `FRONTDESK_IMAP_POLL_SECS`: how often the mailbox is checked for replies (default 60).
+    pub imap_poll_secs: u64,
 }
 
 /// What `main` was asked to do.
@@ -88,6 +96,10 @@ impl Config {
             rate_limits: true,
             connection_stack: 256 * 1024,
             test_routes: false,
+            smtp_url: None,
+            imap_url: None,
+            email_delay_secs: None,
+            imap_poll_secs: 60,
         }
     }
 
@@ -167,6 +179,15 @@ pub fn parse(args: &[String], env: &dyn Fn(&str) -> Option<String>) -> Result<Co
             }
             "argon2-m-kib" => c.argon2_m_kib = value.parse().map_err(|_| format!("invalid argon2 memory '{value}'"))?,
             "argon2-t" => c.argon2_t = value.parse().map_err(|_| format!("invalid argon2 iterations '{value}'"))?,
+            "smtp-url" => c.smtp_url = Some(crate::mailer::parse_url(value, "smtp")?),
+            "imap-url" => c.imap_url = Some(crate::mailer::parse_url(value, "imap")?),
+            "email-delay-secs" => {
+                c.email_delay_secs = Some(value.parse().map_err(|_| format!("invalid email delay '{value}' (expected seconds)"))?)
+            }
+            "imap-poll-secs" => {
+                c.imap_poll_secs =
+                    value.parse().ok().filter(|n| *n > 0).ok_or(format!("invalid IMAP poll interval '{value}' (expected seconds)"))?
+            }
             _ => unreachable!("only known keys are passed"),
         }
         Ok(())
@@ -182,6 +203,10 @@ pub fn parse(args: &[String], env: &dyn Fn(&str) -> Option<String>) -> Result<Co
         ("FRONTDESK_HEAD_TIMEOUT", "head-timeout"),
         ("FRONTDESK_SYNCHRONOUS", "synchronous"),
         ("FRONTDESK_RATE_LIMITS", "rate-limits"),
+        ("FRONTDESK_SMTP_URL", "smtp-url"),
+        ("FRONTDESK_IMAP_URL", "imap-url"),
+        ("FRONTDESK_EMAIL_DELAY_SECS", "email-delay-secs"),
+        ("FRONTDESK_IMAP_POLL_SECS", "imap-poll-secs"),
         // Test and benchmark knobs: cheaper hashing. Not in --help on purpose.
         ("FRONTDESK_ARGON2_M_KIB", "argon2-m-kib"),
         ("FRONTDESK_ARGON2_T", "argon2-t"),

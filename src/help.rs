@@ -30,6 +30,13 @@ OPTIONS (each also read from the environment variable shown):
     --synchronous MODE      FRONTDESK_SYNCHRONOUS  full (durable, default) or normal
     --rate-limits on|off    FRONTDESK_RATE_LIMITS  widget rate limits [default: on]; off only for load tests
 
+Email (environment only; they win over Admin → Email and lock it):
+    FRONTDESK_SMTP_URL          smtps://USER:PASSWORD@HOST:PORT?from=ADDR&name=NAME (smtp:// STARTTLS,
+                                smtp+insecure:// none): the server mails go out through
+    FRONTDESK_IMAP_URL          imaps://USER:PASSWORD@HOST:PORT?folder=INBOX: the mailbox replies come to
+    FRONTDESK_IMAP_POLL_SECS    how often the mailbox is checked [default: 60]
+    FRONTDESK_EMAIL_DELAY_SECS  how long a reply may stay unseen before it is mailed [default: the admin's, 2 min]
+
 The server prints `listening on http://HOST:PORT` as its first line on stdout.
 ";
 

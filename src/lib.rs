@@ -15,6 +15,7 @@ pub mod help;
 pub mod http;
 pub mod hub;
 pub mod limits;
+pub mod mailer;
 pub mod passwords;
 pub mod ratelimit;
 pub mod ws;
@@ -105,6 +106,12 @@ pub fn start(config: Config) -> Result<Running> {
         let a = app.clone();
         std::thread::Builder::new().name("maintenance".into()).spawn(move || desk::maintenance::run(a))?;
     }
+    {
+        let (a, s) = (app.clone(), stop_pinger.clone());
+        std::thread::Builder::new().name("outbox".into()).spawn(move || desk::outbox::run(a, s))?;
+        let (a, s) = (app.clone(), stop_pinger.clone());
+        std::thread::Builder::new().name("imap".into()).spawn(move || desk::inbound::run(a, s))?;
+    }
     let a = app.clone();
     let server = Arc::new(http::server::Server {
         service: Arc::new(api::Frontdesk(a.clone())),
@@ -137,7 +144,10 @@ impl Running {
         if let Some(h) = self.accept.take() {
             let _ = h.join();
         }
+        // Also stops the outbox sender and the IMAP poller (between deliveries; a row being sent
+        // when the process ends is sent again at the next start).
         self.stop_pinger.store(true, Ordering::Relaxed);
+        self.app.db.writer.waker.wake();
         self.app.hub.close_all(tungstenite::protocol::frame::coding::CloseCode::Restart, "server restarting");
         self.app.db.writer.stop();
     }

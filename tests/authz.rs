@@ -144,6 +144,22 @@ fn rows() -> Vec<Row> {
         r("DELETE", "/api/replies/:id", "fresh shared", admins(200), |w| at(w.fresh_shared_reply())),
         r("DELETE", "/api/replies/:id", "fresh, support's personal", staff(404, 200, 404), |w| at(w.fresh_support_reply())),
 
+        // issue 16: email. The matrix's server has no mail server: what needs one answers 409 to
+        // those who reach it (tests/email.rs covers each with real servers).
+        r("GET", "/api/admin/email", "", admins(200), |_| none()),
+        r("POST", "/api/admin/email/test", "not set up", admins(409), |_| body(json!({"to": "someone@example.com"}))),
+        r("POST", "/api/admin/outbox/:id/retry", "no failed delivery", admins(404), |_| at(1)),
+        r("GET", "/api/mail/held", "", staff(403, 200, 200), |_| none()),
+        r("POST", "/api/mail/held/:id/accept", "none held", staff(403, 404, 404), |_| at(1)),
+        r("POST", "/api/mail/held/:id/reject", "none held", staff(403, 404, 404), |_| at(1)),
+        r("GET", "/mail/open", "", all(303), |_| none().query("r=1.99999999999999.0123")),
+        r("GET", "/mail/stop", "forged", all(404), |_| none().query("r=1.0123")),
+        r("POST", "/mail/stop", "forged", all(404), |_| none().query("r=1.0123")),
+        r("GET", "/api/password/forgot", "", all(200), |_| none()),
+        r("POST", "/api/password/forgot", "not set up", form(409), |_| body(json!({"email": "agent@example.com"}))),
+        r("POST", "/api/widget/resume", "forged", all(410), |_| body(json!({"token": "1.99999999999999.0123"}))),
+        r("POST", "/api/widget/transcript", "not set up", visitors(409), |_| none()),
+
         // Exists only in test servers; panics for anyone.
         r("GET", "/__test/panic", "", all(500), |_| none()),
     ]

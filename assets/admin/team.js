@@ -98,6 +98,10 @@ export async function team(view) {
         email.value = ''; name.value = ''; password.value = '';
         refresh();
       } })));
+  // With email set up (issue 16), the link can also go to the invitee by mail.
+  const byMail = el('input', { type: 'checkbox', id: 'inv-mail' });
+  const mailBox = el('div', { class: 'field check', hidden: true }, el('label', { for: 'inv-mail' }, byMail, el('span', { text: t('inviteByMail') })));
+  agent.get('/api/password/forgot').then((r) => { mailBox.hidden = !r.available; byMail.checked = !!r.available; }).catch(() => {});
   inviteBox.append(el('section', { class: 'panel' },
     el('h2', { text: t('inviteSomeone') }),
     el('p', { class: 'panel-lead', text: t('inviteLead') }),
@@ -106,11 +110,11 @@ export async function team(view) {
       err.textContent = '';
       let r;
       try {
-        r = await agent.post('/api/invites', { email: email.value.trim(), role: role.value, customer_support: support.checked });
+        r = await agent.post('/api/invites', { email: email.value.trim(), role: role.value, customer_support: support.checked, send_email: byMail.checked });
       } catch (e) { err.textContent = problem(e, t('errInvite')); email.focus(); return; }
       const url = r.url;
       result.replaceChildren(el('div', { class: 'invite-link' },
-        el('p', { text: t('sendLink', { email: r.invite.email }) }),
+        el('p', { text: byMail.checked ? t('resetMailed', { email: r.invite.email }) : t('sendLink', { email: r.invite.email }) }),
         el('div', { class: 'code' }, el('code', { text: url }), el('button', { type: 'button', class: 'btn small primary', text: t('copyLink'), onclick: () => copy(url, t('linkCopied')) }))));
       email.value = '';
       refresh();
@@ -118,6 +122,7 @@ export async function team(view) {
     el('div', { class: 'field grow' }, el('label', { for: 'inv-email', text: t('email') }), email),
     el('div', { class: 'field' }, el('label', { for: 'inv-role', text: t('colRole') }), role),
     el('div', { class: 'field check' }, el('label', { for: 'inv-support' }, support, el('span', { text: t('colAnswers') }))),
+    mailBox,
     el('button', { type: 'submit', class: 'btn primary', text: t('createInvite') })),
     err, result, withPassword));
   await refresh();
@@ -131,13 +136,16 @@ function resetButton(user, box) {
   return el('button', { type: 'button', class: 'btn small', text: t('recResetAction'), 'aria-label': t('recResetActionFor', { name: user.name }),
     onclick: async () => {
       let r;
-      try { r = await agent.post(`/api/users/${user.id}/password-reset`, {}); } catch (e) { toast(problem(e, t('recResetFailed')), 'warn'); return; }
+      // With email set up (issue 16) the link also goes to them by mail.
+      const mail = await agent.get('/api/password/forgot').then((x) => !!x.available, () => false);
+      try { r = await agent.post(`/api/users/${user.id}/password-reset`, { send_email: mail }); } catch (e) { toast(problem(e, t('recResetFailed')), 'warn'); return; }
       const copyLink = el('button', { type: 'button', class: 'btn small primary', text: t('recCopyLink'), onclick: async () => {
         try { await navigator.clipboard.writeText(r.url); toast(t('recCopied')); } catch { toast(t('recCopyByHand'), 'warn'); }
       } });
       box.replaceChildren(el('section', { class: 'panel invite-link' },
         el('h2', { text: t('recResetHeading', { name: r.user.name }) }),
         el('p', { text: t('recResetSend', { name: r.user.name, email: r.user.email, time: fmtTime(r.expires_at) }) }),
+        mail ? el('p', { text: t('resetMailed', { email: r.user.email }) }) : null,
         el('div', { class: 'code' }, el('code', { text: r.url }), copyLink)));
       copyLink.focus();
     } });

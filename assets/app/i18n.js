@@ -120,6 +120,9 @@ const en = {
   addNote: 'Add note', composerClosedNote: 'This conversation is closed. A note leaves it closed.', notePreview: 'Note: {text}',
   kbNote: 'Switch between reply and private note', mentionPicker: 'Mention a teammate', mentionCount: '{n} teammates',
   mentionNone: 'No teammate by that name', mentionedYou: '{name} mentioned you', mentionMark: 'You were mentioned',
+  // issue 16: replies by mail held for an agent
+  heldMail: 'A reply by email is waiting.', heldMailFrom: 'It came from {from}, not from the address the customer left.',
+  heldAccept: 'Post it as the customer', heldReject: 'Reject',
 };
 
 const pt = {
@@ -241,6 +244,9 @@ const pt = {
   addNote: 'Adicionar nota', composerClosedNote: 'Esta conversa está fechada. Uma nota não a reabre.', notePreview: 'Nota: {text}',
   kbNote: 'Alternar entre resposta e nota privada', mentionPicker: 'Mencionar um colega', mentionCount: '{n} colegas',
   mentionNone: 'Nenhum colega com esse nome', mentionedYou: '{name} mencionou o seu nome', mentionMark: 'Tem uma menção',
+  // issue 16: respostas por email retidas
+  heldMail: 'Há uma resposta por email à espera.', heldMailFrom: 'Veio de {from}, não do endereço que o cliente deixou.',
+  heldAccept: 'Publicar como o cliente', heldReject: 'Rejeitar',
 };
 
 const tables = { en, pt };

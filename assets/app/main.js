@@ -12,6 +12,7 @@ import * as labels from './labels.js';
 import * as customerEdit from './customer-edit.js';
 import * as panels from './panels.js';
 import * as replies from './replies.js';
+import * as held from './held.js';
 import { S, changed, listOf, loadOutbox, onChange, setHelpdesk, totalUnread } from './state.js';
 import * as sidebar from './sidebar.js';
 import * as threadView from './thread.js';
@@ -48,7 +49,7 @@ async function boot() {
   });
   threadView.mount(main, {
     openPanel: panels.openPanel, openDialog: panels.openDialog, confirm: panels.confirm, itemActions: itemUi.headerActions, assignee: assign.headerChip,
-    labelsRow: labels.labelsRow,
+    labelsRow: labels.labelsRow, heldBoxes: held.boxes,
   });
   itemsView.mount(items, { openPanel: panels.openPanel });
   labels.mount(); // issue 15
@@ -92,6 +93,7 @@ async function boot() {
   changed();
   await A.start();
   replies.load(); // after the socket's start position is fixed: later changes arrive as events
+  held.mount(); // issue 16: replies by mail held for an agent
   const m = /^#c(\d+)$/.exec(location.hash);
   if (m) A.openConv(Number(m[1]));
   app.removeAttribute('aria-busy');

@@ -11,7 +11,7 @@ import * as notes from './notes.js';
 import { S, changed, draft, isMine, setDraft, thread, title } from './state.js';
 import { attach as attachReplies } from './replies.js';
 
-let root, headBox, log, typingBox, composer, composerBox, input, sendBtn, closedNote, menu, picker;
+let root, headBox, heldBox, log, typingBox, composer, composerBox, input, sendBtn, closedNote, menu, picker;
 let shownId = null;
 let hooks = {};
 const nodes = new Map(); // key -> {sig, node}
@@ -24,6 +24,7 @@ export function mount(main, h) {
   log = el('div', { class: 'log', role: 'log', 'aria-label': t('messages'), tabindex: '0' });
   log.addEventListener('scroll', onScroll);
   typingBox = el('div', { class: 'typing', 'aria-live': 'polite' });
+  heldBox = el('div', { class: 'held-box' }); // issue 16: replies by mail waiting for an agent
   input = el('textarea', { rows: '1', 'aria-label': t('composer'), placeholder: t('composer'), class: 'composer-input' });
   const replies = attachReplies(input); // saved replies: `/` in the composer; first, so its keys win while it is open
   // The mention picker takes its keys (arrows, Enter, Tab, Esc) before the composer does.
@@ -130,7 +131,7 @@ export function render() {
     shownId = c.id;
     nodes.clear();
     log.replaceChildren();
-    root.replaceChildren(headBox, log, typingBox, composer, menu);
+    root.replaceChildren(headBox, log, typingBox, heldBox, composer, menu);
     input.value = draft(c.id);
     autosize();
     closeMenu();
@@ -140,6 +141,7 @@ export function render() {
   const ty = S.typing.get(c.id);
   const typing = ty && ty.until > Date.now();
   typingBox.replaceChildren(typing ? el('span', {}, el('span', { class: 'dots', 'aria-hidden': 'true' }, el('i'), el('i'), el('i')), t('typing', { name: ty.name || t('someone') })) : '');
+  heldBox.replaceChildren(...(hooks.heldBoxes?.(c) || []));
   closedNote.hidden = c.status !== 'closed';
   notes.update(c, { box: composerBox, sendBtn, closedNote });
   if (switched && !matchMedia('(max-width: 760px)').matches) input.focus({ preventScroll: true });

@@ -44,6 +44,15 @@ async function load() {
     heading(t('recForgotTitle'));
     $('lead').hidden = true;
     $('help').hidden = false;
+    // With email set up, a link can be mailed (issue 16); asking an admin stays the other way.
+    try {
+      if ((await http.get('/api/password/forgot')).available) {
+        // Its words only now: without email the page promises no mail, even in hidden text.
+        for (const [id, key] of [['mail-lead', 'recMailLead'], ['mail-label', 'recMailLabel'], ['mail-submit', 'recMailSubmit']]) $(id).textContent = t(key);
+        $('mail-form').hidden = false;
+        $('ask').textContent = t('recMailOr');
+      }
+    } catch { /* the page without it */ }
     return;
   }
   heading(t('recResetTitle'));
@@ -62,6 +71,24 @@ async function load() {
   $('reset-form').hidden = false;
   $('password').focus();
 }
+
+$('mail-form').addEventListener('submit', async (e) => {
+  e.preventDefault();
+  const email = $('mail-email').value.trim();
+  $('mail-error').textContent = '';
+  if (!/^[^\s@]+@[^\s@]+$/.test(email)) { $('mail-error').textContent = t('recMailBad'); $('mail-email').focus(); return; }
+  $('mail-submit').disabled = true;
+  try {
+    await http.post('/api/password/forgot', { email });
+    $('mail-form').hidden = true;
+    $('mail-done').hidden = false;
+    $('mail-done').textContent = t('recMailDone', { email });
+  } catch (err) {
+    $('mail-error').textContent = problem(err);
+  } finally {
+    $('mail-submit').disabled = false;
+  }
+});
 
 $('reset-form').addEventListener('submit', async (e) => {
   e.preventDefault();

@@ -33,6 +33,19 @@ export class Cards {
     this.prechat = null;
     this.ask = null;
     this.thanks = null;
+    /** "Send me the transcript": the form while asked for, then the thanks (`sentTo`). */
+    this.transcriptOpen = false;
+    this.transcriptCard = null;
+    this.sentTo = '';
+  }
+
+  /** The footer's "Send me the transcript" was pressed: the form (prefilled) under the conversation. */
+  openTranscript() {
+    this.transcriptOpen = true;
+    this.sentTo = '';
+    this.transcriptCard = null;
+    this.render();
+    this.transcriptCard?.querySelector('input')?.focus();
   }
 
   /** Whether the pre-chat form stands before the first message. */
@@ -67,6 +80,7 @@ export class Cards {
     } else {
       this.ask = null;
     }
+    if (this.transcriptOpen) cards.push(this.transcriptCard ??= this.transcriptForm(t));
     return cards;
   }
 
@@ -100,6 +114,28 @@ export class Cards {
       mode === 'optional' ? el('button', { type: 'button', class: 'link', onclick: done, text: t.skip }) : null));
   }
 
+  transcriptForm(t) {
+    if (this.sentTo) {
+      const close = () => { this.transcriptOpen = false; this.transcriptCard = null; this.render(); this.focusInput(); };
+      return el('div', { class: 'card thanks', role: 'status' }, el('p', { class: 'saved', text: fmt(t.transcriptSent, { email: this.sentTo }) }),
+        el('div', { class: 'actions' }, el('button', { type: 'button', class: 'link', onclick: close, text: 'OK' })));
+    }
+    const email = field(t.email, 'email', this.chat.customer?.email || this.chat.identity.email || '', 'email');
+    const err = el('p', { class: 'card-error', role: 'alert' });
+    const cancel = () => { this.transcriptOpen = false; this.transcriptCard = null; this.render(); this.focusInput(); };
+    const lead = 'fd-tr-' + Math.random().toString(36).slice(2, 8);
+    return el('form', { class: 'card transcript', 'aria-labelledby': lead, onsubmit: async (e) => {
+      e.preventDefault();
+      const em = email.input.value.trim();
+      if (!validEmail(em)) { err.textContent = t.badEmail; email.input.focus(); return; }
+      try { await this.chat.transcript(em); } catch (e) { err.textContent = e.data?.error || t.error; return; }
+      this.sentTo = em;
+      this.transcriptCard = null;
+      this.render();
+    } }, el('p', { id: lead, text: t.transcriptTo }), el('div', { class: 'inline' }, email.el, el('button', { type: 'submit', class: 'primary', text: t.transcriptSend })), err,
+    el('div', { class: 'actions' }, el('button', { type: 'button', class: 'link', onclick: cancel, text: t.cancel })));
+  }
+
   askForm(t) {
     const email = field(t.email, 'email', '', 'email');
     const err = el('p', { class: 'card-error', role: 'alert' });
@@ -111,6 +147,7 @@ export class Cards {
       store.setItem(THANKS_KEY, this.chat.customer?.email || em);
       this.ask = null;
       this.render();
-    } }, el('p', { text: t.emailAsk }), el('div', { class: 'inline' }, email.el, el('button', { type: 'submit', class: 'primary', text: t.emailSave })), err);
+    } }, el('p', { text: this.chat.helpdesk?.email === false ? t.emailAskNoMail : t.emailAsk }),
+    el('div', { class: 'inline' }, email.el, el('button', { type: 'submit', class: 'primary', text: t.emailSave })), err);
   }
 }

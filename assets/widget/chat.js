@@ -121,6 +121,17 @@ export class Chat {
   }
 
   async resumeSession() {
+    // Opened from the link in one of our mails (loader.js): that conversation becomes this browser's.
+    const link = new URLSearchParams(location.search).get('resume');
+    if (link) {
+      history.replaceState(null, '', location.pathname + location.hash);
+      try {
+        const r = await this.anon.post('/api/widget/resume', { token: link });
+        this.setToken(r.token);
+      } catch (e) {
+        this.linkError = e.data?.error || 'expired';
+      }
+    }
     if (!this.token) {
       if (this.outbox.length) await this.ensureVisitor();
       return;
@@ -180,6 +191,12 @@ export class Chat {
       this.conversation = Object.assign({}, this.conversation, { id: m.conversation_id });
     }
     return !known;
+  }
+
+  /** Ask for the conversation by mail, to `email` (or the address the visitor left). */
+  async transcript(email) {
+    if (!this.token) await this.ensureVisitor();
+    return this.api.post('/api/widget/transcript', email ? { email } : {});
   }
 
   async ensureVisitor() {

@@ -88,7 +88,9 @@ ui.input = el('textarea', { class: 'input', rows: '1', id: 'fd-input', maxlength
 ui.label = el('label', { class: 'sr', for: 'fd-input' });
 ui.send = el('button', { type: 'submit', class: 'send', disabled: true }, icon(ICON_SEND));
 ui.composer = el('form', { class: 'composer', onsubmit: submit }, ui.label, ui.input, ui.send);
-ui.foot = el('footer', { class: 'foot' });
+ui.transcript = el('button', { type: 'button', class: 'link transcript-btn', hidden: true, onclick: () => cards.openTranscript() });
+ui.powered = el('span');
+ui.foot = el('footer', { class: 'foot' }, ui.transcript, ui.powered);
 // Landmarks: the header (banner), the conversation and its composer (main), "Powered by" (contentinfo).
 app.append(ui.head, el('main', { class: 'main' }, ui.banner, ui.log, ui.toast, ui.composer), ui.foot);
 
@@ -158,7 +160,8 @@ function renderHead() {
   ui.label.textContent = t.write;
   ui.send.setAttribute('aria-label', t.send);
   ui.send.title = t.send;
-  ui.foot.textContent = t.powered;
+  ui.powered.textContent = t.powered;
+  ui.transcript.textContent = t.transcript;
 }
 
 /** Stored messages by seq, then the ones still in the outbox. */
@@ -252,8 +255,10 @@ function renderStatus() {
   const disconnected = chat.token && !chat.connected && (chat.outbox.length || chat.failures > 1);
   ui.banner.hidden = !disconnected;
   ui.banner.textContent = t.reconnecting;
+  // Email is set up and there is a conversation to send.
+  ui.transcript.hidden = !(chat.helpdesk?.email && chat.messages.size) || cards.transcriptOpen;
   const slow = Date.now() < chat.slowUntil;
-  const msg = chat.fatal ? t.notAllowed : slow ? t.slowDown : localError;
+  const msg = chat.fatal ? t.notAllowed : slow ? t.slowDown : chat.linkError ? t.linkExpired : localError;
   ui.toast.hidden = !msg;
   ui.toast.textContent = msg || '';
   ui.older.hidden = !chat.loadingOlder;

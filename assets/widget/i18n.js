@@ -12,11 +12,14 @@ const en = {
   reconnecting: 'Reconnecting…', older: 'Loading earlier messages…',
   prechatTitle: 'Before we start', prechatOptional: 'Tell us who you are, so we can follow up (optional).',
   prechatRequired: 'Tell us who you are, so we can follow up.', name: 'Name', email: 'Email',
-  start: 'Start chat', skip: 'Skip', emailAsk: "Leave your email and we'll reply there too.",
+  start: 'Start chat', skip: 'Skip', emailAsk: "Leave your email and we'll reply there too.", emailAskNoMail: 'Leave your email so we can get back to you.',
   emailSave: 'Save', emailSaved: "Thanks! We'll reply to {email}.", badEmail: 'Enter an address like name@example.com',
   needEmail: 'Please enter your email to start.', powered: 'Powered by Frontdesk', error: 'Something went wrong. Please try again.',
   newMessage: 'New message from {name}', notAllowed: 'This chat is not available on this site.',
   'conversation.closed': 'This conversation was closed', 'conversation.reopened': 'This conversation was reopened',
+  transcript: 'Send me the transcript', transcriptTo: 'Send this conversation to', transcriptSend: 'Send',
+  transcriptSent: 'Sent to {email}. Check your inbox.', cancel: 'Cancel',
+  linkExpired: 'That link has expired. Write to us here and we will answer.',
 };
 
 const pt = {
@@ -30,11 +33,14 @@ const pt = {
   reconnecting: 'A restabelecer a ligação…', older: 'A carregar mensagens anteriores…',
   prechatTitle: 'Antes de começar', prechatOptional: 'Diga-nos quem é, para podermos dar seguimento (opcional).',
   prechatRequired: 'Diga-nos quem é, para podermos dar seguimento.', name: 'Nome', email: 'Email',
-  start: 'Começar', skip: 'Saltar', emailAsk: 'Deixe o seu email e respondemos também por lá.',
+  start: 'Começar', skip: 'Saltar', emailAsk: 'Deixe o seu email e respondemos também por lá.', emailAskNoMail: 'Deixe o seu email para lhe podermos responder.',
   emailSave: 'Guardar', emailSaved: 'Obrigado! Respondemos para {email}.', badEmail: 'Escreva um endereço como nome@exemplo.com',
   needEmail: 'Escreva o seu email para começar.', powered: 'Com tecnologia Frontdesk', error: 'Algo correu mal. Tente de novo.',
   newMessage: 'Nova mensagem de {name}', notAllowed: 'Este chat não está disponível neste site.',
   'conversation.closed': 'Esta conversa foi encerrada', 'conversation.reopened': 'Esta conversa foi reaberta',
+  transcript: 'Enviar-me a conversa por email', transcriptTo: 'Enviar esta conversa para', transcriptSend: 'Enviar',
+  transcriptSent: 'Enviada para {email}. Veja a sua caixa de correio.', cancel: 'Cancelar',
+  linkExpired: 'Esse link expirou. Escreva-nos aqui e respondemos.',
 };
 
 /** The language code to use: the admin's choice, or the browser's when `auto`. */

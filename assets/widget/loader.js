@@ -165,6 +165,17 @@
       }
     };
 
+    // A link in one of our mails ends in #frontdesk-resume=TOKEN: the frame turns it into this
+    // browser's visitor token and the chat opens on the same conversation. Taken off the address at
+    // once, so it is not bookmarked, shared or sent on as a referrer.
+    var resume = (function () {
+      var m = /(?:^#|&)frontdesk-resume=([A-Za-z0-9.]{1,200})/.exec(location.hash);
+      if (!m) return '';
+      try { history.replaceState(history.state, '', location.pathname + location.search); } catch (e) { /* best effort */ }
+      wantOpen = true;
+      return m[1];
+    })();
+
     var load = function () {
       if (frame) frame.remove();
       ready = false;
@@ -172,7 +183,7 @@
       frame = d.createElement('iframe');
       frame.title = 'Chat';
       frame.setAttribute('allow', 'autoplay');
-      frame.src = origin + '/widget#' + encodeURIComponent(location.origin);
+      frame.src = origin + '/widget' + (resume ? '?resume=' + resume : '') + '#' + encodeURIComponent(location.origin);
       panel.appendChild(frame);
       // No "ready" in time (Frontdesk down, blocked, or this origin not allowed): stay invisible and
       // try again later, backing off to once every five minutes.

@@ -20,6 +20,9 @@ struct InviteForm {
     role: String,
     #[serde(default)]
     customer_support: bool,
+    /// Also mail the link to the invitee (needs email set up: `409` otherwise).
+    #[serde(default)]
+    send_email: bool,
 }
 
 /// `GET /api/invites`: invites still waiting to be used.
@@ -42,6 +45,7 @@ pub fn create(app: &Arc<App>, req: &Request) -> Result<Response> {
     let token = auth::random_token();
     let hash = auth::sha256(&token);
     let (by, ip, now) = (a.user.id, req.remote.to_string(), app.clock.now_ms());
+    let (app2, token2) = (app.clone(), token.clone());
     let invite = app.db.write(move |w| {
         if db::users::by_email(w.conn, &f.email)?.is_some() {
             return Err(Error::conflict("email: someone with this address already has an account"));
@@ -63,6 +67,9 @@ pub fn create(app: &Arc<App>, req: &Request) -> Result<Response> {
             &format!("invite:{id}"),
             json!({"email": f.email.trim(), "role": f.role}),
         )?;
+        if f.send_email {
+            crate::desk::mail_send::invite_mail(w, &app2, id, f.email.trim(), &token2, now)?;
+        }
         db::invites::get(w.conn, id)?.ok_or_else(|| Error::internal("invite vanished"))
     })?;
     let url = format!("{}/invite/{token}", app.config.public_url.trim_end_matches('/'));

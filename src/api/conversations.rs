@@ -133,9 +133,16 @@ pub fn post(app: &Arc<App>, req: &Request, id: i64) -> Result<Response> {
     let a = auth::require_for(app, req)?;
     let f: PostForm = req.json()?;
     let actor = Actor::Agent(a.user.clone());
+    let mail = crate::desk::mail::continuity(app);
     let p = app.db.write(move |w| {
-        let post =
-            chat::Post { body: &f.body, client_msg_id: f.client_msg_id.as_deref(), reopen: f.reopen, note: f.note, mentions: &f.mentions };
+        let post = chat::Post {
+            body: &f.body,
+            client_msg_id: f.client_msg_id.as_deref(),
+            reopen: f.reopen,
+            note: f.note,
+            mentions: &f.mentions,
+            mail,
+        };
         chat::post(w, id, &actor, &post)
     })?;
     Ok(Response::json(if p.created { 201 } else { 200 }, &json!({"message": p.message})))

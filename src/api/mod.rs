@@ -10,6 +10,7 @@ pub mod admin_team;
 pub mod assignment;
 pub mod conversations;
 pub mod customers;
+pub mod email;
 pub mod items;
 pub mod labels;
 pub mod metrics;
@@ -168,6 +169,21 @@ pub const ROUTES: &[Route] = &[
     r("POST", "/api/replies", Agent, |a, q, _| replies::create(a, q)),
     r("PATCH", "/api/replies/:id", Agent, |a, q, p| replies::update(a, q, p.id)),
     r("DELETE", "/api/replies/:id", Agent, |a, q, p| replies::delete(a, q, p.id)),
+
+    // issue 16: email (the Email admin page, held replies, the links in mails, the widget's parts)
+    r("GET", "/api/admin/email", Admin, |a, q, _| email::get(a, q)),
+    r("POST", "/api/admin/email/test", Admin, |a, q, _| email::test(a, q)),
+    r("POST", "/api/admin/outbox/:id/retry", Admin, |a, q, p| email::retry(a, q, p.id)),
+    r("GET", "/api/mail/held", Support, |a, q, _| email::held(a, q)),
+    r("POST", "/api/mail/held/:id/accept", Support, |a, q, p| email::decide(a, q, p.id, true)),
+    r("POST", "/api/mail/held/:id/reject", Support, |a, q, p| email::decide(a, q, p.id, false)),
+    r("GET", "/mail/open", Public, |a, q, _| email::open(a, q)),
+    r("GET", "/mail/stop", Public, |a, q, _| email::stop(a, q)),
+    r("POST", "/mail/stop", Public, |a, q, _| email::stop(a, q)),
+    r("GET", "/api/password/forgot", Public, |a, q, _| password_resets::forgot_available(a, q)),
+    r("POST", "/api/password/forgot", Public, |a, q, _| password_resets::forgot(a, q)),
+    r("POST", "/api/widget/resume", Public, |a, q, _| widget::resume(a, q)),
+    r("POST", "/api/widget/transcript", Visitor, |a, q, _| widget::transcript(a, q)),
 
     r("GET", "/__test/panic", Test, |_, _, _| panic!("test panic")),
 ];

@@ -17,7 +17,12 @@ use crate::http::{Request, Response};
 /// and is shown only in this answer; an older link of the same user stops working.
 pub fn create(app: &Arc<App>, req: &Request, user_id: i64) -> Result<Response> {
     let a = auth::require_admin_for(app, req)?;
-    let issued = recovery::create_link(app, a.user.id, req.remote, user_id)?;
+    let f: MailIt = if req.body.is_empty() { MailIt::default() } else { req.json()? };
+    let issued = if f.send_email {
+        crate::desk::mail_send::reset_link_by_mail(app, a.user.id, req.remote, user_id)?
+    } else {
+        recovery::create_link(app, a.user.id, req.remote, user_id)?
+    };
     let url = format!("{}{}", app.config.public_url.trim_end_matches('/'), recovery::path(&issued.token));
     let u = &issued.user;
     Ok(Response::json(
@@ -32,6 +37,32 @@ pub fn show(app: &Arc<App>, req: &Request, token: &str) -> Result<Response> {
     Ok(Response::ok_json(&json!({
         "name": user.name, "email": user.email, "expires_at": reset.expires_at, "helpdesk_name": app.settings().helpdesk_name,
     })))
+}
+
+#[derive(Deserialize, Default)]
+struct MailIt {
+    /// Also mail the link to the user (needs email set up: `409` otherwise).
+    #[serde(default)]
+    send_email: bool,
+}
+
+#[derive(Deserialize)]
+struct ForgotForm {
+    email: String,
+}
+
+/// `GET /api/password/forgot`: whether "Forgot password?" can mail a link (email is set up).
+pub fn forgot_available(app: &Arc<App>, _req: &Request) -> Result<Response> {
+    Ok(Response::ok_json(&json!({"available": crate::desk::mail::enabled(app)})))
+}
+
+/// `POST /api/password/forgot {email}`: `202` whether or not the account exists (nobody learns who
+/// has one); a reset link goes to the address if it is an active account. `409` without email.
+pub fn forgot(app: &Arc<App>, req: &Request) -> Result<Response> {
+    auth::check_csrf(app, req, None)?;
+    let f: ForgotForm = req.json()?;
+    crate::desk::mail_send::forgot(app, &f.email, req.remote)?;
+    Ok(Response::json(202, &json!({"ok": true})))
 }
 
 #[derive(Deserialize)]

@@ -24,6 +24,11 @@ fn redacted(s: &db::settings::Settings) -> Value {
     if let Some(o) = v.as_object_mut() {
         let set = o.remove("identity_secret").and_then(|x| x.as_str().map(|s| !s.is_empty())).unwrap_or(false);
         o.insert("identity_secret_set".into(), Value::Bool(set));
+        // Write-only: whether a password is set, never the password.
+        for k in ["smtp_password", "imap_password"] {
+            let set = o.remove(k).and_then(|x| x.as_str().map(|s| !s.is_empty())).unwrap_or(false);
+            o.insert(format!("{k}_set"), Value::Bool(set));
+        }
     }
     v
 }
@@ -36,6 +41,18 @@ pub fn update(app: &Arc<App>, req: &Request) -> Result<Response> {
     let Value::Object(patch) = patch else {
         return Err(Error::bad_request("Send a JSON object of settings to change."));
     };
+    // The environment's servers win: their fields cannot be changed here.
+    let locked = |prefix: &[&str]| patch.keys().find(|k| prefix.iter().any(|p| k.starts_with(p))).cloned();
+    if app.config.smtp_url.is_some()
+        && let Some(k) = locked(&["smtp_"])
+    {
+        return Err(Error::conflict(format!("{k}: set by FRONTDESK_SMTP_URL on the server; change it there")));
+    }
+    if app.config.imap_url.is_some()
+        && let Some(k) = locked(&["imap_"])
+    {
+        return Err(Error::conflict(format!("{k}: set by FRONTDESK_IMAP_URL on the server; change it there")));
+    }
     // The audit names the changed fields, never a secret's value.
     let audit = Audit { action: "settings.update", target: "settings", detail: None };
     let (settings, status) = desk::settings::apply(app, patch, a.user.id, req.remote.to_string(), audit)?;

@@ -282,9 +282,16 @@ fn frame(app: &Arc<App>, conn: &Arc<Conn>, agent: Option<User>, kind: &str, v: &
                     let note = v.get("note").and_then(Value::as_bool).unwrap_or(false);
                     let mentions = mention_ids(v)?;
                     let (a, b, c) = (actor.clone(), body, cmid);
+                    let mail = crate::desk::mail::continuity(app);
                     app.db.write(move |w| {
-                        let p =
-                            crate::desk::conversations::Post { body: &b, client_msg_id: c.as_deref(), reopen, note, mentions: &mentions };
+                        let p = crate::desk::conversations::Post {
+                            body: &b,
+                            client_msg_id: c.as_deref(),
+                            reopen,
+                            note,
+                            mentions: &mentions,
+                            mail,
+                        };
                         crate::desk::conversations::post(w, id, &a, &p)
                     })?
                 }

@@ -128,6 +128,8 @@ pub fn session(app: &Arc<App>, req: &Request) -> Result<Response> {
     })?;
     let mut out = out;
     out["helpdesk"] = app.public_settings();
+    // Email is set up: the widget offers "Send me the transcript".
+    out["helpdesk"]["email"] = json!(crate::desk::mail::enabled(app));
     Ok(Response::ok_json(&out))
 }
 
@@ -254,4 +256,36 @@ pub fn identify(app: &Arc<App>, req: &Request) -> Result<Response> {
         out["token"] = json!(t);
     }
     Ok(Response::ok_json(&out))
+}
+
+#[derive(Deserialize)]
+struct ResumeForm {
+    token: String,
+}
+
+/// `POST /api/widget/resume {token}`: the token of a mail's reopen link (`#frontdesk-resume=…`)
+/// becomes a visitor token of that conversation's customer: `201 {token}`. `410` when expired.
+pub fn resume(app: &Arc<App>, req: &Request) -> Result<Response> {
+    let origin = req.header("origin").ok_or_else(|| Error::forbidden("Missing Origin header."))?;
+    if !widget_origin_allowed(app, req, origin) {
+        return Err(Error::forbidden(format!("Origin {origin} may not use this help desk's widget.")));
+    }
+    let f: ResumeForm = req.json()?;
+    let token = crate::desk::mail_send::resume(app, f.token.trim())?;
+    Ok(Response::json(201, &json!({"token": token})))
+}
+
+#[derive(Deserialize, Default)]
+struct TranscriptForm {
+    #[serde(default)]
+    email: Option<String>,
+}
+
+/// `POST /api/widget/transcript {email?}`: the conversation by mail, to the address the visitor
+/// left (or gives now). `202 {queued, email}`; `409` when email is not set up.
+pub fn transcript(app: &Arc<App>, req: &Request) -> Result<Response> {
+    let cid = customer(app, req)?;
+    let f: TranscriptForm = if req.body.is_empty() { TranscriptForm::default() } else { req.json()? };
+    let email = clip(f.email, 254).filter(|e| !e.is_empty());
+    Ok(Response::json(202, &crate::desk::mail_send::transcript(app, cid, email)?))
 }

@@ -50,5 +50,8 @@ pub fn preview(_app: &Arc<App>, req: &Request) -> Result<Response> {
 
 /// `GET /api/widget/settings`: the public settings (look, messages, online), no token needed.
 pub fn settings(app: &Arc<App>, _req: &Request) -> Result<Response> {
-    Ok(Response::ok_json(&json!({"helpdesk": app.public_settings()})))
+    let mut helpdesk = app.public_settings();
+    // Email is set up: the widget offers "Send me the transcript".
+    helpdesk["email"] = json!(crate::desk::mail::enabled(app));
+    Ok(Response::ok_json(&json!({"helpdesk": helpdesk})))
 }

@@ -13,8 +13,11 @@ pub mod hours;
 pub mod invites;
 pub mod items;
 pub mod labels;
+pub mod mail;
+pub mod mail_settings;
 pub mod mentions;
 pub mod messages;
+pub mod outbox;
 pub mod password_resets;
 pub mod replies;
 pub mod retention;
@@ -48,6 +51,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../sql/0011_notes_mentions.sql"),
     include_str!("../../sql/0012_saved_replies.sql"),
     include_str!("../../sql/0013_labels_customers.sql"),
+    include_str!("../../sql/0014_outbox.sql"),
 ];
 
 /// SQLite below this has the WAL-reset corruption bug (fixed in 3.51.3).

@@ -60,6 +60,32 @@ pub struct Settings {
     pub auto_assign: String,
     /// Auto-assignment gives an agent at most this many open chats.
     pub assign_cap: u32,
+    /// Email (issue 16, `desk::mail`): the SMTP server mails go out through. `smtp_security` is
+    /// `starttls`, `tls` or `none`; the passwords are write-only (never returned, exported or
+    /// audited). `FRONTDESK_SMTP_URL` / `FRONTDESK_IMAP_URL` win over these.
+    pub smtp_host: String,
+    pub smtp_port: u16,
+    pub smtp_security: String,
+    pub smtp_user: String,
+    pub smtp_password: String,
+    /// The From address and name; the reply addresses are made from this address (`local+c…@domain`).
+    pub mail_from: String,
+    pub mail_from_name: String,
+    /// The mailbox replies are fetched from (IMAP).
+    pub imap_host: String,
+    pub imap_port: u16,
+    pub imap_security: String,
+    pub imap_user: String,
+    pub imap_password: String,
+    pub imap_folder: String,
+    /// Unseen agent replies go to a customer who left an email after this many minutes (0 = off).
+    pub email_delay_minutes: u32,
+    /// Where the link in a mail reopens the chat: empty = the widget preview page.
+    pub website_url: String,
+    /// Mail the support agents when a customer waits this long with no reply and nobody online (0 = off).
+    pub alert_waiting_minutes: u32,
+    /// Mail an agent who is mentioned while offline.
+    pub mail_mentions: bool,
 }
 
 /// The accent of Frontdesk's own pages (`--accent` in assets/shared/style.css, which the Messenger uses):
@@ -104,6 +130,23 @@ impl Default for Settings {
             assign_on_reply: true,
             auto_assign: "off".into(),
             assign_cap: 5,
+            smtp_host: String::new(),
+            smtp_port: 587,
+            smtp_security: "starttls".into(),
+            smtp_user: String::new(),
+            smtp_password: String::new(),
+            mail_from: String::new(),
+            mail_from_name: String::new(),
+            imap_host: String::new(),
+            imap_port: 993,
+            imap_security: "tls".into(),
+            imap_user: String::new(),
+            imap_password: String::new(),
+            imap_folder: "INBOX".into(),
+            email_delay_minutes: 2,
+            website_url: String::new(),
+            alert_waiting_minutes: 10,
+            mail_mentions: true,
         }
     }
 }
@@ -194,6 +237,8 @@ impl Settings {
             ("prechat", &self.prechat, &["off", "optional", "required"][..]),
             ("language", &self.language, &["auto", "en", "pt"][..]),
             ("auto_assign", &self.auto_assign, &["off", "round_robin"][..]),
+            ("smtp_security", &self.smtp_security, &["starttls", "tls", "none"][..]),
+            ("imap_security", &self.imap_security, &["starttls", "tls", "none"][..]),
         ] {
             if !allowed.contains(&v.as_str()) {
                 return field(name, &format!("must be one of {}", allowed.join(", ")));
@@ -222,7 +267,7 @@ impl Settings {
         if !(1..=1000).contains(&self.assign_cap) {
             return field("assign_cap", "must be 1 to 1000 open chats");
         }
-        Ok(())
+        self.validate_mail()
     }
 }
 

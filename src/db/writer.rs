@@ -19,6 +19,8 @@ pub struct WriteCtx<'a> {
     pub conn: &'a Connection,
     events: &'a mut Vec<Event>,
     stats: &'a WriterStats,
+    /// A job queued an outbox row: the sender is woken after COMMIT (`db::outbox::Waker`).
+    queued: &'a mut bool,
 }
 
 impl WriteCtx<'_> {
@@ -28,6 +30,11 @@ impl WriteCtx<'_> {
         let id = ev.id;
         self.events.push(ev);
         Ok(id)
+    }
+
+    /// Say that this job queued an outbox row: once the group commits, the sender is woken.
+    pub fn delivery_queued(&mut self) {
+        *self.queued = true;
     }
 }
 
@@ -61,6 +68,8 @@ pub struct Writer {
     tx: SyncSender<Msg>,
     handle: Mutex<Option<JoinHandle<()>>>,
     pub stats: Arc<WriterStats>,
+    /// Woken after a commit that queued an outbox row.
+    pub waker: Arc<super::outbox::Waker>,
 }
 
 const MAX_BATCH: usize = 512;
@@ -71,9 +80,13 @@ impl Writer {
         let (tx, rx) = mpsc::sync_channel::<Msg>(16_384);
         let stats = Arc::new(WriterStats::default());
         let st = stats.clone();
-        let handle =
-            std::thread::Builder::new().name("db-writer".into()).spawn(move || run(conn, rx, sink, st)).expect("spawn the writer thread");
-        Writer { tx, handle: Mutex::new(Some(handle)), stats }
+        let waker = Arc::new(super::outbox::Waker::default());
+        let wk = waker.clone();
+        let handle = std::thread::Builder::new()
+            .name("db-writer".into())
+            .spawn(move || run(conn, rx, sink, st, wk))
+            .expect("spawn the writer thread");
+        Writer { tx, handle: Mutex::new(Some(handle)), stats, waker }
     }
 
     /// Run `f` inside the group transaction; returns its value once committed.
@@ -145,7 +158,7 @@ fn savepoint(conn: &Connection, sql: &str) -> rusqlite::Result<()> {
     conn.prepare_cached(sql)?.execute([]).map(|_| ())
 }
 
-fn run(conn: Connection, rx: Receiver<Msg>, sink: mpsc::Sender<Vec<Event>>, stats: Arc<WriterStats>) {
+fn run(conn: Connection, rx: Receiver<Msg>, sink: mpsc::Sender<Vec<Event>>, stats: Arc<WriterStats>, waker: Arc<super::outbox::Waker>) {
     let mut stopping = false;
     loop {
         let mut batch: Vec<Job> = Vec::new();
@@ -176,6 +189,7 @@ fn run(conn: Connection, rx: Receiver<Msg>, sink: mpsc::Sender<Vec<Event>>, stat
         }
         stats.queued.fetch_sub(batch.len(), Ordering::Relaxed);
         let mut events = Vec::new();
+        let mut queued = false;
         let mut dones = Vec::with_capacity(batch.len());
         let began = conn.execute_batch("BEGIN IMMEDIATE");
         if let Err(e) = began {
@@ -185,7 +199,7 @@ fn run(conn: Connection, rx: Receiver<Msg>, sink: mpsc::Sender<Vec<Event>>, stat
             continue;
         }
         for job in batch {
-            let mut ctx = WriteCtx { conn: &conn, events: &mut events, stats: &stats };
+            let mut ctx = WriteCtx { conn: &conn, events: &mut events, stats: &stats, queued: &mut queued };
             dones.push(job(&mut ctx));
         }
         let t = Instant::now();
@@ -210,6 +224,9 @@ fn run(conn: Connection, rx: Receiver<Msg>, sink: mpsc::Sender<Vec<Event>>, stat
         if committed {
             let n = events.iter().filter(|e| e.kind == "message.created").count();
             stats.messages.fetch_add(n as u64, Ordering::Relaxed);
+        }
+        if committed && queued {
+            waker.wake();
         }
         if committed && !events.is_empty() {
             // Hand events on before answering, so an ack never overtakes its own event's fan-out

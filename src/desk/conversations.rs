@@ -55,6 +55,9 @@ pub struct Post<'a> {
     pub note: bool,
     /// Teammates named with `@Name`, as user ids (`desk::mentions` keeps those who may see it).
     pub mentions: &'a [i64],
+    /// Email is set up (`desk::mail::continuity`, taken before the write): an agent's reply queues
+    /// a continuity mail, a mention a mail to an offline teammate. `None` for customers' posts.
+    pub mail: Option<super::mail::Continuity>,
 }
 
 /// The result of a post: the stored message and whether this call created it (false = a retry).
@@ -208,6 +211,12 @@ pub fn post_to(w: &mut WriteCtx<'_>, mut c: Conversation, actor: &Actor, p: &Pos
         )?;
     }
     mentions::notify(w, &c, &m)?;
+    if matches!(actor, Actor::Agent(_)) {
+        super::mail_due::on_mention(w, p.mail, m.id, &m.mentions, now)?;
+        if !p.note {
+            super::mail::on_agent_reply(w, c.id, c.customer_id, p.mail, now)?;
+        }
+    }
     Ok(Posted { message: m, created: true })
 }
 

@@ -39,6 +39,8 @@ pub const EVENT_KINDS: &[&str] = &[
     "replies.updated",
     // issue 15: private notes and mentions (a mention goes to the mentioned teammate alone)
     "mention.created",
+    // issue 16: a reply by mail from another address than the customer's waits for an agent
+    "mail.held",
 ];
 
 /// System lines a customer sees, always in neutral words (never who did it).

@@ -30,6 +30,12 @@ pub fn run(app: Arc<App>) {
         {
             log::warn!("helpdesk status re-evaluation failed: {e}");
         }
+        // A customer waiting with nobody online: a mail to the support agents (desk::mail_send).
+        if waited.as_secs().is_multiple_of(30)
+            && let Err(e) = super::mail_send::alert_waiting(&app)
+        {
+            log::warn!("waiting-customer alerts failed: {e}");
+        }
         if waited < EVERY {
             continue;
         }

@@ -2,7 +2,8 @@
 //! posting and reopening, system lines, what a customer may see, who may see a conversation or an
 //! item, tickets and tasks, the widget's limits and a visitor's identity, availability, settings,
 //! the team and password recovery, periodic upkeep, who handles a live chat (assignment), labels and
-//! customer records, and saved replies. Handlers (`api/`), the WebSocket protocol (`api/socket.rs`),
+//! customer records, saved replies, and email (the outbox and its sender, what mails say, replies
+//! fetched back). Handlers (`api/`), the WebSocket protocol (`api/socket.rs`),
 //! maintenance and the command line call these; none of them calls another handler file for a rule.
 
 pub mod assignment;
@@ -11,12 +12,18 @@ pub mod conversations;
 pub mod customer;
 pub mod customers;
 pub mod identity;
+pub mod inbound;
 pub mod item_changes;
 pub mod items;
 pub mod labels;
+pub mod mail;
+pub mod mail_due;
+pub mod mail_send;
+pub mod mail_text;
 pub mod maintenance;
 pub mod mentions;
 pub mod notes;
+pub mod outbox;
 pub mod recovery;
 pub mod replies;
 pub mod settings;

@@ -91,7 +91,7 @@ pub fn form(ok: u16) -> [u16; 8] {
     [ok, 403, 403, ok, ok, ok, ok, ok]
 }
 /// Routes whose pages send `X-Frontdesk-Request` instead of a session's CSRF token.
-pub const FORMS: &[&str] = &["/api/setup", "/api/login", "/api/invite/:token", "/api/reset/:token"];
+pub const FORMS: &[&str] = &["/api/setup", "/api/login", "/api/invite/:token", "/api/reset/:token", "/api/password/forgot"];
 
 /// A frame row: see `frame_rows` in tests/authz.rs.
 pub struct FrameRow {

@@ -440,6 +440,11 @@ pub fn bin() -> &'static str {
 impl Proc {
     /// `frontdesk serve` on a free port with `data`; waits for the `listening on` line.
     pub fn serve(data: &std::path::Path, extra: &[&str]) -> Proc {
+        Proc::serve_env(data, extra, &[])
+    }
+
+    /// `serve` with more environment variables.
+    pub fn serve_env(data: &std::path::Path, extra: &[&str], env: &[(&str, &str)]) -> Proc {
         use std::io::BufRead;
         // Not beside the data: a test may put the data on a file system it then fills.
         let stderr_path = std::env::temp_dir().join(format!("frontdesk-stderr-{}", rand_id()));
@@ -449,6 +454,7 @@ impl Proc {
             .args(extra)
             .env("FRONTDESK_ARGON2_M_KIB", "256")
             .env("FRONTDESK_ARGON2_T", "1")
+            .envs(env.iter().copied())
             .stdout(std::process::Stdio::piped())
             .stderr(std::fs::File::create(&stderr_path).unwrap())
             .spawn()
