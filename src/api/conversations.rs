@@ -116,6 +116,7 @@ pub fn messages(app: &Arc<App>, req: &Request, id: i64) -> Result<Response> {
 
 #[derive(Deserialize)]
 struct PostForm {
+    #[serde(default)]
     body: String,
     client_msg_id: Option<String>,
     #[serde(default)]
@@ -126,6 +127,9 @@ struct PostForm {
     /// Teammates mentioned, as user ids (notes and team chats only).
     #[serde(default)]
     mentions: Vec<i64>,
+    /// Uploads to send with it (`POST /api/files` answers their ids).
+    #[serde(default)]
+    attachments: Vec<String>,
 }
 
 /// `POST /api/conversations/:id/messages`: 201 when created, 200 for a retried `client_msg_id`.
@@ -134,8 +138,14 @@ pub fn post(app: &Arc<App>, req: &Request, id: i64) -> Result<Response> {
     let f: PostForm = req.json()?;
     let actor = Actor::Agent(a.user.clone());
     let p = app.db.write(move |w| {
-        let post =
-            chat::Post { body: &f.body, client_msg_id: f.client_msg_id.as_deref(), reopen: f.reopen, note: f.note, mentions: &f.mentions };
+        let post = chat::Post {
+            body: &f.body,
+            client_msg_id: f.client_msg_id.as_deref(),
+            reopen: f.reopen,
+            note: f.note,
+            mentions: &f.mentions,
+            attachments: &f.attachments,
+        };
         chat::post(w, id, &actor, &post)
     })?;
     Ok(Response::json(if p.created { 201 } else { 200 }, &json!({"message": p.message})))
