@@ -17,6 +17,9 @@ const en = {
   needEmail: 'Please enter your email to start.', powered: 'Powered by Frontdesk', error: 'Something went wrong. Please try again.',
   newMessage: 'New message from {name}', notAllowed: 'This chat is not available on this site.',
   'conversation.closed': 'This conversation was closed', 'conversation.reopened': 'This conversation was reopened',
+  attach: 'Attach files', remove: 'Remove', uploading: 'Uploading', waiting: 'Waiting for the network…',
+  files: 'Files', download: 'Download', openImage: 'Open image', dropHere: 'Drop files to send them',
+  tooBig: 'Too large: the limit is {n} MiB a file.', tooMany: 'At most 10 files a message.', fileFailed: 'A file could not be sent:',
 };
 
 const pt = {
@@ -35,6 +38,9 @@ const pt = {
   needEmail: 'Escreva o seu email para começar.', powered: 'Com tecnologia Frontdesk', error: 'Algo correu mal. Tente de novo.',
   newMessage: 'Nova mensagem de {name}', notAllowed: 'Este chat não está disponível neste site.',
   'conversation.closed': 'Esta conversa foi encerrada', 'conversation.reopened': 'Esta conversa foi reaberta',
+  attach: 'Anexar ficheiros', remove: 'Remover', uploading: 'A enviar', waiting: 'À espera de rede…',
+  files: 'Ficheiros', download: 'Descarregar', openImage: 'Abrir imagem', dropHere: 'Largue os ficheiros para os enviar',
+  tooBig: 'Demasiado grande: o limite é {n} MiB por ficheiro.', tooMany: 'No máximo 10 ficheiros por mensagem.', fileFailed: 'Um ficheiro não pôde ser enviado:',
 };
 
 /** The language code to use: the admin's choice, or the browser's when `auto`. */

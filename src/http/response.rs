@@ -9,7 +9,7 @@ use crate::error::Error;
 /// The Content-Security-Policy of every HTML page but the widget frame (which sets its own
 /// `frame-ancestors`).
 pub const CSP: &str =
-    "default-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'; img-src 'self' data:";
+    "default-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'; img-src 'self' data: blob:";
 
 #[derive(Debug)]
 pub struct Response {
