@@ -120,6 +120,10 @@ const en = {
   addNote: 'Add note', composerClosedNote: 'This conversation is closed. A note leaves it closed.', notePreview: 'Note: {text}',
   kbNote: 'Switch between reply and private note', mentionPicker: 'Mention a teammate', mentionCount: '{n} teammates',
   mentionNone: 'No teammate by that name', mentionedYou: '{name} mentioned you', mentionMark: 'You were mentioned',
+  // issue 17: files
+  attach: 'Attach files', files: 'Files', openImage: 'Open image', download: 'Download', uploading: 'Uploading',
+  uploadWaiting: 'Waiting for the network…', remove: 'Remove', dropHere: 'Drop files to attach them',
+  fileTooBig: 'Too large: the limit is {n} MiB a file.', tooManyFiles: 'At most 10 files a message.', filesPreview: 'Files: {names}',
 };
 
 const pt = {
@@ -241,6 +245,10 @@ const pt = {
   addNote: 'Adicionar nota', composerClosedNote: 'Esta conversa está fechada. Uma nota não a reabre.', notePreview: 'Nota: {text}',
   kbNote: 'Alternar entre resposta e nota privada', mentionPicker: 'Mencionar um colega', mentionCount: '{n} colegas',
   mentionNone: 'Nenhum colega com esse nome', mentionedYou: '{name} mencionou o seu nome', mentionMark: 'Tem uma menção',
+  // issue 17: files
+  attach: 'Anexar ficheiros', files: 'Ficheiros', openImage: 'Abrir imagem', download: 'Descarregar', uploading: 'A enviar',
+  uploadWaiting: 'À espera de rede…', remove: 'Remover', dropHere: 'Largue os ficheiros para os anexar',
+  fileTooBig: 'Demasiado grande: o limite é {n} MiB por ficheiro.', tooManyFiles: 'No máximo 10 ficheiros por mensagem.', filesPreview: 'Ficheiros: {names}',
 };
 
 const tables = { en, pt };

@@ -15,7 +15,7 @@ export function mountAttach({ chat, input, words, locale, onchange }) {
   let note = '';
   const tray = el('ul', { class: 'tray', hidden: true });
   const picker = el('input', { type: 'file', multiple: true, class: 'sr', tabindex: '-1', 'aria-hidden': 'true' });
-  const button = el('button', { type: 'button', class: 'icon-btn attach', onclick: () => picker.click() },
+  const button = el('button', { type: 'button', class: 'attach', onclick: () => picker.click() },
     svg(ICON_CLIP, {}, { fill: 'currentColor' }));
   const drop = el('div', { class: 'drop', hidden: true, 'aria-hidden': 'true' });
 
