@@ -297,7 +297,10 @@ fn a_notes_files_never_reach_the_customer() {
     let up = agent_upload(&admin, &uid(), "internal.txt", b"refund approved by finance\n");
     assert_eq!(up.status, 201, "{}", up.text());
     let key = up.json()["attachment"]["id"].as_str().unwrap().to_string();
-    let r = admin.post_json(&format!("/api/conversations/{conv}/messages"), &json!({"body": "see file", "note": true, "client_msg_id": uid(), "attachments": [key]}));
+    let r = admin.post_json(
+        &format!("/api/conversations/{conv}/messages"),
+        &json!({"body": "see file", "note": true, "client_msg_id": uid(), "attachments": [key]}),
+    );
     assert_eq!(r.status, 201, "{}", r.text());
     assert_eq!(r.json()["message"]["attachments"][0]["name"], "internal.txt");
     assert_eq!(admin.get(&format!("/files/{key}")).status, 200);
@@ -307,7 +310,8 @@ fn a_notes_files_never_reach_the_customer() {
     // The same file sent openly reaches her: a file follows its message.
     let up = agent_upload(&admin, &uid(), "guide.txt", b"how to\n");
     let open = up.json()["attachment"]["id"].as_str().unwrap().to_string();
-    let r = admin.post_json(&format!("/api/conversations/{conv}/messages"), &json!({"body": "", "client_msg_id": uid(), "attachments": [open]}));
+    let r = admin
+        .post_json(&format!("/api/conversations/{conv}/messages"), &json!({"body": "", "client_msg_id": uid(), "attachments": [open]}));
     assert_eq!(r.status, 201, "{}", r.text());
     let last = sally.history().last().unwrap().clone();
     assert_eq!(last["attachments"][0]["name"], "guide.txt", "{last}");
@@ -315,10 +319,21 @@ fn a_notes_files_never_reach_the_customer() {
     let r = raw_request(s.addr, "GET", &format!("/api/widget/files/{open}"), &customer_headers(&sally), b"");
     assert_eq!((r.status, r.body.as_slice()), (200, &b"how to\n"[..]));
     // A message carries at most 10 files, each once.
-    let r = admin.post_json(&format!("/api/conversations/{conv}/messages"), &json!({"body": "again", "client_msg_id": uid(), "attachments": [open]}));
+    let r = admin.post_json(
+        &format!("/api/conversations/{conv}/messages"),
+        &json!({"body": "again", "client_msg_id": uid(), "attachments": [open]}),
+    );
     assert_eq!(r.status, 422, "already sent: {}", r.text());
-    let many: Vec<String> = (0..11).map(|i| agent_upload(&admin, &uid(), &format!("f{i}.txt"), format!("{i}\n").as_bytes()).json()["attachment"]["id"].as_str().unwrap().to_string()).collect();
-    let r = admin.post_json(&format!("/api/conversations/{conv}/messages"), &json!({"body": "x", "client_msg_id": uid(), "attachments": many}));
+    let many: Vec<String> = (0..11)
+        .map(|i| {
+            agent_upload(&admin, &uid(), &format!("f{i}.txt"), format!("{i}\n").as_bytes()).json()["attachment"]["id"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        })
+        .collect();
+    let r =
+        admin.post_json(&format!("/api/conversations/{conv}/messages"), &json!({"body": "x", "client_msg_id": uid(), "attachments": many}));
     assert_eq!(r.status, 422, "{}", r.text());
 }
 
@@ -328,7 +343,10 @@ fn deleting_a_message_removes_its_file_once_nothing_refers_to_it() {
     let a = s.running.as_ref().unwrap().app.clone();
     let up = agent_upload(&admin, &uid(), "price%20list.pdf", PDF);
     let key = up.json()["attachment"]["id"].as_str().unwrap().to_string();
-    let m = admin.post_json(&format!("/api/conversations/{conv}/messages"), &json!({"body": "prices", "client_msg_id": uid(), "attachments": [key]}));
+    let m = admin.post_json(
+        &format!("/api/conversations/{conv}/messages"),
+        &json!({"body": "prices", "client_msg_id": uid(), "attachments": [key]}),
+    );
     let mid = m.json()["message"]["id"].as_i64().unwrap();
     // An upload never sent, and a sent one: two files.
     agent_upload(&admin, &uid(), "draft.txt", b"never sent\n");
@@ -355,9 +373,23 @@ fn deleting_a_message_removes_its_file_once_nothing_refers_to_it() {
 #[test]
 fn uploads_are_rate_limited_per_visitor() {
     let s = Server::start_with(|c| c.trusted_proxies = frontdesk::config::TrustedProxies::loopback());
-    let r = raw_request(s.addr, "POST", "/api/widget/visitors", &[("Origin".into(), s.origin()), ("X-Forwarded-For".into(), "203.0.113.7".into()), ("Content-Type".into(), "application/json".into())], b"{}");
+    let r = raw_request(
+        s.addr,
+        "POST",
+        "/api/widget/visitors",
+        &[
+            ("Origin".into(), s.origin()),
+            ("X-Forwarded-For".into(), "203.0.113.7".into()),
+            ("Content-Type".into(), "application/json".into()),
+        ],
+        b"{}",
+    );
     let token = r.json()["token"].as_str().unwrap().to_string();
-    let h = vec![("Origin".to_string(), s.origin()), ("Authorization".to_string(), format!("Bearer {token}")), ("X-Forwarded-For".to_string(), "203.0.113.7".to_string())];
+    let h = vec![
+        ("Origin".to_string(), s.origin()),
+        ("Authorization".to_string(), format!("Bearer {token}")),
+        ("X-Forwarded-For".to_string(), "203.0.113.7".to_string()),
+    ];
     let mut statuses = Vec::new();
     for i in 0..21 {
         statuses.push(upload(s.addr, h.clone(), "/api/widget/files", &format!("u{i}"), "a.txt", format!("note {i}\n").as_bytes()).status);
@@ -378,7 +410,8 @@ fn backup_copies_the_files_and_check_verifies_them() {
     let backup = s.dir.0.join("copy.db");
     let out = std::process::Command::new(bin).args(["backup", backup.to_str().unwrap(), "--data", &data]).output().unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    let copied = std::fs::read_dir(s.dir.0.join("copy.db.files")).unwrap().flatten().flat_map(|d| std::fs::read_dir(d.path()).unwrap()).count();
+    let copied =
+        std::fs::read_dir(s.dir.0.join("copy.db.files")).unwrap().flatten().flat_map(|d| std::fs::read_dir(d.path()).unwrap()).count();
     assert_eq!(copied, 4, "the image, its thumbnail, the PDF and the text");
     let out = std::process::Command::new(bin).args(["check", "--data", &data]).output().unwrap();
     let text = String::from_utf8_lossy(&out.stdout).to_string();

@@ -73,7 +73,10 @@ fn headers(r: Response, row: &Stored, mime: &str, thumb: bool) -> Response {
     let inline = thumb || sniff::kind(&row.att.mime).is_some_and(|k| k.raster);
     let disposition = if inline { "inline" } else { "attachment" };
     r.header("Content-Type", mime)
-        .header("Content-Disposition", format!("{disposition}; filename=\"{}\"; filename*=UTF-8''{}", ascii_name(&row.att.name), encode(&row.att.name)))
+        .header(
+            "Content-Disposition",
+            format!("{disposition}; filename=\"{}\"; filename*=UTF-8''{}", ascii_name(&row.att.name), encode(&row.att.name)),
+        )
         .header("X-Content-Type-Options", "nosniff")
         .header("Content-Security-Policy", "sandbox; default-src 'none'; img-src 'self'; style-src 'unsafe-inline'")
         .header("Cross-Origin-Resource-Policy", "same-origin")

@@ -299,9 +299,11 @@ fn frame(app: &Arc<App>, conn: &Arc<Conn>, agent: Option<User>, kind: &str, v: &
                         crate::desk::conversations::post(w, id, &a, &p)
                     })?
                 }
-                crate::desk::conversations::Actor::Customer(cid) => {
-                    crate::desk::widget::send_as(app, *cid, crate::desk::widget::SendForm { body, client_msg_id: cmid, attachments: files })?
-                }
+                crate::desk::conversations::Actor::Customer(cid) => crate::desk::widget::send_as(
+                    app,
+                    *cid,
+                    crate::desk::widget::SendForm { body, client_msg_id: cmid, attachments: files },
+                )?,
             };
             let m = &posted.message;
             // Sent only now, after COMMIT: an ack means the message is durable.

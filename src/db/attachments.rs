@@ -38,7 +38,8 @@ pub struct Stored {
     pub created_at: i64,
 }
 
-const SELECT: &str = "SELECT id, key, name, mime, size, width, height, thumb_sha256, uploader_kind, uploader_id, sha256, message_id, created_at
+const SELECT: &str =
+    "SELECT id, key, name, mime, size, width, height, thumb_sha256, uploader_kind, uploader_id, sha256, message_id, created_at
     FROM attachments ";
 
 fn from_row(r: &Row) -> rusqlite::Result<Stored> {
@@ -133,18 +134,22 @@ pub fn delete_unsent_before(conn: &Connection, cutoff_ms: i64) -> Result<usize> 
 /// Whether any row names this content hash (as a file or as a thumbnail).
 pub fn references(conn: &Connection, sha256: &str) -> Result<bool> {
     Ok(conn
-        .prepare_cached("SELECT EXISTS (SELECT 1 FROM attachments WHERE sha256 = ?1) OR EXISTS (SELECT 1 FROM attachments WHERE thumb_sha256 = ?1)")?
+        .prepare_cached(
+            "SELECT EXISTS (SELECT 1 FROM attachments WHERE sha256 = ?1) OR EXISTS (SELECT 1 FROM attachments WHERE thumb_sha256 = ?1)",
+        )?
         .query_row([sha256], |r| r.get(0))?)
 }
 
 /// Every content hash a row names (files and thumbnails), for `frontdesk check` (none in a database
 /// from before attachments).
 pub fn all_hashes(conn: &Connection) -> Result<Vec<String>> {
-    let has_table: bool = conn.query_row("SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'attachments')", [], |r| r.get(0))?;
+    let has_table: bool =
+        conn.query_row("SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'attachments')", [], |r| r.get(0))?;
     if !has_table {
         return Ok(Vec::new());
     }
-    let mut st = conn.prepare("SELECT sha256 FROM attachments UNION SELECT thumb_sha256 FROM attachments WHERE thumb_sha256 IS NOT NULL")?;
+    let mut st =
+        conn.prepare("SELECT sha256 FROM attachments UNION SELECT thumb_sha256 FROM attachments WHERE thumb_sha256 IS NOT NULL")?;
     Ok(st.query_map([], |r| r.get(0))?.collect::<rusqlite::Result<Vec<_>>>()?)
 }
 

@@ -107,10 +107,7 @@ pub fn upload(app: &Arc<App>, actor: &Actor, up: Upload<'_>) -> Result<(Attachme
                 thumb_sha = Some(app.files.put(&t.bytes)?);
             }
             Err(thumb::Refused::TooLarge) => {
-                return Err(Error::new(
-                    422,
-                    format!("This image is too large to process (at most {0} × {0} pixels).", thumb::MAX_SIDE),
-                ));
+                return Err(Error::new(422, format!("This image is too large to process (at most {0} × {0} pixels).", thumb::MAX_SIDE)));
             }
             Err(thumb::Refused::Unreadable(e)) => {
                 return Err(Error::new(422, "This image could not be read: it is damaged or not what it seems.").detail(e));
@@ -214,7 +211,8 @@ pub fn sweep(app: &App) -> Result<(usize, usize)> {
         deleted += app.db.write(move |w| {
             let mut n = 0;
             for (sha, path) in batch {
-                if crate::files::Store::older_than(&path, cutoff) && !rows::references(w.conn, &sha)? && std::fs::remove_file(&path).is_ok() {
+                if crate::files::Store::older_than(&path, cutoff) && !rows::references(w.conn, &sha)? && std::fs::remove_file(&path).is_ok()
+                {
                     n += 1;
                 }
             }

@@ -101,12 +101,8 @@ pub fn send_from(app: &Arc<App>, cid: i64, f: SendForm, addr: Option<String>) ->
             c = db::conversations::get(w.conn, c.id)?.unwrap_or(c);
         }
         let reopens = c.status == "closed";
-        let post = chat::Post {
-            body: &f.body,
-            client_msg_id: f.client_msg_id.as_deref(),
-            attachments: &f.attachments,
-            ..chat::Post::default()
-        };
+        let post =
+            chat::Post { body: &f.body, client_msg_id: f.client_msg_id.as_deref(), attachments: &f.attachments, ..chat::Post::default() };
         let p = chat::post_to(w, c, &Actor::Customer(cid), &post)?;
         if waiting && reopens {
             crate::desk::assignment::dispatch(w, &hub)?;

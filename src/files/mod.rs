@@ -95,7 +95,9 @@ impl Store {
                 Ok(0) => return Err(Error::new(408, "The upload ended before the whole file arrived; send it again.")),
                 Ok(n) => n,
                 Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-                Err(e) => return Err(Error::new(408, "The upload stopped before the whole file arrived; send it again.").detail(e.to_string())),
+                Err(e) => {
+                    return Err(Error::new(408, "The upload stopped before the whole file arrived; send it again.").detail(e.to_string()));
+                }
             };
             hasher.update(&buf[..n]);
             if r.head.len() < SNIFF_BYTES {
@@ -150,7 +152,8 @@ impl Store {
     /// Open a stored file and its length.
     pub fn open(&self, sha256: &str) -> Result<(File, u64)> {
         let p = self.path(sha256);
-        let f = File::open(&p).map_err(|e| Error::not_found("This file is no longer available.").detail(format!("{}: {e}", p.display())))?;
+        let f =
+            File::open(&p).map_err(|e| Error::not_found("This file is no longer available.").detail(format!("{}: {e}", p.display())))?;
         let len = f.metadata().map_err(io("cannot read", &p))?.len();
         Ok((f, len))
     }

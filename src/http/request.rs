@@ -156,7 +156,8 @@ pub fn parse_head(buf: &[u8], peer: IpAddr, proxies: &TrustedProxies) -> Result<
     // Dropped above unless trusted, so only a trusted peer's X-Forwarded-For reaches `client`.
     let xff: Vec<&str> = hs.iter().filter(|(k, _)| k == "x-forwarded-for").map(|(_, v)| v.as_str()).collect();
     let remote = proxies.client(peer, &xff);
-    let req = Request { method, path: path.to_string(), query: query.to_string(), headers: hs, body: Vec::new(), remote, http10, stream: None };
+    let req =
+        Request { method, path: path.to_string(), query: query.to_string(), headers: hs, body: Vec::new(), remote, http10, stream: None };
     Ok(Head::Complete { req, len, content_length: content_length.unwrap_or(0), ignored_forwarded })
 }
 

@@ -198,7 +198,8 @@ impl World {
         let r = a.request("POST", "/api/widget/messages", Some(&json!({"body": "", "client_msg_id": rand_id(), "attachments": [file_a]})));
         assert_eq!(r.status, 201, "{}", r.text());
         let file_note = key(support.upload("note.txt", b"for the desk\n"));
-        let r = support.post_json(&format!("/api/conversations/{live_a}/messages"), &json!({"body": "see", "note": true, "attachments": [file_note]}));
+        let r = support
+            .post_json(&format!("/api/conversations/{live_a}/messages"), &json!({"body": "see", "note": true, "attachments": [file_note]}));
         assert_eq!(r.status, 201, "{}", r.text());
         let file_team = key(agent.upload("plan.txt", b"agent and support\n"));
         let r = agent.post_json(&format!("/api/conversations/{team_agent}/messages"), &json!({"body": "plan", "attachments": [file_team]}));
