@@ -75,7 +75,8 @@ pub fn upload_scenario(o: &Opts) -> Vec<Row> {
     let say = |addr: SocketAddr, origin: &str, token: &str, i: usize| {
         let body = format!("{{\"body\":\"still there? {i}\",\"client_msg_id\":\"bench-chat-{i}\"}}");
         let t = Instant::now();
-        let (st, _, _) = http(addr, "POST", "/api/widget/messages", &[("Origin", origin), ("Authorization", &format!("Bearer {token}"))], &body);
+        let (st, _, _) =
+            http(addr, "POST", "/api/widget/messages", &[("Origin", origin), ("Authorization", &format!("Bearer {token}"))], &body);
         (st == 201).then(|| t.elapsed().as_micros() as u64)
     };
     let mut quiet: Vec<u64> = (0..20).filter_map(|i| say(s.addr, &s.origin, &tokens[customers], 100_000 + i)).collect();
@@ -134,7 +135,13 @@ pub fn upload_scenario(o: &Opts) -> Vec<Row> {
         row("upload", "one upload, p50", pct(&took, 0.5), "ms", ""),
         row("upload", "one upload, p99", pct(&took, 0.99), "ms", ""),
         row("upload", "server RSS before", rss_before as f64 / 1024.0, "MiB", ""),
-        row("upload", "server RSS peak during uploads", peak.load(Ordering::Relaxed) as f64 / 1024.0, "MiB", "< 100 (streamed, not buffered)"),
+        row(
+            "upload",
+            "server RSS peak during uploads",
+            peak.load(Ordering::Relaxed) as f64 / 1024.0,
+            "MiB",
+            "< 100 (streamed, not buffered)",
+        ),
         row("upload", "chat ack with nothing else going on, p50", pct(&quiet, 0.5) / 1000.0, "ms", ""),
         row("upload", format!("chat ack while uploading, p50 ({} messages)", chat.len()), pct(&chat, 0.5) / 1000.0, "ms", ""),
         row("upload", "chat ack while uploading, p99", pct(&chat, 0.99) / 1000.0, "ms", "< 100"),
