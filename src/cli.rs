@@ -167,10 +167,16 @@ fn admin_reset_password(config: &Config, email: &str) -> Result<()> {
     Ok(())
 }
 
+/// The database first, then the files: every file a committed row names was in place before the
+/// row committed, so the copy of the files holds everything the database copy refers to (unless the
+/// sweep deleted one in between, which `check` on the copy would name).
 fn backup(config: &Config, file: &Path) -> Result<()> {
     let conn = crate::db::connect(&config.db_path(), config.synchronous_full)?;
     crate::db::backup_to(&conn, file)?;
     println!("backup written to {}", file.display());
+    let dir = crate::files::beside(file);
+    let n = crate::files::copy_all(&crate::files::Store::new(config.files_dir()), &crate::files::Store::new(dir.clone()))?;
+    println!("files copied to {} ({n} new)", dir.display());
     Ok(())
 }
 
@@ -192,6 +198,11 @@ fn restore(config: &Config, file: &Path) -> Result<()> {
     }
     crate::db::migrate(&mut dst)?;
     println!("restored {} into {}", file.display(), config.db_path().display());
+    let dir = crate::files::beside(file);
+    if dir.is_dir() {
+        let n = crate::files::copy_all(&crate::files::Store::new(dir.clone()), &crate::files::Store::new(config.files_dir()))?;
+        println!("restored {n} files from {}", dir.display());
+    }
     Ok(())
 }
 
@@ -200,5 +211,16 @@ fn check(config: &Config) -> Result<()> {
     let ok = crate::db::integrity(&conn)?;
     let version = crate::db::stored_version(&conn)?;
     println!("integrity: {ok}\nschema version: {version} (this binary knows {})", crate::db::schema_version());
-    if ok != "ok" { Err(Error::internal("integrity check failed")) } else { Ok(()) }
+    if ok != "ok" {
+        return Err(Error::internal("integrity check failed"));
+    }
+    // Every file a row names must be there with the bytes its name says.
+    let store = crate::files::Store::new(config.files_dir());
+    let hashes = crate::db::attachments::all_hashes(&conn)?;
+    let bad: Vec<String> = hashes.iter().filter_map(|h| store.verify(h).err()).collect();
+    println!("files: {} referenced, {} missing or damaged", hashes.len(), bad.len());
+    for b in &bad {
+        println!("  {b}");
+    }
+    if bad.is_empty() { Ok(()) } else { Err(Error::internal("file check failed")) }
 }

@@ -127,6 +127,11 @@ impl Config {
     pub fn db_path(&self) -> PathBuf {
         self.data_dir.join("frontdesk.db")
     }
+
+    /// Where attachments' bytes live (`files::Store`).
+    pub fn files_dir(&self) -> PathBuf {
+        self.data_dir.join("files")
+    }
 }
 
 /// Parse `args` (without the program name) and the environment given by `env`.

@@ -57,6 +57,11 @@ impl Error {
             headers: Vec::new(),
         }
     }
+    /// The same error with a detail for the log.
+    pub fn detail(mut self, detail: impl Into<String>) -> Error {
+        self.detail = detail.into();
+        self
+    }
     pub fn with_header(mut self, name: &'static str, value: String) -> Error {
         self.headers.push((name, value));
         self

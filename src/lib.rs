@@ -11,6 +11,7 @@ pub mod config;
 pub mod db;
 pub mod desk;
 pub mod error;
+pub mod files;
 pub mod help;
 pub mod http;
 pub mod hub;
@@ -46,6 +47,7 @@ pub fn start(config: Config) -> Result<Running> {
     db::migrate(&mut conn)?;
     let settings = db::settings::load(&conn)?;
     let away = db::assignment::away(&conn)?.into_iter().collect();
+    let files_dir = config.files_dir();
 
     let (events_tx, events_rx) = mpsc::channel();
     let writer = db::Writer::start(conn, events_tx);
@@ -92,6 +94,7 @@ pub fn start(config: Config) -> Result<Running> {
         helpdesk: std::sync::Mutex::new(None),
         url_token_warning: app::Throttled::new(std::time::Duration::from_secs(60)),
         away: RwLock::new(away),
+        files: files::Store::new(files_dir),
     });
     api::socket::install_presence(&app);
     desk::availability::remember(&app, app.helpdesk_status());

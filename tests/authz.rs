@@ -159,9 +159,23 @@ fn rows() -> Vec<Row> {
         r("POST", "/api/password/forgot", "not set up", form(409), |_| body(json!({"email": "agent@example.com"}))),
         r("POST", "/api/widget/resume", "forged", all(410), |_| body(json!({"token": "1.99999999999999.0123"}))),
         r("POST", "/api/widget/transcript", "not set up", visitors(409), |_| none()),
+        // issue 17: files. An upload is the raw file (here a line of text); a file is read where its
+        // message may be read, a note's never by a customer, an unsent upload only by its uploader.
+        r("POST", "/api/files", "", staff(201, 201, 201), |_| body(json!({"note": "text"})).query("upload_id=authz-1&name=n.txt")),
+        r("POST", "/api/widget/files", "", visitors(201), |_| body(json!({"note": "text"})).query("upload_id=authz-1&name=n.txt")),
+        r("GET", "/files/:key", "visitor A's, live chat A", staff(404, 200, 200), |w| at(&w.file_a)),
+        r("GET", "/files/:key", "a note in live chat A", staff(404, 200, 200), |w| at(&w.file_note)),
+        r("GET", "/files/:key", "team: agent+support", staff(200, 200, 404), |w| at(&w.file_team)),
+        r("GET", "/files/:key", "B's, never sent", staff(404, 404, 404), |w| at(&w.file_b_unsent)),
+        r("GET", "/api/widget/files/:key", "visitor A's, live chat A", [401, 200, 404, 401, 401, 401, 401, 401], |w| at(&w.file_a)),
+        r("GET", "/api/widget/files/:key", "a note in live chat A", visitors(404), |w| at(&w.file_note)),
+        r("GET", "/api/widget/files/:key", "team: agent+support", visitors(404), |w| at(&w.file_team)),
+        r("GET", "/api/widget/files/:key", "B's, never sent", [401, 404, 200, 401, 401, 401, 401, 401], |w| at(&w.file_b_unsent)),
 
         // Exists only in test servers; panics for anyone.
         r("GET", "/__test/panic", "", all(500), |_| none()),
+        // Exists only in test servers: the file sweep (tests/files.rs), for anyone.
+        r("POST", "/__test/sweep-files", "", all(200), |_| none()),
     ]
 }
 
@@ -192,6 +206,12 @@ fn frame_rows() -> Vec<FrameRow> {
         f("read", "live chat A", |w| w.live_a, ["read.ok", "error 404", "read.ok", "read.ok"]),
         f("read", "team: admin+support", |w| w.team_private, ["read.ok", "error 404", "read.ok", "read.ok"]),
         f("read", "team: agent+support", |w| w.team_agent, ["read.ok", "read.ok", "read.ok", "error 404"]),
+        // issue 17: the `attachments` field. One's own upload goes where one may send; anyone else's
+        // (visitor B's, never sent) is refused whoever names it.
+        f("send", "live chat A, own upload", |w| w.live_a, ["ack", "error 404", "ack", "ack"])
+            .files(|w, c| json!([w.own_uploads.iter().find(|(o, _)| *o == c).map(|(_, k)| k.clone())])),
+        f("send", "live chat A, B's upload", |w| w.live_a, ["error 422", "error 404", "error 422", "error 422"])
+            .files(|w, _| json!([w.file_b_unsent])),
         f(UNKNOWN_FRAME, "", |w| w.live_a, ["error 400", "error 400", "error 400", "error 400"]),
     ]
 }
@@ -308,8 +328,11 @@ fn every_socket_frame_answers_each_caller_as_the_matrix_says() {
             let visitor = caller == Caller::VisitorA;
             let conv = if visitor { w.live_b } else { (row.target)(&w) };
             let body = if visitor { marker } else { "Sent on a socket." };
-            let frame =
+            let mut frame =
                 json!({"type": row.kind, "conversation_id": conv, "body": body, "client_msg_id": common::rand_id(), "typing": true});
+            if let Some(files) = row.files {
+                frame["attachments"] = files(&w, caller);
+            }
             let got = answer(ws, caller, &frame, visitor.then_some(w.live_a));
             if got != expect {
                 mismatches.push(format!("{label:<58} {:<16} {expect:<9} {got}", caller.name()));

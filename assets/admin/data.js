@@ -1,4 +1,5 @@
-// Data: download a backup of the live database, export conversations as JSON, and retention.
+// Data: download a backup of the live database, export conversations as JSON, retention, and the
+// limits on files people send in chats (issue 17: size, and the allowed types by what the bytes are).
 
 import { el } from '../shared/dom.js';
 import { agent } from '../shared/http.js';
@@ -26,5 +27,40 @@ export function data(view) {
       el('section', { class: 'panel' }, el('h2', { text: t('exportTitle') }),
         el('p', { class: 'panel-lead', text: t('exportLead') }),
         el('a', { class: 'btn', href: '/api/admin/export', download: '', text: t('exportJson') }))),
-    el('section', { class: 'panel' }, el('h2', { text: t('retention') }), form));
+    el('section', { class: 'panel' }, el('h2', { text: t('retention') }), form),
+    files());
+}
+
+/** The types an admin may allow, in groups, in the server's order (`files::sniff::KINDS`). */
+const GROUPS = [
+  ['typeImages', ['image/png', 'image/jpeg', 'image/gif', 'image/webp']],
+  ['typePdf', ['application/pdf']],
+  ['typeText', ['text/plain']],
+  ['typeOffice', ['application/msword', 'application/vnd.ms-excel', 'application/vnd.ms-powerpoint',
+    'application/vnd.openxmlformats-officedocument.wordprocessingml.document', 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
+    'application/vnd.openxmlformats-officedocument.presentationml.presentation', 'application/vnd.oasis.opendocument.text',
+    'application/vnd.oasis.opendocument.spreadsheet', 'application/vnd.oasis.opendocument.presentation', 'application/rtf']],
+  ['typeZip', ['application/zip']],
+];
+const ORDER = ['image/png', 'image/jpeg', 'image/gif', 'image/webp', 'application/pdf', 'text/plain', ...GROUPS[3][1], 'application/zip'];
+
+/** Files: the size limit and the allowed types (a group of checkboxes bound to `file_types`). */
+function files() {
+  const size = control('max_file_mb', { type: 'number', min: 1, max: 100, label: t('maxFileMb'), hint: t('maxFileHint') });
+  const boxes = GROUPS.map(([label, mimes]) => {
+    const input = el('input', { type: 'checkbox' });
+    return { input, mimes, el: el('label', { class: 'check-line' }, input, el('span', { text: t(label) })) };
+  });
+  const err = el('p', { class: 'field-error', role: 'alert' });
+  const group = el('fieldset', { class: 'field', 'data-field': 'file_types' }, el('legend', { text: t('fileTypes') }),
+    boxes.map((b) => b.el), el('span', { class: 'hint', text: t('fileTypesHint') }), err);
+  const types = {
+    key: 'file_types', el: group, input: boxes[0].input,
+    get: () => ORDER.filter((m) => boxes.some((b) => b.input.checked && b.mimes.includes(m))),
+    set: (v) => { for (const b of boxes) b.input.checked = b.mimes.some((m) => (v || []).includes(m)); },
+    error: (m) => { err.textContent = m || ''; group.classList.toggle('invalid', !!m); },
+  };
+  const form = settingsForm([size, types]);
+  form.append(size.el, group, form.bar);
+  return el('section', { class: 'panel' }, el('h2', { text: t('filesTitle') }), el('p', { class: 'panel-lead', text: t('filesLead') }), form);
 }

@@ -148,14 +148,15 @@ function onReply(f) {
         putMessages(f.conversation_id, [{
           id: f.id, conversation_id: f.conversation_id, seq: f.seq, body: o.body, client_msg_id: o.client_msg_id,
           author: { kind: 'user', id: S.me.id, name: S.me.name }, created_at: f.created_at, edited_at: null, deleted_at: null,
-          note: !!o.note, mentions: o.mentions || [],
+          note: !!o.note, mentions: o.mentions || [], attachments: o.files || [],
         }]);
       }
       dropFromOutbox((x) => x.client_msg_id === f.client_msg_id);
       const c = S.convs.get(f.conversation_id);
       if (c && f.seq > c.last_seq) {
         upsert({
-          id: c.id, last_seq: f.seq, last_message_at: f.created_at, preview: o.body, preview_deleted: false, preview_system: null,
+          id: c.id, last_seq: f.seq, last_message_at: f.created_at,
+          preview: o.body.trim() || !o.files?.length ? o.body : `📎 ${o.files.map((a) => a.name).join(', ')}`, preview_deleted: false, preview_system: null,
           preview_note: !!o.note, status: o.note ? c.status : 'open',
         });
       }
@@ -177,13 +178,46 @@ function newId() {
   return 'm-' + Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
 }
 
-/** Queue a message; `note` makes it a private note (never reopens), `mentions` the ids it mentions. */
-export function send(conversationId, body, { note = false, mentions = [] } = {}) {
+/** Files of pending messages still uploading (attach.js), by client_msg_id: never in localStorage. */
+export const uploadsOf = new Map();
+
+/**
+ * Queue a message; `note` makes it a private note (never reopens), `mentions` the ids it mentions,
+ * `uploads` its files (sent once they are all stored; a refused one fails the message).
+ */
+export function send(conversationId, body, { note = false, mentions = [], uploads = [] } = {}) {
   const c = S.convs.get(conversationId);
-  S.outbox.push({
+  const o = {
     client_msg_id: newId(), conversation_id: conversationId, body, created_at: Date.now(), state: 'sending',
-    reopen: c?.status === 'closed' && !note, note, mentions,
-  });
+    reopen: c?.status === 'closed' && !note, note, mentions, files: [], uploading: uploads.length > 0,
+  };
+  if (uploads.length) {
+    uploadsOf.set(o.client_msg_id, uploads);
+    for (const u of uploads) {
+      u.opts.onchange = () => changed();
+      u.done.then(() => filesSettled(o));
+    }
+  }
+  S.outbox.push(o);
+  saveOutbox();
+  flush();
+  changed();
+}
+
+/** Once a message's uploads have all ended: its files, or the reason it cannot go. */
+function filesSettled(o) {
+  const ups = uploadsOf.get(o.client_msg_id);
+  if (!ups || ups.some((u) => u.state === 'uploading' || u.state === 'waiting')) return;
+  const bad = ups.find((u) => u.state === 'failed');
+  if (bad) {
+    o.state = 'failed';
+    o.error = `${bad.name}: ${bad.error}`;
+    uploadsOf.set(o.client_msg_id, ups.filter((u) => u.state === 'done'));
+  } else {
+    o.files = ups.map((u) => u.attachment);
+    o.uploading = false;
+    uploadsOf.delete(o.client_msg_id);
+  }
   saveOutbox();
   flush();
   changed();
@@ -194,6 +228,8 @@ export function retry(clientMsgId) {
   if (!o) return;
   o.state = 'sending';
   o.error = null;
+  // A message whose file was refused goes on without it.
+  if (o.uploading) filesSettled(o);
   saveOutbox();
   flush();
   changed();
@@ -202,10 +238,11 @@ export function retry(clientMsgId) {
 /** Send whatever waits in the outbox, in order. Unacknowledged sends are repeated on reconnect. */
 export function flush() {
   for (const o of S.outbox) {
-    if (o.state === 'failed' || inflight.has(o.client_msg_id)) continue;
+    if (o.state === 'failed' || o.uploading || inflight.has(o.client_msg_id)) continue;
     const ok = socket?.send({
       type: 'send', conversation_id: o.conversation_id, body: o.body, client_msg_id: o.client_msg_id, reopen: !!o.reopen,
       note: !!o.note, mentions: o.mentions?.length ? o.mentions : undefined,
+      attachments: o.files?.length ? o.files.map((a) => a.id) : undefined,
     });
     if (!ok) { o.state = 'queued'; continue; }
     o.state = 'sending';

@@ -123,6 +123,10 @@ const en = {
   // issue 16: replies by mail held for an agent
   heldMail: 'A reply by email is waiting.', heldMailFrom: 'It came from {from}, not from the address the customer left.',
   heldAccept: 'Post it as the customer', heldReject: 'Reject',
+  // issue 17: files
+  attach: 'Attach files', files: 'Files', openImage: 'Open image', download: 'Download', uploading: 'Uploading',
+  uploadWaiting: 'Waiting for the network…', remove: 'Remove', dropHere: 'Drop files to attach them',
+  fileTooBig: 'Too large: the limit is {n} MiB a file.', tooManyFiles: 'At most 10 files a message.', filesPreview: 'Files: {names}',
 };
 
 const pt = {
@@ -247,6 +251,10 @@ const pt = {
   // issue 16: respostas por email retidas
   heldMail: 'Há uma resposta por email à espera.', heldMailFrom: 'Veio de {from}, não do endereço que o cliente deixou.',
   heldAccept: 'Publicar como o cliente', heldReject: 'Rejeitar',
+  // issue 17: files
+  attach: 'Anexar ficheiros', files: 'Ficheiros', openImage: 'Abrir imagem', download: 'Descarregar', uploading: 'A enviar',
+  uploadWaiting: 'À espera de rede…', remove: 'Remover', dropHere: 'Largue os ficheiros para os anexar',
+  fileTooBig: 'Demasiado grande: o limite é {n} MiB por ficheiro.', tooManyFiles: 'No máximo 10 ficheiros por mensagem.', filesPreview: 'Ficheiros: {names}',
 };
 
 const tables = { en, pt };

@@ -154,7 +154,8 @@ export function loadOutbox() {
   for (const o of S.outbox) if (o.state === 'sending') o.state = 'queued';
 }
 export function saveOutbox() {
-  try { localStorage.setItem(OUTBOX_KEY(), JSON.stringify(S.outbox)); } catch { /* private mode: memory only */ }
+  // A message whose files are still uploading stays in this tab only (the bytes cannot be kept).
+  try { localStorage.setItem(OUTBOX_KEY(), JSON.stringify(S.outbox.filter((o) => !o.uploading))); } catch { /* private mode: memory only */ }
 }
 export function dropFromOutbox(pred) {
   const before = S.outbox.length;

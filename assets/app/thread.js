@@ -10,8 +10,10 @@ import * as mentions from './mentions.js';
 import * as notes from './notes.js';
 import { S, changed, draft, isMine, setDraft, thread, title } from './state.js';
 import { attach as attachReplies } from './replies.js';
+import * as files from './attach.js';
+import { csrfToken } from '../shared/http.js';
 
-let root, headBox, heldBox, log, typingBox, composer, composerBox, input, sendBtn, closedNote, menu, picker;
+let root, headBox, heldBox, log, typingBox, composer, composerBox, input, sendBtn, closedNote, menu, picker, attach;
 let shownId = null;
 let hooks = {};
 const nodes = new Map(); // key -> {sig, node}
@@ -39,9 +41,11 @@ export function mount(main, h) {
   const note = notes.mount(input);
   sendBtn = el('button', { type: 'submit', class: 'send-btn', 'aria-label': t('send'), title: t('send') }, icon('send', 20));
   closedNote = el('p', { class: 'closed-note muted small', hidden: true }, t('composerClosed'));
-  composerBox = el('div', { class: 'composer-box' }, note.btn, input, replies.button, sendBtn);
+  // Files (issue 17): in replies, notes and team chats alike; dropped anywhere on the conversation.
+  attach = files.mount({ input, area: root, headers: () => ({ 'X-CSRF-Token': csrfToken() }), onchange: () => {} });
+  composerBox = el('div', { class: 'composer-box' }, note.btn, attach.button, attach.picker, input, replies.button, sendBtn);
   composer = el('form', { class: 'composer', 'aria-label': t('composer') },
-    closedNote, picker.node, composerBox, note.hint, el('p', { class: 'composer-hint muted small' }, t('composerHint')));
+    closedNote, picker.node, attach.tray, composerBox, note.hint, el('p', { class: 'composer-hint muted small' }, t('composerHint')));
   composer.addEventListener('submit', (e) => { e.preventDefault(); submit(); });
   menu = el('div', { class: 'menu', role: 'menu', hidden: true });
   menu.addEventListener('keydown', menuKeys);
@@ -62,12 +66,12 @@ export function closeMenu() {
 
 function submit() {
   const body = input.value;
-  if (!body.trim() || !shownId) return;
+  if ((!body.trim() && !attach.count()) || !shownId) return;
   const c = S.convs.get(shownId);
   const note = notes.isNote(shownId);
   // Mentions only where they are allowed (a note, a team chat); the server checks again.
   const ids = c && (note || c.kind === 'team') ? mentions.resolve(body, mentions.candidates(c)) : [];
-  A.send(shownId, body, { note, mentions: ids });
+  A.send(shownId, body, { note, mentions: ids, uploads: attach.take() });
   A.typing(shownId, false, note);
   picker.close();
   input.value = '';
@@ -199,7 +203,7 @@ function entries(c) {
         key: `o${o.client_msg_id}`, pending: o,
         m: {
           id: null, seq: Infinity, body: o.body, author: { kind: 'user', id: S.me.id, name: S.me.name }, created_at: o.created_at,
-          note: !!o.note, mentions: o.mentions || [],
+          note: !!o.note, mentions: o.mentions || [], attachments: o.files || [],
         },
       });
     }
@@ -233,7 +237,9 @@ function renderLog(c, switched) {
       || m.created_at - prev.created_at > GROUP_MS || dayKey(prev.created_at) !== dayKey(m.created_at);
     const editing = S.editing?.id === m.id && m.id !== null;
     const sent = e === lastSent ? (!m.note && m.seq <= seenTo ? 'seen' : 'sent') : false;
-    const sig = [first, m.body, m.edited_at, m.deleted_at, e.pending?.state, editing, m.author.name, sent, m.note, m.mentions?.join(',')].join('|');
+    const ups = e.pending ? A.uploadsOf.get(e.pending.client_msg_id) || [] : [];
+    const fileSig = (m.attachments || []).map((a) => a.id).concat(ups.map((u) => `${u.uid}:${u.state}:${Math.round(u.progress * 20)}`)).join(',');
+    const sig = [first, m.body, m.edited_at, m.deleted_at, e.pending?.state, editing, m.author.name, sent, m.note, m.mentions?.join(','), fileSig, e.pending?.error].join('|');
     out.push(keyed(e.key, sig, () => message(c, m, first, e.pending, editing, sent)));
     prev = m;
   }
@@ -283,7 +289,11 @@ function message(c, m, first, pending, editing, sent) {
   if (m.note) bubble.append(notes.label());
   if (editing) bubble.append(editor(m));
   else if (deleted) bubble.append(el('em', {}, t('deletedMsg')));
-  else bubble.append(mentions.rich(m.body, m.mentions));
+  else if (m.body) bubble.append(mentions.rich(m.body, m.mentions));
+  if (!deleted && m.attachments?.length) bubble.append(files.sentFiles(m.attachments));
+  const ups = pending && A.uploadsOf.get(pending.client_msg_id);
+  if (ups?.length) bubble.append(files.pendingFiles(ups));
+  if (!deleted && !m.body && !editing) bubble.classList.add('only-files');
 
   const foot = [];
   if (m.edited_at && !deleted) foot.push(el('span', { class: 'mark' }, t('edited')));

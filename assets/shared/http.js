@@ -64,6 +64,8 @@ export function toSignIn() { location.href = '/login'; }
 let csrf = '';
 /** The CSRF token of this agent's session (from `GET /api/me`), sent by `agent` from now on. */
 export function setCsrf(t) { csrf = t; }
+/** That token, for requests made without `agent` (uploads go by XMLHttpRequest, for their progress). */
+export function csrfToken() { return csrf; }
 
 /** The agents' client (the Messenger, the admin pages): session cookie + CSRF; a 401 goes to sign in. */
 export const agent = client({ auth: 'session', token: () => csrf, onUnauthorized: toSignIn });

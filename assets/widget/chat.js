@@ -94,12 +94,16 @@ export class Chat {
     try {
       const v = JSON.parse(store.getItem(OUTBOX_KEY) || '[]');
       return Array.isArray(v) ? v.filter((m) => m && typeof m.cmid === 'string' && typeof m.body === 'string')
-        .map((m) => ({ cmid: m.cmid, body: m.body, created_at: m.created_at || Date.now(), state: 'sending' })) : [];
+        .map((m) => ({ cmid: m.cmid, body: m.body, created_at: m.created_at || Date.now(), state: 'sending',
+          files: Array.isArray(m.files) ? m.files.filter((a) => a && typeof a.id === 'string') : [] })) : [];
     } catch { return []; }
   }
 
   saveOutbox() {
-    const keep = this.outbox.map(({ cmid, body, created_at }) => ({ cmid, body, created_at }));
+    // A message whose files are still uploading lives in memory only (the bytes cannot be kept);
+    // once they are stored it is kept like any other, with its files' ids.
+    const keep = this.outbox.filter((m) => !(m.uploads || []).some((u) => u.state !== 'done'))
+      .map(({ cmid, body, created_at, uploads, files }) => ({ cmid, body, created_at, files: uploads ? uploads.map((u) => u.attachment) : files || [] }));
     if (keep.length) store.setItem(OUTBOX_KEY, JSON.stringify(keep));
     else store.removeItem(OUTBOX_KEY);
   }
@@ -229,14 +233,50 @@ export class Chat {
     setTimeout(() => { this.changed(); this.flush(); }, Math.max(3, secs || 5) * 1000 + 50);
   }
 
-  /** Queue a message; it is sent as soon as there is a visitor and a connection. */
-  send(body) {
-    const m = { cmid: randomId(), body, created_at: Date.now(), state: 'sending' };
+  /**
+   * Queue a message; it is sent as soon as there is a visitor and a connection, and its files (the
+   * `uploads` of attach.js) have all been stored.
+   */
+  send(body, uploads = []) {
+    const m = { cmid: randomId(), body, created_at: Date.now(), state: 'sending', uploads, files: [] };
     this.outbox.push(m);
     this.saveOutbox();
     this.changed();
+    for (const u of uploads) {
+      u.opts.onchange = () => this.changed(); // its progress now shows in the message
+      u.done.then(() => { this.saveOutbox(); this.changed(); this.flush(); });
+    }
     this.ensureVisitor().then((ok) => ok && this.flush());
     return m;
+  }
+
+  /** The file ids of a message ready to go, or null while any is still uploading (failing it if one was refused). */
+  filesOf(m) {
+    if (!m.uploads) return (m.files || []).map((a) => a.id);
+    const failed = m.uploads.find((u) => u.state === 'failed');
+    if (failed) {
+      m.state = 'failed';
+      m.error = `${failed.name}: ${failed.error}`;
+      return null;
+    }
+    if (m.uploads.some((u) => u.state !== 'done')) return null;
+    return m.uploads.map((u) => u.attachment.id);
+  }
+
+  /** Upload a file as this visitor (attach.js makes sure there is one first). */
+  headers() { return { Authorization: this.token ? 'Bearer ' + this.token : '' }; }
+
+  /** A file of this conversation as a blob URL (the file routes want the token, which an <img> cannot send). */
+  fileUrl(id, thumb) {
+    this.blobs = this.blobs || new Map();
+    const key = id + (thumb ? '?thumb=1' : '');
+    if (!this.blobs.has(key)) {
+      this.blobs.set(key, fetch('/api/widget/files/' + encodeURIComponent(id) + (thumb ? '?thumb=1' : ''), { headers: this.headers(), credentials: 'omit' })
+        .then((r) => (r.ok ? r.blob() : Promise.reject(new Error('HTTP ' + r.status))))
+        .then((b) => URL.createObjectURL(b))
+        .catch((e) => { this.blobs.delete(key); throw e; }));
+    }
+    return this.blobs.get(key);
   }
 
   retry(cmid) {
@@ -244,6 +284,9 @@ export class Chat {
     if (!m) return;
     m.state = 'sending';
     m.error = null;
+    // A file that was refused stays behind; the rest (and the text) go.
+    if (m.uploads) m.uploads = m.uploads.filter((u) => u.state !== 'failed');
+    if (!m.body.trim() && m.uploads && !m.uploads.length) this.outbox = this.outbox.filter((p) => p !== m);
     this.saveOutbox();
     this.changed();
     this.ensureVisitor().then((ok) => ok && this.flush());
@@ -251,12 +294,14 @@ export class Chat {
 
   flush() {
     if (!this.token || Date.now() < this.slowUntil) return;
-    const todo = this.outbox.filter((m) => m.state === 'sending' && !m.inflight);
+    const todo = this.outbox.filter((m) => m.state === 'sending' && !m.inflight && this.filesOf(m) !== null);
+    if (this.outbox.some((m) => m.state === 'failed')) { this.saveOutbox(); this.changed(); }
     if (!todo.length) return;
     if (this.socket.live) {
       for (const m of todo) {
         m.inflight = true;
-        this.socket.send({ type: 'send', body: m.body, client_msg_id: m.cmid });
+        const files = this.filesOf(m);
+        this.socket.send({ type: 'send', body: m.body, client_msg_id: m.cmid, attachments: files.length ? files : undefined });
       }
     } else if (this.failures >= 2) {
       this.flushHttp(todo);
@@ -268,7 +313,8 @@ export class Chat {
     for (const m of todo) {
       m.inflight = true;
       let r = null, e = null;
-      try { r = await this.api.post('/api/widget/messages', { body: m.body, client_msg_id: m.cmid }); } catch (err) { e = err; }
+      const files = this.filesOf(m) || [];
+      try { r = await this.api.post('/api/widget/messages', { body: m.body, client_msg_id: m.cmid, attachments: files }); } catch (err) { e = err; }
       m.inflight = false;
       if (e?.status === 0) return; // offline
       if (r) { this.put(r.message); this.onmessage(r.message, true); }
@@ -327,7 +373,8 @@ export class Chat {
       const m = this.outbox.find((p) => p.cmid === f.client_msg_id);
       if (m) {
         const stored = { id: f.id, seq: f.seq, conversation_id: f.conversation_id, created_at: f.created_at, body: m.body, client_msg_id: m.cmid,
-          author: { kind: 'customer', id: this.customer?.id, name: this.customer?.name }, edited_at: null, deleted_at: null };
+          author: { kind: 'customer', id: this.customer?.id, name: this.customer?.name }, edited_at: null, deleted_at: null,
+          attachments: m.uploads ? m.uploads.map((u) => u.attachment) : m.files || [] };
         if (!this.messages.has(f.id)) { this.put(stored); this.onmessage(stored, true); }
         else this.put(this.messages.get(f.id));
       }

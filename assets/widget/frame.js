@@ -4,6 +4,8 @@
 // exact parent origin, and only its messages are listened to.
 
 import { el, svg } from '../shared/dom.js';
+import { attachmentList, trayItems } from '../shared/files.js';
+import { mountAttach } from './attach.js';
 import { safeHref } from '../shared/links.js';
 import { Cards } from './cards.js';
 import { Chat, store, tooLong } from './chat.js';
@@ -87,12 +89,13 @@ ui.toast = el('div', { class: 'toast', role: 'alert', hidden: true });
 ui.input = el('textarea', { class: 'input', rows: '1', id: 'fd-input', maxlength: '20000', autocomplete: 'off' });
 ui.label = el('label', { class: 'sr', for: 'fd-input' });
 ui.send = el('button', { type: 'submit', class: 'send', disabled: true }, icon(ICON_SEND));
-ui.composer = el('form', { class: 'composer', onsubmit: submit }, ui.label, ui.input, ui.send);
+const attach = mountAttach({ chat, input: ui.input, words: () => t, locale: () => locale, onchange: () => renderStatus() });
+ui.composer = el('form', { class: 'composer', onsubmit: submit }, ui.label, attach.button, attach.picker, ui.input, ui.send);
 ui.transcript = el('button', { type: 'button', class: 'link transcript-btn', hidden: true, onclick: () => cards.openTranscript() });
 ui.powered = el('span');
 ui.foot = el('footer', { class: 'foot' }, ui.transcript, ui.powered);
 // Landmarks: the header (banner), the conversation and its composer (main), "Powered by" (contentinfo).
-app.append(ui.head, el('main', { class: 'main' }, ui.banner, ui.log, ui.toast, ui.composer), ui.foot);
+app.append(ui.head, el('main', { class: 'main' }, ui.banner, ui.log, ui.toast, attach.tray, ui.composer), ui.foot, attach.drop);
 
 // ---- Rendering ----------------------------------------------------------------------------------
 
@@ -162,12 +165,13 @@ function renderHead() {
   ui.send.title = t.send;
   ui.powered.textContent = t.powered;
   ui.transcript.textContent = t.transcript;
+  attach.render();
 }
 
 /** Stored messages by seq, then the ones still in the outbox. */
 function items() {
   const stored = [...chat.messages.values()].sort((a, b) => a.seq - b.seq);
-  const pending = chat.outbox.map((p) => ({ pending: p, author: { kind: 'customer' }, body: p.body, created_at: p.created_at }));
+  const pending = chat.outbox.map((p) => ({ pending: p, author: { kind: 'customer' }, body: p.body, created_at: p.created_at, attachments: p.uploads ? [] : p.files }));
   return stored.concat(pending);
 }
 
@@ -188,7 +192,8 @@ function renderList() {
     else if (mine && i === lastMine) status = m.seq <= chat.seenSeq ? 'seen' : 'sent';
     // A sent message keeps the key it had while pending, so its row is updated, not replaced.
     const key = m.pending ? 'c:' + m.pending.cmid : mine && m.client_msg_id ? 'c:' + m.client_msg_id : 'm:' + m.id;
-    const sig = JSON.stringify([m.body, m.deleted_at, m.edited_at, m.author?.name, first, last, status, m.pending?.error, lang]);
+    const files = (m.attachments || []).map((a) => a.id).concat((m.pending?.uploads || []).map((u) => `${u.uid}:${u.state}:${Math.round(u.progress * 20)}`));
+    const sig = JSON.stringify([m.body, m.deleted_at, m.edited_at, m.author?.name, first, last, status, m.pending?.error, lang, files]);
     want.push({ key, sig, build: () => row(m, { first, last, mine, status }) });
   });
   const have = new Map([...ui.list.children].map((node) => [node.dataset.key, node]));
@@ -215,8 +220,12 @@ function renderList() {
 function row(m, { first, last, mine, status }) {
   // System lines come as a code (closed, reopened) said in the visitor's language.
   if (m.author?.kind === 'system') return el('div', { class: 'row system' }, el('p', { class: 'sys', text: t[m.system?.code] || m.body }));
-  const bubble = el('div', { class: 'bubble' + (m.deleted_at ? ' deleted' : '') + (status === 'failed' ? ' failed' : ''), title: m.created_at ? new Date(m.created_at).toLocaleString(locale) : '' },
-    m.deleted_at ? t.deleted : linkify(m.body));
+  const files = !m.deleted_at && m.attachments?.length
+    ? attachmentList(m.attachments, { src: (id, thumb) => chat.fileUrl(id, thumb), words: t, locale }) : null;
+  const uploading = m.pending?.uploads?.length ? el('ul', { class: 'tray in-bubble' }, trayItems(m.pending.uploads, { words: t, locale })) : null;
+  const text = m.deleted_at ? t.deleted : m.body ? linkify(m.body) : null;
+  const bubble = el('div', { class: 'bubble' + (m.deleted_at ? ' deleted' : '') + (status === 'failed' ? ' failed' : '') + (!text ? ' only-files' : ''), title: m.created_at ? new Date(m.created_at).toLocaleString(locale) : '' },
+    text, files, uploading);
   const r = el('div', { class: `row ${mine ? 'mine' : 'theirs'}${first ? ' first' : ''}${last ? ' last' : ''}` });
   if (!mine) {
     r.append(last ? avatar(m.author?.name) : el('span', { class: 'avatar-gap' }));
@@ -265,7 +274,8 @@ function renderStatus() {
   ui.older.textContent = t.older;
   const blocked = cards.prechatNeeded() && chat.helpdesk?.prechat === 'required';
   ui.input.disabled = blocked;
-  ui.send.disabled = blocked || !ui.input.value.trim();
+  ui.send.disabled = blocked || (!ui.input.value.trim() && !attach.count());
+  attach.button.disabled = blocked;
 }
 
 let pendingScroll = null;
@@ -295,7 +305,7 @@ let typingStop = 0;
 function submit(e) {
   e.preventDefault();
   const body = ui.input.value.trim();
-  if (!body) return;
+  if (!body && !attach.count()) return;
   if (tooLong(body)) { localError = t.tooLong; render(); return; }
   localError = '';
   ui.input.value = '';
@@ -303,7 +313,7 @@ function submit(e) {
   clearTimeout(typingStop);
   if (typingSent) { chat.typing(false); typingSent = 0; }
   pendingScroll = 'bottom';
-  chat.send(body);
+  chat.send(body, attach.take());
 }
 
 function grow() {

@@ -20,6 +20,9 @@ const en = {
   transcript: 'Send me the transcript', transcriptTo: 'Send this conversation to', transcriptSend: 'Send',
   transcriptSent: 'Sent to {email}. Check your inbox.', cancel: 'Cancel',
   linkExpired: 'That link has expired. Write to us here and we will answer.',
+  attach: 'Attach files', remove: 'Remove', uploading: 'Uploading', waiting: 'Waiting for the network…',
+  files: 'Files', download: 'Download', openImage: 'Open image', dropHere: 'Drop files to send them',
+  tooBig: 'Too large: the limit is {n} MiB a file.', tooMany: 'At most 10 files a message.', fileFailed: 'A file could not be sent:',
 };
 
 const pt = {
@@ -41,6 +44,9 @@ const pt = {
   transcript: 'Enviar-me a conversa por email', transcriptTo: 'Enviar esta conversa para', transcriptSend: 'Enviar',
   transcriptSent: 'Enviada para {email}. Veja a sua caixa de correio.', cancel: 'Cancelar',
   linkExpired: 'Esse link expirou. Escreva-nos aqui e respondemos.',
+  attach: 'Anexar ficheiros', remove: 'Remover', uploading: 'A enviar', waiting: 'À espera de rede…',
+  files: 'Ficheiros', download: 'Descarregar', openImage: 'Abrir imagem', dropHere: 'Largue os ficheiros para os enviar',
+  tooBig: 'Demasiado grande: o limite é {n} MiB por ficheiro.', tooMany: 'No máximo 10 ficheiros por mensagem.', fileFailed: 'Um ficheiro não pôde ser enviado:',
 };
 
 /** The language code to use: the admin's choice, or the browser's when `auto`. */

@@ -116,6 +116,7 @@ pub fn messages(app: &Arc<App>, req: &Request, id: i64) -> Result<Response> {
 
 #[derive(Deserialize)]
 struct PostForm {
+    #[serde(default)]
     body: String,
     client_msg_id: Option<String>,
     #[serde(default)]
@@ -126,6 +127,9 @@ struct PostForm {
     /// Teammates mentioned, as user ids (notes and team chats only).
     #[serde(default)]
     mentions: Vec<i64>,
+    /// Uploads to send with it (`POST /api/files` answers their ids).
+    #[serde(default)]
+    attachments: Vec<String>,
 }
 
 /// `POST /api/conversations/:id/messages`: 201 when created, 200 for a retried `client_msg_id`.
@@ -142,6 +146,7 @@ pub fn post(app: &Arc<App>, req: &Request, id: i64) -> Result<Response> {
             note: f.note,
             mentions: &f.mentions,
             mail,
+            attachments: &f.attachments,
         };
         chat::post(w, id, &actor, &post)
     })?;

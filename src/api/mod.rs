@@ -11,6 +11,7 @@ pub mod assignment;
 pub mod conversations;
 pub mod customers;
 pub mod email;
+pub mod files;
 pub mod items;
 pub mod labels;
 pub mod metrics;
@@ -136,6 +137,12 @@ pub const ROUTES: &[Route] = &[
     r("PUT", "/api/conversations/:id/labels", Agent, |a, q, p| labels::set(a, q, p.id)),
     r("PATCH", "/api/customers/:id", Support, |a, q, p| customers::update(a, q, p.id)),
 
+    // issue 17: files. Uploads stream their body (`Frontdesk::body_plan`); the rules are desk::attachments.
+    r("POST", "/api/files", Agent, |a, q, _| files::upload_agent(a, q)),
+    r("GET", "/files/:key", Agent, |a, q, p| files::get_agent(a, q, p.get("key"))),
+    r("POST", "/api/widget/files", Visitor, |a, q, _| files::upload_widget(a, q)),
+    r("GET", "/api/widget/files/:key", Visitor, |a, q, p| files::get_widget(a, q, p.get("key"))),
+
     r("GET", "/widget.js", Public, |a, q, _| widget_pages::loader(a, q)),
     r("GET", "/widget", Public, |a, q, _| widget_pages::frame(a, q)),
     r("GET", "/widget/preview", Public, |a, q, _| widget_pages::preview(a, q)),
@@ -186,6 +193,10 @@ pub const ROUTES: &[Route] = &[
     r("POST", "/api/widget/transcript", Visitor, |a, q, _| widget::transcript(a, q)),
 
     r("GET", "/__test/panic", Test, |_, _, _| panic!("test panic")),
+    r("POST", "/__test/sweep-files", Test, |a, _, _| {
+        let (unsent, files) = crate::desk::attachments::sweep(a)?;
+        Ok(Response::ok_json(&serde_json::json!({"unsent": unsent, "files": files})))
+    }),
 ];
 
 /// What the path gave a route's `:name` segments.
@@ -214,6 +225,17 @@ impl crate::http::server::Service for Frontdesk {
     }
     fn upgrade(&self, req: &Request) -> std::result::Result<(Response, crate::http::server::Upgraded), Response> {
         socket::upgrade(&self.0, req)
+    }
+    fn body_plan(&self, req: &Request) -> crate::http::server::BodyPlan {
+        if files::is_upload(req) {
+            let app = &self.0;
+            // Over the limit: refused from the head, before a byte of the file is read.
+            return crate::http::server::BodyPlan::Stream {
+                limit: crate::desk::attachments::max_bytes(app),
+                too_large: crate::desk::attachments::too_large(app),
+            };
+        }
+        crate::http::server::BodyPlan::Read(crate::http::server::MAX_BODY)
     }
 }
 

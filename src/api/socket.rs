@@ -273,7 +273,12 @@ fn frame(app: &Arc<App>, conn: &Arc<Conn>, agent: Option<User>, kind: &str, v: &
     };
     match kind {
         "send" => {
-            let body = str_field("body").ok_or_else(|| Error::bad_request("body: required"))?;
+            let files = attachment_ids(v)?;
+            let body = match str_field("body") {
+                Some(b) => b,
+                None if !files.is_empty() => String::new(),
+                None => return Err(Error::bad_request("body: required")),
+            };
             let cmid = str_field("client_msg_id");
             let posted = match &actor {
                 crate::desk::conversations::Actor::Agent(_) => {
@@ -291,13 +296,16 @@ fn frame(app: &Arc<App>, conn: &Arc<Conn>, agent: Option<User>, kind: &str, v: &
                             note,
                             mentions: &mentions,
                             mail,
+                            attachments: &files,
                         };
                         crate::desk::conversations::post(w, id, &a, &p)
                     })?
                 }
-                crate::desk::conversations::Actor::Customer(cid) => {
-                    crate::desk::widget::send_as(app, *cid, crate::desk::widget::SendForm { body, client_msg_id: cmid })?
-                }
+                crate::desk::conversations::Actor::Customer(cid) => crate::desk::widget::send_as(
+                    app,
+                    *cid,
+                    crate::desk::widget::SendForm { body, client_msg_id: cmid, attachments: files },
+                )?,
             };
             let m = &posted.message;
             // Sent only now, after COMMIT: an ack means the message is durable.
@@ -353,6 +361,17 @@ fn mention_ids(v: &Value) -> Result<Vec<i64>> {
         None | Some(Value::Null) => Ok(Vec::new()),
         Some(Value::Array(a)) => a.iter().map(|x| x.as_i64().ok_or_else(|| Error::new(422, "mentions: a list of user ids"))).collect(),
         Some(_) => Err(Error::new(422, "mentions: a list of user ids")),
+    }
+}
+
+/// A `send` frame's `attachments`: upload ids (absent: none).
+fn attachment_ids(v: &Value) -> Result<Vec<String>> {
+    match v.get("attachments") {
+        None | Some(Value::Null) => Ok(Vec::new()),
+        Some(Value::Array(a)) => {
+            a.iter().map(|x| x.as_str().map(str::to_string).ok_or_else(|| Error::new(422, "attachments: a list of file ids"))).collect()
+        }
+        Some(_) => Err(Error::new(422, "attachments: a list of file ids")),
     }
 }
 

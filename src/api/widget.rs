@@ -19,7 +19,7 @@ use crate::error::{Error, Result};
 use crate::http::{Request, Response};
 
 /// The customer behind the request's token; the Origin, when sent, must be allowed.
-fn customer(app: &Arc<App>, req: &Request) -> Result<i64> {
+pub(crate) fn customer(app: &Arc<App>, req: &Request) -> Result<i64> {
     if let Some(o) = req.header("origin")
         && !widget_origin_allowed(app, req, o)
     {

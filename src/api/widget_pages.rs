@@ -32,7 +32,7 @@ pub fn frame_csp(app: &App) -> String {
         if s.allowed_origins.is_empty() { "*".to_string() } else { ["'self'".to_string(), s.allowed_origins.join(" ")].join(" ") };
     let ws = own.replacen("http", "ws", 1);
     format!(
-        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self' {ws}; object-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors {ancestors}"
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; connect-src 'self' {ws}; object-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors {ancestors}"
     )
 }
 

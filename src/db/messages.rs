@@ -35,6 +35,9 @@ pub struct Message {
     /// Teammates this message mentions (user ids), in notes and team chats (`desk::mentions`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub mentions: Vec<i64>,
+    /// Files sent with the message (issue 17), in order; a deleted message has none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub attachments: Vec<super::attachments::Attachment>,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
@@ -53,7 +56,10 @@ impl SystemLine {
 const SELECT: &str = "SELECT m.id, m.conversation_id, m.seq, m.author_kind, m.author_id,
         CASE m.author_kind WHEN 'user' THEN u.name WHEN 'customer' THEN cu.name ELSE 'Frontdesk' END,
         m.body, m.client_msg_id, m.created_at, m.edited_at, m.deleted_at, m.system_code, m.system_params, m.note,
-        (SELECT group_concat(mn.user_id) FROM mentions mn WHERE mn.message_id = m.id)
+        (SELECT group_concat(mn.user_id) FROM mentions mn WHERE mn.message_id = m.id),
+        (SELECT json_group_array(json_object('id', a.key, 'name', a.name, 'type', a.mime, 'size', a.size, 'width', a.width,
+            'height', a.height, 'thumb', json(CASE WHEN a.thumb_sha256 IS NULL THEN 'false' ELSE 'true' END)) ORDER BY a.position)
+         FROM attachments a WHERE a.message_id = m.id HAVING count(*) > 0)
     FROM messages m
     LEFT JOIN users u ON m.author_kind = 'user' AND u.id = m.author_id
     LEFT JOIN customers cu ON m.author_kind = 'customer' AND cu.id = m.author_id ";
@@ -77,6 +83,7 @@ fn from_row(r: &Row) -> rusqlite::Result<Message> {
         },
         note: r.get(13)?,
         mentions: r.get::<_, Option<String>>(14)?.map(|ids| ids.split(',').filter_map(|id| id.parse().ok()).collect()).unwrap_or_default(),
+        attachments: super::attachments::parse_json(r.get(15)?),
     })
 }
 

@@ -3,6 +3,7 @@
 //! the network. Queries live in one file per table beside this one.
 
 pub mod assignment;
+pub mod attachments;
 pub mod audit;
 pub mod baseline;
 pub mod conversation_lists;
@@ -52,6 +53,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../sql/0012_saved_replies.sql"),
     include_str!("../../sql/0013_labels_customers.sql"),
     include_str!("../../sql/0014_outbox.sql"),
+    include_str!("../../sql/0015_attachments.sql"),
 ];
 
 /// SQLite below this has the WAL-reset corruption bug (fixed in 3.51.3).

@@ -86,6 +86,10 @@ pub struct Settings {
     pub alert_waiting_minutes: u32,
     /// Mail an agent who is mentioned while offline.
     pub mail_mentions: bool,
+    /// The largest file a customer or agent may send, in MiB.
+    pub max_file_mb: u32,
+    /// The types (as the file's bytes show them, `files::sniff::KINDS`) that may be sent.
+    pub file_types: Vec<String>,
 }
 
 /// The accent of Frontdesk's own pages (`--accent` in assets/shared/style.css, which the Messenger uses):
@@ -147,6 +151,8 @@ impl Default for Settings {
             website_url: String::new(),
             alert_waiting_minutes: 10,
             mail_mentions: true,
+            max_file_mb: 10,
+            file_types: crate::files::sniff::KINDS.iter().map(|k| k.mime.to_string()).collect(),
         }
     }
 }
@@ -190,6 +196,8 @@ impl Settings {
             "prechat": self.prechat,
             "sound": self.sound,
             "language": self.language,
+            "max_file_mb": self.max_file_mb,
+            "file_types": self.file_types,
         })
     }
 
@@ -266,6 +274,12 @@ impl Settings {
         }
         if !(1..=1000).contains(&self.assign_cap) {
             return field("assign_cap", "must be 1 to 1000 open chats");
+        }
+        if !(1..=100).contains(&self.max_file_mb) {
+            return field("max_file_mb", "must be 1 to 100 MiB");
+        }
+        if let Some(t) = self.file_types.iter().find(|t| crate::files::sniff::kind(t).is_none()) {
+            return field("file_types", &format!("'{t}' is not a type Frontdesk accepts (images, PDF, plain text, office documents, zip)"));
         }
         self.validate_mail()
     }

@@ -13,7 +13,7 @@ use crate::db::messages::{self, MAX_BODY, Message};
 use crate::db::users::User;
 use crate::db::{self, WriteCtx};
 use crate::desk::system_lines::{self, Line};
-use crate::desk::{customer, mentions, notes};
+use crate::desk::{attachments, customer, mentions, notes};
 use crate::error::{Error, Result};
 
 /// Who is acting.
@@ -24,13 +24,13 @@ pub enum Actor {
 }
 
 impl Actor {
-    fn kind(&self) -> &'static str {
+    pub fn kind(&self) -> &'static str {
         match self {
             Actor::Agent(_) => "user",
             Actor::Customer(_) => "customer",
         }
     }
-    fn id(&self) -> i64 {
+    pub fn id(&self) -> i64 {
         match self {
             Actor::Agent(u) => u.id,
             Actor::Customer(c) => *c,
@@ -58,6 +58,8 @@ pub struct Post<'a> {
     /// Email is set up (`desk::mail::continuity`, taken before the write): an agent's reply queues
     /// a continuity mail, a mention a mail to an offline teammate. `None` for customers' posts.
     pub mail: Option<super::mail::Continuity>,
+    /// Uploads to send with it (their ids from the upload answer), at most 10 (`desk::attachments`).
+    pub attachments: &'a [String],
 }
 
 /// The result of a post: the stored message and whether this call created it (false = a retry).
@@ -74,6 +76,26 @@ pub fn check_body(body: &str) -> Result<()> {
         return Err(Error::new(413, format!("body: the message is too long ({} KiB, limit 16 KiB)", body.len().div_ceil(1024))));
     }
     Ok(())
+}
+
+/// A message's text, which may be empty when it carries files.
+pub fn check_content(body: &str, files: usize) -> Result<()> {
+    if files == 0 {
+        return check_body(body);
+    }
+    if body.len() > MAX_BODY {
+        return check_body(body);
+    }
+    Ok(())
+}
+
+/// What the conversation list shows for a message: its text, or the names of its files.
+fn preview_of(body: &str, files: &[crate::db::attachments::Stored]) -> String {
+    if !body.trim().is_empty() || files.is_empty() {
+        return body.to_string();
+    }
+    let names: Vec<&str> = files.iter().map(|f| f.att.name.as_str()).collect();
+    format!("📎 {}", names.join(", "))
 }
 
 pub fn check_client_id(id: Option<&str>) -> Result<()> {
@@ -140,13 +162,14 @@ pub fn post(w: &mut WriteCtx<'_>, conversation_id: i64, actor: &Actor, p: &Post<
 /// every message, so it builds the answer from what it knows instead of reading it back.
 pub fn post_to(w: &mut WriteCtx<'_>, mut c: Conversation, actor: &Actor, p: &Post<'_>) -> Result<Posted> {
     let (body, client_msg_id) = (p.body, p.client_msg_id);
-    check_body(body)?;
+    check_content(body, p.attachments.len())?;
     check_client_id(client_msg_id)?;
     if let Some(cmid) = client_msg_id
         && let Some(m) = messages::by_client_id(w.conn, c.id, actor.kind(), Some(actor.id()), cmid)?
     {
         return Ok(Posted { message: m, created: false });
     }
+    let claimed = attachments::claim(w.conn, p.attachments, actor)?;
     notes::check(&c, actor, p.note)?;
     let mentioned = mentions::check(w.conn, &c, actor, p.note, p.mentions)?;
     if c.status == "closed" && (matches!(actor, Actor::Customer(_)) || (p.reopen && !p.note)) {
@@ -159,7 +182,8 @@ pub fn post_to(w: &mut WriteCtx<'_>, mut c: Conversation, actor: &Actor, p: &Pos
         c = super::assignment::on_reply(w, c, u)?;
     }
     let now = db::now_ms();
-    let seq = convs::next_seq(w.conn, c.id, body, now)?;
+    let preview = preview_of(body, &claimed);
+    let seq = convs::next_seq(w.conn, c.id, &preview, now)?;
     let row = messages::NewMessage {
         conversation_id: c.id,
         seq,
@@ -171,6 +195,7 @@ pub fn post_to(w: &mut WriteCtx<'_>, mut c: Conversation, actor: &Actor, p: &Pos
         note: p.note,
     };
     let id = messages::insert(w.conn, &row)?;
+    let files = attachments::attach(w.conn, claimed, id)?;
     let author_name = match actor {
         Actor::Agent(u) => {
             // Taking part puts the conversation in the agent's "My conversations" ([S4]).
@@ -196,10 +221,11 @@ pub fn post_to(w: &mut WriteCtx<'_>, mut c: Conversation, actor: &Actor, p: &Pos
         system: None,
         note: p.note,
         mentions: mentioned,
+        attachments: files,
     };
     c.last_seq = seq;
     c.last_message_at = now;
-    c.preview = body.chars().take(140).collect();
+    c.preview = preview.chars().take(140).collect();
     (c.preview_deleted, c.preview_system, c.preview_note) = (false, None, p.note);
     w.emit("message.created", Some(c.id), notes::audience(&c, m.note), json!({"message": m, "conversation": summary(&c)}))?;
     if let Actor::Agent(u) = actor {
@@ -283,6 +309,9 @@ pub fn revise(app: &Arc<App>, user: &User, message_id: i64, new_body: Option<Str
             }));
         }
         messages::revise(w.conn, message_id, action, new_body.as_deref(), Some(user.id))?;
+        if action == "delete" {
+            attachments::forget_message(w, message_id)?;
+        }
         let m = messages::get(w.conn, message_id)?.ok_or_else(|| Error::internal("message vanished"))?;
         if m.seq == c.last_seq {
             convs::set_preview(w.conn, c.id, if action == "edit" { &m.body } else { "Message deleted" })?;

@@ -87,6 +87,14 @@ pub fn message(m: &Message) -> Option<Value> {
     out.insert("created_at".into(), json!(m.created_at));
     out.insert("edited_at".into(), json!(m.edited_at));
     out.insert("deleted_at".into(), json!(m.deleted_at));
+    if !m.attachments.is_empty() {
+        let files: Vec<Value> = m
+            .attachments
+            .iter()
+            .map(|a| json!({"id": a.id, "name": a.name, "type": a.mime, "size": a.size, "width": a.width, "height": a.height, "thumb": a.thumb}))
+            .collect();
+        out.insert("attachments".into(), Value::Array(files));
+    }
     Some(Value::Object(out))
 }
 

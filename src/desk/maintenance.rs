@@ -1,7 +1,7 @@
 //! Periodic upkeep, on its own thread, every write through the writer like any other: every second
 //! the sockets of sessions that ended are closed; every few seconds the online state is
-//! re-evaluated (business hours, no agent connected); hourly, retention is applied and old events
-//! and expired sessions are forgotten.
+//! re-evaluated (business hours, no agent connected); hourly, retention is applied, files nothing
+//! refers to are deleted, and old events and expired sessions are forgotten.
 
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
@@ -43,6 +43,12 @@ pub fn run(app: Arc<App>) {
             Ok(n) if n > 0 => log::info!("retention: deleted {n} closed conversations"),
             Ok(_) => {}
             Err(e) => log::warn!("retention failed: {e}"),
+        }
+        // After retention: the files of the conversations it deleted go now too.
+        match super::attachments::sweep(&app) {
+            Ok((u, f)) if u + f > 0 => log::info!("files: forgot {u} uploads never sent, deleted {f} files nothing refers to"),
+            Ok(_) => {}
+            Err(e) => log::warn!("file sweep failed: {e}"),
         }
         waited = std::time::Duration::ZERO;
         let now = app.clock.now_ms();

@@ -7,6 +7,7 @@
 //! maintenance and the command line call these; none of them calls another handler file for a rule.
 
 pub mod assignment;
+pub mod attachments;
 pub mod availability;
 pub mod conversations;
 pub mod customer;

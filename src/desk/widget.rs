@@ -59,8 +59,12 @@ pub fn conversation(w: &mut db::WriteCtx<'_>, rl: &RateLimiter, cid: i64, ip: &s
 
 #[derive(Deserialize)]
 pub struct SendForm {
+    #[serde(default)]
     pub body: String,
     pub client_msg_id: Option<String>,
+    /// Uploads sent with the message (`desk::attachments`).
+    #[serde(default)]
+    pub attachments: Vec<String>,
 }
 
 /// Post as the customer, starting their conversation if needed; a closed one reopens ([S6]).
@@ -70,7 +74,7 @@ pub fn send_as(app: &Arc<App>, cid: i64, f: SendForm) -> Result<chat::Posted> {
 }
 
 pub fn send_from(app: &Arc<App>, cid: i64, f: SendForm, addr: Option<String>) -> Result<chat::Posted> {
-    chat::check_body(&f.body)?;
+    chat::check_content(&f.body, f.attachments.len())?;
     let prechat_required = app.settings.read().map(|s| s.prechat == "required").unwrap_or(false);
     let (rl, hub) = (app.limiter.clone(), app.hub.clone());
     app.db.write(move |w| {
@@ -97,7 +101,8 @@ pub fn send_from(app: &Arc<App>, cid: i64, f: SendForm, addr: Option<String>) ->
             c = db::conversations::get(w.conn, c.id)?.unwrap_or(c);
         }
         let reopens = c.status == "closed";
-        let post = chat::Post { body: &f.body, client_msg_id: f.client_msg_id.as_deref(), ..chat::Post::default() };
+        let post =
+            chat::Post { body: &f.body, client_msg_id: f.client_msg_id.as_deref(), attachments: &f.attachments, ..chat::Post::default() };
         let p = chat::post_to(w, c, &Actor::Customer(cid), &post)?;
         if waiting && reopens {
             crate::desk::assignment::dispatch(w, &hub)?;

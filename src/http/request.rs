@@ -22,6 +22,9 @@ pub struct Request {
     /// Client address: the TCP peer, or what a trusted proxy's X-Forwarded-For says (`proxy.rs`).
     pub remote: IpAddr,
     pub http10: bool,
+    /// The body, for a request the service chose to stream (`Service::body_plan`); `body` is then
+    /// empty.
+    pub stream: Option<super::body::BodyStream>,
 }
 
 /// The outcome of parsing the bytes received so far.
@@ -78,6 +81,11 @@ impl Request {
                 (percent_decode(k), percent_decode(v))
             })
             .collect()
+    }
+
+    /// Whether the request declared a `Content-Length` (uploads require one).
+    pub fn has_content_length(&self) -> bool {
+        self.header("content-length").is_some()
     }
 
     pub fn wants_close(&self) -> bool {
@@ -148,7 +156,8 @@ pub fn parse_head(buf: &[u8], peer: IpAddr, proxies: &TrustedProxies) -> Result<
     // Dropped above unless trusted, so only a trusted peer's X-Forwarded-For reaches `client`.
     let xff: Vec<&str> = hs.iter().filter(|(k, _)| k == "x-forwarded-for").map(|(_, v)| v.as_str()).collect();
     let remote = proxies.client(peer, &xff);
-    let req = Request { method, path: path.to_string(), query: query.to_string(), headers: hs, body: Vec::new(), remote, http10 };
+    let req =
+        Request { method, path: path.to_string(), query: query.to_string(), headers: hs, body: Vec::new(), remote, http10, stream: None };
     Ok(Head::Complete { req, len, content_length: content_length.unwrap_or(0), ignored_forwarded })
 }
 

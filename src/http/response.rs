@@ -9,18 +9,20 @@ use crate::error::Error;
 /// The Content-Security-Policy of every HTML page but the widget frame (which sets its own
 /// `frame-ancestors`).
 pub const CSP: &str =
-    "default-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'; img-src 'self' data:";
+    "default-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'; img-src 'self' data: blob:";
 
 #[derive(Debug)]
 pub struct Response {
     pub status: u16,
     pub headers: Vec<(String, String)>,
     pub body: Vec<u8>,
+    /// A body sent from a file instead of `body` (served attachments): the file and its length.
+    pub file: Option<(std::fs::File, u64)>,
 }
 
 impl Response {
     pub fn new(status: u16) -> Response {
-        Response { status, headers: Vec::new(), body: Vec::new() }
+        Response { status, headers: Vec::new(), body: Vec::new(), file: None }
     }
 
     pub fn json<T: Serialize + ?Sized>(status: u16, value: &T) -> Response {
@@ -72,7 +74,8 @@ impl Response {
             let v: String = v.chars().filter(|c| *c != '\r' && *c != '\n').collect();
             write!(buf, "{k}: {v}\r\n")?;
         }
-        write!(buf, "Content-Length: {}\r\n", self.body.len())?;
+        let len = self.file.as_ref().map_or(self.body.len() as u64, |(_, n)| *n);
+        write!(buf, "Content-Length: {len}\r\n")?;
         if close {
             buf.extend_from_slice(b"Connection: close\r\n");
         }
@@ -81,7 +84,22 @@ impl Response {
             buf.extend_from_slice(&self.body);
         }
         out.write_all(&buf)?;
+        if let Some((f, n)) = &self.file
+            && !head_only
+        {
+            let sent = std::io::copy(&mut std::io::Read::take(f, *n), out)?;
+            if sent != *n {
+                // The file shrank under us: the length we announced is a lie, so the connection ends.
+                return Err(std::io::ErrorKind::UnexpectedEof.into());
+            }
+        }
         out.flush()
+    }
+
+    /// A body streamed from `file` (`len` bytes).
+    pub fn file(mut self, file: std::fs::File, len: u64) -> Response {
+        self.file = Some((file, len));
+        self
     }
 }
 
@@ -118,6 +136,7 @@ pub fn reason(status: u16) -> &'static str {
         408 => "Request Timeout",
         409 => "Conflict",
         410 => "Gone",
+        411 => "Length Required",
         413 => "Content Too Large",
         415 => "Unsupported Media Type",
         422 => "Unprocessable Content",

@@ -9,6 +9,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
+use super::body::BodyStream;
 use super::proxy::TrustedProxies;
 use super::request::{self, Head, Request};
 use super::response::Response;
@@ -21,6 +22,20 @@ pub trait Service: Send + Sync + 'static {
     /// Decide an upgrade request (`/ws/...`): the `101` and what then runs the socket on this
     /// thread (given the stream and any bytes read past the head), or the refusal.
     fn upgrade(&self, req: &Request) -> Result<(Response, Upgraded), Response>;
+    /// How to take this request's body: read whole (the default, up to `MAX_BODY`), or streamed
+    /// to the handler as `Request::stream` (uploads).
+    fn body_plan(&self, _req: &Request) -> BodyPlan {
+        BodyPlan::Read(MAX_BODY)
+    }
+}
+
+/// How the server takes a request's body, decided from the head alone.
+pub enum BodyPlan {
+    /// Read it whole into `Request::body`: at most this many bytes.
+    Read(usize),
+    /// Hand it to the handler as a stream. `Content-Length` is required (411 without it) and
+    /// checked against `limit` before any of the body is read: over it, 413 with `too_large`.
+    Stream { limit: usize, too_large: String },
 }
 
 /// Runs an upgraded connection until it ends.
@@ -160,11 +175,39 @@ pub fn serve_connection(app: &Server, stream: Arc<TcpStream>) {
             }
         };
         first = false;
-        let limit = body_limit(&req);
-        if body_len > limit {
-            let e = Error::new(413, format!("Request body too large (limit {} KiB).", limit / 1024));
+        let (limit, streamed, too_large) = match app.service.body_plan(&req) {
+            BodyPlan::Read(limit) => (limit, false, format!("Request body too large (limit {} KiB).", limit / 1024)),
+            BodyPlan::Stream { limit, too_large } => (limit, true, too_large),
+        };
+        if streamed && !req.has_content_length() {
+            let e = Error::new(411, "Content-Length is required: send the file as the request body with its length.");
             finish(&stream, Some(&req), e.into(), started, peer);
+            linger(&stream);
             return;
+        }
+        if body_len > limit {
+            finish(&stream, Some(&req), Error::new(413, too_large).into(), started, peer);
+            linger(&stream);
+            return;
+        }
+        if streamed {
+            // The handler reads the body from the socket; what came with the head goes first.
+            let early = (buf.len() - head_len).min(body_len);
+            req.stream = Some(BodyStream::new(stream.clone(), buf[head_len..head_len + early].to_vec(), body_len));
+            buf.drain(..head_len + early);
+            let head_only = req.method == "HEAD";
+            let response = dispatch(app, &mut req);
+            let unread = req.stream.as_ref().is_some_and(|s| !s.finished());
+            let close = unread || req.wants_close() || app.state.stopping.load(Ordering::Acquire);
+            log_request(&req, response.status, started, &response);
+            let written = response.write_to(&mut &*stream, head_only, close);
+            if unread {
+                linger(&stream);
+            }
+            if written.is_err() || close {
+                return;
+            }
+            continue;
         }
         // Read the body, keeping whatever follows it (a pipelined request) in `buf`.
         let body_deadline = Instant::now() + BODY_DEADLINE;
@@ -248,9 +291,22 @@ fn dispatch(app: &Server, req: &mut Request) -> Response {
     }
 }
 
-/// Per-route body caps: everything we accept is JSON or a small form.
-fn body_limit(_req: &Request) -> usize {
-    MAX_BODY
+/// After answering a request whose body we did not read (a refused upload), read and drop what
+/// the client is still sending for a moment before closing: closing with unread bytes makes the
+/// kernel reset the connection, and a client still sending then often loses our answer.
+fn linger(stream: &TcpStream) {
+    let _ = stream.shutdown(std::net::Shutdown::Write);
+    let until = Instant::now() + Duration::from_secs(2);
+    let mut sink = [0u8; 16 * 1024];
+    while Instant::now() < until {
+        let _ = stream.set_read_timeout(Some(Duration::from_millis(250)));
+        match (&*stream).read(&mut sink) {
+            Ok(0) => return,
+            Ok(_) => {}
+            Err(e) if e.kind() == ErrorKind::Interrupted || e.kind() == ErrorKind::WouldBlock || e.kind() == ErrorKind::TimedOut => {}
+            Err(_) => return,
+        }
+    }
 }
 
 /// Write an error response, log it, and leave (the caller closes the connection).

@@ -99,10 +99,19 @@ pub struct FrameRow {
     pub what: &'static str,
     pub target: fn(&World) -> i64,
     pub expect: [&'static str; 4],
+    /// The frame's `attachments` for each caller (absent when `None`).
+    pub files: Option<fn(&World, Caller) -> Value>,
 }
 
 pub fn f(kind: &'static str, what: &'static str, target: fn(&World) -> i64, expect: [&'static str; 4]) -> FrameRow {
-    FrameRow { kind, what, target, expect }
+    FrameRow { kind, what, target, expect, files: None }
+}
+
+impl FrameRow {
+    /// The frame carries `attachments`.
+    pub fn files(self, files: fn(&World, Caller) -> Value) -> FrameRow {
+        FrameRow { files: Some(files), ..self }
+    }
 }
 
 /// Who may be answered 2xx (or 101) by a route of each `Auth`.

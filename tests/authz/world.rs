@@ -127,6 +127,14 @@ pub struct World {
     /// A shared saved reply, and the support agent's personal one (holding `SECRET_SUPPORT`).
     pub shared_reply: i64,
     pub support_reply: i64,
+    /// Files (issue 17): visitor A's in live chat A (it holds `SECRET_A`), the support agent's in a
+    /// note there, the agent's in the agent+support team chat, and visitor B's never sent.
+    pub file_a: String,
+    pub file_note: String,
+    pub file_team: String,
+    pub file_b_unsent: String,
+    /// An unsent upload of each frame caller (visitor A, agent, support, admin), for `send` frames.
+    pub own_uploads: Vec<(Caller, String)>,
     callers: Vec<(Caller, Who)>,
 }
 
@@ -185,6 +193,25 @@ impl World {
             support.post_json("/api/replies", &json!({"scope": "personal", "title": "Mine", "shortcut": "mine", "body": SECRET_SUPPORT}));
         let support_reply = id(&r, 201, &["reply", "id"]);
 
+        let key = |v: Value| v["id"].as_str().unwrap().to_string();
+        let file_a = key(a.upload("receipt.txt", format!("{SECRET_A}\n").as_bytes()));
+        let r = a.request("POST", "/api/widget/messages", Some(&json!({"body": "", "client_msg_id": rand_id(), "attachments": [file_a]})));
+        assert_eq!(r.status, 201, "{}", r.text());
+        let file_note = key(support.upload("note.txt", b"for the desk\n"));
+        let r = support
+            .post_json(&format!("/api/conversations/{live_a}/messages"), &json!({"body": "see", "note": true, "attachments": [file_note]}));
+        assert_eq!(r.status, 201, "{}", r.text());
+        let file_team = key(agent.upload("plan.txt", b"agent and support\n"));
+        let r = agent.post_json(&format!("/api/conversations/{team_agent}/messages"), &json!({"body": "plan", "attachments": [file_team]}));
+        assert_eq!(r.status, 201, "{}", r.text());
+        let file_b_unsent = key(b.upload("draft.txt", b"not sent\n"));
+        let own_uploads = vec![
+            (Caller::VisitorA, key(a.upload("mine.txt", b"a\n"))),
+            (Caller::Agent, key(agent.upload("mine.txt", b"b\n"))),
+            (Caller::Support, key(support.upload("mine.txt", b"c\n"))),
+            (Caller::Admin, key(admin.upload("mine.txt", b"d\n"))),
+        ];
+
         let callers = vec![
             (Caller::SignedOut, Who::Browser { cookie: None, csrf: None, login: None }),
             (Caller::VisitorA, Who::Visitor { token: a.token.clone() }),
@@ -219,6 +246,11 @@ impl World {
             reset_token,
             shared_reply,
             support_reply,
+            file_a,
+            file_note,
+            file_team,
+            file_b_unsent,
+            own_uploads,
             callers,
         }
     }

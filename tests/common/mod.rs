@@ -381,6 +381,18 @@ impl Customer {
         r.json()["message"].clone()
     }
 
+    /// Upload a file as the widget does; the attachment.
+    pub fn upload(&self, name: &str, bytes: &[u8]) -> Value {
+        let h = vec![
+            ("Origin".to_string(), self.origin.clone()),
+            ("Authorization".to_string(), format!("Bearer {}", self.token)),
+            ("Content-Type".to_string(), "application/octet-stream".to_string()),
+        ];
+        let r = raw_request(self.addr, "POST", &format!("/api/widget/files?upload_id=u-{}&name={name}", rand_id()), &h, bytes);
+        assert_eq!(r.status, 201, "upload: {}", r.text());
+        r.json()["attachment"].clone()
+    }
+
     pub fn history(&self) -> Vec<Value> {
         self.request("GET", "/api/widget/messages", None).json()["messages"].as_array().unwrap().clone()
     }
@@ -416,6 +428,20 @@ impl Client {
         let r = self.get(&format!("/api/conversations?section={section}&status={status}"));
         assert_eq!(r.status, 200, "{}", r.text());
         r.json()
+    }
+
+    /// Upload a file as the Messenger does (its raw bytes, `?upload_id=&name=`); the attachment.
+    pub fn upload(&self, name: &str, bytes: &[u8]) -> Value {
+        let mut h = vec![("Origin".to_string(), self.origin.clone()), ("Content-Type".to_string(), "application/octet-stream".to_string())];
+        if let Some(c) = &self.cookie {
+            h.push(("Cookie".into(), c.clone()));
+        }
+        if let Some(t) = &self.csrf {
+            h.push(("X-CSRF-Token".into(), t.clone()));
+        }
+        let r = raw_request(self.addr, "POST", &format!("/api/files?upload_id=u-{}&name={name}", rand_id()), &h, bytes);
+        assert_eq!(r.status, 201, "upload: {}", r.text());
+        r.json()["attachment"].clone()
     }
 
     pub fn reply(&self, conv: i64, body: &str) -> Value {

@@ -9,6 +9,7 @@ mod driver;
 mod scenarios;
 mod server;
 mod storage;
+mod upload;
 
 use std::time::Duration;
 
@@ -35,7 +36,7 @@ pub fn row(scenario: &'static str, metric: impl Into<String>, value: f64, unit: 
     Row { scenario, metric: metric.into(), value, unit, target: target.into() }
 }
 
-const USAGE: &str = "usage: frontdesk-bench [idle|chat|persist|search|startup|reconnect|all]... [--quick] [-n CONNECTIONS] [--agents M] [--rate MSGS_PER_SEC] [--duration SECS] [--search-messages N]";
+const USAGE: &str = "usage: frontdesk-bench [idle|chat|persist|search|startup|reconnect|upload|all]... [--quick] [-n CONNECTIONS] [--agents M] [--rate MSGS_PER_SEC] [--duration SECS] [--search-messages N]";
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -75,8 +76,8 @@ fn main() {
                 println!("{USAGE}");
                 return;
             }
-            s @ ("idle" | "chat" | "persist" | "search" | "startup" | "reconnect") => scenarios.push(s.to_string()),
-            "all" => scenarios.extend(["idle", "chat", "persist", "search", "startup", "reconnect"].map(String::from)),
+            s @ ("idle" | "chat" | "persist" | "search" | "startup" | "reconnect" | "upload") => scenarios.push(s.to_string()),
+            "all" => scenarios.extend(["idle", "chat", "persist", "search", "startup", "reconnect", "upload"].map(String::from)),
             other => {
                 eprintln!("unknown argument '{other}'\n{USAGE}");
                 std::process::exit(2);
@@ -84,7 +85,7 @@ fn main() {
         }
     }
     if scenarios.is_empty() {
-        scenarios.extend(["idle", "chat", "persist", "search", "startup", "reconnect"].map(String::from));
+        scenarios.extend(["idle", "chat", "persist", "search", "startup", "reconnect", "upload"].map(String::from));
     }
     if o.quick {
         o.n = 300;
@@ -119,6 +120,7 @@ fn main() {
             "search" => storage::search(&o),
             "startup" => storage::startup(&o),
             "reconnect" => scenarios::reconnect(&o),
+            "upload" => upload::upload_scenario(&o),
             _ => unreachable!(),
         };
         for row in &r {
