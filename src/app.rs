@@ -35,6 +35,8 @@ pub struct App {
     /// Agents who chose Away (`users.availability`, the truth): kept here for the online rule, which
     /// every widget load asks; changed after each committed change (`desk::assignment`).
     pub away: RwLock<HashSet<i64>>,
+    /// Request, WebSocket and process counters for `/metrics`.
+    pub metrics: crate::metrics::Metrics,
 }
 
 /// A warning that may repeat on every request, let through at most once per period.

@@ -7,6 +7,7 @@
 
 pub mod assignment;
 pub mod availability;
+pub mod backups;
 pub mod conversations;
 pub mod customer;
 pub mod customers;
