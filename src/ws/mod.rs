@@ -112,6 +112,8 @@ pub fn serve(stream: Arc<TcpStream>, outbox: Arc<Outbox>, leftover: Vec<u8>, mut
                 outbox.close(CloseCode::Size, "message too big (limit 64 KiB)");
                 break;
             }
+            // The peer went away without a close frame: nothing to answer (1006 in the metrics).
+            Err(tungstenite::Error::Protocol(tungstenite::error::ProtocolError::ResetWithoutClosingHandshake)) => break,
             Err(tungstenite::Error::Protocol(e)) => {
                 outbox.close(CloseCode::Protocol, &e.to_string());
                 break;
