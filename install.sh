@@ -12,7 +12,9 @@ Usage: sudo ./install.sh [options]
 
 Builds Frontdesk from this checkout (cargo build --release --locked), installs it as a systemd service
 running as the system user `frontdesk`, and starts it. Running it again upgrades in place: the binary and
-unit are replaced, your settings and data are kept.
+unit are replaced, your settings and data are kept. When the new binary changes the database schema it
+first copies the database to /var/lib/frontdesk/frontdesk.db.before-migration-OLD-to-NEW (removed by
+the next start that needs no migration).
 
 Options:
   --binary PATH   install this prebuilt binary instead of building from the checkout
@@ -227,6 +229,17 @@ FRONTDESK_DATA=/var/lib/frontdesk
 
 # error, warn, info, debug or trace
 #FRONTDESK_LOG=info
+# text or json (one object per line); under systemd each line carries its priority for the journal.
+#FRONTDESK_LOG_FORMAT=text
+# One log line per request at info (otherwise only at debug).
+#FRONTDESK_ACCESS_LOG=true
+
+# Prometheus: a token that reads /metrics as `Authorization: Bearer TOKEN` (openssl rand -hex 32).
+#FRONTDESK_METRICS_TOKEN=
+
+# Scheduled backups into /var/lib/frontdesk/backups (listed on Admin -> Data): every N hours, keeping K.
+#FRONTDESK_BACKUP_EVERY=24
+#FRONTDESK_BACKUP_KEEP=7
 EOF
     )
     say "wrote default settings to $DESTDIR$ENV_FILE"

@@ -37,6 +37,8 @@ pub struct App {
     pub away: RwLock<HashSet<i64>>,
     /// Attachments' bytes, in `<data dir>/files` (`files`).
     pub files: crate::files::Store,
+    /// Request, WebSocket and process counters for `/metrics`.
+    pub metrics: crate::metrics::Metrics,
 }
 
 /// A warning that may repeat on every request, let through at most once per period.

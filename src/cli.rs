@@ -1,9 +1,11 @@
 //! The command-line entry: subcommands, logging set-up, signals, the data-directory lock.
+//! The database file commands (`backup`, `restore`, `check`) are in `cli/data.rs`.
+
+mod data;
 
 use std::fs::File;
 use std::io::{BufRead, Write};
 use std::os::fd::AsRawFd;
-use std::path::Path;
 
 use crate::config::{self, Command, Config};
 use crate::error::{Error, Result};
@@ -29,15 +31,17 @@ pub fn main(args: Vec<String>) -> i32 {
             Ok(())
         }
         Command::Version => {
-            println!("frontdesk {} (SQLite {})", env!("CARGO_PKG_VERSION"), rusqlite::version());
+            use crate::metrics::{BUILD_DATE, COMMIT, VERSION};
+            println!("frontdesk {VERSION} (commit {COMMIT}, built {BUILD_DATE}, SQLite {})", rusqlite::version());
             Ok(())
         }
+        Command::Health(c) => health(&c),
         Command::Serve(c) => serve(c),
         Command::AdminCreate { config, email, name } => admin_create(&config, &email, &name),
         Command::AdminResetPassword { config, email } => admin_reset_password(&config, &email),
-        Command::Backup { config, file } => backup(&config, &file),
-        Command::Restore { config, file } => restore(&config, &file),
-        Command::Check(c) => check(&c),
+        Command::Backup { config, file } => data::backup(&config, &file),
+        Command::Restore { config, file } => data::restore(&config, &file),
+        Command::Check { config, file } => data::check(&config, file.as_deref()),
     };
     match result {
         Ok(()) => 0,
@@ -48,19 +52,9 @@ pub fn main(args: Vec<String>) -> i32 {
     }
 }
 
-fn init_logging(level: log::LevelFilter) {
-    let cfg = simplelog::ConfigBuilder::new()
-        .set_time_format_rfc3339()
-        .set_thread_level(log::LevelFilter::Off)
-        .set_target_level(log::LevelFilter::Off)
-        .build();
-    // Logs go to stderr: stdout's first line is the address, for scripts.
-    let _ = simplelog::WriteLogger::init(level, cfg, std::io::stderr());
-}
-
 /// An exclusive lock on the data directory: one server per directory, and `restore` can tell
 /// whether a server is running.
-fn lock_data_dir(config: &Config) -> Result<File> {
+pub(crate) fn lock_data_dir(config: &Config) -> Result<File> {
     std::fs::create_dir_all(&config.data_dir).map_err(|e| Error::internal(format!("cannot create {}: {e}", config.data_dir.display())))?;
     let path = config.data_dir.join("frontdesk.lock");
     let f = File::create(&path).map_err(|e| Error::internal(format!("cannot open {}: {e}", path.display())))?;
@@ -73,14 +67,15 @@ fn lock_data_dir(config: &Config) -> Result<File> {
 }
 
 fn serve(config: Config) -> Result<()> {
-    init_logging(config.log_level);
-    // Block SIGTERM/SIGINT in every thread (the mask is inherited), and wait for them here.
+    crate::logger::init(config.log_level, config.log_format);
+    // Block SIGTERM/SIGINT/SIGHUP in every thread (the mask is inherited), and wait for them here.
     // SAFETY: plain libc signal-mask calls on a local, initialized set.
     let set = unsafe {
         let mut set: libc::sigset_t = std::mem::zeroed();
         libc::sigemptyset(&mut set);
         libc::sigaddset(&mut set, libc::SIGTERM);
         libc::sigaddset(&mut set, libc::SIGINT);
+        libc::sigaddset(&mut set, libc::SIGHUP);
         libc::pthread_sigmask(libc::SIG_BLOCK, &set, std::ptr::null_mut());
         set
     };
@@ -96,8 +91,15 @@ fn serve(config: Config) -> Result<()> {
     println!("listening on {}", running.url());
     let _ = std::io::stdout().flush();
     let mut sig: libc::c_int = 0;
-    // SAFETY: `set` was initialized above; `sig` is a valid out pointer.
-    unsafe { libc::sigwait(&set, &mut sig) };
+    loop {
+        // SAFETY: `set` was initialized above; `sig` is a valid out pointer.
+        unsafe { libc::sigwait(&set, &mut sig) };
+        if sig != libc::SIGHUP {
+            break;
+        }
+        // A terminal closing or `systemctl reload` sends it; it used to kill the server silently.
+        log::info!("SIGHUP received and ignored: logs go to stderr (nothing to reopen) and settings are changed on the admin pages");
+    }
     log::info!("signal {sig}: shutting down");
     let t = std::time::Instant::now();
     running.shutdown();
@@ -125,6 +127,8 @@ fn admin_create(config: &Config, email: &str, name: &str) -> Result<()> {
         &crate::db::users::NewUser { email, name, password_hash: &hash, role: "admin", customer_support: true },
     )
     .map_err(|e| Error::internal(e.message))?;
+    drop(conn);
+    data::keep_owner(&config.data_dir);
     println!("created admin {email} (id {id})");
     Ok(())
 }
@@ -149,6 +153,8 @@ fn admin_reset_password(config: &Config, email: &str) -> Result<()> {
     let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
     let issued = crate::desk::recovery::issue(&tx, user.id, None, "command line", crate::db::now_ms())?;
     tx.commit()?;
+    drop(conn);
+    data::keep_owner(&config.data_dir);
     let path = crate::desk::recovery::path(&issued.token);
     let until = jiff::Timestamp::from_millisecond(issued.reset.expires_at)
         .map(|t| t.strftime("%Y-%m-%d %H:%M UTC").to_string())
@@ -167,60 +173,32 @@ fn admin_reset_password(config: &Config, email: &str) -> Result<()> {
     Ok(())
 }
 
-/// The database first, then the files: every file a committed row names was in place before the
-/// row committed, so the copy of the files holds everything the database copy refers to (unless the
-/// sweep deleted one in between, which `check` on the copy would name).
-fn backup(config: &Config, file: &Path) -> Result<()> {
-    let conn = crate::db::connect(&config.db_path(), config.synchronous_full)?;
-    crate::db::backup_to(&conn, file)?;
-    println!("backup written to {}", file.display());
-    let dir = crate::files::beside(file);
-    let n = crate::files::copy_all(&crate::files::Store::new(config.files_dir()), &crate::files::Store::new(dir.clone()))?;
-    println!("files copied to {} ({n} new)", dir.display());
-    Ok(())
-}
-
-fn restore(config: &Config, file: &Path) -> Result<()> {
-    let _lock = lock_data_dir(config).map_err(|_| {
-        Error::internal(format!("a frontdesk server is running on {}: stop it before restoring", config.data_dir.display()))
-    })?;
-    let src = rusqlite::Connection::open_with_flags(file, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
-        .map_err(|e| Error::internal(format!("cannot open {}: {e}", file.display())))?;
-    let ok: String =
-        crate::db::integrity(&src).map_err(|e| Error::internal(format!("{} is not a Frontdesk database: {e}", file.display())))?;
-    if ok != "ok" {
-        return Err(Error::internal(format!("{} fails its integrity check: {ok}", file.display())));
+/// `frontdesk health`: ask the server at `--addr` for `/readyz` (the container's HEALTHCHECK, with
+/// no curl in the image). Exit 0 when ready; otherwise the reason and exit 1.
+fn health(config: &Config) -> Result<()> {
+    use std::io::Read;
+    use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, TcpStream};
+    let mut addr = config.addr;
+    if addr.ip().is_unspecified() {
+        // Listening on every interface: ask over loopback.
+        let ip = if addr.is_ipv4() { IpAddr::V4(Ipv4Addr::LOCALHOST) } else { IpAddr::V6(Ipv6Addr::LOCALHOST) };
+        addr = SocketAddr::new(ip, addr.port());
     }
-    let mut dst = crate::db::connect(&config.db_path(), config.synchronous_full)?;
-    {
-        let backup = rusqlite::backup::Backup::new(&src, &mut dst)?;
-        backup.run_to_completion(256, std::time::Duration::ZERO, None)?;
+    let timeout = std::time::Duration::from_secs(4);
+    let fail = |why: String| Error::internal(format!("not healthy: {why}"));
+    let mut s = TcpStream::connect_timeout(&addr, timeout).map_err(|e| fail(format!("cannot connect to {addr}: {e}")))?;
+    s.set_read_timeout(Some(timeout))?;
+    s.set_write_timeout(Some(timeout))?;
+    write!(s, "GET /readyz HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n").map_err(|e| fail(e.to_string()))?;
+    let mut buf = Vec::new();
+    s.read_to_end(&mut buf).map_err(|e| fail(format!("no answer from {addr}: {e}")))?;
+    let text = String::from_utf8_lossy(&buf);
+    let status = text.split_whitespace().nth(1).unwrap_or("");
+    let body = text.split_once("\r\n\r\n").map_or("", |(_, b)| b).trim();
+    if status == "200" {
+        println!("{addr}: {body}");
+        Ok(())
+    } else {
+        Err(fail(format!("{addr} answered {status}: {body}")))
     }
-    crate::db::migrate(&mut dst)?;
-    println!("restored {} into {}", file.display(), config.db_path().display());
-    let dir = crate::files::beside(file);
-    if dir.is_dir() {
-        let n = crate::files::copy_all(&crate::files::Store::new(dir.clone()), &crate::files::Store::new(config.files_dir()))?;
-        println!("restored {n} files from {}", dir.display());
-    }
-    Ok(())
-}
-
-fn check(config: &Config) -> Result<()> {
-    let conn = crate::db::connect(&config.db_path(), config.synchronous_full)?;
-    let ok = crate::db::integrity(&conn)?;
-    let version = crate::db::stored_version(&conn)?;
-    println!("integrity: {ok}\nschema version: {version} (this binary knows {})", crate::db::schema_version());
-    if ok != "ok" {
-        return Err(Error::internal("integrity check failed"));
-    }
-    // Every file a row names must be there with the bytes its name says.
-    let store = crate::files::Store::new(config.files_dir());
-    let hashes = crate::db::attachments::all_hashes(&conn)?;
-    let bad: Vec<String> = hashes.iter().filter_map(|h| store.verify(h).err()).collect();
-    println!("files: {} referenced, {} missing or damaged", hashes.len(), bad.len());
-    for b in &bad {
-        println!("  {b}");
-    }
-    if bad.is_empty() { Ok(()) } else { Err(Error::internal("file check failed")) }
 }

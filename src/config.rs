@@ -46,6 +46,27 @@ pub struct Config {
     pub email_delay_secs: Option<u64>,
     /// `FRONTDESK_IMAP_POLL_SECS`: how often the mailbox is checked for replies (default 60).
     pub imap_poll_secs: u64,
+    /// `Authorization: Bearer` token that may read `/metrics` (Prometheus); admins' sessions still can.
+    pub metrics_token: Option<String>,
+    /// `/readyz` answers 503 when the data directory's file system has less free space than this.
+    pub min_free_disk_mb: u64,
+    /// Log lines as text or as one JSON object each.
+    pub log_format: LogFormat,
+    /// One log line per request at `info` (otherwise only at `debug`).
+    pub access_log: bool,
+    /// Scheduled backups every this many hours (0: off), keeping the newest `backup_keep`.
+    pub backup_every_hours: f64,
+    pub backup_keep: usize,
+    /// Where scheduled backups go; `None`: `DATA/backups`.
+    pub backup_dir: Option<PathBuf>,
+    /// `restore --yes`: replace the database without asking.
+    pub yes: bool,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LogFormat {
+    Text,
+    Json,
 }
 
 /// What `main` was asked to do.
@@ -70,7 +91,13 @@ pub enum Command {
         config: Config,
         file: PathBuf,
     },
-    Check(Config),
+    /// `check` the data directory's database, or a backup FILE.
+    Check {
+        config: Config,
+        file: Option<PathBuf>,
+    },
+    /// Ask a running server's `/readyz` (the container's HEALTHCHECK).
+    Health(Config),
     Version,
     Help,
     /// `frontdesk COMMAND --help`: that command's usage.
@@ -100,6 +127,14 @@ impl Config {
             imap_url: None,
             email_delay_secs: None,
             imap_poll_secs: 60,
+            metrics_token: None,
+            min_free_disk_mb: 64,
+            log_format: LogFormat::Text,
+            access_log: false,
+            backup_every_hours: 0.0,
+            backup_keep: 7,
+            backup_dir: None,
+            yes: false,
         }
     }
 
@@ -131,6 +166,11 @@ impl Config {
     /// Where attachments' bytes live (`files::Store`).
     pub fn files_dir(&self) -> PathBuf {
         self.data_dir.join("files")
+    }
+
+    /// Where scheduled backups go.
+    pub fn backups_dir(&self) -> PathBuf {
+        self.backup_dir.clone().unwrap_or_else(|| self.data_dir.join("backups"))
     }
 }
 
@@ -182,6 +222,35 @@ pub fn parse(args: &[String], env: &dyn Fn(&str) -> Option<String>) -> Result<Co
                     _ => return Err(format!("invalid --rate-limits '{value}' (expected on or off)")),
                 }
             }
+            "metrics-token" => {
+                if value.len() < 16 {
+                    return Err("invalid --metrics-token (use at least 16 characters, e.g. from `openssl rand -hex 32`)".into());
+                }
+                c.metrics_token = Some(value.to_string())
+            }
+            "min-free-disk" => {
+                c.min_free_disk_mb = value.parse().map_err(|_| format!("invalid --min-free-disk '{value}' (expected MiB)"))?
+            }
+            "log-format" => {
+                c.log_format = match value.to_ascii_lowercase().as_str() {
+                    "text" => LogFormat::Text,
+                    "json" => LogFormat::Json,
+                    _ => return Err(format!("invalid --log-format '{value}' (expected text or json)")),
+                }
+            }
+            "access-log" => c.access_log = parse_bool(value)?,
+            "backup-every" => {
+                c.backup_every_hours = value
+                    .parse()
+                    .ok()
+                    .filter(|h: &f64| h.is_finite() && *h >= 0.0)
+                    .ok_or(format!("invalid --backup-every '{value}' (expected hours, e.g. 24; 0 is off)"))?
+            }
+            "backup-keep" => {
+                c.backup_keep =
+                    value.parse().ok().filter(|n| *n > 0).ok_or(format!("invalid --backup-keep '{value}' (expected a positive number)"))?
+            }
+            "backup-dir" => c.backup_dir = Some(PathBuf::from(value)),
             "argon2-m-kib" => c.argon2_m_kib = value.parse().map_err(|_| format!("invalid argon2 memory '{value}'"))?,
             "argon2-t" => c.argon2_t = value.parse().map_err(|_| format!("invalid argon2 iterations '{value}'"))?,
             "smtp-url" => c.smtp_url = Some(crate::mailer::parse_url(value, "smtp")?),
@@ -212,6 +281,13 @@ pub fn parse(args: &[String], env: &dyn Fn(&str) -> Option<String>) -> Result<Co
         ("FRONTDESK_IMAP_URL", "imap-url"),
         ("FRONTDESK_EMAIL_DELAY_SECS", "email-delay-secs"),
         ("FRONTDESK_IMAP_POLL_SECS", "imap-poll-secs"),
+        ("FRONTDESK_METRICS_TOKEN", "metrics-token"),
+        ("FRONTDESK_MIN_FREE_DISK", "min-free-disk"),
+        ("FRONTDESK_LOG_FORMAT", "log-format"),
+        ("FRONTDESK_ACCESS_LOG", "access-log"),
+        ("FRONTDESK_BACKUP_EVERY", "backup-every"),
+        ("FRONTDESK_BACKUP_KEEP", "backup-keep"),
+        ("FRONTDESK_BACKUP_DIR", "backup-dir"),
         // Test and benchmark knobs: cheaper hashing. Not in --help on purpose.
         ("FRONTDESK_ARGON2_M_KIB", "argon2-m-kib"),
         ("FRONTDESK_ARGON2_T", "argon2-t"),
@@ -232,8 +308,11 @@ pub fn parse(args: &[String], env: &dyn Fn(&str) -> Option<String>) -> Result<Co
                 "help" => return Ok(help_for(&positional, it.as_slice())),
                 "version" => return Ok(Command::Version),
                 "trust-proxy" => extra.trust_loopback = inline.as_deref().map(parse_bool).transpose()?.unwrap_or(true),
+                "access-log" => c.access_log = inline.as_deref().map(parse_bool).transpose()?.unwrap_or(true),
+                "yes" => c.yes = true,
                 "addr" | "data" | "public-url" | "trusted-proxies" | "max-connections" | "log-level" | "head-timeout" | "synchronous"
-                | "rate-limits" | "email" | "name" => {
+                | "rate-limits" | "metrics-token" | "min-free-disk" | "log-format" | "backup-every" | "backup-keep" | "backup-dir"
+                | "email" | "name" => {
                     let value = match inline {
                         Some(v) => v,
                         None => it.next().cloned().ok_or(format!("--{key} needs a value"))?,
@@ -271,7 +350,9 @@ pub fn parse(args: &[String], env: &dyn Fn(&str) -> Option<String>) -> Result<Co
         [] | ["serve"] => Ok(Command::Serve(c)),
         ["version"] => Ok(Command::Version),
         ["help"] => Ok(Command::Help),
-        ["check"] => Ok(Command::Check(c)),
+        ["check"] => Ok(Command::Check { config: c, file: None }),
+        ["check", file] => Ok(Command::Check { config: c, file: Some(PathBuf::from(file)) }),
+        ["health"] => Ok(Command::Health(c)),
         ["backup", file] => Ok(Command::Backup { config: c, file: PathBuf::from(file) }),
         ["restore", file] => Ok(Command::Restore { config: c, file: PathBuf::from(file) }),
         ["admin", "create"] => {
@@ -307,6 +388,7 @@ fn help_for(before: &[String], after: &[String]) -> Command {
         ["backup", ..] => Command::HelpFor("backup"),
         ["restore", ..] => Command::HelpFor("restore"),
         ["check", ..] => Command::HelpFor("check"),
+        ["health", ..] => Command::HelpFor("health"),
         ["admin", "reset-password", ..] => Command::HelpFor("admin reset-password"),
         ["admin", ..] => Command::HelpFor("admin create"),
         _ => Command::Help,
@@ -341,63 +423,4 @@ fn normalize_public_url(u: &str) -> Result<String, String> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn p(args: &[&str]) -> Result<Command, String> {
-        let args: Vec<String> = args.iter().map(|s| s.to_string()).collect();
-        parse(&args, &|_| None)
-    }
-
-    #[test]
-    fn defaults_and_flags() {
-        let Ok(Command::Serve(c)) = p(&["--addr", "127.0.0.1:0", "--public-url=https://Chat.Example.com/"]) else { panic!() };
-        assert_eq!(c.public_url, "https://chat.example.com");
-        assert!(c.https());
-        let Ok(Command::Serve(c)) = p(&[]) else { panic!() };
-        assert_eq!(c.public_url, "http://127.0.0.1:8080");
-    }
-
-    #[test]
-    fn env_is_read_and_flags_win() {
-        let env = |k: &str| (k == "FRONTDESK_MAX_CONNECTIONS").then(|| "5".to_string());
-        let Ok(Command::Serve(c)) = parse(&[], &env) else { panic!() };
-        assert_eq!(c.max_connections, 5);
-        let Ok(Command::Serve(c)) = parse(&["--max-connections".into(), "7".into()], &env) else { panic!() };
-        assert_eq!(c.max_connections, 7);
-    }
-
-    #[test]
-    fn bad_options_are_errors() {
-        assert!(p(&["--addr", "nope"]).is_err());
-        assert!(p(&["--bogus"]).is_err());
-        assert!(p(&["frobnicate"]).is_err());
-        assert!(p(&["--public-url", "ftp://x"]).is_err());
-        assert!(p(&["admin", "create", "--email", "a@b.c"]).is_err());
-        assert!(p(&["--trusted-proxies", "10.0.0.0/40"]).unwrap_err().contains("10.0.0.0/40"));
-        let env = |k: &str| (k == "FRONTDESK_TRUSTED_PROXIES").then(|| "127.0.0.1,nope".to_string());
-        assert!(parse(&[], &env).unwrap_err().starts_with("FRONTDESK_TRUSTED_PROXIES: invalid --trusted-proxies entry 'nope'"));
-    }
-
-    #[test]
-    fn trusted_proxies_and_the_loopback_alias() {
-        let ip = |s: &str| s.parse::<std::net::IpAddr>().unwrap();
-        let Ok(Command::Serve(c)) = p(&[]) else { panic!() };
-        assert!(c.trusted_proxies.is_empty(), "no one is trusted by default");
-        let Ok(Command::Serve(c)) = p(&["--trusted-proxies", "10.0.0.0/8, fd00::/8"]) else { panic!() };
-        assert!(c.trusted_proxies.contains(ip("10.1.2.3")) && c.trusted_proxies.contains(ip("fd00::1")));
-        assert!(!c.trusted_proxies.contains(ip("127.0.0.1")));
-        for alias in [&["--trust-proxy"][..], &["--trust-proxy=true"]] {
-            let Ok(Command::Serve(c)) = p(alias) else { panic!() };
-            assert!(c.trusted_proxies.contains(ip("127.0.0.1")) && c.trusted_proxies.contains(ip("::1")));
-            assert!(!c.trusted_proxies.contains(ip("10.0.0.1")));
-        }
-        let Ok(Command::Serve(c)) = p(&["--trust-proxy", "--trusted-proxies=10.0.0.0/8"]) else { panic!() };
-        assert!(c.trusted_proxies.contains(ip("127.0.0.1")) && c.trusted_proxies.contains(ip("10.0.0.1")));
-        let env = |k: &str| (k == "FRONTDESK_TRUST_PROXY").then(|| "1".to_string());
-        let Ok(Command::Serve(c)) = parse(&[], &env) else { panic!() };
-        assert!(c.trusted_proxies.contains(ip("127.0.0.1")));
-        let Ok(Command::Serve(c)) = p(&["--trust-proxy=false"]) else { panic!() };
-        assert!(c.trusted_proxies.is_empty());
-    }
-}
+mod tests;

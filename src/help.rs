@@ -10,9 +10,13 @@ USAGE:
     frontdesk admin reset-password --email E [OPTIONS]
                                        print a one-time password reset link for E (safe while running)
     frontdesk backup FILE [OPTIONS]    write a consistent copy of the database (safe while running)
-    frontdesk restore FILE [OPTIONS]   replace the database with FILE (refused while a server runs)
-    frontdesk check [OPTIONS]          run an integrity check and print the schema version
-    frontdesk version | --version | -V print the version
+    frontdesk restore FILE --yes [OPTIONS]
+                                       replace the database with FILE (refused while a server runs;
+                                       without --yes it only says what it would replace)
+    frontdesk check [FILE] [OPTIONS]   integrity check, schema version and contents of the database
+                                       (or of the backup FILE)
+    frontdesk health [OPTIONS]         ask the server at --addr for /readyz; exit 0 when ready
+    frontdesk version | --version | -V print the version, commit and build date
     frontdesk help | --help | -h       print this help; `frontdesk COMMAND --help` for one command
 
 OPTIONS (each also read from the environment variable shown):
@@ -29,6 +33,14 @@ OPTIONS (each also read from the environment variable shown):
     --head-timeout SECS     FRONTDESK_HEAD_TIMEOUT seconds allowed to receive a request head [default: 10]
     --synchronous MODE      FRONTDESK_SYNCHRONOUS  full (durable, default) or normal
     --rate-limits on|off    FRONTDESK_RATE_LIMITS  widget rate limits [default: on]; off only for load tests
+    --metrics-token TOKEN   FRONTDESK_METRICS_TOKEN  lets `Authorization: Bearer TOKEN` read /metrics
+                            (Prometheus); at least 16 characters [default: none: admins' sessions only]
+    --min-free-disk MIB     FRONTDESK_MIN_FREE_DISK  /readyz fails below this free space [default: 64]
+    --log-format FORMAT     FRONTDESK_LOG_FORMAT   text or json (one object per line) [default: text]
+    --access-log            FRONTDESK_ACCESS_LOG   one line per request at info (else only at debug)
+    --backup-every HOURS    FRONTDESK_BACKUP_EVERY scheduled backups every HOURS [default: 0, off]
+    --backup-keep N         FRONTDESK_BACKUP_KEEP  scheduled backups kept [default: 7]
+    --backup-dir DIR        FRONTDESK_BACKUP_DIR   where they go [default: DATA/backups]
 
 Email (environment only; they win over Admin → Email and lock it):
     FRONTDESK_SMTP_URL          smtps://USER:PASSWORD@HOST:PORT?from=ADDR&name=NAME (smtp:// STARTTLS,
@@ -46,20 +58,32 @@ pub fn command_help(cmd: &str) -> &'static str {
         "backup" => {
             "\
 frontdesk backup FILE [--data DIR]
-    Write a consistent copy of the database to FILE, safe while the server runs (SQLite's online
-    backup). DIR is the data directory [default: ./frontdesk-data; FRONTDESK_DATA].
+    Write a consistent copy of the database to FILE (readable by its owner only), safe while the
+    server runs (SQLite's online backup). DIR is the data directory [default: ./frontdesk-data;
+    FRONTDESK_DATA]; refused when DIR holds no Frontdesk database.
 "
         }
         "restore" => {
             "\
-frontdesk restore FILE [--data DIR]
-    Replace the database in DIR with FILE (a backup). Refused while a server runs on DIR: stop it first.
+frontdesk restore FILE [--yes] [--data DIR]
+    Replace the database in DIR with FILE, a backup. Refused while a server runs on DIR (stop it
+    first) and for a FILE that is not a Frontdesk database. Says what it replaces (schema version,
+    users, conversations, messages); without --yes nothing changes. The replaced database is kept
+    beside it as frontdesk.db.before-restore-TIME. Run as root, the files keep DIR's owner.
 "
         }
         "check" => {
             "\
-frontdesk check [--data DIR]
-    Run SQLite's integrity check on the database in DIR and print its schema version.
+frontdesk check [FILE] [--data DIR]
+    Run SQLite's integrity check on the database in DIR (or on FILE, a backup) and print its schema
+    version and what it holds. Refuses a directory or file without a Frontdesk database.
+"
+        }
+        "health" => {
+            "\
+frontdesk health [--addr HOST:PORT]
+    Ask the server at HOST:PORT [FRONTDESK_ADDR] for /readyz: exit 0 when it is ready (the database
+    takes writes, the disk has room), else print why and exit 1. The container's HEALTHCHECK.
 "
         }
         "admin reset-password" => {

@@ -17,6 +17,8 @@ pub mod http;
 pub mod hub;
 pub mod limits;
 pub mod mailer;
+pub mod logger;
+pub mod metrics;
 pub mod passwords;
 pub mod ratelimit;
 pub mod ws;
@@ -44,6 +46,15 @@ pub fn start(config: Config) -> Result<Running> {
         .map_err(|e| Error::internal(format!("cannot create data directory {}: {e}", config.data_dir.display())))?;
     let db_path = config.db_path();
     let mut conn = db::connect(&db_path, config.synchronous_full)?;
+    if db::stored_version(&conn)? == db::schema_version() {
+        // No migration this time: the copy taken before the last one has served its purpose.
+        for copy in db::files::pre_migration_copies(&db_path) {
+            match std::fs::remove_file(&copy) {
+                Ok(()) => log::info!("removed {}, the copy taken before the last migration", copy.display()),
+                Err(e) => log::warn!("cannot remove {}: {e}", copy.display()),
+            }
+        }
+    }
     db::migrate(&mut conn)?;
     let settings = db::settings::load(&conn)?;
     let away = db::assignment::away(&conn)?.into_iter().collect();
@@ -95,6 +106,7 @@ pub fn start(config: Config) -> Result<Running> {
         url_token_warning: app::Throttled::new(std::time::Duration::from_secs(60)),
         away: RwLock::new(away),
         files: files::Store::new(files_dir),
+        metrics: metrics::Metrics::default(),
     });
     api::socket::install_presence(&app);
     desk::availability::remember(&app, app.helpdesk_status());
@@ -115,6 +127,10 @@ pub fn start(config: Config) -> Result<Running> {
         let (a, s) = (app.clone(), stop_pinger.clone());
         std::thread::Builder::new().name("imap".into()).spawn(move || desk::inbound::run(a, s))?;
     }
+    if app.config.backup_every_hours > 0.0 {
+        let a = app.clone();
+        std::thread::Builder::new().name("backups".into()).spawn(move || desk::backups::run(a))?;
+    }
     let a = app.clone();
     let server = Arc::new(http::server::Server {
         service: Arc::new(api::Frontdesk(a.clone())),
@@ -124,6 +140,7 @@ pub fn start(config: Config) -> Result<Running> {
             idle_timeout: a.config.idle_timeout,
             connection_stack: a.config.connection_stack,
             trusted_proxies: a.config.trusted_proxies.clone(),
+            access_log: a.config.access_log,
         },
         state: a.net.clone(),
     });

@@ -28,6 +28,7 @@ use world::{ADMIN_LOGIN, CALLERS, Caller, World};
 fn rows() -> Vec<Row> {
     vec![
         r("GET", "/healthz", "", all(200), |_| none()),
+        r("GET", "/readyz", "", all(200), |_| none()),
         r("GET", "/metrics", "", admins(200), |_| none()),
         r("GET", "/", "", page(200, 200, 200), |_| none()).html(),
         r("GET", "/setup", "done", all(303), |_| none()).html(),
@@ -127,6 +128,7 @@ fn rows() -> Vec<Row> {
         r("POST", "/api/admin/identity-secret", "", admins(200), |_| none()),
         r("DELETE", "/api/admin/identity-secret", "", admins(200), |_| none()),
         r("GET", "/api/admin/backup", "", admins(200), |_| none()),
+        r("GET", "/api/admin/backups", "", admins(200), |_| none()),
         r("GET", "/api/admin/export", "", admins(200), |_| none()),
         r("POST", "/api/admin/retention/run", "", admins(200), |_| none()),
         r("GET", "/api/audit", "", admins(200), |_| none()),

@@ -243,7 +243,7 @@ fn backup_during_writes_is_intact_and_restore_refuses_a_live_data_dir() {
     assert!(err.contains("running"), "{err}");
     // ...and works once it is stopped.
     drop(p);
-    let (code, out, err) = run(&["restore", file.to_str().unwrap(), "--data", dir.0.to_str().unwrap()], None);
+    let (code, out, err) = run(&["restore", file.to_str().unwrap(), "--yes", "--data", dir.0.to_str().unwrap()], None);
     assert_eq!(code, 0, "{err}");
     assert!(out.contains("restored"));
     let p = Proc::serve(&dir.0, &[]);
@@ -284,8 +284,8 @@ fn metrics_are_prometheus_text_for_admins_only() {
     let parsed = prometheus_parse::Scrape::parse(text.lines().map(|l| Ok(l.to_string()))).unwrap();
     let get = |n: &str| parsed.samples.iter().find(|s| s.metric == n).unwrap_or_else(|| panic!("missing {n}"));
     assert!(matches!(get("frontdesk_messages_total").value, prometheus_parse::Value::Counter(v) if v >= 1.0));
-    assert!(matches!(get("frontdesk_resident_memory_bytes").value, prometheus_parse::Value::Gauge(v) if v > 1e6));
-    for name in ["frontdesk_connections", "frontdesk_write_queue_depth", "frontdesk_threads", "frontdesk_commit_seconds"] {
+    assert!(matches!(get("process_resident_memory_bytes").value, prometheus_parse::Value::Gauge(v) if v > 1e6));
+    for name in ["frontdesk_connections", "frontdesk_write_queue_depth", "process_threads", "frontdesk_commit_seconds"] {
         assert!(parsed.samples.iter().any(|s| s.metric == name), "missing {name}");
     }
     // Not for agents, customers or anonymous callers.

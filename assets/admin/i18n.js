@@ -9,7 +9,7 @@ export { ago, fmtTime, locale, setLang, t, translatePage } from '../shared/i18n.
 export const en = {
   // The page around the sections
   adminTitle: 'Admin · Frontdesk', docTitle: '{section} · Admin · Frontdesk', admin: 'Admin', adminSections: 'Admin sections',
-  loading: 'Loading…', signedInAs: 'Signed in as {name}', signInFirst: 'Sign in first.', errLoadSettings: 'Could not load the settings.',
+  loading: 'Loading…', signedInAs: 'Signed in as {name}', signInFirst: 'Sign in first.', errLoadSettings: 'Could not load the settings.', errLoad: 'Could not load.',
   messagesTitle: 'Messages', availabilityTitle: 'Availability', widgetTitle: 'Widget', teamTitle: 'Team', dataTitle: 'Data', auditTitle: 'Audit log',
   // Forms, toasts
   saveChanges: 'Save changes', discard: 'Discard', unsavedOne: '1 unsaved change', unsavedN: '{n} unsaved changes', saving: 'Saving…',
@@ -89,6 +89,9 @@ export const en = {
   typeImages: 'Images (PNG, JPEG, GIF, WebP)', typePdf: 'PDF', typeText: 'Plain text', typeOffice: 'Office documents (Word, Excel, PowerPoint, OpenDocument, RTF)', typeZip: 'ZIP archives',
   retentionHint: '0 keeps everything. Applied every hour; open conversations are never deleted.', runNow: 'Run now',
   deletedOne: 'Deleted 1 closed conversation.', deletedN: 'Deleted {n} closed conversations.', errRun: 'Could not run.',
+  scheduledTitle: 'Scheduled backups', scheduledOn: 'Every {hours} hours into {dir} on the server, keeping the newest {keep}.',
+  scheduledOff: 'Off. Start Frontdesk with --backup-every HOURS (and --backup-keep N) to take a copy on the server on a schedule.',
+  scheduledNone: 'None taken yet.', colFile: 'File', colTaken: 'Taken', colSize: 'Size', sizeMiB: '{n} MiB',
   // Audit log
   auditLead: 'Every change to settings and people, with who made it and from which address.', loadOlder: 'Load older entries',
   nothingYet: 'Nothing yet.', userN: 'User {id}', colWhen: 'When', colWho: 'Who', colWhat: 'What', colDetails: 'Details', colAddress: 'Address',
@@ -163,7 +166,7 @@ export const en = {
 
 export const pt = {
   adminTitle: 'Administração · Frontdesk', docTitle: '{section} · Administração · Frontdesk', admin: 'Administração', adminSections: 'Secções de administração',
-  loading: 'A carregar…', signedInAs: 'Sessão iniciada como {name}', signInFirst: 'Inicie sessão primeiro.', errLoadSettings: 'Não foi possível carregar as definições.',
+  loading: 'A carregar…', signedInAs: 'Sessão iniciada como {name}', signInFirst: 'Inicie sessão primeiro.', errLoadSettings: 'Não foi possível carregar as definições.', errLoad: 'Não foi possível carregar.',
   messagesTitle: 'Mensagens', availabilityTitle: 'Disponibilidade', widgetTitle: 'Widget', teamTitle: 'Equipa', dataTitle: 'Dados', auditTitle: 'Registo de auditoria',
   saveChanges: 'Guardar alterações', discard: 'Descartar', unsavedOne: '1 alteração por guardar', unsavedN: '{n} alterações por guardar', saving: 'A guardar…',
   errSave: 'Não foi possível guardar ({status}).', fixField: 'Corrija o campo assinalado a vermelho.', saved: 'Guardado. Os widgets abertos já o mostram.',
@@ -236,6 +239,9 @@ export const pt = {
   typeImages: 'Imagens (PNG, JPEG, GIF, WebP)', typePdf: 'PDF', typeText: 'Texto simples', typeOffice: 'Documentos de escritório (Word, Excel, PowerPoint, OpenDocument, RTF)', typeZip: 'Arquivos ZIP',
   retentionHint: '0 guarda tudo. Aplica-se de hora a hora; as conversas abertas nunca são apagadas.', runNow: 'Executar agora',
   deletedOne: '1 conversa fechada apagada.', deletedN: '{n} conversas fechadas apagadas.', errRun: 'Não foi possível executar.',
+  scheduledTitle: 'Cópias agendadas', scheduledOn: 'A cada {hours} horas em {dir} no servidor, guardando as {keep} mais recentes.',
+  scheduledOff: 'Desligadas. Inicie o Frontdesk com --backup-every HORAS (e --backup-keep N) para fazer cópias no servidor com regularidade.',
+  scheduledNone: 'Ainda nenhuma.', colFile: 'Ficheiro', colTaken: 'Feita em', colSize: 'Tamanho', sizeMiB: '{n} MiB',
   auditLead: 'Todas as alterações a definições e pessoas, com quem as fez e de que endereço.', loadOlder: 'Carregar entradas anteriores',
   nothingYet: 'Ainda nada.', userN: 'Utilizador {id}', colWhen: 'Quando', colWho: 'Quem', colWhat: 'O quê', colDetails: 'Detalhes', colAddress: 'Endereço',
   actSetup: 'Configurou o apoio', actSettings: 'Mudou definições', actStatus: 'Mudou o estado do apoio', actUserCreate: 'Adicionou uma pessoa',

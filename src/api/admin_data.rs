@@ -61,3 +61,16 @@ pub fn run_retention(app: &Arc<App>, req: &Request) -> Result<Response> {
         .write(move |w| db::audit::append(w.conn, Some(by), &ip, "data.retention", "conversations", json!({"deleted": n, "days": days})))?;
     Ok(Response::ok_json(&json!({"deleted": n, "retention_days": days})))
 }
+
+/// `GET /api/admin/backups`: the backup schedule and the scheduled backups on disk (the Data page).
+pub fn backups(app: &Arc<App>, req: &Request) -> Result<Response> {
+    auth::require_admin_for(app, req)?;
+    let c = &app.config;
+    let dir = c.backups_dir();
+    Ok(Response::ok_json(&json!({
+        "every_hours": c.backup_every_hours,
+        "keep": c.backup_keep,
+        "dir": dir.display().to_string(),
+        "backups": crate::desk::backups::list(&dir),
+    })))
+}

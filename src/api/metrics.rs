@@ -1,5 +1,6 @@
-//! `GET /metrics`: Prometheus text exposition (version 0.0.4). Admins only: it reveals load, not
-//! content, but customers and agents have no business with it.
+//! `GET /metrics`: Prometheus text exposition (version 0.0.4), for admins' sessions or the metrics
+//! token (`--metrics-token`, sent as `Authorization: Bearer`): it reveals load, not content, but
+//! customers and agents have no business with it. And `GET /readyz`: can the desk take writes now.
 
 use std::fmt::Write;
 use std::sync::Arc;
@@ -8,16 +9,33 @@ use std::sync::atomic::Ordering;
 use crate::app::App;
 use crate::auth;
 use crate::db::writer::COMMIT_BUCKETS_US;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::http::{Request, Response};
+use crate::metrics;
 
-fn proc_status(field: &str) -> Option<u64> {
-    let s = std::fs::read_to_string("/proc/self/status").ok()?;
-    s.lines().find(|l| l.starts_with(field))?.split_whitespace().nth(1)?.parse().ok()
+/// The metrics token, compared in constant time (through SHA-256, so the length leaks nothing
+/// either); without a token, or with a wrong one, an admin's session.
+fn authorize(app: &App, req: &Request) -> Result<()> {
+    if let (Some(want), Some(got)) = (&app.config.metrics_token, auth::bearer(req)) {
+        use sha2::Digest;
+        let (a, b) = (sha2::Sha256::digest(want.as_bytes()), sha2::Sha256::digest(got.as_bytes()));
+        if a.iter().zip(b.iter()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0 {
+            return Ok(());
+        }
+        return Err(Error::new(401, "Wrong metrics token."));
+    }
+    auth::require_admin(app, req).map(|_| ())
+}
+
+/// Hook for the delivery queues of issue 16 (mail and webhooks, the `outbox` table): each queue's
+/// name and how many deliveries wait in it, exposed as `frontdesk_queue_depth{queue="..."}`. The
+/// outbox fills this in (a `db::outbox` count through `app.db.read`); until then there is no queue.
+pub fn queue_depths(_app: &App) -> Vec<(&'static str, u64)> {
+    Vec::new()
 }
 
 pub fn metrics(app: &Arc<App>, req: &Request) -> Result<Response> {
-    auth::require_admin(app, req)?;
+    authorize(app, req)?;
     let (agents, widgets) = app.hub.counts();
     let total = app.net.connections.load(Ordering::Relaxed);
     let st = &app.db.writer.stats;
@@ -38,8 +56,6 @@ pub fn metrics(app: &Arc<App>, req: &Request) -> Result<Response> {
     );
     simple("frontdesk_write_jobs_total", "counter", "Write jobs committed since start.", st.jobs.load(Ordering::Relaxed));
     simple("frontdesk_write_queue_depth", "gauge", "Write jobs waiting for the writer thread.", st.queued.load(Ordering::Relaxed) as u64);
-    simple("frontdesk_threads", "gauge", "Threads in the process.", proc_status("Threads:").unwrap_or(0));
-    simple("frontdesk_resident_memory_bytes", "gauge", "Resident set size.", proc_status("VmRSS:").unwrap_or(0) * 1024);
     simple("frontdesk_uptime_seconds", "gauge", "Seconds since start.", app.started.elapsed().as_secs());
     let _ = writeln!(
         o,
@@ -53,8 +69,60 @@ pub fn metrics(app: &Arc<App>, req: &Request) -> Result<Response> {
     }
     let _ = writeln!(o, "frontdesk_commit_seconds_sum {}", st.commit_us_sum.load(Ordering::Relaxed) as f64 / 1e6);
     let _ = writeln!(o, "frontdesk_commit_seconds_count {}", st.commits.load(Ordering::Relaxed));
+    let _ = writeln!(o, "# HELP frontdesk_queue_depth Deliveries waiting, by queue.\n# TYPE frontdesk_queue_depth gauge");
+    for (queue, n) in queue_depths(app) {
+        let _ = writeln!(o, "frontdesk_queue_depth{{queue=\"{}\"}} {n}", crate::metrics::esc(queue));
+    }
+    let _ = writeln!(o, "# HELP frontdesk_build_info The running build.\n# TYPE frontdesk_build_info gauge");
+    let _ = writeln!(
+        o,
+        "frontdesk_build_info{{version=\"{}\",commit=\"{}\",build_date=\"{}\",sqlite=\"{}\"}} 1",
+        metrics::VERSION,
+        metrics::esc(metrics::COMMIT),
+        metrics::esc(metrics::BUILD_DATE),
+        rusqlite::version()
+    );
+    app.metrics.write_to(&mut o);
+    metrics::write_process(&mut o);
     Ok(Response::new(200)
         .header("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
         .header("Cache-Control", "no-store")
         .body(o.into_bytes()))
+}
+
+/// `GET /readyz`: 200 when the writer commits (a heartbeat row, through the writer like any write,
+/// within 2 s) and the data directory's file system has `--min-free-disk` free; else 503 and why.
+/// `/healthz` stays the liveness check (the process answers), whatever the database does.
+pub fn readyz(app: &Arc<App>) -> Result<Response> {
+    let mut problems = Vec::new();
+    let (tx, rx) = std::sync::mpsc::channel();
+    let a = app.clone();
+    // On its own thread: a stuck writer must not hold the health check (or the prober) forever.
+    let spawned = std::thread::Builder::new().name("readyz".into()).stack_size(64 * 1024).spawn(move || {
+        let now = a.clock.now_ms();
+        let _ = tx.send(a.db.write(move |w| crate::db::settings::heartbeat(w.conn, now)));
+    });
+    match spawned
+        .map_err(Error::from)
+        .and_then(|_| rx.recv_timeout(std::time::Duration::from_secs(2)).map_err(|_| Error::internal("timed out")))
+    {
+        Ok(Ok(())) => {}
+        Ok(Err(e)) => problems.push(format!("database: a write fails: {}", e.message)),
+        Err(_) => problems.push("database: a write did not commit within 2 s".to_string()),
+    }
+    let need = app.config.min_free_disk_mb * 1024 * 1024;
+    match crate::db::space::free_bytes(&app.config.data_dir) {
+        Some((free, _)) if free < need => problems.push(format!(
+            "disk: {} MiB free on the file system of {} (need {} MiB)",
+            free / (1024 * 1024),
+            app.config.data_dir.display(),
+            app.config.min_free_disk_mb
+        )),
+        Some(_) => {}
+        None => problems.push(format!("disk: cannot tell the free space of {}", app.config.data_dir.display())),
+    }
+    if problems.is_empty() {
+        return Ok(Response::text(200, "ready"));
+    }
+    Ok(Response::text(503, &format!("not ready: {}", problems.join("; "))).header("Cache-Control", "no-store").header("Retry-After", "5"))
 }

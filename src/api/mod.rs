@@ -72,6 +72,8 @@ const fn r(method: &'static str, pattern: &'static str, auth: Auth, handler: Han
 #[rustfmt::skip]
 pub const ROUTES: &[Route] = &[
     r("GET", "/healthz", Public, |_, _, _| Ok(Response::text(200, "ok"))),
+    r("GET", "/readyz", Public, |a, _, _| metrics::readyz(a)),
+    // Admins' sessions, or `Authorization: Bearer <--metrics-token>` (Prometheus).
     r("GET", "/metrics", Admin, |a, q, _| metrics::metrics(a, q)),
     r("GET", "/", Agent, |a, q, _| pages::index(a, q)),
     r("GET", "/setup", Public, |a, q, _| pages::setup(a, q)),
@@ -162,6 +164,7 @@ pub const ROUTES: &[Route] = &[
     r("POST", "/api/admin/identity-secret", Admin, |a, q, _| admin::rotate_secret(a, q)),
     r("DELETE", "/api/admin/identity-secret", Admin, |a, q, _| admin::clear_secret(a, q)),
     r("GET", "/api/admin/backup", Admin, |a, q, _| admin_data::backup(a, q)),
+    r("GET", "/api/admin/backups", Admin, |a, q, _| admin_data::backups(a, q)),
     r("GET", "/api/admin/export", Admin, |a, q, _| admin_data::export(a, q)),
     r("POST", "/api/admin/retention/run", Admin, |a, q, _| admin_data::run_retention(a, q)),
     r("GET", "/api/audit", Admin, |a, q, _| admin::audit_log(a, q)),
@@ -237,6 +240,25 @@ impl crate::http::server::Service for Frontdesk {
         }
         crate::http::server::BodyPlan::Read(crate::http::server::MAX_BODY)
     }
+    fn observe(&self, req: &Request, status: u16, elapsed: std::time::Duration) {
+        self.0.metrics.request(&req.method, pattern_of(&self.0, req), status, elapsed);
+    }
+}
+
+/// The route table's pattern a request matched (for metrics: a label per route, not per path),
+/// a WebSocket endpoint's path, or "unmatched".
+pub fn pattern_of(app: &App, req: &Request) -> &'static str {
+    if let Some((path, _)) = socket::SOCKETS.iter().find(|(path, _)| *path == req.path) {
+        return path;
+    }
+    let segs: Vec<&str> = req.path.trim_matches('/').split('/').collect();
+    let method = if req.method == "HEAD" { "GET" } else { req.method.as_str() };
+    ROUTES
+        .iter()
+        .filter(|r| r.auth != Test || app.config.test_routes)
+        .filter(|r| captures(r.pattern, &segs).is_some())
+        .find(|r| r.method == method)
+        .map_or("unmatched", |r| r.pattern)
 }
 
 pub fn route(app: &Arc<App>, req: &Request) -> Result<Response> {

@@ -68,8 +68,14 @@ pub fn upgrade(app: &Arc<App>, req: &Request) -> std::result::Result<(Response, 
 fn run(app: &Arc<App>, stream: Arc<TcpStream>, peer: Peer, leftover: Vec<u8>) {
     let outbox = app.hub.new_outbox(stream.clone());
     outbox.text(&json!({"type": "hello", "server_time": db::now_ms()}).to_string());
+    let kind = match peer.viewer {
+        Viewer::Customer { .. } => "widget",
+        _ => "agent",
+    };
+    app.metrics.ws_connected(kind);
     let membership = app.hub.join(outbox.clone(), peer.viewer, peer.session);
-    crate::ws::serve(stream, outbox, leftover, |text| handle_frame(app, &membership.conn, text));
+    let code = crate::ws::serve(stream, outbox, leftover, |text| handle_frame(app, &membership.conn, text));
+    app.metrics.ws_disconnected(kind, code);
 }
 
 fn widget_peer(app: &App, req: &Request) -> Result<Peer> {

@@ -10,6 +10,7 @@ pub mod conversation_lists;
 pub mod conversations;
 pub mod customers;
 pub mod events;
+pub mod files;
 pub mod hours;
 pub mod invites;
 pub mod items;
@@ -33,6 +34,7 @@ use std::sync::Mutex;
 
 use rusqlite::Connection;
 
+pub use files::{backup_to, snapshot_to};
 pub use writer::{WriteCtx, Writer};
 
 use crate::error::{Error, Result};
@@ -103,6 +105,14 @@ pub fn migrate(conn: &mut Connection) -> Result<i64> {
             "the database schema is version {current} but this frontdesk knows only up to {known}: run a newer frontdesk or restore a backup"
         )));
     }
+    if current > 0 && current < known {
+        // A copy before changing anything, kept until the next start that needs no migration.
+        if let Some(path) = conn.path().filter(|p| !p.is_empty()).map(std::path::PathBuf::from) {
+            let copy = files::pre_migration_path(&path, current, known);
+            files::snapshot_to(conn, &copy).map_err(|e| Error::internal(format!("copy before migrating: {}", e.message)))?;
+            log::info!("migrating the database from schema version {current} to {known}; a copy of it is in {}", copy.display());
+        }
+    }
     for (i, sql) in MIGRATIONS.iter().enumerate().skip(current as usize) {
         let tx = conn.transaction()?;
         tx.execute_batch(sql).map_err(|e| Error::internal(format!("migration {:04}: {e}", i + 1)))?;
@@ -168,30 +178,4 @@ pub fn now_ms() -> i64 {
 /// Whether an error is a UNIQUE constraint violation (used for idempotency races).
 pub fn is_unique_violation(e: &rusqlite::Error) -> bool {
     matches!(e, rusqlite::Error::SqliteFailure(f, _) if f.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE || f.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_PRIMARYKEY)
-}
-
-/// Copy the live database to `file` (the `frontdesk backup` command): a snapshot into a temporary
-/// file beside it, renamed into place only when complete.
-pub fn backup_to(conn: &Connection, file: &Path) -> Result<()> {
-    let tmp = file.with_extension("partial");
-    snapshot_to(conn, &tmp)?;
-    std::fs::rename(&tmp, file).map_err(|e| Error::internal(format!("cannot write {}: {e}", file.display())))?;
-    Ok(())
-}
-
-/// Copy a consistent snapshot of the database to `file` in one backup step on a *read* connection.
-/// In WAL mode a reader never blocks the writer, so chat goes on while this copies; and unlike
-/// a backup in small steps, a single step cannot be restarted over and over by a busy writer
-/// (SQLite restarts a stepwise backup whenever another connection writes between steps).
-pub fn snapshot_to(conn: &Connection, file: &Path) -> Result<()> {
-    let _ = std::fs::remove_file(file);
-    let mut dst = Connection::open(file).map_err(|e| Error::internal(format!("cannot create {}: {e}", file.display())))?;
-    let backup = rusqlite::backup::Backup::new(conn, &mut dst)?;
-    loop {
-        match backup.step(-1)? {
-            rusqlite::backup::StepResult::Done => return Ok(()),
-            rusqlite::backup::StepResult::More => {}
-            _ => std::thread::sleep(std::time::Duration::from_millis(5)),
-        }
-    }
 }

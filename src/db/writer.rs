@@ -237,7 +237,18 @@ fn run(conn: Connection, rx: Receiver<Msg>, sink: mpsc::Sender<Vec<Event>>, stat
             done(failed.as_ref());
         }
     }
-    if let Err(e) = conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE)") {
-        log::warn!("writer: checkpoint at stop failed: {e}");
+    checkpoint_at_stop(&conn);
+}
+
+/// Fold the WAL into the database before leaving, without waiting: another process reading the
+/// database (Litestream holds a read transaction all the time) would make a TRUNCATE checkpoint
+/// wait out the whole busy timeout (10 s: every stop took that long, as long as Docker waits before
+/// it kills). With no busy wait it does what the readers allow and the rest waits for the next start.
+fn checkpoint_at_stop(conn: &Connection) {
+    let _ = conn.busy_timeout(std::time::Duration::ZERO);
+    match conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?, r.get::<_, i64>(2)?))) {
+        Ok((0, _, _)) => {}
+        Ok((_, log, done)) => log::info!("writer: another reader holds the database; checkpointed {done} of {log} WAL pages at stop"),
+        Err(e) => log::info!("writer: checkpoint at stop skipped: {e}"),
     }
 }

@@ -9,6 +9,7 @@
 pub mod assignment;
 pub mod attachments;
 pub mod availability;
+pub mod backups;
 pub mod conversations;
 pub mod customer;
 pub mod customers;

@@ -27,6 +27,8 @@ pub trait Service: Send + Sync + 'static {
     fn body_plan(&self, _req: &Request) -> BodyPlan {
         BodyPlan::Read(MAX_BODY)
     }
+    /// Told of every answered request (for metrics): its status and the time from its first byte.
+    fn observe(&self, _req: &Request, _status: u16, _elapsed: Duration) {}
 }
 
 /// How the server takes a request's body, decided from the head alone.
@@ -50,6 +52,8 @@ pub struct Limits {
     /// Stack of connection threads (an upper bound: only touched pages cost memory).
     pub connection_stack: usize,
     pub trusted_proxies: TrustedProxies,
+    /// Log every request at `info` (else at `debug`).
+    pub access_log: bool,
 }
 
 /// What the server shares with whoever started it: counters and the stop flag.
@@ -143,8 +147,10 @@ pub fn serve_connection(app: &Server, stream: Arc<TcpStream>) {
     loop {
         // Wait for a request: the head deadline for the first, the keep-alive idle limit after.
         let wait = if first { app.limits.head_timeout } else { app.limits.idle_timeout };
-        let started = Instant::now();
-        let mut deadline = started + wait;
+        let waiting = Instant::now();
+        let mut deadline = waiting + wait;
+        // A request's time runs from its first byte, not from the keep-alive wait before it.
+        let mut started = if buf.is_empty() { None } else { Some(waiting) };
         let (mut req, head_len, body_len) = loop {
             match request::parse_head(&buf, peer, &app.limits.trusted_proxies) {
                 Ok(Head::Complete { req, len, content_length, ignored_forwarded }) => {
@@ -155,38 +161,41 @@ pub fn serve_connection(app: &Server, stream: Arc<TcpStream>) {
                 }
                 Ok(Head::Partial) => {}
                 Err(e) => {
-                    finish(&stream, None, e.into(), started, peer);
+                    finish(app, &stream, None, e.into(), started.unwrap_or(waiting), peer);
                     return;
                 }
             }
-            if !buf.is_empty() && !first && deadline == started + wait {
+            if !buf.is_empty() && !first && deadline == waiting + wait {
                 // The next request has begun: from now on it gets the head deadline.
                 deadline = Instant::now() + app.limits.head_timeout;
             }
             match read_until(&stream, &mut buf, deadline, request::MAX_HEAD + 1) {
-                Ok(true) => {}
+                Ok(true) => {
+                    started.get_or_insert_with(Instant::now);
+                }
                 Ok(false) => return,                // closed by the peer
                 Err(_) if buf.is_empty() => return, // idle keep-alive connection: close quietly
                 Err(_) => {
                     let e = Error::new(408, "Request head not received in time.");
-                    finish(&stream, None, e.into(), started, peer);
+                    finish(app, &stream, None, e.into(), started.unwrap_or(waiting), peer);
                     return;
                 }
             }
         };
         first = false;
+        let started = started.unwrap_or(waiting);
         let (limit, streamed, too_large) = match app.service.body_plan(&req) {
             BodyPlan::Read(limit) => (limit, false, format!("Request body too large (limit {} KiB).", limit / 1024)),
             BodyPlan::Stream { limit, too_large } => (limit, true, too_large),
         };
         if streamed && !req.has_content_length() {
             let e = Error::new(411, "Content-Length is required: send the file as the request body with its length.");
-            finish(&stream, Some(&req), e.into(), started, peer);
+            finish(app, &stream, Some(&req), e.into(), started, peer);
             linger(&stream);
             return;
         }
         if body_len > limit {
-            finish(&stream, Some(&req), Error::new(413, too_large).into(), started, peer);
+            finish(app, &stream, Some(&req), Error::new(413, too_large).into(), started, peer);
             linger(&stream);
             return;
         }
@@ -199,7 +208,7 @@ pub fn serve_connection(app: &Server, stream: Arc<TcpStream>) {
             let response = dispatch(app, &mut req);
             let unread = req.stream.as_ref().is_some_and(|s| !s.finished());
             let close = unread || req.wants_close() || app.state.stopping.load(Ordering::Acquire);
-            log_request(&req, response.status, started, &response);
+            log_request(app, &req, response.status, started);
             let written = response.write_to(&mut &*stream, head_only, close);
             if unread {
                 linger(&stream);
@@ -216,7 +225,7 @@ pub fn serve_connection(app: &Server, stream: Arc<TcpStream>) {
                 Ok(true) => {}
                 Ok(false) => return,
                 Err(_) => {
-                    finish(&stream, Some(&req), Error::new(408, "Request body not received in time.").into(), started, peer);
+                    finish(app, &stream, Some(&req), Error::new(408, "Request body not received in time.").into(), started, peer);
                     return;
                 }
             }
@@ -230,12 +239,12 @@ pub fn serve_connection(app: &Server, stream: Arc<TcpStream>) {
                     if response.write_to(&mut &*stream, false, false).is_err() {
                         return;
                     }
-                    log::info!("{} {} 101 {:?} {}", req.method, req.path, started.elapsed(), req.remote);
+                    log_request(app, &req, 101, started);
                     let _ = stream.set_write_timeout(None);
                     run(stream, std::mem::take(&mut buf));
                 }
                 Err(r) => {
-                    finish(&stream, Some(&req), r, started, peer);
+                    finish(app, &stream, Some(&req), r, started, peer);
                 }
             }
             return;
@@ -244,7 +253,7 @@ pub fn serve_connection(app: &Server, stream: Arc<TcpStream>) {
         let head_only = req.method == "HEAD";
         let response = dispatch(app, &mut req);
         let close = req.wants_close() || app.state.stopping.load(Ordering::Acquire);
-        log_request(&req, response.status, started, &response);
+        log_request(app, &req, response.status, started);
         if response.write_to(&mut &*stream, head_only, close).is_err() || close {
             return;
         }
@@ -310,17 +319,25 @@ fn linger(stream: &TcpStream) {
 }
 
 /// Write an error response, log it, and leave (the caller closes the connection).
-fn finish(stream: &TcpStream, req: Option<&Request>, r: Response, started: Instant, peer: IpAddr) {
+fn finish(app: &Server, stream: &TcpStream, req: Option<&Request>, r: Response, started: Instant, peer: IpAddr) {
     match req {
-        Some(q) => log_request(q, r.status, started, &r),
-        None => log::info!("- - {} {:?} {}", r.status, started.elapsed(), peer),
+        Some(q) => log_request(app, q, r.status, started),
+        None => log::log!(access_level(app), "- - {} {:?} {}", r.status, started.elapsed(), peer),
     }
     let _ = r.write_to(&mut &*stream, false, true);
     let _ = (&*stream).flush();
 }
 
-fn log_request(req: &Request, status: u16, started: Instant, _r: &Response) {
-    log::info!("{} {} {} {:?} {}", req.method, req.path, status, started.elapsed(), req.remote);
+/// Requests are logged at `debug`, or at `info` with `--access-log` (a busy desk answers thousands
+/// a minute: one line each is noise at the default level). Each is told to the service's metrics.
+fn log_request(app: &Server, req: &Request, status: u16, started: Instant) {
+    let elapsed = started.elapsed();
+    app.service.observe(req, status, elapsed);
+    log::log!(access_level(app), "{} {} {} {:?} {}", req.method, req.path, status, elapsed, req.remote);
+}
+
+fn access_level(app: &Server) -> log::Level {
+    if app.limits.access_log { log::Level::Info } else { log::Level::Debug }
 }
 
 /// Read more bytes into `buf` before `deadline`. Ok(false) on EOF; Err on timeout or error.

@@ -80,8 +80,10 @@ pub fn handshake(req: &Request, protocol: &str) -> Result<Response, Response> {
 /// Run an upgraded connection until it closes: each text frame goes to `on_text`, whose answer
 /// (if any) is sent back on the same socket. `outbox` is the socket's write side (the caller made
 /// it, so it could register it before the first frame); `leftover` holds bytes read past the
-/// request head. The outbox is shut when the reader ends.
-pub fn serve(stream: Arc<TcpStream>, outbox: Arc<Outbox>, leftover: Vec<u8>, mut on_text: impl FnMut(&str) -> Option<String>) {
+/// request head. The outbox is shut when the reader ends. Returns the close code: the one we sent,
+/// else the peer's (1005 for a close frame without one), else 1006 (the connection just dropped).
+pub fn serve(stream: Arc<TcpStream>, outbox: Arc<Outbox>, leftover: Vec<u8>, mut on_text: impl FnMut(&str) -> Option<String>) -> u16 {
+    let mut peer_code = None;
     let _ = stream.set_read_timeout(Some(SILENCE_LIMIT));
     let config = WebSocketConfig::default().read_buffer_size(4096).max_message_size(Some(MAX_MESSAGE)).max_frame_size(Some(MAX_MESSAGE));
     let ws_stream = WsStream { stream: stream.clone(), outbox: outbox.clone() };
@@ -100,7 +102,8 @@ pub fn serve(stream: Arc<TcpStream>, outbox: Arc<Outbox>, leftover: Vec<u8>, mut
             Ok(Message::Binary(_)) => {
                 outbox.text(&error_frame("Binary frames are not supported: send JSON text."));
             }
-            Ok(_) => {} // ping/pong/close handled by tungstenite
+            Ok(Message::Close(f)) => peer_code = Some(f.map_or(1005, |f| u16::from(f.code))),
+            Ok(_) => {} // ping/pong handled by tungstenite
             Err(tungstenite::Error::Utf8(_)) => {
                 outbox.close(CloseCode::Invalid, "invalid UTF-8");
                 break;
@@ -109,6 +112,8 @@ pub fn serve(stream: Arc<TcpStream>, outbox: Arc<Outbox>, leftover: Vec<u8>, mut
                 outbox.close(CloseCode::Size, "message too big (limit 64 KiB)");
                 break;
             }
+            // The peer went away without a close frame: nothing to answer (1006 in the metrics).
+            Err(tungstenite::Error::Protocol(tungstenite::error::ProtocolError::ResetWithoutClosingHandshake)) => break,
             Err(tungstenite::Error::Protocol(e)) => {
                 outbox.close(CloseCode::Protocol, &e.to_string());
                 break;
@@ -119,6 +124,7 @@ pub fn serve(stream: Arc<TcpStream>, outbox: Arc<Outbox>, leftover: Vec<u8>, mut
     // Let the close frame go out before the socket is shut.
     std::thread::sleep(Duration::from_millis(20));
     outbox.kill();
+    outbox.sent_close_code().or(peer_code).unwrap_or(1006)
 }
 
 pub fn error_frame(message: &str) -> String {

@@ -24,6 +24,8 @@ pub struct Outbox {
     closed: AtomicBool,
     /// A close frame is queued: nothing may follow it (set and read under the backlog lock).
     closing: AtomicBool,
+    /// The code of the first close frame we sent (0: none), for metrics.
+    close_code: std::sync::atomic::AtomicU16,
     flusher: Mutex<Sender<Arc<Outbox>>>,
 }
 
@@ -35,8 +37,14 @@ impl Outbox {
             backlog: Mutex::new(Vec::new()),
             closed: AtomicBool::new(false),
             closing: AtomicBool::new(false),
+            close_code: std::sync::atomic::AtomicU16::new(0),
             flusher: Mutex::new(flusher),
         })
+    }
+
+    /// The code of the close frame we sent first, if any.
+    pub fn sent_close_code(&self) -> Option<u16> {
+        Some(self.close_code.load(Ordering::Relaxed)).filter(|c| *c != 0)
     }
 
     pub fn is_closed(&self) -> bool {
@@ -55,6 +63,7 @@ impl Outbox {
     /// Nothing is sent after it (a browser drops the close code of a socket that sends data after
     /// its close frame, and the client would read a plain drop).
     pub fn close(self: &Arc<Self>, code: CloseCode, reason: &str) {
+        let _ = self.close_code.compare_exchange(0, code.into(), Ordering::Relaxed, Ordering::Relaxed);
         self.push(&encode(Frame::close(Some(CloseFrame { code, reason: reason.to_string().into() }))), true);
     }
 

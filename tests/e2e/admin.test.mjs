@@ -12,7 +12,8 @@ let server, browser, admin, page, errors;
 
 before(async () => {
   if (skip) return;
-  server = await startServer();
+  // A schedule, so the Data page lists a backup (the first is taken at start).
+  server = await startServer({ args: ['--backup-every', '24', '--backup-keep', '3'] });
   browser = await launchBrowser();
   admin = await Agent.setup(server.url);
   await Agent.create(server.url, admin, 'Bob Baker', 'bob@example.com');
@@ -149,8 +150,22 @@ test('data and audit log', { skip }, async () => {
   await section('Data');
   const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: 'Download backup' }).click()]);
   assert.match(download.suggestedFilename(), /^frontdesk-\d{8}-\d{6}\.db$/);
+  // The scheduled backups on the server, listed with the schedule.
+  await page.getByRole('heading', { name: 'Scheduled backups' }).waitFor();
+  await page.getByText(/Every 24 hours into .*backups on the server, keeping the newest 3\./).waitFor();
+  await page.getByRole('cell', { name: /^frontdesk-\d{8}-\d{6}\.db$/ }).waitFor();
   await checkA11y(page, 'admin: data');
   await screenshot(page, 'admin-5-data');
+  // In Portuguese, dark, on a phone.
+  const pt = await browser.newContext({ viewport: { width: 360, height: 800 }, locale: 'pt-PT', colorScheme: 'dark' });
+  const ptPage = await pt.newPage();
+  await ptPage.context().addCookies(await page.context().cookies());
+  await ptPage.goto(server.url + '/admin/data');
+  await ptPage.getByRole('heading', { name: 'Cópias agendadas' }).waitFor();
+  await ptPage.getByText(/A cada 24 horas em .* guardando as 3 mais recentes\./).waitFor();
+  await checkA11y(ptPage, 'admin: data (pt, dark, phone)');
+  await screenshot(ptPage, 'admin-5-data-pt-dark-phone');
+  await pt.close();
   await section('Audit log');
   await page.getByRole('cell', { name: /Downloaded a backup/ }).waitFor();
   await page.getByRole('cell', { name: /Joined through an invite/ }).waitFor();
