@@ -167,6 +167,7 @@ pub fn parse(args: &[String], env: &dyn Fn(&str) -> Option<String>) -> Result<Co
             }
             "argon2-m-kib" => c.argon2_m_kib = value.parse().map_err(|_| format!("invalid argon2 memory '{value}'"))?,
             "argon2-t" => c.argon2_t = value.parse().map_err(|_| format!("invalid argon2 iterations '{value}'"))?,
+            "test-routes" => c.test_routes = value == "1",
             _ => unreachable!("only known keys are passed"),
         }
         Ok(())
@@ -185,6 +186,8 @@ pub fn parse(args: &[String], env: &dyn Fn(&str) -> Option<String>) -> Result<Co
         // Test and benchmark knobs: cheaper hashing. Not in --help on purpose.
         ("FRONTDESK_ARGON2_M_KIB", "argon2-m-kib"),
         ("FRONTDESK_ARGON2_T", "argon2-t"),
+        // Browser tests: the `/__test/*` routes (a clock they can set). Never set it in production.
+        ("FRONTDESK_TEST_ROUTES", "test-routes"),
     ] {
         if let Some(v) = env(var).filter(|v| !v.is_empty()) {
             set(&mut c, key, &v, &mut extra).map_err(|e| format!("{var}: {e}"))?;

@@ -60,6 +60,10 @@ pub struct Settings {
     pub auto_assign: String,
     /// Auto-assignment gives an agent at most this many open chats.
     pub assign_cap: u32,
+    /// Ask customers to rate a closed chat: `off`, `stars` (1–5) or `thumbs` (up or down).
+    pub csat: String,
+    /// A low rating (1–2 stars, thumbs down) notifies the agent the chat is credited to.
+    pub csat_notify_low: bool,
 }
 
 /// The accent of Frontdesk's own pages (`--accent` in assets/shared/style.css, which the Messenger uses):
@@ -104,6 +108,8 @@ impl Default for Settings {
             assign_on_reply: true,
             auto_assign: "off".into(),
             assign_cap: 5,
+            csat: "off".into(),
+            csat_notify_low: true,
         }
     }
 }
@@ -194,6 +200,7 @@ impl Settings {
             ("prechat", &self.prechat, &["off", "optional", "required"][..]),
             ("language", &self.language, &["auto", "en", "pt"][..]),
             ("auto_assign", &self.auto_assign, &["off", "round_robin"][..]),
+            ("csat", &self.csat, &["off", "stars", "thumbs"][..]),
         ] {
             if !allowed.contains(&v.as_str()) {
                 return field(name, &format!("must be one of {}", allowed.join(", ")));

@@ -8,6 +8,7 @@
 pub mod assignment;
 pub mod availability;
 pub mod conversations;
+pub mod csat;
 pub mod customer;
 pub mod customers;
 pub mod identity;
@@ -17,6 +18,7 @@ pub mod labels;
 pub mod maintenance;
 pub mod mentions;
 pub mod notes;
+pub mod reports;
 pub mod recovery;
 pub mod replies;
 pub mod settings;
