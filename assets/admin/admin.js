@@ -14,6 +14,7 @@ import { data } from './data.js';
 import { audit } from './audit.js';
 import { labels } from './labels.js';
 import { replies } from './replies.js';
+import { reports } from './reports-admin.js';
 
 const SECTIONS = [
   { id: 'messages', label: () => t('messagesTitle'), draw: messages, icon: 'M4 5h16v10H8l-4 4z' },
@@ -25,6 +26,8 @@ const SECTIONS = [
   // issue 15: labels
   { id: 'labels', label: () => t('labelsTitle'), draw: labels, icon: 'M20.6 13.4 13.4 20.6a2 2 0 0 1-2.8 0L3 13V3h10l7.6 7.6a2 2 0 0 1 0 2.8zM7.5 7.5h.01' },
   { id: 'replies', label: () => t('repliesTitle'), draw: replies, icon: 'M13.5 2 5 13.5h6L10 22l9-12h-6.2z' },
+  // issue 20: reports and the satisfaction survey
+  { id: 'reports', label: () => t('rpTitle'), draw: reports, icon: 'M4 20V10M10 20V4M16 20v-7M22 20H2' },
 ];
 
 const nav = document.getElementById('nav');

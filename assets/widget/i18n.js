@@ -17,6 +17,8 @@ const en = {
   needEmail: 'Please enter your email to start.', powered: 'Powered by Frontdesk', error: 'Something went wrong. Please try again.',
   newMessage: 'New message from {name}', notAllowed: 'This chat is not available on this site.',
   'conversation.closed': 'This conversation was closed', 'conversation.reopened': 'This conversation was reopened',
+  'csat.requested': 'How would you rate this conversation?', csatStars: '{n} of 5 stars', csatUp: 'Good', csatDown: 'Bad',
+  csatComment: 'Add a comment (optional)', csatSend: 'Send rating', csatThanks: 'Thanks for your rating!', csatYours: 'Your rating: {score}',
 };
 
 const pt = {
@@ -35,6 +37,8 @@ const pt = {
   needEmail: 'Escreva o seu email para começar.', powered: 'Com tecnologia Frontdesk', error: 'Algo correu mal. Tente de novo.',
   newMessage: 'Nova mensagem de {name}', notAllowed: 'Este chat não está disponível neste site.',
   'conversation.closed': 'Esta conversa foi encerrada', 'conversation.reopened': 'Esta conversa foi reaberta',
+  'csat.requested': 'Como avalia esta conversa?', csatStars: '{n} de 5 estrelas', csatUp: 'Boa', csatDown: 'Má',
+  csatComment: 'Acrescente um comentário (opcional)', csatSend: 'Enviar avaliação', csatThanks: 'Obrigado pela sua avaliação!', csatYours: 'A sua avaliação: {score}',
 };
 
 /** The language code to use: the admin's choice, or the browser's when `auto`. */

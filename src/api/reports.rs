@@ -44,13 +44,15 @@ pub fn page(app: &Arc<App>, req: &Request) -> Result<Response> {
 
 #[derive(Deserialize)]
 struct ClockForm {
-    /// Unix ms; 0 returns to the system clock.
-    ms: i64,
+    /// Unix ms; 0 returns to the system clock; absent: only tell the time.
+    ms: Option<i64>,
 }
 
 /// `POST /__test/clock {ms}` (test routes only): fix the clock rules read and rows are stamped with.
 pub fn test_clock(app: &Arc<App>, req: &Request) -> Result<Response> {
     let f: ClockForm = req.json()?;
-    app.clock.set_fixed(f.ms.max(0));
+    if let Some(ms) = f.ms {
+        app.clock.set_fixed(ms.max(0));
+    }
     Ok(Response::ok_json(&json!({"now": app.clock.now_ms()})))
 }
