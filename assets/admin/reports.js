@@ -52,7 +52,8 @@ let uid = 0;
  */
 function panel(id, title, lead, picture, data, file) {
   const tid = 'rp-table-' + id + '-' + (++uid);
-  const table = el('div', { class: 'rp-table-wrap', id: tid, hidden: true },
+  // Focusable, so a table wider than a phone can be scrolled from the keyboard.
+  const table = el('div', { class: 'rp-table-wrap', id: tid, hidden: true, tabindex: 0, role: 'group', 'aria-label': title },
     el('table', { class: 'rp-table' },
       el('caption', { text: title }),
       el('thead', {}, el('tr', {}, data.columns.map((c) => el('th', { scope: 'col', text: c })))),
@@ -215,7 +216,7 @@ export async function drawReports(view, { admin, extra = null } = {}) {
   }).catch(() => { labelSel.box.hidden = true; })];
   if (admin) {
     lists.push(agent.get('/api/users').then((r) => {
-      agentSel.s.append(...(r.users || []).map((u) => el('option', { value: u.id, text: u.name })));
+      agentSel.s.append(...(r.users || []).map((x) => x.user || x).map((u) => el('option', { value: u.id, text: u.name })));
     }).catch(() => { agentSel.box.hidden = true; }));
   }
   await Promise.all([load(), ...lists]);

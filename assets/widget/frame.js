@@ -161,6 +161,9 @@ function renderHead() {
   ui.foot.textContent = t.powered;
 }
 
+/** What the visitor has chosen and written on each unanswered rating question, kept across redraws. */
+const csatDrafts = new Map();
+
 /** Stored messages by seq, then the ones still in the outbox. */
 function items() {
   const stored = [...chat.messages.values()].sort((a, b) => a.seq - b.seq);
@@ -185,7 +188,8 @@ function renderList() {
     else if (mine && i === lastMine) status = m.seq <= chat.seenSeq ? 'seen' : 'sent';
     // A sent message keeps the key it had while pending, so its row is updated, not replaced.
     const key = m.pending ? 'c:' + m.pending.cmid : mine && m.client_msg_id ? 'c:' + m.client_msg_id : 'm:' + m.id;
-    const sig = JSON.stringify([m.body, m.deleted_at, m.edited_at, m.author?.name, first, last, status, m.pending?.error, lang, m.system?.csat?.score]);
+    const draft = m.system?.csat ? csatDrafts.get(m.system.csat.closing) : null;
+    const sig = JSON.stringify([m.body, m.deleted_at, m.edited_at, m.author?.name, first, last, status, m.pending?.error, lang, m.system?.csat?.score, draft?.score, draft?.error]);
     want.push({ key, sig, build: () => row(m, { first, last, mine, status }) });
   });
   const have = new Map([...ui.list.children].map((node) => [node.dataset.key, node]));
@@ -211,7 +215,7 @@ function renderList() {
 
 function row(m, { first, last, mine, status }) {
   // System lines come as a code (closed, reopened) said in the visitor's language.
-  if (m.system?.code === 'csat.requested' && m.system.csat) return csatRow(m.system.csat);
+  if (m.system?.code === 'csat.requested' && m.system.csat) return csatRow(m);
   if (m.author?.kind === 'system') return el('div', { class: 'row system' }, el('p', { class: 'sys', text: t[m.system?.code] || m.body }));
   const bubble = el('div', { class: 'bubble' + (m.deleted_at ? ' deleted' : '') + (status === 'failed' ? ' failed' : ''), title: m.created_at ? new Date(m.created_at).toLocaleString(locale) : '' },
     m.deleted_at ? t.deleted : linkify(m.body));
@@ -236,15 +240,15 @@ function row(m, { first, last, mine, status }) {
   return r;
 }
 
-/** What the visitor has chosen and written on each unanswered rating question, kept across redraws. */
-const csatDrafts = new Map();
-
 /**
  * The satisfaction question after a closing (issue 20), in the visitor's language: stars or thumbs,
  * an optional comment once a score is chosen, and the answer once given. It stays in the
  * conversation, so it can be answered later.
  */
-function csatRow(q) {
+function csatRow(m) {
+  const q = m.system.csat;
+  // A redraw replaces the row: focus goes back to the control that caused it.
+  const refocus = (sel) => requestAnimationFrame(() => ui.list.querySelector(`[data-key="m:${m.id}"] ${sel}`)?.focus());
   const qid = 'csat-q-' + q.closing;
   const head = el('p', { class: 'csat-q', id: qid, text: t['csat.requested'] });
   const label = (n) => q.scale === 'thumbs' ? (n ? t.csatUp : t.csatDown) : fmt(t.csatStars, { n });
@@ -260,7 +264,7 @@ function csatRow(q) {
   const scores = q.scale === 'thumbs' ? [1, 0] : [1, 2, 3, 4, 5];
   const buttons = scores.map((n) => el('button', { type: 'button', class: 'csat-pick', 'data-score': n, 'aria-label': label(n),
     'aria-pressed': String(draft.score === n), text: glyph(n, q.scale === 'thumbs' || (draft.score !== null && n <= draft.score)),
-    onclick: () => { draft.score = n; draft.error = ''; render(); } }));
+    onclick: () => { draft.score = n; draft.error = ''; render(); refocus(`[data-score="${n}"]`); } }));
   const card = el('div', { class: 'csat', role: 'group', 'aria-labelledby': qid }, head, el('div', { class: 'csat-scale' }, buttons));
   if (draft.score !== null) {
     const cid = 'csat-c-' + q.closing;
@@ -275,6 +279,7 @@ function csatRow(q) {
         draft.error = e.status === 409 ? '' : (e.data?.error || t.error);
         send.disabled = false;
         render();
+        refocus('.csat-send');
       }
     } });
     card.append(box, send);
