@@ -34,8 +34,27 @@ ALTER TABLE conversations ADD COLUMN first_reply_by INTEGER REFERENCES users(id)
 CREATE INDEX conversations_started ON conversations(created_at) WHERE kind = 'live_chat';
 CREATE INDEX conversations_first_customer ON conversations(first_customer_at) WHERE kind = 'live_chat';
 
--- Messages per day and the busiest hours: a covering index over what customers and agents wrote.
-CREATE INDEX messages_written ON messages(created_at, author_kind, author_id, conversation_id) WHERE author_kind <> 'system' AND note = 0;
+-- Messages per day and the busiest hours: what customers and agents wrote in live chats (not notes,
+-- not system lines), counted per 15-minute bucket and author as messages are written. Counting a
+-- year of a million messages row by row took the report ~0.5 s of CPU (the benchmark); this table
+-- holds at most one row per author and bucket. Retention removes what it deletes (`db::retention`).
+CREATE TABLE message_counts (
+    bucket      INTEGER NOT NULL,
+    author_kind TEXT    NOT NULL,
+    author_id   INTEGER NOT NULL,
+    n           INTEGER NOT NULL,
+    PRIMARY KEY (bucket, author_kind, author_id)
+) WITHOUT ROWID;
+CREATE INDEX message_counts_author ON message_counts(author_id, bucket) WHERE author_kind = 'user';
+CREATE TRIGGER message_counts_ai AFTER INSERT ON messages
+WHEN new.author_kind IN ('customer', 'user') AND new.note = 0
+     AND (SELECT kind FROM conversations WHERE id = new.conversation_id) = 'live_chat'
+BEGIN
+    INSERT INTO message_counts (bucket, author_kind, author_id, n) VALUES (new.created_at / 900000, new.author_kind, coalesce(new.author_id, 0), 1)
+    ON CONFLICT (bucket, author_kind, author_id) DO UPDATE SET n = n + 1;
+END;
+-- A customer's messages in the chats an agent handled, by time (an agent's own report).
+CREATE INDEX messages_conversation_time ON messages(conversation_id, created_at) WHERE author_kind = 'customer';
 
 -- What existed before: first messages, replies and closings, from the stored messages.
 UPDATE conversations SET
@@ -46,6 +65,11 @@ UPDATE conversations SET first_reply_by = (
     SELECT m.author_id FROM messages m WHERE m.conversation_id = conversations.id AND m.author_kind = 'user' AND m.note = 0
     ORDER BY m.seq LIMIT 1)
 WHERE first_reply_at IS NOT NULL;
+INSERT INTO message_counts (bucket, author_kind, author_id, n)
+SELECT m.created_at / 900000, m.author_kind, coalesce(m.author_id, 0), count(*)
+FROM messages m JOIN conversations c ON c.id = m.conversation_id
+WHERE m.author_kind IN ('customer', 'user') AND m.note = 0 AND c.kind = 'live_chat'
+GROUP BY 1, 2, 3;
 INSERT INTO closings (conversation_id, customer_id, agent_id, opened_at, closed_at, reopened_at)
 SELECT m.conversation_id, c.customer_id, c.assignee_id,
        coalesce((SELECT max(r.created_at) FROM messages r WHERE r.conversation_id = m.conversation_id AND r.system_code = 'conversation.reopened' AND r.seq < m.seq), c.created_at),

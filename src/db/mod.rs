@@ -5,6 +5,7 @@
 pub mod assignment;
 pub mod audit;
 pub mod baseline;
+pub mod bulk;
 pub mod closings;
 pub mod conversation_lists;
 pub mod conversations;

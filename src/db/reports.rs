@@ -57,23 +57,64 @@ pub fn reopened(conn: &Connection, from: i64, to: i64, f: Filter) -> Result<Vec<
 }
 
 /// Messages per bucket: `(bucket, from customers, from agents)`. With an agent: the customers'
-/// messages in chats they handled and their own replies.
+/// messages in chats they handled and their own replies. Unfiltered and the agent's own replies
+/// come from `message_counts`; the rest from the messages of the chats concerned.
 pub fn messages(conn: &Connection, from: i64, to: i64, f: Filter) -> Result<Vec<(i64, i64, i64)>> {
-    // Unfiltered, the first test short-circuits and no conversation is looked up per message.
-    let narrow = format!(
-        "AND ((?3 IS NULL AND ?4 IS NULL) OR EXISTS (SELECT 1 FROM conversations c WHERE c.id = m.conversation_id AND {LABEL}
-              AND (?3 IS NULL OR (m.author_kind = 'user' AND m.author_id = ?3) OR (m.author_kind = 'customer' AND {HANDLED}))))"
-    );
-    // Agents' messages in team conversations are not replies to customers.
-    let sql = format!(
-        "SELECT m.created_at / {BUCKET_MS}, sum(m.author_kind = 'customer'), sum(m.author_kind = 'user') FROM messages m
-         WHERE m.created_at >= ?1 AND m.created_at < ?2 AND m.author_kind <> 'system' AND m.note = 0
-           AND (m.author_kind = 'customer' OR m.conversation_id NOT IN (SELECT id FROM conversations WHERE kind = 'team')) {narrow}
-         GROUP BY 1"
-    );
-    let mut st = conn.prepare_cached(&sql)?;
-    let rows = st.query_map(params![from, to, f.agent, f.label], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    let (b0, b1) = (from.div_euclid(BUCKET_MS), (to + BUCKET_MS - 1).div_euclid(BUCKET_MS));
+    let rows = |sql: &str, p: &[&dyn rusqlite::ToSql]| -> Result<Vec<(i64, i64, i64)>> {
+        let mut st = conn.prepare_cached(sql)?;
+        let rows = st.query_map(p, |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    };
+    match (f.agent, f.label) {
+        (None, None) => rows(
+            "SELECT bucket, sum(CASE WHEN author_kind = 'customer' THEN n ELSE 0 END), sum(CASE WHEN author_kind = 'user' THEN n ELSE 0 END)
+             FROM message_counts WHERE bucket >= ?1 AND bucket < ?2 GROUP BY bucket",
+            &[&b0, &b1],
+        ),
+        (Some(agent), None) => {
+            let mut out = rows(
+                "SELECT bucket, 0, n FROM message_counts WHERE author_kind = 'user' AND author_id = ?3 AND bucket >= ?1 AND bucket < ?2",
+                &[&b0, &b1, &agent],
+            )?;
+            out.extend(rows(
+                &format!(
+                    "SELECT m.created_at / {BUCKET_MS}, count(*), 0 FROM messages m
+                     WHERE m.conversation_id IN (SELECT conversation_id FROM participants WHERE user_id = ?3
+                                                 UNION SELECT id FROM conversations WHERE assignee_id = ?3 AND kind = 'live_chat')
+                       AND m.author_kind = 'customer' AND m.created_at >= ?1 AND m.created_at < ?2
+                     GROUP BY 1"
+                ),
+                &[&from, &to, &agent],
+            )?);
+            Ok(out)
+        }
+        (agent, Some(label)) => rows(
+            &format!(
+                "SELECT m.created_at / {BUCKET_MS}, sum(m.author_kind = 'customer'), sum(m.author_kind = 'user') FROM messages m
+                 WHERE m.conversation_id IN (SELECT l.conversation_id FROM conversation_labels l JOIN conversations c ON c.id = l.conversation_id
+                                             WHERE l.label_id = ?4 AND c.kind = 'live_chat' AND {HANDLED})
+                   AND m.created_at >= ?1 AND m.created_at < ?2 AND m.note = 0
+                   AND (m.author_kind = 'customer' OR (m.author_kind = 'user' AND (?3 IS NULL OR m.author_id = ?3)))
+                 GROUP BY 1"
+            ),
+            &[&from, &to, &agent, &label],
+        ),
+    }
+}
+
+/// Conversation `id` is about to be deleted (retention): its messages stop counting.
+pub fn uncount(conn: &Connection, id: i64) -> Result<()> {
+    conn.prepare_cached(
+        "UPDATE message_counts SET n = n - x.k
+         FROM (SELECT m.created_at / 900000 AS b, m.author_kind AS a, coalesce(m.author_id, 0) AS u, count(*) AS k
+               FROM messages m JOIN conversations c ON c.id = m.conversation_id
+               WHERE m.conversation_id = ?1 AND c.kind = 'live_chat' AND m.author_kind IN ('customer', 'user') AND m.note = 0
+               GROUP BY 1, 2, 3) AS x
+         WHERE message_counts.bucket = x.b AND message_counts.author_kind = x.a AND message_counts.author_id = x.u",
+    )?
+    .execute([id])?;
+    Ok(())
 }
 
 /// One conversation's first response: when the customer first wrote, when (and by whom) the desk
@@ -150,15 +191,19 @@ pub fn comments(conn: &Connection, from: i64, to: i64, f: Filter, limit: i64) ->
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
-/// Conversations each agent wrote in (replies, not notes) during the range: `(agent, count)`.
+/// Live chats started in the range that each agent handled (took part in, or has): `(agent, count)`,
+/// the per-agent table's "handled", equal to "started" in that agent's own report.
 pub fn handled(conn: &Connection, from: i64, to: i64, f: Filter) -> Result<Vec<(i64, i64)>> {
-    let sql = "SELECT m.author_id, count(DISTINCT m.conversation_id) FROM messages m
-         WHERE m.created_at >= ?1 AND m.created_at < ?2 AND m.author_kind = 'user' AND m.note = 0 AND m.author_kind <> 'system'
-           AND (?3 IS NULL OR m.author_id = ?3)
-           AND m.conversation_id NOT IN (SELECT id FROM conversations WHERE kind = 'team')
-           AND (?4 IS NULL OR EXISTS (SELECT 1 FROM conversation_labels l WHERE l.conversation_id = m.conversation_id AND l.label_id = ?4))
-         GROUP BY 1";
-    buckets(conn, sql, from, to, f)
+    let sql = format!(
+        "SELECT u, count(*) FROM (
+             SELECT c.id, p.user_id AS u FROM conversations c JOIN participants p ON p.conversation_id = c.id
+             WHERE c.kind = 'live_chat' AND c.created_at >= ?1 AND c.created_at < ?2 AND {LABEL}
+             UNION
+             SELECT c.id, c.assignee_id FROM conversations c
+             WHERE c.kind = 'live_chat' AND c.created_at >= ?1 AND c.created_at < ?2 AND c.assignee_id IS NOT NULL AND {LABEL})
+         WHERE ?3 IS NULL OR u = ?3 GROUP BY u"
+    );
+    buckets(conn, &sql, from, to, f)
 }
 
 /// Agents' names by id (the per-agent table), every agent who ever had an account.

@@ -6,6 +6,7 @@
 mod baseline;
 mod client;
 mod driver;
+mod reports;
 mod scenarios;
 mod server;
 mod storage;
@@ -35,7 +36,7 @@ pub fn row(scenario: &'static str, metric: impl Into<String>, value: f64, unit: 
     Row { scenario, metric: metric.into(), value, unit, target: target.into() }
 }
 
-const USAGE: &str = "usage: frontdesk-bench [idle|chat|persist|search|startup|reconnect|all]... [--quick] [-n CONNECTIONS] [--agents M] [--rate MSGS_PER_SEC] [--duration SECS] [--search-messages N]";
+const USAGE: &str = "usage: frontdesk-bench [idle|chat|persist|search|startup|reconnect|reports|all]... [--quick] [-n CONNECTIONS] [--agents M] [--rate MSGS_PER_SEC] [--duration SECS] [--search-messages N]";
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -75,8 +76,8 @@ fn main() {
                 println!("{USAGE}");
                 return;
             }
-            s @ ("idle" | "chat" | "persist" | "search" | "startup" | "reconnect") => scenarios.push(s.to_string()),
-            "all" => scenarios.extend(["idle", "chat", "persist", "search", "startup", "reconnect"].map(String::from)),
+            s @ ("idle" | "chat" | "persist" | "search" | "startup" | "reconnect" | "reports") => scenarios.push(s.to_string()),
+            "all" => scenarios.extend(["idle", "chat", "persist", "search", "startup", "reconnect", "reports"].map(String::from)),
             other => {
                 eprintln!("unknown argument '{other}'\n{USAGE}");
                 std::process::exit(2);
@@ -119,6 +120,7 @@ fn main() {
             "search" => storage::search(&o),
             "startup" => storage::startup(&o),
             "reconnect" => scenarios::reconnect(&o),
+            "reports" => reports::reports(&o),
             _ => unreachable!(),
         };
         for row in &r {
