@@ -1,7 +1,6 @@
 //! `App`: everything a handler can reach, shared as `Arc<App>`. No globals anywhere else.
 
 use std::collections::HashSet;
-use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
 
@@ -71,31 +70,8 @@ impl Throttled {
     }
 }
 
-/// The wall clock, or a fixed time set by tests so they move time instead of sleeping.
-#[derive(Default)]
-pub struct Clock {
-    /// Unix ms; 0 = follow the system clock.
-    fixed: AtomicI64,
-}
-
-impl Clock {
-    pub fn now_ms(&self) -> i64 {
-        match self.fixed.load(Ordering::Acquire) {
-            0 => crate::db::now_ms(),
-            t => t,
-        }
-    }
-
-    /// Freeze the clock at `ms` (0 returns to the system clock).
-    pub fn set_fixed(&self, ms: i64) {
-        self.fixed.store(ms, Ordering::Release);
-    }
-
-    /// Move a fixed clock forward (or freeze the system time plus `ms`).
-    pub fn advance(&self, ms: i64) {
-        self.set_fixed(self.now_ms() + ms);
-    }
-}
+/// The clock business rules see; it lives with the database because the writer stamps rows with it.
+pub use crate::db::Clock;
 
 impl App {
     pub fn settings(&self) -> Settings {

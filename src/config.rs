@@ -262,6 +262,7 @@ pub fn parse(args: &[String], env: &dyn Fn(&str) -> Option<String>) -> Result<Co
                 c.imap_poll_secs =
                     value.parse().ok().filter(|n| *n > 0).ok_or(format!("invalid IMAP poll interval '{value}' (expected seconds)"))?
             }
+            "test-routes" => c.test_routes = value == "1",
             _ => unreachable!("only known keys are passed"),
         }
         Ok(())
@@ -291,6 +292,8 @@ pub fn parse(args: &[String], env: &dyn Fn(&str) -> Option<String>) -> Result<Co
         // Test and benchmark knobs: cheaper hashing. Not in --help on purpose.
         ("FRONTDESK_ARGON2_M_KIB", "argon2-m-kib"),
         ("FRONTDESK_ARGON2_T", "argon2-t"),
+        // Browser tests: the `/__test/*` routes (a clock they can set). Never set it in production.
+        ("FRONTDESK_TEST_ROUTES", "test-routes"),
     ] {
         if let Some(v) = env(var).filter(|v| !v.is_empty()) {
             set(&mut c, key, &v, &mut extra).map_err(|e| format!("{var}: {e}"))?;

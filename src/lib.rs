@@ -61,7 +61,8 @@ pub fn start(config: Config) -> Result<Running> {
     let files_dir = config.files_dir();
 
     let (events_tx, events_rx) = mpsc::channel();
-    let writer = db::Writer::start(conn, events_tx);
+    let clock = app::Clock::default();
+    let writer = db::Writer::start(conn, events_tx, clock.clone());
     let pool = db::Pool::new(&db_path, config.synchronous_full);
 
     let (flush_tx, flush_rx) = mpsc::channel();
@@ -101,7 +102,7 @@ pub fn start(config: Config) -> Result<Running> {
         settings: RwLock::new(settings),
         net: Arc::new(http::server::State::default()),
         started: std::time::Instant::now(),
-        clock: app::Clock::default(),
+        clock,
         helpdesk: std::sync::Mutex::new(None),
         url_token_warning: app::Throttled::new(std::time::Duration::from_secs(60)),
         away: RwLock::new(away),

@@ -121,6 +121,8 @@ fn rows() -> Vec<Row> {
         r("POST", "/api/widget/conversation", "", visitors(200), |_| none()),
         r("GET", "/api/widget/messages", "", visitors(200), |_| none()),
         r("POST", "/api/widget/messages", "", visitors(201), |_| body(json!({"body": "Any news?"}))),
+        // A customer rating their own closing, and not another's: tests/csat.rs.
+        r("POST", "/api/widget/csat", "no such closing", visitors(404), |_| body(json!({"closing": 999_999, "score": 5}))),
 
         r("GET", "/api/settings", "", admins(200), |_| none()),
         r("PATCH", "/api/settings", "", admins(200), |_| body(json!({"reply_time": "In a few minutes."}))),
@@ -175,9 +177,14 @@ fn rows() -> Vec<Row> {
         r("GET", "/api/widget/files/:key", "B's, never sent", [401, 404, 200, 401, 401, 401, 401, 401], |w| at(&w.file_b_unsent)),
 
         // Exists only in test servers; panics for anyone.
+        r("GET", "/api/reports", "one's own (an admin: everyone's)", staff(200, 200, 200), |_| none().query("range=30d")),
+        r("GET", "/api/reports", "the admin's (user 1)", staff(403, 403, 200), |_| none().query("agent=1")),
+        r("GET", "/reports", "", page(200, 200, 200), |_| none()).html(),
+
         r("GET", "/__test/panic", "", all(500), |_| none()),
         // Exists only in test servers: the file sweep (tests/files.rs), for anyone.
         r("POST", "/__test/sweep-files", "", all(200), |_| none()),
+        r("POST", "/__test/clock", "tells the time (setting it would revive the expired session)", all(200), |_| body(json!({}))),
     ]
 }
 

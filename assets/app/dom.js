@@ -118,6 +118,7 @@ export function dayKey(ms) {
 
 /** An inline SVG icon from a fixed set (paths are constants, never data). */
 const ICONS = {
+  chart: 'M4 20V10h3v10zm6.5 0V4h3v16zM17 20v-7h3v7z',
   search: 'M11 4a7 7 0 1 0 4.2 12.6l4.1 4.1 1.4-1.4-4.1-4.1A7 7 0 0 0 11 4zm0 2a5 5 0 1 1 0 10 5 5 0 0 1 0-10z',
   plus: 'M11 5h2v6h6v2h-6v6h-2v-6H5v-2h6z',
   more: 'M12 7a1.5 1.5 0 1 1 0-3 1.5 1.5 0 0 1 0 3zm0 6.5a1.5 1.5 0 1 1 0-3 1.5 1.5 0 0 1 0 3zm0 6.5a1.5 1.5 0 1 1 0-3 1.5 1.5 0 0 1 0 3z',

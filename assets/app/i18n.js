@@ -89,6 +89,10 @@ const en = {
   'sys.conversation.assigned.auto': 'Assigned to {to} automatically', 'sys.conversation.unassigned': 'Unassigned by {by}',
   'sys.conversation.transferred': 'Transferred to {to} by {by}', 'sys.conversation.transferred.self': '{by} took over this conversation',
   'sys.note': '{line}: “{note}”',
+  // issue 20: satisfaction and reports
+  'sys.csat.requested': 'The customer was asked to rate this conversation', 'sys.csat.rated': 'The customer rated this conversation {score}',
+  csatScore: '{n}/5', csatUp: 'thumbs up', csatDown: 'thumbs down', csatTitle: 'Satisfaction', myReports: 'My reports',
+  csatLow: '{name} gave a low rating', someoneCustomer: 'A customer',
   // issue 15: labels and customer records
   labels: 'Labels', labelsAdd: 'Add a label', labelsEdit: 'Add or remove labels', moreLabels: '+{n}', labelFind: 'Find a label',
   labelHint: 'Enter adds or removes · Esc closes', labelsManage: 'Manage labels', labelNoMatch: 'No label matches.',
@@ -216,6 +220,10 @@ const pt = {
   'sys.conversation.assigned.auto': 'Atribuída a {to} automaticamente', 'sys.conversation.unassigned': 'Responsável retirado por {by}',
   'sys.conversation.transferred': 'Transferida para {to} por {by}', 'sys.conversation.transferred.self': '{by} assumiu esta conversa',
   'sys.note': '{line}: “{note}”',
+  // issue 20: satisfação e relatórios
+  'sys.csat.requested': 'Foi pedido ao cliente que avaliasse esta conversa', 'sys.csat.rated': 'O cliente avaliou esta conversa com {score}',
+  csatScore: '{n}/5', csatUp: 'polegar para cima', csatDown: 'polegar para baixo', csatTitle: 'Satisfação', myReports: 'Os meus relatórios',
+  csatLow: '{name} deu uma avaliação baixa', someoneCustomer: 'Um cliente',
   // issue 15: etiquetas e registo do cliente
   labels: 'Etiquetas', labelsAdd: 'Adicionar etiqueta', labelsEdit: 'Adicionar ou remover etiquetas', moreLabels: '+{n}', labelFind: 'Procurar uma etiqueta',
   labelHint: 'Enter adiciona ou remove · Esc fecha', labelsManage: 'Gerir etiquetas', labelNoMatch: 'Nenhuma etiqueta corresponde.',
@@ -287,8 +295,19 @@ export function systemText(line, body = '') {
     'conversation.closed': 'sys_closed', 'conversation.reopened': 'sys_reopened', 'item.created': `sys_${kind}_created`,
     'item.linked': `sys_${kind}_linked`, 'item.unlinked': `sys_${kind}_unlinked`,
   }[line?.code];
+  if (line?.code === 'csat.requested') return t('sys.csat.requested');
+  if (line?.code === 'csat.rated') {
+    const l = t('sys.csat.rated', { score: scoreText(p.scale, p.score) });
+    return typeof p.comment === 'string' && p.comment ? t('sys.note', { line: l, note: p.comment }) : l;
+  }
   if (!key && line?.code && `sys.${line.code}` in en) return codeText(line.code, p, body);
   return key && typeof p.by === 'string' ? t(key, { by: p.by, number: p.number ?? '' }) : body;
+}
+
+/** A satisfaction score in words: "4/5", "thumbs up" (issue 20). */
+export function scoreText(scale, score) {
+  if (scale === 'thumbs') return t(score ? 'csatUp' : 'csatDown');
+  return t('csatScore', { n: Number(score) || 0 });
 }
 
 /**

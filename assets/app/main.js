@@ -11,6 +11,7 @@ import * as itemsView from './items-view.js';
 import * as labels from './labels.js';
 import * as customerEdit from './customer-edit.js';
 import * as panels from './panels.js';
+import './csat.js';
 import * as replies from './replies.js';
 import * as held from './held.js';
 import { S, changed, listOf, loadOutbox, onChange, setHelpdesk, totalUnread } from './state.js';

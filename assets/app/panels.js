@@ -6,7 +6,7 @@ import * as customerEdit from './customer-edit.js';
 import { avatar, fullTime, icon, keepFocus, link, shortTime } from './dom.js';
 import * as itemPanel from './item-panel.js';
 import * as I from './items.js';
-import { currentLang, locale, previewText, setLang, t } from './i18n.js';
+import { currentLang, locale, previewText, scoreText, setLang, t } from './i18n.js';
 import * as notify from './notify.js';
 import { S, changed } from './state.js';
 
@@ -35,6 +35,11 @@ export function openPanel(p) {
   S.panel = p;
   changed();
   loadPanel(p);
+}
+
+/** Load the customer panel again if it shows customer `id` (a new rating came in). */
+export function refreshCustomer(id) {
+  if (S.panel?.kind === 'customer' && S.panel.id === id) loadPanel(S.panel);
 }
 
 export function closePanel() {
@@ -114,6 +119,15 @@ export function renderPanel() {
       row(t('firstSeen'), cu.first_seen_at ? fullTime(cu.first_seen_at) : ''),
       row(t('lastSeen'), cu.last_seen_at ? fullTime(cu.last_seen_at) : ''),
       row(t('verified'), cu.verified ? '✓' : '')));
+    // issue 20: what the customer thought of their past chats, newest first.
+    const ratings = p.data.ratings || [];
+    if (ratings.length) {
+      body.push(el('h4', { class: 'group-title' }, t('csatTitle')));
+      body.push(el('ul', { class: 'past ratings' }, ratings.map((r) => el('li', { class: 'rating' },
+        el('span', { class: 'rating-score' }, scoreText(r.scale, r.score)),
+        r.comment ? el('q', { class: 'rating-comment' }, r.comment) : null,
+        el('time', { class: 'muted small' }, shortTime(r.rated_at))))));
+    }
     if (conversations?.length) {
       body.push(el('h4', { class: 'group-title' }, t('pastConversations')));
       body.push(el('ul', { class: 'past' }, conversations.map((c) => el('li', {},

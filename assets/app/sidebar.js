@@ -247,6 +247,8 @@ function renderFooter() {
   // Admin pages for admins; the widget as customers meet it ([S2]) for whoever answers them.
   const links = [];
   if (S.me.role === 'admin') links.push(el('a', { class: 'foot-link', href: '/admin' }, icon('tune', 16), t('admin')));
+  // issue 20: everyone's own figures (admins see the whole desk's under Admin → Reports).
+  links.push(el('a', { class: 'foot-link', href: '/reports' }, icon('chart', 16), t('myReports')));
   if (sees()) {
     links.push(el('a', { class: 'foot-link', href: '/widget/preview', target: '_blank', rel: 'noopener' },
       icon('web', 16), t('widgetPreview'), el('span', { class: 'sr-only' }, ` ${t('newTab')}`), icon('external', 13)));

@@ -472,6 +472,20 @@ export class Chat {
     this.changed();
   }
 
+  /**
+   * Answer the satisfaction question of closing `closing` (POST /api/widget/csat): stars 1–5, or
+   * thumbs 1 (up) / 0 (down). The question shows the answer at once; the server's `message.updated`
+   * confirms it on every tab. Rejects with the HttpError when refused.
+   */
+  async rate(closing, score, comment) {
+    const r = await this.api.post('/api/widget/csat', { closing, score, comment });
+    for (const m of this.messages.values()) {
+      if (m.system?.csat?.closing === closing) this.messages.set(m.id, { ...m, system: { ...m.system, csat: { ...m.system.csat, score: r.rating.score } } });
+    }
+    this.changed();
+    return r.rating;
+  }
+
   /** The host page said who its user is (Frontdesk.identify). */
   identify(u) {
     return this.serial(async () => {

@@ -168,6 +168,9 @@ function renderHead() {
   attach.render();
 }
 
+/** What the visitor has chosen and written on each unanswered rating question, kept across redraws. */
+const csatDrafts = new Map();
+
 /** Stored messages by seq, then the ones still in the outbox. */
 function items() {
   const stored = [...chat.messages.values()].sort((a, b) => a.seq - b.seq);
@@ -193,7 +196,8 @@ function renderList() {
     // A sent message keeps the key it had while pending, so its row is updated, not replaced.
     const key = m.pending ? 'c:' + m.pending.cmid : mine && m.client_msg_id ? 'c:' + m.client_msg_id : 'm:' + m.id;
     const files = (m.attachments || []).map((a) => a.id).concat((m.pending?.uploads || []).map((u) => `${u.uid}:${u.state}:${Math.round(u.progress * 20)}`));
-    const sig = JSON.stringify([m.body, m.deleted_at, m.edited_at, m.author?.name, first, last, status, m.pending?.error, lang, files]);
+    const draft = m.system?.csat ? csatDrafts.get(m.system.csat.closing) : null;
+    const sig = JSON.stringify([m.body, m.deleted_at, m.edited_at, m.author?.name, first, last, status, m.pending?.error, lang, files, m.system?.csat?.score, draft?.score, draft?.error]);
     want.push({ key, sig, build: () => row(m, { first, last, mine, status }) });
   });
   const have = new Map([...ui.list.children].map((node) => [node.dataset.key, node]));
@@ -219,6 +223,7 @@ function renderList() {
 
 function row(m, { first, last, mine, status }) {
   // System lines come as a code (closed, reopened) said in the visitor's language.
+  if (m.system?.code === 'csat.requested' && m.system.csat) return csatRow(m);
   if (m.author?.kind === 'system') return el('div', { class: 'row system' }, el('p', { class: 'sys', text: t[m.system?.code] || m.body }));
   const files = !m.deleted_at && m.attachments?.length
     ? attachmentList(m.attachments, { src: (id, thumb) => chat.fileUrl(id, thumb), words: t, locale }) : null;
@@ -245,6 +250,54 @@ function row(m, { first, last, mine, status }) {
   }
   r.append(col);
   return r;
+}
+
+/**
+ * The satisfaction question after a closing (issue 20), in the visitor's language: stars or thumbs,
+ * an optional comment once a score is chosen, and the answer once given. It stays in the
+ * conversation, so it can be answered later.
+ */
+function csatRow(m) {
+  const q = m.system.csat;
+  // A redraw replaces the row: focus goes back to the control that caused it.
+  const refocus = (sel) => requestAnimationFrame(() => ui.list.querySelector(`[data-key="m:${m.id}"] ${sel}`)?.focus());
+  const qid = 'csat-q-' + q.closing;
+  const head = el('p', { class: 'csat-q', id: qid, text: t['csat.requested'] });
+  const label = (n) => q.scale === 'thumbs' ? (n ? t.csatUp : t.csatDown) : fmt(t.csatStars, { n });
+  const glyph = (n, on) => q.scale === 'thumbs' ? (n ? '👍' : '👎') : on ? '★' : '☆';
+  if (q.score !== null && q.score !== undefined) {
+    const shown = q.scale === 'thumbs' ? glyph(q.score, true) : [1, 2, 3, 4, 5].map((n) => glyph(n, n <= q.score)).join('');
+    return el('div', { class: 'row system' }, el('div', { class: 'csat done', role: 'group', 'aria-labelledby': qid }, head,
+      el('p', { class: 'csat-given', 'aria-label': fmt(t.csatYours, { score: label(q.score) }), text: shown }),
+      el('p', { class: 'csat-thanks', text: t.csatThanks })));
+  }
+  const draft = csatDrafts.get(q.closing) || { score: null, comment: '', error: '' };
+  csatDrafts.set(q.closing, draft);
+  const scores = q.scale === 'thumbs' ? [1, 0] : [1, 2, 3, 4, 5];
+  const buttons = scores.map((n) => el('button', { type: 'button', class: 'csat-pick', 'data-score': n, 'aria-label': label(n),
+    'aria-pressed': String(draft.score === n), text: glyph(n, q.scale === 'thumbs' || (draft.score !== null && n <= draft.score)),
+    onclick: () => { draft.score = n; draft.error = ''; render(); refocus(`[data-score="${n}"]`); } }));
+  const card = el('div', { class: 'csat', role: 'group', 'aria-labelledby': qid }, head, el('div', { class: 'csat-scale' }, buttons));
+  if (draft.score !== null) {
+    const cid = 'csat-c-' + q.closing;
+    const box = el('textarea', { id: cid, class: 'csat-comment', rows: 2, maxlength: 1000, placeholder: t.csatComment, 'aria-label': t.csatComment, value: draft.comment,
+      oninput: (e) => { draft.comment = e.target.value; } });
+    const send = el('button', { type: 'button', class: 'csat-send', text: t.csatSend, onclick: async () => {
+      send.disabled = true;
+      try {
+        await chat.rate(q.closing, draft.score, draft.comment);
+        csatDrafts.delete(q.closing);
+      } catch (e) {
+        draft.error = e.status === 409 ? '' : (e.data?.error || t.error);
+        send.disabled = false;
+        render();
+        refocus('.csat-send');
+      }
+    } });
+    card.append(box, send);
+    if (draft.error) card.append(el('p', { class: 'csat-error', role: 'alert', text: draft.error }));
+  }
+  return el('div', { class: 'row system' }, card);
 }
 
 const cards = new Cards(chat, { render: () => render(), focusInput: () => ui.input.focus() });

@@ -23,6 +23,8 @@ const en = {
   attach: 'Attach files', remove: 'Remove', uploading: 'Uploading', waiting: 'Waiting for the network…',
   files: 'Files', download: 'Download', openImage: 'Open image', dropHere: 'Drop files to send them',
   tooBig: 'Too large: the limit is {n} MiB a file.', tooMany: 'At most 10 files a message.', fileFailed: 'A file could not be sent:',
+  'csat.requested': 'How would you rate this conversation?', csatStars: '{n} of 5 stars', csatUp: 'Good', csatDown: 'Bad',
+  csatComment: 'Add a comment (optional)', csatSend: 'Send rating', csatThanks: 'Thanks for your rating!', csatYours: 'Your rating: {score}',
 };
 
 const pt = {
@@ -47,6 +49,8 @@ const pt = {
   attach: 'Anexar ficheiros', remove: 'Remover', uploading: 'A enviar', waiting: 'À espera de rede…',
   files: 'Ficheiros', download: 'Descarregar', openImage: 'Abrir imagem', dropHere: 'Largue os ficheiros para os enviar',
   tooBig: 'Demasiado grande: o limite é {n} MiB por ficheiro.', tooMany: 'No máximo 10 ficheiros por mensagem.', fileFailed: 'Um ficheiro não pôde ser enviado:',
+  'csat.requested': 'Como avalia esta conversa?', csatStars: '{n} de 5 estrelas', csatUp: 'Boa', csatDown: 'Má',
+  csatComment: 'Acrescente um comentário (opcional)', csatSend: 'Enviar avaliação', csatThanks: 'Obrigado pela sua avaliação!', csatYours: 'A sua avaliação: {score}',
 };
 
 /** The language code to use: the admin's choice, or the browser's when `auto`. */

@@ -32,7 +32,9 @@ pub fn get(app: &Arc<App>, req: &Request, id: i64) -> Result<Response> {
             v["title"] = json!(title);
             past.push(v);
         }
-        Ok(json!({"customer": cu, "conversations": past}))
+        // issue 20: what the customer thought of past chats (newest first).
+        let ratings = crate::desk::csat::for_customer(c, id)?;
+        Ok(json!({"customer": cu, "conversations": past, "ratings": ratings}))
     })?;
     Ok(Response::ok_json(&out))
 }

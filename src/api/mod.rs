@@ -19,6 +19,7 @@ pub mod pages;
 pub mod password_resets;
 pub mod prefs;
 pub mod replies;
+pub mod reports;
 pub mod session;
 pub mod settings_api;
 pub mod socket;
@@ -157,6 +158,8 @@ pub const ROUTES: &[Route] = &[
     r("POST", "/api/widget/conversation", Visitor, |a, q, _| widget::start(a, q)),
     r("GET", "/api/widget/messages", Visitor, |a, q, _| widget::history(a, q)),
     r("POST", "/api/widget/messages", Visitor, |a, q, _| widget::send(a, q)),
+    // issue 20: the customer's answer to the satisfaction question of one closing
+    r("POST", "/api/widget/csat", Visitor, |a, q, _| widget::rate(a, q)),
 
     r("GET", "/api/settings", Admin, |a, q, _| settings_api::get(a, q)),
     r("PATCH", "/api/settings", Admin, |a, q, _| settings_api::update(a, q)),
@@ -194,8 +197,13 @@ pub const ROUTES: &[Route] = &[
     r("POST", "/api/password/forgot", Public, |a, q, _| password_resets::forgot(a, q)),
     r("POST", "/api/widget/resume", Public, |a, q, _| widget::resume(a, q)),
     r("POST", "/api/widget/transcript", Visitor, |a, q, _| widget::transcript(a, q)),
+    // issue 20: reports (an admin: everyone's; an agent: their own) and the agents' own page
+    r("GET", "/api/reports", Agent, |a, q, _| reports::get(a, q)),
+    r("GET", "/reports", Agent, |a, q, _| reports::page(a, q)),
 
     r("GET", "/__test/panic", Test, |_, _, _| panic!("test panic")),
+    // Browser tests build a history at chosen times: the clock rules and the writer read.
+    r("POST", "/__test/clock", Test, |a, q, _| reports::test_clock(a, q)),
     r("POST", "/__test/sweep-files", Test, |a, _, _| {
         let (unsent, files) = crate::desk::attachments::sweep(a)?;
         Ok(Response::ok_json(&serde_json::json!({"unsent": unsent, "files": files})))

@@ -190,6 +190,23 @@ pub fn send(app: &Arc<App>, req: &Request) -> Result<Response> {
 }
 
 #[derive(Deserialize)]
+struct RateForm {
+    closing: i64,
+    score: i64,
+    #[serde(default)]
+    comment: String,
+}
+
+/// `POST /api/widget/csat`: the customer answers the satisfaction question of one closing
+/// (`desk::csat::rate`). `200` with the rating as the customer sees it; the same answer again is `200`.
+pub fn rate(app: &Arc<App>, req: &Request) -> Result<Response> {
+    let cid = customer(app, req)?;
+    let f: RateForm = req.json()?;
+    let r = crate::desk::csat::rate(app, cid, f.closing, f.score, &f.comment)?;
+    Ok(Response::ok_json(&json!({"rating": customer::rating(&r)})))
+}
+
+#[derive(Deserialize)]
 struct IdentifyForm {
     /// The host site's id for its user: a string or a number.
     user_id: serde_json::Value,

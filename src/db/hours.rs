@@ -172,3 +172,36 @@ pub fn override_until(s: &Settings, now_ms: i64) -> i64 {
     }
     open_at(&s.timezone, &s.hours, now_ms).1.unwrap_or(now_ms + 7 * 24 * 3600 * 1000)
 }
+
+/// The opening periods between two times as merged `[start, end)` spans in Unix ms, sorted (reports
+/// count a first response's waiting time only while the desk was open).
+pub fn open_spans(tz_name: &str, periods: &[Period], from_ms: i64, to_ms: i64) -> Vec<(i64, i64)> {
+    let (Ok(tz), Ok(a), Ok(b)) = (time_zone(tz_name), Timestamp::from_millisecond(from_ms), Timestamp::from_millisecond(to_ms)) else {
+        return Vec::new();
+    };
+    let (first, last) = (tz.to_datetime(a).date(), tz.to_datetime(b).date());
+    let mut out: Vec<(i64, i64)> = Vec::new();
+    let mut date = first.yesterday().unwrap_or(first);
+    while date <= last {
+        let wd = weekday_index(date.weekday());
+        for p in periods.iter().filter(|p| day_index(&p.day) == Some(wd)) {
+            if let (Some(s), Some(e)) = (minutes(&p.start, false), minutes(&p.end, true))
+                && let (Some(a), Some(b)) = (at(&tz, date, s), at(&tz, date, e))
+                && a < b
+            {
+                out.push((a, b));
+            }
+        }
+        let Ok(next) = date.tomorrow() else { break };
+        date = next;
+    }
+    out.sort_unstable();
+    let mut merged: Vec<(i64, i64)> = Vec::with_capacity(out.len());
+    for (a, b) in out {
+        match merged.last_mut() {
+            Some(last) if a <= last.1 => last.1 = last.1.max(b),
+            _ => merged.push((a, b)),
+        }
+    }
+    merged
+}

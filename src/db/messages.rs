@@ -144,6 +144,12 @@ pub fn insert_system(conn: &Connection, conversation_id: i64, seq: i64, body: &s
     Ok(conn.last_insert_rowid())
 }
 
+/// Change what a system line means (a satisfaction question once answered carries the score).
+pub fn set_system_params(conn: &Connection, id: i64, params: &serde_json::Value) -> Result<()> {
+    conn.prepare_cached("UPDATE messages SET system_params = ?2 WHERE id = ?1 AND author_kind = 'system'")?.execute(params![id, params.to_string()])?;
+    Ok(())
+}
+
 /// Messages of a conversation, oldest first: the `limit` before `before` (a seq), or after `after`.
 pub fn page(conn: &Connection, conversation_id: i64, before: Option<i64>, after: Option<i64>, limit: i64) -> Result<Vec<Message>> {
     let mut out = if let Some(after) = after {

@@ -6,6 +6,8 @@ pub mod assignment;
 pub mod attachments;
 pub mod audit;
 pub mod baseline;
+pub mod bulk;
+pub mod closings;
 pub mod conversation_lists;
 pub mod conversations;
 pub mod customers;
@@ -21,6 +23,7 @@ pub mod mentions;
 pub mod messages;
 pub mod outbox;
 pub mod password_resets;
+pub mod reports;
 pub mod replies;
 pub mod retention;
 pub mod sessions;
@@ -31,6 +34,7 @@ pub mod writer;
 
 use std::path::Path;
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicI64, Ordering};
 
 use rusqlite::Connection;
 
@@ -56,6 +60,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../sql/0013_labels_customers.sql"),
     include_str!("../../sql/0014_outbox.sql"),
     include_str!("../../sql/0015_attachments.sql"),
+    include_str!("../../sql/0016_csat.sql"),
 ];
 
 /// SQLite below this has the WAL-reset corruption bug (fixed in 3.51.3).
@@ -171,8 +176,53 @@ impl Db {
     }
 }
 
+/// The time rows are stamped with: the system clock, except on a writer thread whose `Clock` a test
+/// has fixed (`Clock::set_fixed`), so a test can build a history at chosen times through the real
+/// rules. Other threads (sockets, rate limits) always see the system clock.
 pub fn now_ms() -> i64 {
+    let fixed = WRITER_CLOCK.with(|c| c.borrow().as_ref().map(|c| c.fixed.load(Ordering::Acquire)).unwrap_or(0));
+    if fixed != 0 { fixed } else { system_ms() }
+}
+
+fn system_ms() -> i64 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0)
+}
+
+thread_local! {
+    /// The writer thread's clock (`Writer::start` installs it); `None` on every other thread.
+    static WRITER_CLOCK: std::cell::RefCell<Option<Clock>> = const { std::cell::RefCell::new(None) };
+}
+
+/// The wall clock, or a fixed time set by tests so they move time instead of sleeping. Clones share
+/// one time: the app's rules read it (`app.clock`) and the writer stamps rows with it.
+#[derive(Clone, Default)]
+pub struct Clock {
+    /// Unix ms; 0 = follow the system clock.
+    fixed: std::sync::Arc<AtomicI64>,
+}
+
+impl Clock {
+    pub fn now_ms(&self) -> i64 {
+        match self.fixed.load(Ordering::Acquire) {
+            0 => system_ms(),
+            t => t,
+        }
+    }
+
+    /// Freeze the clock at `ms` (0 returns to the system clock).
+    pub fn set_fixed(&self, ms: i64) {
+        self.fixed.store(ms, Ordering::Release);
+    }
+
+    /// Move a fixed clock forward (or freeze the system time plus `ms`).
+    pub fn advance(&self, ms: i64) {
+        self.set_fixed(self.now_ms() + ms);
+    }
+
+    /// Make this the clock of the current thread's `now_ms` (the writer thread calls it at start).
+    pub fn install_on_this_thread(&self) {
+        WRITER_CLOCK.with(|c| *c.borrow_mut() = Some(self.clone()));
+    }
 }
 
 /// Whether an error is a UNIQUE constraint violation (used for idempotency races).

@@ -17,6 +17,7 @@ pub fn delete_closed_before(conn: &Connection, cutoff_ms: i64, limit: i64) -> Re
         // Messages, revisions, participants, read marks and follows go by ON DELETE CASCADE; the
         // search row and the events carrying message bodies are removed here.
         conn.execute("DELETE FROM conversations_fts WHERE rowid = ?1", [id])?;
+        super::reports::uncount(conn, *id)?;
         conn.execute("DELETE FROM events WHERE conversation_id = ?1", [id])?;
         conn.execute("DELETE FROM conversations WHERE id = ?1", [id])?;
     }

@@ -90,6 +90,10 @@ pub struct Settings {
     pub max_file_mb: u32,
     /// The types (as the file's bytes show them, `files::sniff::KINDS`) that may be sent.
     pub file_types: Vec<String>,
+    /// Ask customers to rate a closed chat: `off`, `stars` (1–5) or `thumbs` (up or down).
+    pub csat: String,
+    /// A low rating (1–2 stars, thumbs down) notifies the agent the chat is credited to.
+    pub csat_notify_low: bool,
 }
 
 /// The accent of Frontdesk's own pages (`--accent` in assets/shared/style.css, which the Messenger uses):
@@ -153,6 +157,8 @@ impl Default for Settings {
             mail_mentions: true,
             max_file_mb: 10,
             file_types: crate::files::sniff::KINDS.iter().map(|k| k.mime.to_string()).collect(),
+            csat: "off".into(),
+            csat_notify_low: true,
         }
     }
 }
@@ -247,6 +253,7 @@ impl Settings {
             ("auto_assign", &self.auto_assign, &["off", "round_robin"][..]),
             ("smtp_security", &self.smtp_security, &["starttls", "tls", "none"][..]),
             ("imap_security", &self.imap_security, &["starttls", "tls", "none"][..]),
+            ("csat", &self.csat, &["off", "stars", "thumbs"][..]),
         ] {
             if !allowed.contains(&v.as_str()) {
                 return field(name, &format!("must be one of {}", allowed.join(", ")));

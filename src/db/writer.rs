@@ -76,7 +76,8 @@ const MAX_BATCH: usize = 512;
 
 impl Writer {
     /// Start the writer thread on `conn`; committed events go to `sink` in commit order.
-    pub fn start(conn: Connection, sink: mpsc::Sender<Vec<Event>>) -> Writer {
+    /// Rows are stamped with `clock` (`db::now_ms` on this thread).
+    pub fn start(conn: Connection, sink: mpsc::Sender<Vec<Event>>, clock: super::Clock) -> Writer {
         let (tx, rx) = mpsc::sync_channel::<Msg>(16_384);
         let stats = Arc::new(WriterStats::default());
         let st = stats.clone();
@@ -84,7 +85,10 @@ impl Writer {
         let wk = waker.clone();
         let handle = std::thread::Builder::new()
             .name("db-writer".into())
-            .spawn(move || run(conn, rx, sink, st, wk))
+            .spawn(move || {
+                clock.install_on_this_thread();
+                run(conn, rx, sink, st, wk)
+            })
             .expect("spawn the writer thread");
         Writer { tx, handle: Mutex::new(Some(handle)), stats, waker }
     }

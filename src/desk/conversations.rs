@@ -142,6 +142,13 @@ fn change_status(w: &mut WriteCtx<'_>, c: &Conversation, actor: &Actor, status: 
     let by = actor_name(w, actor)?;
     let line = if status == "closed" { Line::Closed { by: &by } } else { Line::Reopened { by: &by } };
     system_lines::post(w, &Conversation { status: status.into(), ..c.clone() }, line)?;
+    // Every closing of a live chat is recorded (reports), and may ask the customer for a rating.
+    if status == "closed" {
+        let by = if let Actor::Agent(u) = actor { Some(u.id) } else { None };
+        super::csat::closed(w, &Conversation { status: status.into(), ..c.clone() }, by)?;
+    } else {
+        super::csat::reopened(w, c)?;
+    }
     let updated = convs::get(w.conn, c.id)?.ok_or_else(|| Error::internal("conversation vanished"))?;
     w.emit("conversation.updated", Some(c.id), updated.audience(), json!({"conversation": summary(&updated), "change": "status"}))?;
     if let Actor::Agent(u) = actor {
@@ -196,6 +203,12 @@ pub fn post_to(w: &mut WriteCtx<'_>, mut c: Conversation, actor: &Actor, p: &Pos
     };
     let id = messages::insert(w.conn, &row)?;
     let files = attachments::attach(w.conn, claimed, id)?;
+    // First response times (reports): the customer's first message, the desk's first reply.
+    match actor {
+        Actor::Customer(_) => db::closings::note_customer_message(w.conn, c.id, now)?,
+        Actor::Agent(u) if !p.note => db::closings::note_reply(w.conn, c.id, u.id, now)?,
+        Actor::Agent(_) => {}
+    }
     let author_name = match actor {
         Actor::Agent(u) => {
             // Taking part puts the conversation in the agent's "My conversations" ([S4]).

@@ -41,11 +41,17 @@ pub const EVENT_KINDS: &[&str] = &[
     "mention.created",
     // issue 16: a reply by mail from another address than the customer's waits for an agent
     "mail.held",
+    // issue 20: a low satisfaction rating, to the agent the closing is credited to
+    "csat.low",
 ];
 
 /// System lines a customer sees, always in neutral words (never who did it).
-const CUSTOMER_LINES: &[(&str, &str)] =
-    &[("conversation.closed", "This conversation was closed"), ("conversation.reopened", "This conversation was reopened")];
+const CUSTOMER_LINES: &[(&str, &str)] = &[
+    ("conversation.closed", "This conversation was closed"),
+    ("conversation.reopened", "This conversation was reopened"),
+    // issue 20: the satisfaction question after a closing, which the customer answers in the widget.
+    ("csat.requested", "How would you rate this conversation?"),
+];
 
 /// Whether customers see system lines with this code (in neutral words).
 pub fn sees_line(code: &str) -> bool {
@@ -63,10 +69,16 @@ pub fn message(m: &Message) -> Option<Value> {
     let mut out = Map::new();
     match m.author.kind.as_str() {
         "system" => {
-            let code = m.system.as_ref().map(|s| s.code.as_str())?;
-            let (code, text) = CUSTOMER_LINES.iter().find(|(c, _)| *c == code)?;
+            let line = m.system.as_ref()?;
+            let (code, text) = CUSTOMER_LINES.iter().find(|(c, _)| *c == line.code)?;
             out.insert("body".into(), json!(text));
-            out.insert("system".into(), json!({"code": code}));
+            let mut system = json!({"code": code});
+            if *code == "csat.requested" {
+                // What the widget needs to ask and to show the answer: nothing about who closed it.
+                let p = &line.params;
+                system["csat"] = json!({"closing": p["closing"], "scale": p["scale"], "score": p.get("score").cloned().unwrap_or(Value::Null)});
+            }
+            out.insert("system".into(), system);
         }
         "user" => {
             author.insert("name".into(), json!(m.author.name));
@@ -96,6 +108,11 @@ pub fn message(m: &Message) -> Option<Value> {
         out.insert("attachments".into(), Value::Array(files));
     }
     Some(Value::Object(out))
+}
+
+/// A rating as the customer who gave it sees the answer: which question, on what scale, the score.
+pub fn rating(r: &Value) -> Value {
+    json!({"closing": r["closing"], "scale": r["scale"], "score": r["score"]})
 }
 
 /// A page of messages as the customer sees it.

@@ -47,6 +47,18 @@ pub enum Line<'a> {
         by: &'a str,
         note: Option<&'a str>,
     },
+    /// The satisfaction question after closing `closing` (customers see it and answer it).
+    CsatRequested {
+        closing: i64,
+        scale: &'a str,
+    },
+    /// The customer's answer, for the desk (stars 1–5; thumbs 1 up, 0 down).
+    CsatRated {
+        closing: i64,
+        scale: &'a str,
+        score: i64,
+        comment: &'a str,
+    },
 }
 
 /// Every code a system line may carry (`item.legacy`: lines written before codes existed).
@@ -60,10 +72,21 @@ pub const CODES: &[&str] = &[
     "conversation.assigned",
     "conversation.unassigned",
     "conversation.transferred",
+    "csat.requested",
+    "csat.rated",
 ];
 
 fn item_label(kind: &str) -> &'static str {
     if kind == "task" { "Task" } else { "Ticket" }
+}
+
+/// A rating in English words: "4/5", "thumbs up".
+pub fn score_words(scale: &str, score: i64) -> String {
+    match (scale, score) {
+        ("thumbs", 1) => "thumbs up".into(),
+        ("thumbs", _) => "thumbs down".into(),
+        (_, n) => format!("{n}/5"),
+    }
 }
 
 impl Line<'_> {
@@ -77,6 +100,8 @@ impl Line<'_> {
             Line::Assigned { .. } => "conversation.assigned",
             Line::Unassigned { .. } => "conversation.unassigned",
             Line::Transferred { .. } => "conversation.transferred",
+            Line::CsatRequested { .. } => "csat.requested",
+            Line::CsatRated { .. } => "csat.rated",
         }
     }
 
@@ -93,6 +118,8 @@ impl Line<'_> {
                 Some(n) => json!({"to": to, "by": by, "note": n}),
                 None => json!({"to": to, "by": by}),
             },
+            Line::CsatRequested { closing, scale } => json!({"closing": closing, "scale": scale}),
+            Line::CsatRated { closing, scale, score, comment } => json!({"closing": closing, "scale": scale, "score": score, "comment": comment}),
         }
     }
 
@@ -114,6 +141,11 @@ impl Line<'_> {
                     Some(n) => format!("{head}: {n}"),
                     None => head,
                 }
+            }
+            Line::CsatRequested { .. } => "How would you rate this conversation?".into(),
+            Line::CsatRated { scale, score, comment, .. } => {
+                let head = format!("The customer rated this conversation {}", score_words(scale, *score));
+                if comment.is_empty() { head } else { format!("{head}: {comment}") }
             }
         }
     }

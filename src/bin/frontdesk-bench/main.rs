@@ -6,6 +6,7 @@
 mod baseline;
 mod client;
 mod driver;
+mod reports;
 mod scenarios;
 mod server;
 mod storage;
@@ -36,7 +37,7 @@ pub fn row(scenario: &'static str, metric: impl Into<String>, value: f64, unit: 
     Row { scenario, metric: metric.into(), value, unit, target: target.into() }
 }
 
-const USAGE: &str = "usage: frontdesk-bench [idle|chat|persist|search|startup|reconnect|upload|all]... [--quick] [-n CONNECTIONS] [--agents M] [--rate MSGS_PER_SEC] [--duration SECS] [--search-messages N]";
+const USAGE: &str = "usage: frontdesk-bench [idle|chat|persist|search|startup|reconnect|upload|reports|all]... [--quick] [-n CONNECTIONS] [--agents M] [--rate MSGS_PER_SEC] [--duration SECS] [--search-messages N]";
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -76,8 +77,8 @@ fn main() {
                 println!("{USAGE}");
                 return;
             }
-            s @ ("idle" | "chat" | "persist" | "search" | "startup" | "reconnect" | "upload") => scenarios.push(s.to_string()),
-            "all" => scenarios.extend(["idle", "chat", "persist", "search", "startup", "reconnect", "upload"].map(String::from)),
+            s @ ("idle" | "chat" | "persist" | "search" | "startup" | "reconnect" | "upload" | "reports") => scenarios.push(s.to_string()),
+            "all" => scenarios.extend(["idle", "chat", "persist", "search", "startup", "reconnect", "upload", "reports"].map(String::from)),
             other => {
                 eprintln!("unknown argument '{other}'\n{USAGE}");
                 std::process::exit(2);
@@ -121,6 +122,7 @@ fn main() {
             "startup" => storage::startup(&o),
             "reconnect" => scenarios::reconnect(&o),
             "upload" => upload::upload_scenario(&o),
+            "reports" => reports::reports(&o),
             _ => unreachable!(),
         };
         for row in &r {

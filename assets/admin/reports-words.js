@@ -1,0 +1,63 @@
+// The words of the Reports pages (the admin section and an agent's own page), English and Portuguese.
+// Registered with the shared table on import (../shared/i18n.js `addWords`).
+
+import { addWords } from '../shared/i18n.js';
+
+export const words = {
+  en: {
+    rpTitle: 'Reports', rpLead: 'How many chats, how fast the team answered, and whether customers were happy.',
+    rpOwnTitle: 'My reports', rpOwnLead: 'Your own chats: how many, how fast you answered, and what customers thought.',
+    rpRange: 'Range', rpToday: 'Today', rp7d: 'Last 7 days', rp30d: 'Last 30 days', rpCustom: 'Custom',
+    rpFrom: 'From', rpTo: 'To', rpAgent: 'Agent', rpAllAgents: 'All agents', rpLabel: 'Label', rpAllLabels: 'All labels',
+    rpPeriod: '{from} to {to} ({tz})', rpLoading: 'Updating…', rpFailed: 'Could not load the reports: {error}',
+    rpStarted: 'Started', rpClosed: 'Closed', rpReopened: 'Reopened',
+    rpFirstResponse: 'First response', rpFirstMedian: 'Median first response', rpFirstP90: '90% answered within',
+    rpToClose: 'Time to close', rpCloseMedian: 'Median time to close', rpCloseP90: '90% closed within',
+    rpCsatAverage: 'Satisfaction', rpCsatOf5: '{n} of 5', rpResponseRate: 'Ratings answered', rpUnanswered: '{n} not answered yet',
+    rpBusinessHours: 'Counting only business hours', rpAllHours: 'Counting every hour',
+    rpConversations: 'Conversations per day', rpMessages: 'Messages per day', rpCustomers: 'From customers', rpAgents: 'From agents',
+    rpCsat: 'Customer satisfaction', rpCsatLead: '{rated} of {asked} rated · {satisfied} satisfied', rpNoRatings: 'No ratings in this range.',
+    rpStars: '{n} stars', rpStar: '1 star', rpThumbsUp: 'Thumbs up', rpThumbsDown: 'Thumbs down', rpRatings: 'Ratings',
+    rpComments: 'Latest comments', rpNoComments: 'No comments in this range.', rpCommentBy: '{customer} · {agent}',
+    rpHeat: 'Busiest hours', rpHeatLead: 'Customer messages by weekday and hour ({tz}).', rpHour: 'Hour',
+    rpPerAgent: 'Per agent', rpName: 'Agent', rpHandled: 'Conversations handled', rpCsatCol: 'Satisfaction', rpRated: 'Rated',
+    rpNoAgents: 'No agent activity in this range.',
+    rpDate: 'Date', rpCount: 'Count', rpShowTable: 'Show table', rpHideTable: 'Hide table', rpCsv: 'Download CSV',
+    rpChartOf: 'Chart: {title}. The table below has the same figures.',
+    rpDays: ['Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday', 'Sunday'].join('|'),
+    rpNone: '—', rpMin: '{n} min', rpHours: '{h} h {m} min', rpDaysDur: '{d} d {h} h', rpSec: '{n} s',
+    rpSurvey: 'Satisfaction survey', rpSurveyLead: 'After a chat is closed the widget asks the customer to rate it, in their language.',
+    rpSurveyMode: 'Ask customers', rpSurveyOff: 'Off', rpSurveyStars: '1 to 5 stars', rpSurveyThumbs: 'Thumbs up or down',
+    rpNotifyLow: 'Tell the agent about a low rating (1–2 stars, thumbs down)',
+    rpBack: 'Back to the Messenger', rpNotAllowed: 'You can see only your own reports.',
+  },
+  pt: {
+    rpTitle: 'Relatórios', rpLead: 'Quantas conversas, quão depressa a equipa respondeu e se os clientes ficaram satisfeitos.',
+    rpOwnTitle: 'Os meus relatórios', rpOwnLead: 'As suas conversas: quantas, quão depressa respondeu e o que os clientes acharam.',
+    rpRange: 'Período', rpToday: 'Hoje', rp7d: 'Últimos 7 dias', rp30d: 'Últimos 30 dias', rpCustom: 'Personalizado',
+    rpFrom: 'De', rpTo: 'Até', rpAgent: 'Agente', rpAllAgents: 'Todos os agentes', rpLabel: 'Etiqueta', rpAllLabels: 'Todas as etiquetas',
+    rpPeriod: '{from} a {to} ({tz})', rpLoading: 'A atualizar…', rpFailed: 'Não foi possível carregar os relatórios: {error}',
+    rpStarted: 'Iniciadas', rpClosed: 'Encerradas', rpReopened: 'Reabertas',
+    rpFirstResponse: 'Primeira resposta', rpFirstMedian: 'Mediana da primeira resposta', rpFirstP90: '90% respondidas em',
+    rpToClose: 'Tempo até encerrar', rpCloseMedian: 'Mediana até encerrar', rpCloseP90: '90% encerradas em',
+    rpCsatAverage: 'Satisfação', rpCsatOf5: '{n} em 5', rpResponseRate: 'Avaliações respondidas', rpUnanswered: '{n} ainda sem resposta',
+    rpBusinessHours: 'Só conta o horário de funcionamento', rpAllHours: 'Conta todas as horas',
+    rpConversations: 'Conversas por dia', rpMessages: 'Mensagens por dia', rpCustomers: 'Dos clientes', rpAgents: 'Dos agentes',
+    rpCsat: 'Satisfação dos clientes', rpCsatLead: '{rated} de {asked} avaliadas · {satisfied} satisfeitos', rpNoRatings: 'Sem avaliações neste período.',
+    rpStars: '{n} estrelas', rpStar: '1 estrela', rpThumbsUp: 'Polegar para cima', rpThumbsDown: 'Polegar para baixo', rpRatings: 'Avaliações',
+    rpComments: 'Comentários recentes', rpNoComments: 'Sem comentários neste período.', rpCommentBy: '{customer} · {agent}',
+    rpHeat: 'Horas de maior movimento', rpHeatLead: 'Mensagens dos clientes por dia da semana e hora ({tz}).', rpHour: 'Hora',
+    rpPerAgent: 'Por agente', rpName: 'Agente', rpHandled: 'Conversas tratadas', rpCsatCol: 'Satisfação', rpRated: 'Avaliadas',
+    rpNoAgents: 'Nenhuma atividade de agentes neste período.',
+    rpDate: 'Data', rpCount: 'Total', rpShowTable: 'Mostrar tabela', rpHideTable: 'Esconder tabela', rpCsv: 'Descarregar CSV',
+    rpChartOf: 'Gráfico: {title}. A tabela abaixo tem os mesmos números.',
+    rpDays: ['Segunda', 'Terça', 'Quarta', 'Quinta', 'Sexta', 'Sábado', 'Domingo'].join('|'),
+    rpNone: '—', rpMin: '{n} min', rpHours: '{h} h {m} min', rpDaysDur: '{d} d {h} h', rpSec: '{n} s',
+    rpSurvey: 'Inquérito de satisfação', rpSurveyLead: 'Quando uma conversa é encerrada, o widget pede ao cliente que a avalie, na língua dele.',
+    rpSurveyMode: 'Perguntar aos clientes', rpSurveyOff: 'Desligado', rpSurveyStars: '1 a 5 estrelas', rpSurveyThumbs: 'Polegar para cima ou para baixo',
+    rpNotifyLow: 'Avisar o agente de uma avaliação baixa (1–2 estrelas, polegar para baixo)',
+    rpBack: 'Voltar ao Messenger', rpNotAllowed: 'Só pode ver os seus próprios relatórios.',
+  },
+};
+
+addWords(words);

@@ -1,0 +1,214 @@
+//! The SQL behind the reports (`desk::reports` turns it into figures). Every query takes a range
+//! `[from, to)` in Unix ms and the same optional filter, and counts in 15-minute buckets
+//! (`created_at / BUCKET_MS`): every time zone's offset is a multiple of 15 minutes, so the rules
+//! place each bucket in a local day and hour exactly, DST included, without a tz database in SQL.
+//! Only live chats count (customers' conversations); private notes and system lines are not messages.
+
+use rusqlite::{Connection, params};
+
+use crate::error::Result;
+
+/// The width of a counting bucket.
+pub const BUCKET_MS: i64 = 15 * 60_000;
+
+/// Narrow a report to one agent's work and/or one label.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Filter {
+    pub agent: Option<i64>,
+    pub label: Option<i64>,
+}
+
+/// A conversation `c` matches the label (`?4`).
+const LABEL: &str = "(?4 IS NULL OR EXISTS (SELECT 1 FROM conversation_labels l WHERE l.conversation_id = c.id AND l.label_id = ?4))";
+/// The agent (`?3`) handled conversation `c`: they took part in it or have it.
+const HANDLED: &str =
+    "(?3 IS NULL OR c.assignee_id = ?3 OR EXISTS (SELECT 1 FROM participants p WHERE p.conversation_id = c.id AND p.user_id = ?3))";
+
+fn buckets(conn: &Connection, sql: &str, from: i64, to: i64, f: Filter) -> Result<Vec<(i64, i64)>> {
+    let mut st = conn.prepare_cached(sql)?;
+    let rows = st.query_map(params![from, to, f.agent, f.label], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// Live chats started (created), per bucket; with an agent, those they handled.
+pub fn started(conn: &Connection, from: i64, to: i64, f: Filter) -> Result<Vec<(i64, i64)>> {
+    let sql = format!(
+        "SELECT c.created_at / {BUCKET_MS}, count(*) FROM conversations c
+         WHERE c.kind = 'live_chat' AND c.created_at >= ?1 AND c.created_at < ?2 AND {HANDLED} AND {LABEL} GROUP BY 1"
+    );
+    buckets(conn, &sql, from, to, f)
+}
+
+/// A closing `k` is credited to the agent (`?3`) and its conversation `c` carries the label.
+const CLOSING: &str = "(?3 IS NULL OR k.agent_id = ?3) AND (?4 IS NULL OR EXISTS (SELECT 1 FROM conversation_labels l WHERE l.conversation_id = k.conversation_id AND l.label_id = ?4))";
+
+/// Closings per bucket.
+pub fn closed(conn: &Connection, from: i64, to: i64, f: Filter) -> Result<Vec<(i64, i64)>> {
+    let sql = format!("SELECT k.closed_at / {BUCKET_MS}, count(*) FROM closings k WHERE k.closed_at >= ?1 AND k.closed_at < ?2 AND {CLOSING} GROUP BY 1");
+    buckets(conn, &sql, from, to, f)
+}
+
+/// Reopenings per bucket (a closed chat opened again, by the customer writing or an agent).
+pub fn reopened(conn: &Connection, from: i64, to: i64, f: Filter) -> Result<Vec<(i64, i64)>> {
+    let sql = format!(
+        "SELECT k.reopened_at / {BUCKET_MS}, count(*) FROM closings k WHERE k.reopened_at >= ?1 AND k.reopened_at < ?2 AND {CLOSING} GROUP BY 1"
+    );
+    buckets(conn, &sql, from, to, f)
+}
+
+/// Messages per bucket: `(bucket, from customers, from agents)`. With an agent: the customers'
+/// messages in chats they handled and their own replies. Unfiltered and the agent's own replies
+/// come from `message_counts`; the rest from the messages of the chats concerned.
+pub fn messages(conn: &Connection, from: i64, to: i64, f: Filter) -> Result<Vec<(i64, i64, i64)>> {
+    let (b0, b1) = (from.div_euclid(BUCKET_MS), (to + BUCKET_MS - 1).div_euclid(BUCKET_MS));
+    let rows = |sql: &str, p: &[&dyn rusqlite::ToSql]| -> Result<Vec<(i64, i64, i64)>> {
+        let mut st = conn.prepare_cached(sql)?;
+        let rows = st.query_map(p, |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    };
+    match (f.agent, f.label) {
+        (None, None) => rows(
+            "SELECT bucket, sum(CASE WHEN author_kind = 'customer' THEN n ELSE 0 END), sum(CASE WHEN author_kind = 'user' THEN n ELSE 0 END)
+             FROM message_counts WHERE bucket >= ?1 AND bucket < ?2 GROUP BY bucket",
+            &[&b0, &b1],
+        ),
+        (Some(agent), None) => {
+            let mut out = rows(
+                "SELECT bucket, 0, n FROM message_counts WHERE author_kind = 'user' AND author_id = ?3 AND bucket >= ?1 AND bucket < ?2",
+                &[&b0, &b1, &agent],
+            )?;
+            out.extend(rows(
+                &format!(
+                    "SELECT m.created_at / {BUCKET_MS}, count(*), 0 FROM messages m
+                     WHERE m.conversation_id IN (SELECT conversation_id FROM participants WHERE user_id = ?3
+                                                 UNION SELECT id FROM conversations WHERE assignee_id = ?3 AND kind = 'live_chat')
+                       AND m.author_kind = 'customer' AND m.created_at >= ?1 AND m.created_at < ?2
+                     GROUP BY 1"
+                ),
+                &[&from, &to, &agent],
+            )?);
+            Ok(out)
+        }
+        (agent, Some(label)) => rows(
+            &format!(
+                "SELECT m.created_at / {BUCKET_MS}, sum(m.author_kind = 'customer'), sum(m.author_kind = 'user') FROM messages m
+                 WHERE m.conversation_id IN (SELECT l.conversation_id FROM conversation_labels l JOIN conversations c ON c.id = l.conversation_id
+                                             WHERE l.label_id = ?4 AND c.kind = 'live_chat' AND {HANDLED})
+                   AND m.created_at >= ?1 AND m.created_at < ?2 AND m.note = 0
+                   AND (m.author_kind = 'customer' OR (m.author_kind = 'user' AND (?3 IS NULL OR m.author_id = ?3)))
+                 GROUP BY 1"
+            ),
+            &[&from, &to, &agent, &label],
+        ),
+    }
+}
+
+/// Conversation `id` is about to be deleted (retention): its messages stop counting.
+pub fn uncount(conn: &Connection, id: i64) -> Result<()> {
+    conn.prepare_cached(
+        "UPDATE message_counts SET n = n - x.k
+         FROM (SELECT m.created_at / 900000 AS b, m.author_kind AS a, coalesce(m.author_id, 0) AS u, count(*) AS k
+               FROM messages m JOIN conversations c ON c.id = m.conversation_id
+               WHERE m.conversation_id = ?1 AND c.kind = 'live_chat' AND m.author_kind IN ('customer', 'user') AND m.note = 0
+               GROUP BY 1, 2, 3) AS x
+         WHERE message_counts.bucket = x.b AND message_counts.author_kind = x.a AND message_counts.author_id = x.u",
+    )?
+    .execute([id])?;
+    Ok(())
+}
+
+/// One conversation's first response: when the customer first wrote, when (and by whom) the desk
+/// first replied (`None`: not yet).
+pub struct FirstResponse {
+    pub asked_at: i64,
+    pub replied_at: Option<i64>,
+    pub by: Option<i64>,
+}
+
+/// Live chats whose customer first wrote in the range; with an agent, those they answered first.
+pub fn first_responses(conn: &Connection, from: i64, to: i64, f: Filter) -> Result<Vec<FirstResponse>> {
+    let sql = format!(
+        "SELECT c.first_customer_at, c.first_reply_at, c.first_reply_by FROM conversations c
+         WHERE c.kind = 'live_chat' AND c.first_customer_at >= ?1 AND c.first_customer_at < ?2
+           AND (?3 IS NULL OR c.first_reply_by = ?3) AND {LABEL}"
+    );
+    let mut st = conn.prepare_cached(&sql)?;
+    let rows = st.query_map(params![from, to, f.agent, f.label], |r| Ok(FirstResponse { asked_at: r.get(0)?, replied_at: r.get(1)?, by: r.get(2)? }))?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// A closing in the range: how long its stretch was open, who it is credited to, its rating.
+pub struct ClosingRow {
+    pub duration: i64,
+    pub agent: Option<i64>,
+    pub scale: Option<String>,
+    pub score: Option<i64>,
+}
+
+pub fn closings(conn: &Connection, from: i64, to: i64, f: Filter) -> Result<Vec<ClosingRow>> {
+    let sql = format!(
+        "SELECT k.closed_at - k.opened_at, k.agent_id, k.csat_scale, k.csat_score FROM closings k
+         WHERE k.closed_at >= ?1 AND k.closed_at < ?2 AND {CLOSING}"
+    );
+    let mut st = conn.prepare_cached(&sql)?;
+    let rows = st.query_map(params![from, to, f.agent, f.label], |r| {
+        Ok(ClosingRow { duration: r.get(0)?, agent: r.get(1)?, scale: r.get(2)?, score: r.get(3)? })
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// A comment left with a rating.
+pub struct Comment {
+    pub conversation_id: i64,
+    pub customer: String,
+    pub agent: Option<String>,
+    pub scale: String,
+    pub score: i64,
+    pub comment: String,
+    pub rated_at: i64,
+}
+
+/// The latest comments on closings in the range, newest first.
+pub fn comments(conn: &Connection, from: i64, to: i64, f: Filter, limit: i64) -> Result<Vec<Comment>> {
+    let sql = format!(
+        "SELECT k.conversation_id, coalesce(cu.name, ''), u.name, k.csat_scale, k.csat_score, k.csat_comment, k.csat_rated_at
+         FROM closings k LEFT JOIN customers cu ON cu.id = k.customer_id LEFT JOIN users u ON u.id = k.agent_id
+         WHERE k.closed_at >= ?1 AND k.closed_at < ?2 AND k.csat_score IS NOT NULL AND k.csat_comment <> '' AND {CLOSING}
+         ORDER BY k.csat_rated_at DESC, k.id DESC LIMIT ?5"
+    );
+    let mut st = conn.prepare_cached(&sql)?;
+    let rows = st.query_map(params![from, to, f.agent, f.label, limit], |r| {
+        Ok(Comment {
+            conversation_id: r.get(0)?,
+            customer: r.get(1)?,
+            agent: r.get(2)?,
+            scale: r.get(3)?,
+            score: r.get(4)?,
+            comment: r.get(5)?,
+            rated_at: r.get(6)?,
+        })
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// Live chats started in the range that each agent handled (took part in, or has): `(agent, count)`,
+/// the per-agent table's "handled", equal to "started" in that agent's own report.
+pub fn handled(conn: &Connection, from: i64, to: i64, f: Filter) -> Result<Vec<(i64, i64)>> {
+    let sql = format!(
+        "SELECT u, count(*) FROM (
+             SELECT c.id, p.user_id AS u FROM conversations c JOIN participants p ON p.conversation_id = c.id
+             WHERE c.kind = 'live_chat' AND c.created_at >= ?1 AND c.created_at < ?2 AND {LABEL}
+             UNION
+             SELECT c.id, c.assignee_id FROM conversations c
+             WHERE c.kind = 'live_chat' AND c.created_at >= ?1 AND c.created_at < ?2 AND c.assignee_id IS NOT NULL AND {LABEL})
+         WHERE ?3 IS NULL OR u = ?3 GROUP BY u"
+    );
+    buckets(conn, &sql, from, to, f)
+}
+
+/// Agents' names by id (the per-agent table), every agent who ever had an account.
+pub fn agent_names(conn: &Connection) -> Result<Vec<(i64, String)>> {
+    let mut st = conn.prepare_cached("SELECT id, name FROM users ORDER BY name, id")?;
+    let rows = st.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
