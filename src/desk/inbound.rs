@@ -99,7 +99,13 @@ pub fn take(app: &Arc<App>, f: &Fetched) -> Result<String> {
     let subject: String = msg.subject().unwrap_or("").chars().take(200).collect();
     let now = app.clock.now_ms();
     let hub = app.hub.clone();
-    let held = HeldMail { message_id: message_id.clone(), conversation_id: conv, from: sender.clone(), subject: subject.clone(), body: body.clone() };
+    let held = HeldMail {
+        message_id: message_id.clone(),
+        conversation_id: conv,
+        from: sender.clone(),
+        subject: subject.clone(),
+        body: body.clone(),
+    };
     let r = app.db.write(move |w| {
         if db::mail::seen_message_id(w.conn, &message_id)? {
             return Ok("already taken (same Message-ID)".to_string());

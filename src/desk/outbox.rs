@@ -70,7 +70,8 @@ pub fn deliver(app: &Arc<App>, row: &Entry) -> Result<()> {
         return record(app, row.id, row.attempts + 1, &row.cause, Err(fail("email is not set up (Admin → Email)", false)));
     };
     let support_online = super::mail_send::support_online(app)?;
-    let ctx = Compose { online: app.hub.online_agents(), support_online, public_url: app.config.public_url.clone(), server: server.clone() };
+    let ctx =
+        Compose { online: app.hub.online_agents(), support_online, public_url: app.config.public_url.clone(), server: server.clone() };
     let (id, now) = (row.id, app.clock.now_ms());
     let settings = app.settings();
     let claimed = app.db.write(move |w| {
