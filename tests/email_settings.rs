@@ -76,6 +76,12 @@ fn the_environment_wins_and_locks_the_smtp_form() {
     assert_eq!(r.status, 409, "{}", r.text());
     assert!(r.text().contains("FRONTDESK_SMTP_URL"));
     assert_eq!(admin.patch_json("/api/settings", &json!({"imap_host": "imap.example.com"})).status, 200);
+    // A mail's link goes on to the admin's website (or the preview page), the token in the fragment.
+    let open = |s: &Server| raw_request(s.addr, "GET", "/mail/open?r=12.345.abc", &[], b"").header("location").unwrap().to_string();
+    assert_eq!(open(&s), format!("{}/widget/preview#frontdesk-resume=12.345.abc", s.origin()));
+    assert_eq!(admin.patch_json("/api/settings", &json!({"website_url": "https://shop.example/help"})).status, 200);
+    assert_eq!(open(&s), "https://shop.example/help#frontdesk-resume=12.345.abc");
+    assert_eq!(admin.patch_json("/api/settings", &json!({"website_url": "javascript:alert(1)"})).status, 422);
 }
 
 #[test]
@@ -204,8 +210,11 @@ fn a_customer_waiting_with_nobody_online_alerts_each_support_agent_once() {
     let app = &s.running.as_ref().unwrap().app;
     let admin = s.admin();
     s.agent(&admin, "sam@example.com", "Sam", true);
-    s.agent(&admin, "tom@example.com", "Tom", false);
+    let tom = s.agent(&admin, "tom@example.com", "Tom", false);
     assert_eq!(admin.patch_json("/api/settings", &json!({"alert_waiting_minutes": 5})).status, 200);
+    // Tom is online but takes no live chats: the customer is still waiting for nobody.
+    let mut tom_ws = tom.ws();
+    tom_ws.resume(None);
     let cust = s.customer(Some("Ida"));
     cust.say("Anyone there?");
     app.clock.advance(4 * 60_000);
@@ -218,5 +227,5 @@ fn a_customer_waiting_with_nobody_online_alerts_each_support_agent_once() {
     to.sort();
     assert_eq!(to, ["ada@example.com", "sam@example.com"]);
     assert!(mail::text(&mails[0]).contains("Anyone there?"));
-    let _ = raw_request;
+    drop(tom_ws);
 }

@@ -99,7 +99,14 @@ pub fn take(app: &Arc<App>, f: &Fetched) -> Result<String> {
     let subject: String = msg.subject().unwrap_or("").chars().take(200).collect();
     let now = app.clock.now_ms();
     let hub = app.hub.clone();
-    app.db.write(move |w| {
+    let held = HeldMail {
+        message_id: message_id.clone(),
+        conversation_id: conv,
+        from: sender.clone(),
+        subject: subject.clone(),
+        body: body.clone(),
+    };
+    let r = app.db.write(move |w| {
         if db::mail::seen_message_id(w.conn, &message_id)? {
             return Ok("already taken (same Message-ID)".to_string());
         }
@@ -124,6 +131,40 @@ pub fn take(app: &Arc<App>, f: &Fetched) -> Result<String> {
         let m = post(w, conv, cid, &message_id, &body, &hub)?;
         db::mail::set_inbound_state(w.conn, row, "posted", Some(m), None)?;
         Ok(format!("posted into conversation {conv}"))
+    });
+    match r {
+        // A rule refused the post (e.g. the customer has another open chat, so this one cannot
+        // reopen): held for an agent rather than fetched again and again.
+        Err(e) if e.status < 500 => hold(app, held, now, &e.message),
+        other => other,
+    }
+}
+
+/// A fetched reply that could not be posted by itself.
+struct HeldMail {
+    message_id: String,
+    conversation_id: i64,
+    from: String,
+    subject: String,
+    body: String,
+}
+
+fn hold(app: &Arc<App>, h: HeldMail, now: i64, why: &str) -> Result<String> {
+    let why = why.to_string();
+    app.db.write(move |w| {
+        let Some(c) = db::conversations::get(w.conn, h.conversation_id)? else { return Ok("refused: the conversation was deleted".into()) };
+        let new = db::mail::NewInbound {
+            message_id: &h.message_id,
+            conversation_id: h.conversation_id,
+            from_addr: &h.from,
+            subject: &h.subject,
+            body: &h.body,
+            state: "held",
+            at: now,
+        };
+        let Some(row) = db::mail::insert_inbound(w.conn, &new)? else { return Ok("already taken".into()) };
+        w.emit("mail.held", Some(c.id), c.audience(), json!({"conversation_id": c.id, "id": row, "from": h.from}))?;
+        Ok(format!("held: could not be posted ({why})"))
     })
 }
 

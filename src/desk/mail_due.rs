@@ -101,8 +101,8 @@ fn mention(w: &mut WriteCtx<'_>, x: &Value, ctx: &Compose, s: &Settings) -> Resu
 fn waiting(w: &mut WriteCtx<'_>, x: &Value, ctx: &Compose, s: &Settings) -> Result<Due> {
     let (uid, cid, seq) = (x["user"].as_i64().unwrap_or(0), x["conversation"].as_i64().unwrap_or(0), x["seq"].as_i64().unwrap_or(0));
     let Some(u) = agent(w, uid)? else { return Ok(Err("gone".into())) };
-    if !ctx.online.is_empty() {
-        return Ok(Err("an agent is online".into()));
+    if ctx.support_online {
+        return Ok(Err("a support agent is online".into()));
     }
     let Some(c) = db::conversations::get(w.conn, cid)? else { return Ok(Err("gone".into())) };
     if c.status != "open" || db::mail::waiting_seq(w.conn, cid)? != Some(seq) {

@@ -177,7 +177,7 @@ pub fn transcript(app: &Arc<App>, cid: i64, email: Option<String>) -> Result<Val
 /// minutes gets one alert per support agent (one cause per waiting message and agent).
 pub fn alert_waiting(app: &Arc<App>) -> Result<usize> {
     let minutes = app.settings().alert_waiting_minutes;
-    if minutes == 0 || !m::enabled(app) || app.available_agents() > 0 {
+    if minutes == 0 || !m::enabled(app) || support_online(app)? {
         return Ok(0);
     }
     let now = app.clock.now_ms();
@@ -198,6 +198,17 @@ pub fn alert_waiting(app: &Arc<App>) -> Result<usize> {
         }
         Ok(n)
     })
+}
+
+/// Whether a customer-support agent or an admin has the Messenger open and is not Away.
+pub fn support_online(app: &App) -> Result<bool> {
+    let online = app.hub.online_agents();
+    if online.is_empty() {
+        return Ok(false);
+    }
+    let away = app.away.read().unwrap_or_else(|p| p.into_inner()).clone();
+    let support = app.db.read(db::mail::support_agents)?;
+    Ok(support.iter().any(|(id, ..)| online.contains(id) && !away.contains(id)))
 }
 
 /// `/mail/stop?r=…`: the customer stops continuity mails. `Ok(false)`: the token is not ours.

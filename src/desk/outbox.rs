@@ -69,7 +69,9 @@ pub fn deliver(app: &Arc<App>, row: &Entry) -> Result<()> {
     let Some(server) = super::mail::smtp(app) else {
         return record(app, row.id, row.attempts + 1, &row.cause, Err(fail("email is not set up (Admin → Email)", false)));
     };
-    let ctx = Compose { online: app.hub.online_agents(), public_url: app.config.public_url.clone(), server: server.clone() };
+    let support_online = super::mail_send::support_online(app)?;
+    let ctx =
+        Compose { online: app.hub.online_agents(), support_online, public_url: app.config.public_url.clone(), server: server.clone() };
     let (id, now) = (row.id, app.clock.now_ms());
     let settings = app.settings();
     let claimed = app.db.write(move |w| {
@@ -117,6 +119,8 @@ fn record(app: &Arc<App>, id: i64, attempt: i64, cause: &str, r: std::result::Re
 /// What composing a row when it falls due needs from outside the writer.
 pub struct Compose {
     pub online: Vec<i64>,
+    /// A customer-support agent or an admin is online and not Away (the waiting alert is moot).
+    pub support_online: bool,
     pub public_url: String,
     pub server: mailer::Server,
 }

@@ -282,6 +282,16 @@ test('a customer\'s answer by mail appears live in the Messenger once; one from 
     await held.getByRole('button', { name: 'Post it as the customer' }).click();
     await page.getByRole('log').getByText('I am his sister: make it size L.').waitFor();
     await held.waitFor({ state: 'detached' });
+    // The environment's servers lock the Email page's forms, which say where they are set.
+    await page.goto(`${srv.url}/admin/email`);
+    await page.getByText(`Set by FRONTDESK_SMTP_URL on the server: 127.0.0.1:${smtpPort} (none).`).waitFor();
+    await page.getByText(`Set by FRONTDESK_IMAP_URL on the server: 127.0.0.1:${imap.port} (none), fdmail.`).waitFor();
+    const sending = page.locator('section', { has: page.getByRole('heading', { name: 'Sending (SMTP)' }) });
+    assert.equal(await sending.getByLabel('Server').isDisabled(), true);
+    assert.equal(await sending.getByRole('button', { name: 'Save changes' }).count(), 0);
+    assert.ok(!(await page.content()).includes('secret'), 'the IMAP password is on the page');
+    await checkA11y(page, 'Admin → Email, locked by the environment');
+    await screenshot(page, 'email-admin-locked');
     assert.deepEqual(problems, []);
     await context.close();
   } finally {
