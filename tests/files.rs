@@ -470,7 +470,8 @@ fn restore_brings_the_files_back() {
     assert!(text.contains("restored 3 files"), "{text}");
     let mut after = stored_files(&s.dir.0);
     let mut before = before;
-    (before.sort(), after.sort());
+    before.sort();
+    after.sort();
     assert_eq!(after, before);
     let out = std::process::Command::new(bin).args(["check", "--data", &data]).output().unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stdout));
