@@ -425,3 +425,56 @@ fn backup_copies_the_files_and_check_verifies_them() {
     assert!(!out.status.success(), "{text}");
     assert!(text.contains("1 missing or damaged") && text.contains(&victim[2..]), "{text}");
 }
+
+#[test]
+fn retention_takes_a_deleted_conversations_files_with_it() {
+    let (s, admin, _sam, sally, conv) = desk();
+    let a = s.running.as_ref().unwrap().app.clone();
+    let (shot, pdf) = sally_sends_two(&sally);
+    let bob = s.customer(Some("Bob"));
+    bob.say("hello");
+    let keep = customer_upload(&bob, &uid(), "keep.txt", b"bob keeps this\n").json()["attachment"]["id"].clone();
+    let r = bob.request("POST", "/api/widget/messages", Some(&json!({"body": "", "client_msg_id": uid(), "attachments": [keep]})));
+    assert_eq!(r.status, 201, "{}", r.text());
+    assert_eq!(stored_files(&s.dir.0).len(), 4, "Sally's image, its thumbnail and PDF; Bob's text");
+    assert_eq!(admin.post_json(&format!("/api/conversations/{conv}/status"), &json!({"status": "closed"})).status, 200);
+    assert_eq!(admin.patch_json("/api/settings", &json!({"retention_days": 1})).status, 200);
+    a.clock.advance(2 * 24 * 3600 * 1000);
+    let admin = s.login("ada@example.com", "correct horse battery");
+    let r = admin.post_json("/api/admin/retention/run", &json!({}));
+    assert_eq!(r.json()["deleted"], 1, "{}", r.text());
+    let swept = admin.post_json("/__test/sweep-files", &json!({})).json();
+    assert_eq!(swept["files"], 3, "{swept}");
+    assert_eq!(stored_files(&s.dir.0).len(), 1, "Bob's open conversation keeps its file");
+    for k in [&shot["id"], &pdf["id"]] {
+        assert_eq!(admin.get(&format!("/files/{}", k.as_str().unwrap())).status, 404);
+    }
+    assert_eq!(admin.get(&format!("/files/{}", keep.as_str().unwrap())).status, 200);
+}
+
+#[test]
+fn restore_brings_the_files_back() {
+    let (mut s, _admin, _sam, sally, _conv) = desk();
+    sally_sends_two(&sally);
+    let bin = env!("CARGO_BIN_EXE_frontdesk");
+    let data = s.dir.0.to_str().unwrap().to_string();
+    let backup = std::env::temp_dir().join(format!("frontdesk-files-backup-{}.db", uid()));
+    let out = std::process::Command::new(bin).args(["backup", backup.to_str().unwrap(), "--data", &data]).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    s.running.take().unwrap().shutdown();
+    let before = stored_files(&s.dir.0);
+    std::fs::remove_dir_all(s.dir.0.join("files")).unwrap();
+    let out = std::process::Command::new(bin).args(["restore", backup.to_str().unwrap(), "--data", &data]).output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout).to_string();
+    assert!(out.status.success(), "{text} {}", String::from_utf8_lossy(&out.stderr));
+    assert!(text.contains("restored 3 files"), "{text}");
+    let mut after = stored_files(&s.dir.0);
+    let mut before = before;
+    before.sort();
+    after.sort();
+    assert_eq!(after, before);
+    let out = std::process::Command::new(bin).args(["check", "--data", &data]).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stdout));
+    let _ = std::fs::remove_file(&backup);
+    let _ = std::fs::remove_dir_all(frontdesk::files::beside(&backup));
+}

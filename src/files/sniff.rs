@@ -127,7 +127,8 @@ mod tests {
         assert_eq!(mime(b"<?xml version=\"1.0\"?>\n<svg/>"), "image/svg+xml");
         assert_eq!(mime(b"<!DOCTYPE html><script>alert(1)</script>"), "text/html");
         assert_eq!(mime("plain words, olá\n".as_bytes()), "text/plain");
-        assert_eq!(mime(b"\x7fELF\x02\x01\x01\0"), "application/x-executable");
+        // A program is never a known kind (whatever `infer` names it from so few bytes).
+        assert!(matches!(detect(b"\x7fELF\x02\x01\x01\0", true), Detected::Other(_)));
         assert_eq!(mime(b"\0\x01\x02binary"), "application/octet-stream");
     }
 
