@@ -18,40 +18,53 @@ pub struct Filter {
     pub label: Option<i64>,
 }
 
-/// A conversation `c` matches the label (`?4`).
-const LABEL: &str = "(?4 IS NULL OR EXISTS (SELECT 1 FROM conversation_labels l WHERE l.conversation_id = c.id AND l.label_id = ?4))";
 /// The agent (`?3`) handled conversation `c`: they took part in it or have it.
 const HANDLED: &str =
     "(?3 IS NULL OR c.assignee_id = ?3 OR EXISTS (SELECT 1 FROM participants p WHERE p.conversation_id = c.id AND p.user_id = ?3))";
+/// The chats agent `?3` handled, as a set to drive from.
+const HANDLED_SET: &str =
+    "(SELECT conversation_id FROM participants WHERE user_id = ?3 UNION SELECT id FROM conversations WHERE assignee_id = ?3)";
+/// The chats carrying label `?4`.
+const LABEL_SET: &str = "(SELECT conversation_id FROM conversation_labels WHERE label_id = ?4)";
 
+/// `?1`–`?4` bound (from, to, agent, label); SQL that leaves the agent or label out still names them
+/// in a no-op (`?3 IS NULL`) so every statement takes the same four.
 fn buckets(conn: &Connection, sql: &str, from: i64, to: i64, f: Filter) -> Result<Vec<(i64, i64)>> {
     let mut st = conn.prepare_cached(sql)?;
     let rows = st.query_map(params![from, to, f.agent, f.label], |r| Ok((r.get(0)?, r.get(1)?)))?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
+/// The filter's terms for a conversation `alias`, driving from the agent's or the label's chats
+/// when given; without them the unfiltered query reads its index alone.
+fn narrow(alias: &str, f: Filter) -> String {
+    let agent = if f.agent.is_some() { format!("{alias}.id IN {HANDLED_SET}") } else { "?3 IS NULL".into() };
+    let label = if f.label.is_some() { format!("{alias}.id IN {LABEL_SET}") } else { "?4 IS NULL".into() };
+    format!("{agent} AND {label}")
+}
+
 /// Live chats started (created), per bucket; with an agent, those they handled.
 pub fn started(conn: &Connection, from: i64, to: i64, f: Filter) -> Result<Vec<(i64, i64)>> {
     let sql = format!(
         "SELECT c.created_at / {BUCKET_MS}, count(*) FROM conversations c
-         WHERE c.kind = 'live_chat' AND c.created_at >= ?1 AND c.created_at < ?2 AND {HANDLED} AND {LABEL} GROUP BY 1"
+         WHERE c.kind = 'live_chat' AND c.created_at >= ?1 AND c.created_at < ?2 AND {} GROUP BY 1",
+        narrow("c", f)
     );
     buckets(conn, &sql, from, to, f)
 }
 
-/// A closing `k` is credited to the agent (`?3`) and its conversation `c` carries the label.
-const CLOSING: &str = "(?3 IS NULL OR k.agent_id = ?3) AND (?4 IS NULL OR EXISTS (SELECT 1 FROM conversation_labels l WHERE l.conversation_id = k.conversation_id AND l.label_id = ?4))";
-
-/// Closings per bucket.
-pub fn closed(conn: &Connection, from: i64, to: i64, f: Filter) -> Result<Vec<(i64, i64)>> {
-    let sql = format!("SELECT k.closed_at / {BUCKET_MS}, count(*) FROM closings k WHERE k.closed_at >= ?1 AND k.closed_at < ?2 AND {CLOSING} GROUP BY 1");
-    buckets(conn, &sql, from, to, f)
+/// The filter's terms for a closing `k`: credited to the agent, its chat carrying the label.
+fn narrow_closing(f: Filter) -> String {
+    let agent = if f.agent.is_some() { "k.agent_id = ?3" } else { "?3 IS NULL" };
+    let label = if f.label.is_some() { format!("k.conversation_id IN {LABEL_SET}") } else { "?4 IS NULL".into() };
+    format!("{agent} AND {label}")
 }
 
 /// Reopenings per bucket (a closed chat opened again, by the customer writing or an agent).
 pub fn reopened(conn: &Connection, from: i64, to: i64, f: Filter) -> Result<Vec<(i64, i64)>> {
     let sql = format!(
-        "SELECT k.reopened_at / {BUCKET_MS}, count(*) FROM closings k WHERE k.reopened_at >= ?1 AND k.reopened_at < ?2 AND {CLOSING} GROUP BY 1"
+        "SELECT k.reopened_at / {BUCKET_MS}, count(*) FROM closings k WHERE k.reopened_at >= ?1 AND k.reopened_at < ?2 AND {} GROUP BY 1",
+        narrow_closing(f)
     );
     buckets(conn, &sql, from, to, f)
 }
@@ -107,7 +120,7 @@ pub fn messages(conn: &Connection, from: i64, to: i64, f: Filter) -> Result<Vec<
 pub fn uncount(conn: &Connection, id: i64) -> Result<()> {
     conn.prepare_cached(
         "UPDATE message_counts SET n = n - x.k
-         FROM (SELECT m.created_at / 900000 AS b, m.author_kind AS a, coalesce(m.author_id, 0) AS u, count(*) AS k
+         FROM (SELECT m.created_at / 900000 AS b, m.author_kind AS a, CASE WHEN m.author_kind = 'user' THEN coalesce(m.author_id, 0) ELSE 0 END AS u, count(*) AS k
                FROM messages m JOIN conversations c ON c.id = m.conversation_id
                WHERE m.conversation_id = ?1 AND c.kind = 'live_chat' AND m.author_kind IN ('customer', 'user') AND m.note = 0
                GROUP BY 1, 2, 3) AS x
@@ -127,32 +140,36 @@ pub struct FirstResponse {
 
 /// Live chats whose customer first wrote in the range; with an agent, those they answered first.
 pub fn first_responses(conn: &Connection, from: i64, to: i64, f: Filter) -> Result<Vec<FirstResponse>> {
+    let label = if f.label.is_some() { format!("c.id IN {LABEL_SET}") } else { "?4 IS NULL".into() };
+    let agent = if f.agent.is_some() { "c.first_reply_by = ?3" } else { "?3 IS NULL" };
     let sql = format!(
         "SELECT c.first_customer_at, c.first_reply_at, c.first_reply_by FROM conversations c
-         WHERE c.kind = 'live_chat' AND c.first_customer_at >= ?1 AND c.first_customer_at < ?2
-           AND (?3 IS NULL OR c.first_reply_by = ?3) AND {LABEL}"
+         WHERE c.kind = 'live_chat' AND c.first_customer_at >= ?1 AND c.first_customer_at < ?2 AND {agent} AND {label}"
     );
     let mut st = conn.prepare_cached(&sql)?;
     let rows = st.query_map(params![from, to, f.agent, f.label], |r| Ok(FirstResponse { asked_at: r.get(0)?, replied_at: r.get(1)?, by: r.get(2)? }))?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
-/// A closing in the range: how long its stretch was open, who it is credited to, its rating.
+/// A closing in the range: when, how long its stretch was open, who it is credited to, its rating.
 pub struct ClosingRow {
+    pub closed_at: i64,
     pub duration: i64,
     pub agent: Option<i64>,
     pub scale: Option<String>,
     pub score: Option<i64>,
 }
 
+/// Every closing in the range (read from the index alone when unfiltered).
 pub fn closings(conn: &Connection, from: i64, to: i64, f: Filter) -> Result<Vec<ClosingRow>> {
     let sql = format!(
-        "SELECT k.closed_at - k.opened_at, k.agent_id, k.csat_scale, k.csat_score FROM closings k
-         WHERE k.closed_at >= ?1 AND k.closed_at < ?2 AND {CLOSING}"
+        "SELECT k.closed_at, k.closed_at - k.opened_at, k.agent_id, k.csat_scale, k.csat_score FROM closings k
+         WHERE k.closed_at >= ?1 AND k.closed_at < ?2 AND {}",
+        narrow_closing(f)
     );
     let mut st = conn.prepare_cached(&sql)?;
     let rows = st.query_map(params![from, to, f.agent, f.label], |r| {
-        Ok(ClosingRow { duration: r.get(0)?, agent: r.get(1)?, scale: r.get(2)?, score: r.get(3)? })
+        Ok(ClosingRow { closed_at: r.get(0)?, duration: r.get(1)?, agent: r.get(2)?, scale: r.get(3)?, score: r.get(4)? })
     })?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
@@ -173,8 +190,9 @@ pub fn comments(conn: &Connection, from: i64, to: i64, f: Filter, limit: i64) ->
     let sql = format!(
         "SELECT k.conversation_id, coalesce(cu.name, ''), u.name, k.csat_scale, k.csat_score, k.csat_comment, k.csat_rated_at
          FROM closings k LEFT JOIN customers cu ON cu.id = k.customer_id LEFT JOIN users u ON u.id = k.agent_id
-         WHERE k.closed_at >= ?1 AND k.closed_at < ?2 AND k.csat_score IS NOT NULL AND k.csat_comment <> '' AND {CLOSING}
-         ORDER BY k.csat_rated_at DESC, k.id DESC LIMIT ?5"
+         WHERE k.closed_at >= ?1 AND k.closed_at < ?2 AND k.csat_comment <> '' AND k.csat_score IS NOT NULL AND {}
+         ORDER BY k.csat_rated_at DESC, k.id DESC LIMIT ?5",
+        narrow_closing(f)
     );
     let mut st = conn.prepare_cached(&sql)?;
     let rows = st.query_map(params![from, to, f.agent, f.label, limit], |r| {
@@ -194,14 +212,17 @@ pub fn comments(conn: &Connection, from: i64, to: i64, f: Filter, limit: i64) ->
 /// Live chats started in the range that each agent handled (took part in, or has): `(agent, count)`,
 /// the per-agent table's "handled", equal to "started" in that agent's own report.
 pub fn handled(conn: &Connection, from: i64, to: i64, f: Filter) -> Result<Vec<(i64, i64)>> {
+    let label = if f.label.is_some() { format!("c.id IN {LABEL_SET}") } else { "?4 IS NULL".into() };
+    let agent = if f.agent.is_some() { "u = ?3" } else { "?3 IS NULL" };
     let sql = format!(
         "SELECT u, count(*) FROM (
-             SELECT c.id, p.user_id AS u FROM conversations c JOIN participants p ON p.conversation_id = c.id
-             WHERE c.kind = 'live_chat' AND c.created_at >= ?1 AND c.created_at < ?2 AND {LABEL}
-             UNION
-             SELECT c.id, c.assignee_id FROM conversations c
-             WHERE c.kind = 'live_chat' AND c.created_at >= ?1 AND c.created_at < ?2 AND c.assignee_id IS NOT NULL AND {LABEL})
-         WHERE ?3 IS NULL OR u = ?3 GROUP BY u"
+             SELECT p.user_id AS u FROM conversations c JOIN participants p ON p.conversation_id = c.id
+             WHERE c.kind = 'live_chat' AND c.created_at >= ?1 AND c.created_at < ?2 AND {label}
+             UNION ALL
+             SELECT c.assignee_id FROM conversations c
+             WHERE c.kind = 'live_chat' AND c.created_at >= ?1 AND c.created_at < ?2 AND c.assignee_id IS NOT NULL AND {label}
+               AND NOT EXISTS (SELECT 1 FROM participants p WHERE p.conversation_id = c.id AND p.user_id = c.assignee_id))
+         WHERE {agent} GROUP BY u"
     );
     buckets(conn, &sql, from, to, f)
 }

@@ -191,7 +191,13 @@ pub fn report(app: &Arc<App>, user: &User, mut q: Query) -> Result<Value> {
             }
         };
         add(&mut per_day, sql::started(conn, from, to, f)?, 0);
-        add(&mut per_day, sql::closed(conn, from, to, f)?, 1);
+        // Closings are read once: per day here, and below for times to close and ratings.
+        let closings = sql::closings(conn, from, to, f)?;
+        for k in &closings {
+            if let Some(i) = d.day_of(k.closed_at.div_euclid(BUCKET_MS)) {
+                per_day[i][1] += 1;
+            }
+        }
         add(&mut per_day, sql::reopened(conn, from, to, f)?, 2);
         for (b, customers, agents) in sql::messages(conn, from, to, f)? {
             if let Some(i) = d.day_of(b) {
@@ -248,7 +254,7 @@ pub fn report(app: &Arc<App>, user: &User, mut q: Query) -> Result<Value> {
         first_response["unanswered"] = json!(unanswered);
         first_response["business_hours"] = json!(hours_on);
 
-        let closings = sql::closings(conn, from, to, f)?;
+
         let time_to_close = spread(closings.iter().map(|k| k.duration).collect());
         let mut csat = satisfaction(closings.iter());
         csat["comments"] = json!(

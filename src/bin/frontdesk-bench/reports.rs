@@ -1,4 +1,4 @@
-//! 7. reports (issue 20): a year of history — 100,000 live chats and 1,000,000 messages, written
+//! Scenario 7, reports (issue 20): a year of history — 100,000 live chats and 1,000,000 messages, written
 //! straight into the database in big transactions (`frontdesk::db::bulk`) while the server is
 //! stopped — then every report for 30 days and for a year, p50/p95, as everyone (an admin) and as one
 //! agent; and the latency of a customer's message (HTTP send → 201 after commit) with no reports
