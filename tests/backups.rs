@@ -180,7 +180,7 @@ fn scheduled_backups_are_taken_pruned_private_and_listed_for_admins() {
     let admin = s.admin();
     let backups = dir.0.join("backups");
     let deadline = Instant::now() + Duration::from_secs(30);
-    while !p.stderr().matches("backups: wrote").nth(3).is_some() {
+    while p.stderr().matches("backups: wrote").nth(3).is_none() {
         assert!(Instant::now() < deadline, "four backups were not written: {}", p.stderr());
         std::thread::sleep(Duration::from_millis(200));
     }
