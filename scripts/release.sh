@@ -36,7 +36,10 @@ for target in "${targets[@]}"; do
             cc=musl-gcc ;;
         aarch64-unknown-linux-musl)
             cc=aarch64-linux-gnu-gcc
-            export CARGO_TARGET_AARCH64_UNKNOWN_LINUX_MUSL_LINKER=$cc ;;
+            export CARGO_TARGET_AARCH64_UNKNOWN_LINUX_MUSL_LINKER=$cc
+            # SQLite compiled against glibc's headers would call open64, fstat64… (its large-file
+            # defines), which musl no longer has; on a 64-bit target the plain calls are 64-bit anyway.
+            export CFLAGS_aarch64_unknown_linux_musl="-DSQLITE_DISABLE_LFS" ;;
         *) echo "release.sh: unknown target $target" >&2; exit 2 ;;
     esac
     command -v "$cc" >/dev/null || { echo "release.sh: $cc is missing (apt-get install -y musl-tools gcc-aarch64-linux-gnu)" >&2; exit 1; }

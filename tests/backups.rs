@@ -21,7 +21,6 @@ fn run(args: &[&str]) -> (i32, String, String) {
     (out.status.code().unwrap_or(-1), String::from_utf8_lossy(&out.stdout).into(), String::from_utf8_lossy(&out.stderr).into())
 }
 
-
 fn mode(p: &Path) -> u32 {
     std::fs::metadata(p).unwrap().permissions().mode() & 0o777
 }
@@ -112,7 +111,10 @@ fn restore_says_what_it_replaces_wants_yes_and_keeps_a_safety_copy() {
     assert_eq!(code, 1);
     assert!(err.contains("--yes"), "{err}");
     let version = frontdesk::db::schema_version();
-    assert!(out.contains(&format!("replacing {} (schema version {version}, 1 users, 2 conversations, {before} messages)", db.display())), "{out}");
+    assert!(
+        out.contains(&format!("replacing {} (schema version {version}, 1 users, 2 conversations, {before} messages)", db.display())),
+        "{out}"
+    );
     assert!(out.contains(&format!("schema version {version}, 1 users, 1 conversations,")), "{out}");
     assert_eq!(count(&db, "SELECT count(*) FROM messages"), before);
     assert!(std::fs::read_dir(&data).unwrap().flatten().all(|e| !e.file_name().to_string_lossy().contains("before-restore")));
@@ -178,7 +180,7 @@ fn scheduled_backups_are_taken_pruned_private_and_listed_for_admins() {
     let admin = s.admin();
     let backups = dir.0.join("backups");
     let deadline = Instant::now() + Duration::from_secs(30);
-    while !p.stderr().matches("backups: wrote").nth(3).is_some() {
+    while p.stderr().matches("backups: wrote").nth(3).is_none() {
         assert!(Instant::now() < deadline, "four backups were not written: {}", p.stderr());
         std::thread::sleep(Duration::from_millis(200));
     }
@@ -273,7 +275,12 @@ fn litestream_replicates_under_chat_load_and_the_stop_does_not_wait_for_it() {
     let out = Command::new(&litestream).args(["restore", "-o", s_(&restored), &format!("file://{}", replica.display())]).output().unwrap();
     let mut err = String::new();
     let _ = std::io::Read::read_to_string(&mut ls.stderr.take().unwrap(), &mut err);
-    assert!(out.status.success(), "restore: {}{}\nreplicate: {err}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "restore: {}{}\nreplicate: {err}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
     // The replica is a Frontdesk database holding exactly what the original holds.
     let (code, check, cerr) = run(&["check", s_(&restored)]);
     assert_eq!(code, 0, "{cerr}");

@@ -87,11 +87,19 @@ fn the_series_are_there_by_route_pattern_status_and_close_code_and_promtool_acce
     assert_eq!(sample(&text, route), Some(3.0), "one series per route pattern, not per path:\n{text}");
     assert!(!text.contains("route=\"/api/conversations/1\""), "never the raw path");
     assert_eq!(sample(&text, "frontdesk_http_requests_total{method=\"GET\",route=\"unmatched\",status=\"404\"}"), Some(1.0));
-    assert!(sample(&text, "frontdesk_http_request_duration_seconds_count{method=\"POST\",route=\"/api/widget/messages\",status=\"201\"}") == Some(1.0));
+    assert!(
+        sample(&text, "frontdesk_http_request_duration_seconds_count{method=\"POST\",route=\"/api/widget/messages\",status=\"201\"}")
+            == Some(1.0)
+    );
     assert_eq!(sample(&text, "frontdesk_websocket_connects_total{kind=\"widget\"}"), Some(1.0), "{text}");
     assert_eq!(sample(&text, "frontdesk_websocket_connects_total{kind=\"agent\"}"), Some(1.0));
     assert_eq!(sample(&text, "frontdesk_websocket_disconnects_total{kind=\"widget\",code=\"1000\"}"), Some(1.0), "{text}");
-    assert_eq!(sample(&text, "frontdesk_websocket_disconnects_total{kind=\"agent\",code=\"1006\"}"), Some(1.0), "a dropped socket:\n{}", text.lines().filter(|l| l.contains("websocket")).collect::<Vec<_>>().join("\n"));
+    assert_eq!(
+        sample(&text, "frontdesk_websocket_disconnects_total{kind=\"agent\",code=\"1006\"}"),
+        Some(1.0),
+        "a dropped socket:\n{}",
+        text.lines().filter(|l| l.contains("websocket")).collect::<Vec<_>>().join("\n")
+    );
     let commit = std::process::Command::new("git").args(["rev-parse", "--short=12", "HEAD"]).output().ok();
     if let Some(c) = commit.filter(|o| o.status.success()) {
         let commit = String::from_utf8_lossy(&c.stdout).trim().to_string();
@@ -101,14 +109,20 @@ fn the_series_are_there_by_route_pattern_status_and_close_code_and_promtool_acce
     let rss = sample(&text, "process_resident_memory_bytes").unwrap();
     assert!(rss > 1e6 && rss < 1e9, "{rss}");
     let fds = sample(&text, "process_open_fds").unwrap();
-    assert!(fds >= 3.0 && fds < 1000.0, "{fds}");
+    assert!((3.0..1000.0).contains(&fds), "{fds}");
     let start = sample(&text, "process_start_time_seconds").unwrap();
     let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs_f64();
     assert!((now - start).abs() < 120.0, "started {start}, now {now}");
     assert!(sample(&text, "process_cpu_seconds_total").unwrap() > 0.0);
     assert!(sample(&text, "process_max_fds").unwrap() > fds);
     let Some(promtool) = tool("promtool") else { return };
-    let mut child = Command::new(promtool).args(["check", "metrics"]).stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+    let mut child = Command::new(promtool)
+        .args(["check", "metrics"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
     child.stdin.take().unwrap().write_all(text.as_bytes()).unwrap();
     let out = child.wait_with_output().unwrap();
     assert!(
@@ -292,7 +306,12 @@ fn a_real_prometheus_scrapes_with_the_token_until_the_target_is_up() {
 }
 
 /// Spawn the server with `extra` options and `env`, stderr to a file; returns (child, address, stderr path).
-fn spawn(dir: &std::path::Path, extra: &[&str], env: &[(&str, String)], stderr: &std::path::Path) -> (std::process::Child, std::net::SocketAddr) {
+fn spawn(
+    dir: &std::path::Path,
+    extra: &[&str],
+    env: &[(&str, String)],
+    stderr: &std::path::Path,
+) -> (std::process::Child, std::net::SocketAddr) {
     use std::io::BufRead;
     let mut cmd = Command::new(bin());
     cmd.args(["serve", "--addr", "127.0.0.1:0", "--data"]).arg(dir).args(extra);

@@ -15,7 +15,8 @@ const PASSWORD: &str = "an old password 1";
 /// The migration files, in order.
 fn migrations() -> Vec<PathBuf> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("sql");
-    let mut files: Vec<PathBuf> = std::fs::read_dir(dir).unwrap().flatten().map(|e| e.path()).filter(|p| p.extension().is_some_and(|x| x == "sql")).collect();
+    let mut files: Vec<PathBuf> =
+        std::fs::read_dir(dir).unwrap().flatten().map(|e| e.path()).filter(|p| p.extension().is_some_and(|x| x == "sql")).collect();
     files.sort();
     files
 }
@@ -41,7 +42,8 @@ fn old_database(db: &Path, k: usize) -> Option<String> {
         return None;
     }
     let body = format!("written at schema version {k}");
-    c.execute("INSERT INTO customers (id, token_hash, name, first_seen_at, last_seen_at) VALUES (1, x'00', 'Old Customer', 1, 1)", []).unwrap();
+    c.execute("INSERT INTO customers (id, token_hash, name, first_seen_at, last_seen_at) VALUES (1, x'00', 'Old Customer', 1, 1)", [])
+        .unwrap();
     c.execute(
         "INSERT INTO conversations (id, kind, customer_id, last_seq, last_message_at, preview, created_at) VALUES (1, 'live_chat', 1, 1, 1, ?1, 1)",
         [&body],
@@ -79,7 +81,8 @@ fn every_earlier_schema_version_upgrades_with_its_data_and_a_copy_before() {
         if let Some(body) = &body {
             let r = admin.get("/api/conversations/1/messages");
             assert_eq!(r.status, 200, "version {k}: {}", r.text());
-            let bodies: Vec<String> = r.json()["messages"].as_array().unwrap().iter().map(|m| m["body"].as_str().unwrap_or("").to_string()).collect();
+            let bodies: Vec<String> =
+                r.json()["messages"].as_array().unwrap().iter().map(|m| m["body"].as_str().unwrap_or("").to_string()).collect();
             assert!(bodies.contains(body), "version {k}: {bodies:?}");
             // And the upgraded desk takes new writes.
             let r = admin.post_json("/api/conversations/1/messages", &serde_json::json!({"body": "after the upgrade"}));
@@ -116,7 +119,7 @@ fn version_names_the_commit_and_the_build_date() {
     assert!(out.status.success());
     assert!(text.starts_with(&format!("frontdesk {} (commit ", env!("CARGO_PKG_VERSION"))), "{text}");
     let git = std::process::Command::new("git").args(["rev-parse", "--short=12", "HEAD"]).current_dir(env!("CARGO_MANIFEST_DIR")).output();
-    if let Ok(g) = git.filter(|g| g.status.success()) {
+    if let Some(g) = git.ok().filter(|g| g.status.success()) {
         let commit = String::from_utf8_lossy(&g.stdout).trim().to_string();
         assert!(text.contains(&format!("commit {commit}")), "{text} names {commit}");
     }

@@ -261,12 +261,9 @@ pub fn pattern_of(app: &App, req: &Request) -> &'static str {
     }
     let segs: Vec<&str> = req.path.trim_matches('/').split('/').collect();
     let method = if req.method == "HEAD" { "GET" } else { req.method.as_str() };
-    ROUTES
-        .iter()
-        .filter(|r| r.auth != Test || app.config.test_routes)
-        .filter(|r| captures(r.pattern, &segs).is_some())
-        .find(|r| r.method == method)
-        .map_or("unmatched", |r| r.pattern)
+    let matching = || ROUTES.iter().filter(|r| r.auth != Test || app.config.test_routes).filter(|r| captures(r.pattern, &segs).is_some());
+    // The route that ran, else (a 405) the first pattern the path fits.
+    matching().find(|r| r.method == method).or_else(|| matching().next()).map_or("unmatched", |r| r.pattern)
 }
 
 pub fn route(app: &Arc<App>, req: &Request) -> Result<Response> {
