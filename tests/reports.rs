@@ -59,7 +59,8 @@ fn week() -> World {
     let sam = s.agent(&ada, "sam@example.com", "Sam Support", true);
     let (sam_id, ada_id) = (sam.id(), ada.id());
     let clock = &app(&s).clock;
-    let hours: Vec<Value> = ["mon", "tue", "wed", "thu", "fri"].iter().map(|d| json!({"day": d, "start": "09:00", "end": "17:00"})).collect();
+    let hours: Vec<Value> =
+        ["mon", "tue", "wed", "thu", "fri"].iter().map(|d| json!({"day": d, "start": "09:00", "end": "17:00"})).collect();
     let r = ada.patch_json("/api/settings", &json!({"timezone": TZ, "csat": "stars", "hours_enabled": true, "hours": hours}));
     assert_eq!(r.status, 200, "{}", r.text());
 
@@ -131,15 +132,9 @@ fn every_figure_of_a_known_week() {
     assert_eq!(column(&r, "reopened"), [0, 0, 0, 1, 0, 0, 0]);
     assert_eq!(column(&r, "customer_messages"), [2, 1, 1, 1, 1, 0, 0]);
     assert_eq!(column(&r, "agent_messages"), [1, 0, 1, 1, 0, 1, 0]);
-    assert_eq!(
-        r["totals"],
-        json!({"started": 4, "closed": 4, "reopened": 1, "customer_messages": 6, "agent_messages": 4})
-    );
+    assert_eq!(r["totals"], json!({"started": 4, "closed": 4, "reopened": 1, "customer_messages": 6, "agent_messages": 4}));
     // Open hours only: Alice 4 min, Bob 10 min on Tuesday + 10 on Wednesday, Dan 0 (the desk was closed).
-    assert_eq!(
-        r["first_response"],
-        json!({"count": 3, "median_ms": 4 * MIN, "p90_ms": 20 * MIN, "unanswered": 1, "business_hours": true})
-    );
+    assert_eq!(r["first_response"], json!({"count": 3, "median_ms": 4 * MIN, "p90_ms": 20 * MIN, "unanswered": 1, "business_hours": true}));
     // 30 min, 16 h 30 min, 30 min, and 10 min from the reopening.
     assert_eq!(r["time_to_close"], json!({"count": 4, "median_ms": 30 * MIN, "p90_ms": 990 * MIN}));
     let c = &r["csat"];

@@ -18,7 +18,8 @@ pub struct History<'a> {
     pub agents: &'a [i64],
 }
 
-const WORDS: [&str; 12] = ["order", "delivery", "refund", "account", "password", "invoice", "shipping", "payment", "late", "broken", "thanks", "help"];
+const WORDS: [&str; 12] =
+    ["order", "delivery", "refund", "account", "password", "invoice", "shipping", "payment", "late", "broken", "thanks", "help"];
 
 fn body(i: u64) -> String {
     let mut x = i.wrapping_mul(0x9e37_79b9_7f4a_7c15) ^ 0xdead_beef;

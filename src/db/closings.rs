@@ -63,13 +63,15 @@ pub fn insert(conn: &Connection, id: i64, customer_id: Option<i64>, agent_id: Op
 
 /// The question was asked, on `scale`, by the line `message_id`.
 pub fn set_question(conn: &Connection, id: i64, scale: &str, message_id: i64) -> Result<()> {
-    conn.prepare_cached("UPDATE closings SET csat_scale = ?2, csat_message_id = ?3 WHERE id = ?1")?.execute(params![id, scale, message_id])?;
+    conn.prepare_cached("UPDATE closings SET csat_scale = ?2, csat_message_id = ?3 WHERE id = ?1")?
+        .execute(params![id, scale, message_id])?;
     Ok(())
 }
 
 /// Conversation `id` was reopened at `at`: its last closing ends there.
 pub fn reopened(conn: &Connection, id: i64, at: i64) -> Result<()> {
-    conn.prepare_cached("UPDATE closings SET reopened_at = ?2 WHERE conversation_id = ?1 AND reopened_at IS NULL")?.execute(params![id, at])?;
+    conn.prepare_cached("UPDATE closings SET reopened_at = ?2 WHERE conversation_id = ?1 AND reopened_at IS NULL")?
+        .execute(params![id, at])?;
     Ok(())
 }
 
@@ -93,7 +95,8 @@ pub fn rated_for_customer(conn: &Connection, customer_id: i64, limit: i64) -> Re
 
 /// A customer's first message in conversation `id` (kept once, for first response times).
 pub fn note_customer_message(conn: &Connection, id: i64, at: i64) -> Result<()> {
-    conn.prepare_cached("UPDATE conversations SET first_customer_at = ?2 WHERE id = ?1 AND first_customer_at IS NULL")?.execute(params![id, at])?;
+    conn.prepare_cached("UPDATE conversations SET first_customer_at = ?2 WHERE id = ?1 AND first_customer_at IS NULL")?
+        .execute(params![id, at])?;
     Ok(())
 }
 

@@ -146,7 +146,8 @@ pub fn insert_system(conn: &Connection, conversation_id: i64, seq: i64, body: &s
 
 /// Change what a system line means (a satisfaction question once answered carries the score).
 pub fn set_system_params(conn: &Connection, id: i64, params: &serde_json::Value) -> Result<()> {
-    conn.prepare_cached("UPDATE messages SET system_params = ?2 WHERE id = ?1 AND author_kind = 'system'")?.execute(params![id, params.to_string()])?;
+    conn.prepare_cached("UPDATE messages SET system_params = ?2 WHERE id = ?1 AND author_kind = 'system'")?
+        .execute(params![id, params.to_string()])?;
     Ok(())
 }
 

@@ -147,7 +147,9 @@ pub fn first_responses(conn: &Connection, from: i64, to: i64, f: Filter) -> Resu
          WHERE c.kind = 'live_chat' AND c.first_customer_at >= ?1 AND c.first_customer_at < ?2 AND {agent} AND {label}"
     );
     let mut st = conn.prepare_cached(&sql)?;
-    let rows = st.query_map(params![from, to, f.agent, f.label], |r| Ok(FirstResponse { asked_at: r.get(0)?, replied_at: r.get(1)?, by: r.get(2)? }))?;
+    let rows = st.query_map(params![from, to, f.agent, f.label], |r| {
+        Ok(FirstResponse { asked_at: r.get(0)?, replied_at: r.get(1)?, by: r.get(2)? })
+    })?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 

@@ -58,7 +58,10 @@ fn check(c: &Closing, score: i64, comment: &str) -> Result<()> {
         _ => return Err(Error::not_found("No such rating question.")),
     };
     if !ok {
-        return Err(Error::new(422, if c.scale.as_deref() == Some("thumbs") { "score: 1 (up) or 0 (down)" } else { "score: 1 to 5 stars" }));
+        return Err(Error::new(
+            422,
+            if c.scale.as_deref() == Some("thumbs") { "score: 1 (up) or 0 (down)" } else { "score: 1 to 5 stars" },
+        ));
     }
     if comment.chars().count() > MAX_COMMENT {
         return Err(Error::new(422, format!("comment: at most {MAX_COMMENT} characters")));
@@ -97,7 +100,12 @@ pub fn rate(app: &Arc<App>, customer: i64, closing: i64, score: i64, comment: &s
         {
             line.params["score"] = json!(score);
             messages::set_system_params(w.conn, mid, &line.params)?;
-            w.emit("message.updated", Some(conv.id), conv.audience(), json!({"message": m, "conversation": crate::desk::conversations::summary(&conv)}))?;
+            w.emit(
+                "message.updated",
+                Some(conv.id),
+                conv.audience(),
+                json!({"message": m, "conversation": crate::desk::conversations::summary(&conv)}),
+            )?;
         }
         let line = Line::CsatRated { closing: c.id, scale: &scale, score, comment: &comment };
         let m = system_lines::post(w, &conv, line)?;

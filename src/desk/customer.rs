@@ -76,7 +76,8 @@ pub fn message(m: &Message) -> Option<Value> {
             if *code == "csat.requested" {
                 // What the widget needs to ask and to show the answer: nothing about who closed it.
                 let p = &line.params;
-                system["csat"] = json!({"closing": p["closing"], "scale": p["scale"], "score": p.get("score").cloned().unwrap_or(Value::Null)});
+                system["csat"] =
+                    json!({"closing": p["closing"], "scale": p["scale"], "score": p.get("score").cloned().unwrap_or(Value::Null)});
             }
             out.insert("system".into(), system);
         }

@@ -47,7 +47,10 @@ fn parse_date(field: &str, s: &str) -> Result<Date> {
 }
 
 fn start_of(tz: &TimeZone, d: Date) -> Result<i64> {
-    Ok(tz.to_timestamp(d.to_datetime(jiff::civil::Time::midnight())).map_err(|e| Error::internal(format!("time zone: {e}")))?.as_millisecond())
+    Ok(tz
+        .to_timestamp(d.to_datetime(jiff::civil::Time::midnight()))
+        .map_err(|e| Error::internal(format!("time zone: {e}")))?
+        .as_millisecond())
 }
 
 /// The days of `q.range` in time zone `tz_name`, today being the local date at `now_ms`.
@@ -148,7 +151,11 @@ fn satisfaction<'a>(rows: impl Iterator<Item = &'a sql::ClosingRow>) -> Value {
         let Some(score) = r.score else { continue };
         rated += 1;
         if scale == "thumbs" {
-            if score == 1 { up += 1 } else { down += 1 }
+            if score == 1 {
+                up += 1
+            } else {
+                down += 1
+            }
             happy += score;
         } else {
             stars[(score.clamp(1, 5) - 1) as usize] += 1;
@@ -253,7 +260,6 @@ pub fn report(app: &Arc<App>, user: &User, mut q: Query) -> Result<Value> {
         let mut first_response = spread(waits);
         first_response["unanswered"] = json!(unanswered);
         first_response["business_hours"] = json!(hours_on);
-
 
         let time_to_close = spread(closings.iter().map(|k| k.duration).collect());
         let mut csat = satisfaction(closings.iter());

@@ -119,7 +119,9 @@ impl Line<'_> {
                 None => json!({"to": to, "by": by}),
             },
             Line::CsatRequested { closing, scale } => json!({"closing": closing, "scale": scale}),
-            Line::CsatRated { closing, scale, score, comment } => json!({"closing": closing, "scale": scale, "score": score, "comment": comment}),
+            Line::CsatRated { closing, scale, score, comment } => {
+                json!({"closing": closing, "scale": scale, "score": score, "comment": comment})
+            }
         }
     }
 

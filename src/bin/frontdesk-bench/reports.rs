@@ -100,7 +100,8 @@ pub fn reports(o: &Opts) -> Vec<Row> {
     let computed = Arc::new(AtomicU64::new(0));
     let readers: Vec<_> = (0..2)
         .map(|_| {
-            let (addr, cookie, path, stop, computed) = (s.addr, admin.clone(), format!("/api/reports?{year}"), stop.clone(), computed.clone());
+            let (addr, cookie, path, stop, computed) =
+                (s.addr, admin.clone(), format!("/api/reports?{year}"), stop.clone(), computed.clone());
             std::thread::spawn(move || {
                 while !stop.load(Ordering::Relaxed) {
                     let (st, _, _) = http(addr, "GET", &path, &[("Cookie", &cookie)], "");
