@@ -27,6 +27,7 @@ pub mod maintenance;
 pub mod mentions;
 pub mod notes;
 pub mod outbox;
+pub mod post_checks;
 pub mod recovery;
 pub mod replies;
 pub mod reports;
