@@ -288,6 +288,11 @@ fn metrics_are_prometheus_text_for_admins_only() {
     for name in ["frontdesk_connections", "frontdesk_write_queue_depth", "process_threads", "frontdesk_commit_seconds"] {
         assert!(parsed.samples.iter().any(|s| s.metric == name), "missing {name}");
     }
+    // The outbox's queues are always named (0 here: no mail server is set up, nothing was queued).
+    for queue in ["mail", "webhook"] {
+        let depth = parsed.samples.iter().find(|s| s.metric == "frontdesk_queue_depth" && s.labels.get("queue") == Some(queue));
+        assert!(matches!(depth.map(|d| &d.value), Some(prometheus_parse::Value::Gauge(v)) if *v == 0.0), "queue depth of {queue}: {depth:?}");
+    }
     // Not for agents, customers or anonymous callers.
     let bob = s.agent(&admin, "bob@example.com", "Bob", true);
     assert_eq!(bob.get("/metrics").status, 403);

@@ -27,11 +27,18 @@ fn authorize(app: &App, req: &Request) -> Result<()> {
     auth::require_admin(app, req).map(|_| ())
 }
 
-/// Hook for the delivery queues of issue 16 (mail and webhooks, the `outbox` table): each queue's
-/// name and how many deliveries wait in it, exposed as `frontdesk_queue_depth{queue="..."}`. The
-/// outbox fills this in (a `db::outbox` count through `app.db.read`); until then there is no queue.
-pub fn queue_depths(_app: &App) -> Vec<(&'static str, u64)> {
-    Vec::new()
+/// The delivery queues (the `outbox` table: mail now, webhooks later): each queue's name and how
+/// many deliveries wait in it (queued or being sent), as `frontdesk_queue_depth{queue="..."}`.
+/// Both queues are always named, at 0 when empty, so an alert can watch them from the start.
+pub fn queue_depths(app: &App) -> Vec<(String, u64)> {
+    let mut out: Vec<(String, u64)> = vec![("mail".into(), 0), ("webhook".into(), 0)];
+    for (kind, n) in app.db.read(|c| crate::db::outbox::waiting(c)).unwrap_or_default() {
+        match out.iter_mut().find(|(k, _)| *k == kind) {
+            Some(e) => e.1 = n as u64,
+            None => out.push((kind, n as u64)),
+        }
+    }
+    out
 }
 
 pub fn metrics(app: &Arc<App>, req: &Request) -> Result<Response> {
@@ -71,7 +78,7 @@ pub fn metrics(app: &Arc<App>, req: &Request) -> Result<Response> {
     let _ = writeln!(o, "frontdesk_commit_seconds_count {}", st.commits.load(Ordering::Relaxed));
     let _ = writeln!(o, "# HELP frontdesk_queue_depth Deliveries waiting, by queue.\n# TYPE frontdesk_queue_depth gauge");
     for (queue, n) in queue_depths(app) {
-        let _ = writeln!(o, "frontdesk_queue_depth{{queue=\"{}\"}} {n}", crate::metrics::esc(queue));
+        let _ = writeln!(o, "frontdesk_queue_depth{{queue=\"{}\"}} {n}", crate::metrics::esc(&queue));
     }
     let _ = writeln!(o, "# HELP frontdesk_build_info The running build.\n# TYPE frontdesk_build_info gauge");
     let _ = writeln!(

@@ -142,6 +142,13 @@ pub fn counts(conn: &Connection) -> Result<Vec<(String, i64)>> {
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
+/// Deliveries still to make (queued or being sent), by kind (`mail`, `webhook`).
+pub fn waiting(conn: &Connection) -> Result<Vec<(String, i64)>> {
+    let mut st = conn.prepare_cached("SELECT kind, COUNT(*) FROM outbox WHERE state IN ('queued', 'sending') GROUP BY kind")?;
+    let rows = st.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
 /// Wakes the sender thread: set after a commit that queued a row, waited on with a timeout.
 #[derive(Default)]
 pub struct Waker {
