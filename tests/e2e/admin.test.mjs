@@ -121,7 +121,7 @@ test('widget: look, allowed origins warning, snippet, identity secret, field err
 
 test('team: invite link works once and signs the new person in', { skip }, async () => {
   await section('Team');
-  await page.getByLabel('Email').fill('nia@example.com');
+  await page.getByLabel('Email', { exact: true }).fill('nia@example.com');
   await page.getByRole('button', { name: 'Create invite link' }).click();
   const code = page.locator('.invite-link code');
   await code.waitFor();
