@@ -152,8 +152,14 @@ pub fn update(app: &Arc<App>, by: i64, ip: String, id: i64, f: RecordForm) -> Re
 /// answer is the mark as it stands. The mark only ever names a message the customer sees: a private
 /// note or an internal line after it is not theirs to know about (`customer::last_seq`).
 pub fn seen(app: &Arc<App>, customer: i64, seq: i64) -> Result<Value> {
-    let c = app.db.read(|c| convs::latest_for_customer(c, customer))?.ok_or_else(|| Error::not_found("No conversation yet."))?;
-    let seq = app.db.read(|conn| super::customer::last_seq(conn, c.id, seq.clamp(0, c.last_seq)))?;
+    let (c, seq) = app
+        .db
+        .read(|conn| {
+            let Some(c) = convs::latest_for_customer(conn, customer)? else { return Ok(None) };
+            let seq = super::customer::last_seq(conn, c.id, seq.clamp(0, c.last_seq))?;
+            Ok(Some((c, seq)))
+        })?
+        .ok_or_else(|| Error::not_found("No conversation yet."))?;
     if seq <= c.customer_seen_seq {
         return Ok(json!({"conversation_id": c.id, "seq": c.customer_seen_seq}));
     }

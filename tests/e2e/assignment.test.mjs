@@ -4,78 +4,22 @@
 // reaching the other agent (chime, browser notification, the row marked), replying takes a chat, the
 // admin turning on round robin with a cap, Away, and the same pages in Portuguese, dark and on a phone.
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
-import { checkA11y, launchBrowser, screenshot, skipOrFail, startServer } from './lib.mjs';
-import { Customer, User, eventually, pageSize } from './messenger-helpers.mjs';
+import { test } from 'node:test';
+import { checkA11y, screenshot } from './lib.mjs';
+import { Customer, agentPage, deskFixture, eventually, pageSize, recordAlerts, signIn } from './messenger-helpers.mjs';
 
-const skip = skipOrFail();
-let server;
-let browser;
-let admin;
-
-before(async () => {
-  if (skip) return;
-  server = await startServer();
-  browser = await launchBrowser();
-  admin = await User.setup(server.url);
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
-
-/**
- * Init script: stand-ins for the chime (AudioContext, counted in `__beeps`) and browser notifications
- * (granted, recorded in `__alerts`); headless Chromium has neither.
- */
-function recordAlerts() {
-  window.__beeps = 0;
-  window.__alerts = [];
-  const param = { setValueAtTime() {}, exponentialRampToValueAtTime() {} };
-  window.AudioContext = class {
-    constructor() { this.currentTime = 0; this.destination = {}; this.state = 'running'; }
-    resume() { return Promise.resolve(); }
-    createOscillator() { return { type: '', frequency: param, connect() { return { connect() {} }; }, start() { window.__beeps++; }, stop() {} }; }
-    createGain() { return { gain: param, connect() { return {}; } }; }
-  };
-  window.Notification = class {
-    static permission = 'granted';
-    static requestPermission() { return Promise.resolve('granted'); }
-    constructor(title, opts = {}) { window.__alerts.push({ title, body: opts.body || '' }); }
-    close() {}
-  };
-}
-
-/** Sign in through the real form, in whatever language the page speaks. */
-async function signIn(page, base, email, password) {
-  await page.goto(base + '/login');
-  await page.locator('#email').fill(email);
-  await page.locator('#password').fill(password);
-  await page.locator('#password').press('Enter');
-  await page.waitForURL(base + '/');
-  await page.locator('#app:not([aria-busy])').waitFor();
-}
+const desk = deskFixture();
+const { skip } = desk;
 
 let n = 0;
-/** A new user (customer support unless said otherwise) signed in in a context of their own. */
-async function agentPage(name, ctxOpts = {}, opts = {}) {
-  const u = await admin.createUser(name, `agent${++n}@example.com`, opts);
-  const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, ...ctxOpts });
-  await context.addInitScript(recordAlerts);
-  const page = await context.newPage();
-  const problems = [];
-  page.on('dialog', (d) => { problems.push(`dialog opened: ${d.type()} ${d.message()}`); d.dismiss().catch(() => {}); });
-  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
-  await signIn(page, server.url, u.email, u.password);
-  return { page, context, user: u, problems };
-}
+/** A new customer-support agent, with alerts recorded (`recordAlerts`), signed in in a context of their own. */
+const teammate = (name, ctxOpts = {}) => agentPage(desk, name, `agent${++n}@example.com`, { ctxOpts, init: recordAlerts });
 
 /** A customer writing from the real widget on the preview page, in a context of their own. */
 async function customerPage(name, text) {
-  const context = await browser.newContext({ viewport: { width: 1000, height: 760 } });
+  const context = await desk.browser.newContext({ viewport: { width: 1000, height: 760 } });
   const page = await context.newPage();
-  await page.goto(server.url + '/widget/preview');
+  await page.goto(desk.server.url + '/widget/preview');
   await page.getByRole('button', { name: /Open chat/ }).click();
   let frame;
   await eventually(() => (frame = page.frames().find((f) => /\/widget(#|$)/.test(f.url()))), 10000, 'the widget frame');
@@ -113,8 +57,8 @@ const picker = (page) => page.getByRole('dialog', { name: /Assign conversation|A
 const alerts = (page) => page.evaluate(() => ({ beeps: window.__beeps, alerts: window.__alerts }));
 
 test('views and live counts, the picker, a transfer with a note that reaches the other agent, a reply taking a chat', { skip }, async (t) => {
-  const ann = await agentPage('Ann Archer');
-  const ben = await agentPage('Ben Brown');
+  const ann = await teammate('Ann Archer');
+  const ben = await teammate('Ben Brown');
   t.after(() => Promise.all([ann.context.close(), ben.context.close()])); // signed out (offline) for the next test
   for (const a of [ann, ben]) await a.page.getByRole('tab', { name: /From customers/ }).click();
   await countsAre(ann.page, { Unassigned: 0, Mine: 0, All: 0 }, 'empty counts');
@@ -124,7 +68,7 @@ test('views and live counts, the picker, a transfer with a note that reaches the
   // Live, on both pages: a new chat is unassigned.
   await countsAre(ann.page, { Unassigned: 1, Mine: 0, All: 1 }, 'Ann: a new unassigned chat');
   await countsAre(ben.page, { Unassigned: 1, Mine: 0, All: 1 }, 'Ben: a new unassigned chat');
-  const visitor = (await admin.request('GET', '/api/conversations?section=customers&status=open')).conversations[0].customer_name;
+  const visitor = (await desk.admin.request('GET', '/api/conversations?section=customers&status=open')).conversations[0].customer_name;
 
   await openChat(ann.page, visitor);
   assert.equal(await chipText(ann.page), 'Unassigned');
@@ -189,7 +133,7 @@ test('views and live counts, the picker, a transfer with a note that reaches the
   assert.doesNotMatch(seen, /Transferred|Assigned|VIP|Ann Archer|Ben Brown|took this/);
 
   // Replying to an unassigned chat takes it (on by default); the other page's counts follow.
-  const olga = await Customer.create(server.url, { name: 'Olga Ortiz' });
+  const olga = await Customer.create(desk.server.url, { name: 'Olga Ortiz' });
   await olga.send('Do you ship to Porto?');
   await countsAre(ann.page, { Unassigned: 1, Mine: 0, All: 2 }, 'Ann: Olga waits');
   await openChat(ben.page, 'Olga Ortiz');
@@ -209,14 +153,14 @@ test('views and live counts, the picker, a transfer with a note that reaches the
 
 test('auto-assignment: the admin turns on round robin with a cap, chats go in turn, Away gets none', { skip }, async (t) => {
   // The admin's page: Availability → Assignment.
-  const adminCtx = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-  t.after(async () => { await adminCtx.close(); await admin.request('PATCH', '/api/settings', { auto_assign: 'off' }); });
+  const adminCtx = await desk.browser.newContext({ viewport: { width: 1280, height: 900 } });
+  t.after(async () => { await adminCtx.close(); await desk.admin.request('PATCH', '/api/settings', { auto_assign: 'off' }); });
   const adminPage = await adminCtx.newPage();
-  await signIn(adminPage, server.url, 'ada@example.com', 'correct horse battery');
+  await signIn(adminPage, desk.server.url, 'ada@example.com', 'correct horse battery');
   // Ada answers customers too: she chooses Away so only the two agents below take chats.
   await adminPage.getByRole('button', { name: /Your status: Online/ }).click();
   await adminPage.getByRole('button', { name: /Your status: Away/ }).waitFor();
-  await adminPage.goto(server.url + '/admin/availability');
+  await adminPage.goto(desk.server.url + '/admin/availability');
   const section = adminPage.getByRole('region', { name: 'Assignment' }).or(adminPage.locator('section', { has: adminPage.getByRole('heading', { name: 'Assignment' }) }));
   await section.getByLabel('Auto-assignment').selectOption('round_robin');
   await section.getByLabel('Open chats per agent').fill('2');
@@ -225,20 +169,20 @@ test('auto-assignment: the admin turns on round robin with a cap, chats go in tu
   await checkA11y(adminPage, 'the Availability page with Assignment');
   await adminPage.getByRole('button', { name: 'Save changes' }).click();
   await adminPage.getByText('Saved.', { exact: false }).first().waitFor();
-  const s = (await admin.request('GET', '/api/settings')).settings;
+  const s = (await desk.admin.request('GET', '/api/settings')).settings;
   assert.deepEqual([s.auto_assign, s.assign_cap], ['round_robin', 2]);
 
   // A clean start: no chat left open by the test before.
-  for (const c of (await admin.request('GET', '/api/conversations?section=customers&status=open')).conversations) {
-    await admin.request('POST', `/api/conversations/${c.id}/status`, { status: 'closed' });
+  for (const c of (await desk.admin.request('GET', '/api/conversations?section=customers&status=open')).conversations) {
+    await desk.admin.request('POST', `/api/conversations/${c.id}/status`, { status: 'closed' });
   }
-  const cat = await agentPage('Cat Cole');
-  const dan = await agentPage('Dan Dale');
+  const cat = await teammate('Cat Cole');
+  const dan = await teammate('Dan Dale');
   t.after(() => Promise.all([cat.context.close(), dan.context.close()]));
   for (const a of [cat, dan]) await a.page.getByRole('tab', { name: /From customers/ }).click();
-  const write = async (name) => { const c = await Customer.create(server.url, { name }); await c.send(`Hello from ${name}`); };
+  const write = async (name) => { const c = await Customer.create(desk.server.url, { name }); await c.send(`Hello from ${name}`); };
   const assigneeOf = async (name) => {
-    const list = (await admin.request('GET', '/api/conversations?section=customers&status=open')).conversations;
+    const list = (await desk.admin.request('GET', '/api/conversations?section=customers&status=open')).conversations;
     return list.find((c) => c.customer_name === name)?.assignee_id ?? null;
   };
   await write('Quinn One');
@@ -273,7 +217,7 @@ test('auto-assignment: the admin turns on round robin with a cap, chats go in tu
 });
 
 test('in Portuguese, in dark mode and on a phone: the views, the chip and the picker', { skip }, async () => {
-  const c = await Customer.create(server.url, { name: 'Vera Vieira' });
+  const c = await Customer.create(desk.server.url, { name: 'Vera Vieira' });
   const { message } = await c.send('Olá, a minha encomenda?');
   for (const [label, ctx, words] of [
     ['pt', { locale: 'pt-PT' }, { section: /De clientes/, unassigned: 'Por atribuir', title: 'Atribuir conversa' }],
@@ -281,7 +225,7 @@ test('in Portuguese, in dark mode and on a phone: the views, the chip and the pi
     ['phone', { viewport: { width: 360, height: 740 }, isMobile: true, hasTouch: true, locale: 'pt-PT', colorScheme: 'dark' },
       { section: /De clientes/, unassigned: 'Por atribuir', title: 'Atribuir conversa' }],
   ]) {
-    const a = await agentPage(`Xana ${label}`, ctx);
+    const a = await teammate(`Xana ${label}`, ctx);
     const { page } = a;
     await page.getByRole('tab', { name: words.section }).click();
     await views(page).getByRole('tab', { name: new RegExp(words.unassigned) }).waitFor();
@@ -306,7 +250,7 @@ test('in Portuguese, in dark mode and on a phone: the views, the chip and the pi
       await page.getByRole('dialog').getByRole('button', { name: 'Atribuir a mim' }).click();
       await page.getByRole('log').getByText(`Xana ${label} ficou com esta conversa`).waitFor();
       await page.getByRole('button', { name: /O seu estado: Online/ }).waitFor();
-      await admin.request('POST', `/api/conversations/${message.conversation_id}/assignee`, { user_id: null });
+      await desk.admin.request('POST', `/api/conversations/${message.conversation_id}/assignee`, { user_id: null });
     }
     await a.context.close();
     assert.deepEqual(a.problems, []);

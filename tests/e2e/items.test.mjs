@@ -3,38 +3,12 @@
 // place, link to an existing item and unlink, "My conversations" picking up an assignee's conversation
 // live, and the Items view with its filters. Customers are simulated over the widget API from Node.
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
-import { checkA11y, launchBrowser, screenshot, skipOrFail, startServer } from './lib.mjs';
-import { Customer, User, eventually, signIn } from './messenger-helpers.mjs';
+import { test } from 'node:test';
+import { checkA11y, screenshot } from './lib.mjs';
+import { Customer, agentPage, deskFixture, eventually } from './messenger-helpers.mjs';
 
-const skip = skipOrFail();
-let server;
-let browser;
-let admin;
-
-before(async () => {
-  if (skip) return;
-  server = await startServer();
-  browser = await launchBrowser();
-  admin = await User.setup(server.url);
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
-
-/** A fresh browser context signed in as a new user; any JS dialog or page error fails the test. */
-async function agentPage(name, email, opts = {}, ctxOpts = {}) {
-  const u = await admin.createUser(name, email, opts);
-  const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, ...ctxOpts });
-  const page = await context.newPage();
-  const problems = [];
-  page.on('dialog', (d) => { problems.push(`dialog opened: ${d.type()} ${d.message()}`); d.dismiss().catch(() => {}); });
-  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
-  await signIn(page, server.url, u.email, u.password);
-  return { page, context, user: u, problems };
-}
+const desk = deskFixture();
+const { skip } = desk;
 
 const row = (page, name) => page.locator('.side-list').getByRole('button', { name: new RegExp(name) });
 const slot = (page) => page.locator('#item-actions');
@@ -47,13 +21,13 @@ async function openCustomerConversation(page, name) {
 }
 
 test('tickets and tasks: create from a chat, live link, details panel, link/unlink, My conversations, Items view', { skip }, async () => {
-  const sally = await Customer.create(server.url, { name: 'Sally Carter', email: 'sally@example.com' });
+  const sally = await Customer.create(desk.server.url, { name: 'Sally Carter', email: 'sally@example.com' });
   await sally.send('My order 1001 never arrived\nIt was due on Monday.');
   await sally.send('Can you check where it is?');
 
-  const a = await agentPage('Ann Agent', 'ann@example.com');
-  const b = await agentPage('Ben Brown', 'ben@example.com');
-  const c = await agentPage('Cara Cruz', 'cara@example.com');
+  const a = await agentPage(desk, 'Ann Agent', 'ann@example.com');
+  const b = await agentPage(desk, 'Ben Brown', 'ben@example.com');
+  const c = await agentPage(desk, 'Cara Cruz', 'cara@example.com');
   await openCustomerConversation(a.page, 'Sally Carter');
   await openCustomerConversation(b.page, 'Sally Carter');
 
@@ -151,7 +125,7 @@ test('tickets and tasks: create from a chat, live link, details panel, link/unli
   await panel.waitFor({ state: 'hidden' });
 
   // Link to existing, by number, from another conversation.
-  const tom = await Customer.create(server.url, { name: 'Tom Tanaka' });
+  const tom = await Customer.create(desk.server.url, { name: 'Tom Tanaka' });
   await tom.send('Same here: order 1002 is missing too.');
   await row(a.page, 'Tom Tanaka').click();
   await a.page.getByRole('heading', { name: 'Tom Tanaka' }).waitFor();
@@ -235,12 +209,12 @@ test('tickets and tasks: create from a chat, live link, details panel, link/unli
 });
 
 test('[S9] a long ticket title pushes the details panel\'s fields down instead of covering them', { skip }, async () => {
-  const lena = await Customer.create(server.url, { name: 'Lena Longtitle' });
+  const lena = await Customer.create(desk.server.url, { name: 'Lena Longtitle' });
   const conv = (await lena.send('My parcel went to the wrong address.')).message.conversation_id;
   const title = 'Parcel 2002 delivered to the wrong address in another town, courier says it was signed for by someone else entirely';
-  await admin.request('POST', `/api/conversations/${conv}/items`, { kind: 'ticket', title });
+  await desk.admin.request('POST', `/api/conversations/${conv}/items`, { kind: 'ticket', title });
   for (const [width, colorScheme, locale] of [[1280, 'light', 'en-GB'], [360, 'dark', 'pt-PT']]) {
-    const p = await agentPage(`Lou ${width}`, `lou.${width}@example.com`, {}, { viewport: { width, height: 800 }, colorScheme, locale });
+    const p = await agentPage(desk, `Lou ${width}`, `lou.${width}@example.com`, { ctxOpts: { viewport: { width, height: 800 }, colorScheme, locale } });
     await p.page.getByRole('tab', { name: /From customers|De clientes/ }).click();
     await row(p.page, 'Lena Longtitle').click();
     await slot(p.page).locator('.item-link').click();

@@ -6,53 +6,13 @@
 // "Seen" once the customer (a real widget) has read the reply, live and after a reload. English and
 // Portuguese, light and dark, a 360 px phone; axe-core on the picker, the admin page and the form.
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
-import { checkA11y, launchBrowser, screenshot, skipOrFail, startServer } from './lib.mjs';
-import { Customer, User, eventually, pageSize } from './messenger-helpers.mjs';
+import { test } from 'node:test';
+import { checkA11y, screenshot } from './lib.mjs';
+import { Customer, agentPage, deskFixture, eventually, pageSize, signedInPage } from './messenger-helpers.mjs';
 import { chatFrame } from './widget-helpers.mjs';
 
-const skip = skipOrFail();
-let server;
-let browser;
-let admin;
-
-before(async () => {
-  if (skip) return;
-  server = await startServer();
-  browser = await launchBrowser();
-  admin = await User.setup(server.url);
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
-
-/** Sign `page` in through the real sign-in form, in English or Portuguese, and wait for the Messenger. */
-async function signIn(page, email, password) {
-  await page.goto(server.url + '/login');
-  await page.getByLabel(/email/i).fill(email);
-  await page.getByLabel(/password|palavra-passe/i).fill(password);
-  await page.getByRole('button', { name: /sign in|iniciar sessão/i }).click();
-  await page.waitForURL(server.url + '/');
-  await page.locator('#app:not([aria-busy])').waitFor();
-}
-
-/** A fresh signed-in browser context; page errors are collected, `confirm()` is accepted. */
-async function signedIn(email, password, ctxOpts = {}) {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, ...ctxOpts });
-  const page = await context.newPage();
-  const problems = [];
-  page.on('dialog', (d) => (d.type() === 'confirm' ? d.accept() : (problems.push(`dialog: ${d.message()}`), d.dismiss())).catch(() => {}));
-  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
-  await signIn(page, email, password);
-  return { page, context, problems };
-}
-
-async function agentPage(name, email, ctxOpts = {}) {
-  const u = await admin.createUser(name, email);
-  return { ...(await signedIn(u.email, u.password, ctxOpts)), user: u };
-}
+const desk = deskFixture();
+const { skip } = desk;
 
 const row = (page, name) => page.locator('.side-list').getByRole('button', { name: new RegExp(name) });
 const head = (page) => page.getByRole('main').locator('header');
@@ -80,14 +40,14 @@ async function createLabel(page, name, colour, description = '') {
 const chipStyle = (loc) => loc.evaluate((n) => ({ bg: getComputedStyle(n).backgroundColor, fg: getComputedStyle(n).color }));
 
 test('labels: an admin defines them, an agent labels a chat, a second agent sees it live; rename, filter, label: search, delete', { skip }, async () => {
-  const sally = await Customer.create(server.url, { name: 'Sally Carter', email: 'sally@example.com' });
+  const sally = await Customer.create(desk.server.url, { name: 'Sally Carter', email: 'sally@example.com' });
   await sally.send('My parcel is late, order 1001.');
-  const bob = await Customer.create(server.url, { name: 'Bob Stone' });
+  const bob = await Customer.create(desk.server.url, { name: 'Bob Stone' });
   await bob.send('Do you ship parcels to Madeira?');
 
   // The admin page: create two labels; the table shows their chips.
-  const ada = await signedIn('ada@example.com', 'correct horse battery');
-  await ada.page.goto(server.url + '/admin/labels');
+  const ada = await signedInPage(desk, 'ada@example.com', 'correct horse battery', { acceptConfirm: true });
+  await ada.page.goto(desk.server.url + '/admin/labels');
   await ada.page.getByRole('heading', { level: 1, name: 'Labels' }).waitFor();
   await ada.page.getByText('No labels yet.').waitFor();
   await createLabel(ada.page, 'VIP customer', 'Red', 'Big accounts');
@@ -101,8 +61,8 @@ test('labels: an admin defines them, an agent labels a chat, a second agent sees
   await screenshot(ada.page, 'labels-admin-en');
 
   // Two agents with the list open.
-  const sam = await agentPage('Sam Support', 'sam@example.com');
-  const ben = await agentPage('Ben Brown', 'ben@example.com');
+  const sam = await agentPage(desk, 'Sam Support', 'sam@example.com', { acceptConfirm: true });
+  const ben = await agentPage(desk, 'Ben Brown', 'ben@example.com', { acceptConfirm: true });
   await openChat(sam.page, 'Sally Carter');
   await ben.page.getByRole('tab', { name: /From customers/ }).click();
   await row(ben.page, 'Sally Carter').waitFor();
@@ -193,17 +153,17 @@ test('labels: an admin defines them, an agent labels a chat, a second agent sees
 
 test('customer records: corrected in the panel, live in the other agent\'s list and header; "Seen" once the customer read', { skip }, async () => {
   // A real widget visitor on the preview page, with the chat open.
-  const visitorCtx = await browser.newContext();
+  const visitorCtx = await desk.browser.newContext();
   const visitor = await visitorCtx.newPage();
-  await visitor.goto(server.url + '/widget/preview');
+  await visitor.goto(desk.server.url + '/widget/preview');
   await visitor.getByRole('button', { name: /Open chat/ }).click();
   const frame = await chatFrame(visitor);
   const input = frame.getByRole('textbox', { name: 'Write a message…' });
   await input.fill('Hi, I need to change my delivery address.');
   await frame.getByRole('button', { name: 'Send' }).click();
 
-  const cleo = await agentPage('Cleo Care', 'cleo@example.com');
-  const dan = await agentPage('Dan Desk', 'dan@example.com');
+  const cleo = await agentPage(desk, 'Cleo Care', 'cleo@example.com', { acceptConfirm: true });
+  const dan = await agentPage(desk, 'Dan Desk', 'dan@example.com', { acceptConfirm: true });
   await cleo.page.getByRole('tab', { name: /From customers/ }).click();
   const visitorRow = cleo.page.locator('.side-list .conv-row').filter({ hasText: 'delivery address' });
   await visitorRow.click();
@@ -275,19 +235,19 @@ test('customer records: corrected in the panel, live in the other agent\'s list 
 });
 
 test('Portuguese, dark and a 360 px phone: the admin page, the picker, the filter and the customer form', { skip }, async () => {
-  await admin.request('POST', '/api/labels', { name: 'Urgente', color: '#d92d20', description: 'Responder hoje' });
-  await admin.request('POST', '/api/labels', { name: 'Cliente VIP', color: '#fdb022' });
+  await desk.admin.request('POST', '/api/labels', { name: 'Urgente', color: '#d92d20', description: 'Responder hoje' });
+  await desk.admin.request('POST', '/api/labels', { name: 'Cliente VIP', color: '#fdb022' });
   const looks = [
     ['pt', { locale: 'pt-PT' }],
     ['dark', { locale: 'pt-PT', colorScheme: 'dark' }],
     ['phone', { locale: 'pt-PT', viewport: { width: 360, height: 740 }, isMobile: true, hasTouch: true }],
   ];
-  const rui = await Customer.create(server.url, { name: 'Rui Costa' });
+  const rui = await Customer.create(desk.server.url, { name: 'Rui Costa' });
   await rui.send('A minha encomenda chegou partida.');
   for (const [look, opts] of looks) {
     const phone = look === 'phone';
-    const u = await admin.createUser(`Paula ${look}`, `paula.${look}@example.com`);
-    const { page, context, problems } = await signedIn(u.email, u.password, opts);
+    const u = await desk.admin.createUser(`Paula ${look}`, `paula.${look}@example.com`);
+    const { page, context, problems } = await signedInPage(desk, u.email, u.password, { ctxOpts: opts, acceptConfirm: true });
     await page.getByRole('tab', { name: /De clientes/ }).click();
     await row(page, 'Rui Costa').click();
     await page.getByRole('main').getByRole('heading', { name: 'Rui Costa', level: 1 }).waitFor();
@@ -339,8 +299,8 @@ test('Portuguese, dark and a 360 px phone: the admin page, the picker, the filte
     await context.close();
   }
   for (const [look, opts] of looks) {
-    const { page, context, problems } = await signedIn('ada@example.com', 'correct horse battery', opts);
-    await page.goto(server.url + '/admin/labels');
+    const { page, context, problems } = await signedInPage(desk, 'ada@example.com', 'correct horse battery', { ctxOpts: opts, acceptConfirm: true });
+    await page.goto(desk.server.url + '/admin/labels');
     await page.getByRole('heading', { level: 1, name: 'Etiquetas' }).waitFor();
     await page.getByRole('table').getByText('Urgente', { exact: true }).waitFor();
     await page.getByRole('button', { name: 'Editar Cliente VIP' }).click();

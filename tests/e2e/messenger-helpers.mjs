@@ -1,5 +1,83 @@
-// Helpers for the Messenger's browser tests: a user over the HTTP API (cookie + CSRF), a customer
-// over the widget API (Bearer token), and signing a browser page in.
+// Helpers for the Messenger's browser tests: the fixture every such file starts with (server, Chromium,
+// the first admin), a user over the HTTP API (cookie + CSRF), a customer over the widget API (Bearer
+// token), and signing a browser page in.
+import { after, before } from 'node:test';
+import { launchBrowser, skipOrFail, startServer } from './lib.mjs';
+import { startHostSite } from './widget-helpers.mjs';
+
+/**
+ * The fixture of a Messenger browser test file: the real server, Chromium and the first admin, made
+ * before the file's tests and closed after them (with `site`, also a host site that embeds the widget).
+ * The fields are set by `before`, which then runs `setup(desk)` if given (node's runner does not wait for
+ * one root `before` hook before starting the next); when `skip` is set (no Chromium outside CI) nothing
+ * starts.
+ */
+export function deskFixture({ site = false, setup } = {}) {
+  const desk = { skip: skipOrFail(), server: null, browser: null, admin: null, site: null };
+  before(async () => {
+    if (desk.skip) return;
+    desk.server = await startServer();
+    if (site) desk.site = await startHostSite(desk.server.url);
+    desk.browser = await launchBrowser();
+    desk.admin = await User.setup(desk.server.url);
+    await setup?.(desk);
+  });
+  after(async () => {
+    await desk.browser?.close();
+    await desk.site?.close();
+    await desk.server?.stop();
+  });
+  return desk;
+}
+
+/**
+ * A fresh browser context signed in through the real form as `email`. JS dialogs and page errors are
+ * collected in `problems` (a `confirm()` is accepted when `acceptConfirm`); `init` runs in every page
+ * before the page's own scripts.
+ */
+export async function signedInPage(desk, email, password, { ctxOpts = {}, init, acceptConfirm = false } = {}) {
+  const context = await desk.browser.newContext({ viewport: { width: 1280, height: 800 }, ...ctxOpts });
+  if (init) await context.addInitScript(init);
+  const page = await context.newPage();
+  const problems = [];
+  page.on('dialog', (d) => {
+    if (acceptConfirm && d.type() === 'confirm') return d.accept().catch(() => {});
+    problems.push(`dialog opened: ${d.type()} ${d.message()}`);
+    return d.dismiss().catch(() => {});
+  });
+  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+  await signIn(page, desk.server.url, email, password);
+  return { page, context, problems };
+}
+
+/** A new user made by the fixture's admin (`opts` as `User.createUser`), signed in as `signedInPage` does. */
+export async function agentPage(desk, name, email, { opts = {}, ...page } = {}) {
+  const user = await desk.admin.createUser(name, email, opts);
+  return { ...(await signedInPage(desk, user.email, user.password, page)), user };
+}
+
+/**
+ * Init script: stand-ins for the chime (AudioContext, its notes counted in `window.__beeps`) and
+ * browser notifications (permission granted, each one recorded in `window.__alerts`); headless
+ * Chromium plays and shows nothing.
+ */
+export function recordAlerts() {
+  window.__beeps = 0;
+  window.__alerts = [];
+  const param = { setValueAtTime() {}, exponentialRampToValueAtTime() {} };
+  window.AudioContext = class {
+    constructor() { this.state = 'running'; this.currentTime = 0; this.destination = {}; }
+    resume() { return Promise.resolve(); }
+    createOscillator() { return { type: '', frequency: param, connect: (x) => x, start() { window.__beeps++; }, stop() {} }; }
+    createGain() { return { gain: param, connect: (x) => x }; }
+  };
+  window.Notification = class {
+    static permission = 'granted';
+    static requestPermission() { return Promise.resolve('granted'); }
+    constructor(title, opts = {}) { window.__alerts.push({ title, body: opts.body || '' }); }
+    close() {}
+  };
+}
 
 /** A Frontdesk user (admin or agent) talking to the real HTTP API. */
 export class User {

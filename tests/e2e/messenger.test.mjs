@@ -3,48 +3,22 @@
 // customers", hostile text shown as text, customer-supplied URLs linked only when http(s), and no message
 // lost or doubled across a socket drop.
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
-import { checkA11y, launchBrowser, screenshot, skipOrFail, startServer } from './lib.mjs';
-import { Customer, User, WORDS, eventually, pageSize, signIn, walkMessenger } from './messenger-helpers.mjs';
+import { test } from 'node:test';
+import { checkA11y, screenshot } from './lib.mjs';
+import { Customer, WORDS, agentPage, deskFixture, eventually, pageSize, signIn, walkMessenger } from './messenger-helpers.mjs';
 
-const skip = skipOrFail();
-let server;
-let browser;
-let admin;
-
-before(async () => {
-  if (skip) return;
-  server = await startServer();
-  browser = await launchBrowser();
-  admin = await User.setup(server.url);
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
-
-/** A fresh browser context signed in as a new user; any JS dialog fails the test. */
-async function agentPage(name, email, opts = {}, ctxOpts = {}) {
-  const u = await admin.createUser(name, email, opts);
-  const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, ...ctxOpts });
-  const page = await context.newPage();
-  const problems = [];
-  page.on('dialog', (d) => { problems.push(`dialog opened: ${d.type()} ${d.message()}`); d.dismiss().catch(() => {}); });
-  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
-  await signIn(page, server.url, u.email, u.password);
-  return { page, context, user: u, problems };
-}
+const desk = deskFixture();
+const { skip } = desk;
 
 const row = (page, name) => page.locator('.side-list').getByRole('button', { name: new RegExp(name) });
 
 test('seed walkthrough: reply, close, reopen by the customer, edit, delete, search, help desk offline', { skip }, async () => {
-  const { page, context, problems } = await agentPage('Bob Builder', 'bob@example.com');
+  const { page, context, problems } = await agentPage(desk, 'Bob Builder', 'bob@example.com');
   await page.getByRole('tab', { name: /From customers/ }).click();
   await page.getByRole('tab', { name: /^Open/ }).click();
 
   // [S5] A customer writes: the conversation appears live, at the top, unread ([S7]).
-  const sally = await Customer.create(server.url, { name: 'Sally Carter', email: 'sally@example.com', timezone: 'Europe/Lisbon' });
+  const sally = await Customer.create(desk.server.url, { name: 'Sally Carter', email: 'sally@example.com', timezone: 'Europe/Lisbon' });
   await sally.send('Hello, my parcel is late. Order 1234.');
   const sallyRow = row(page, 'Sally Carter');
   await sallyRow.waitFor();
@@ -143,7 +117,7 @@ test('seed walkthrough: reply, close, reopen by the customer, edit, delete, sear
   await eventually(async () => (await sally.session()).helpdesk.online === false, 5000, 'widget session to show offline');
 
   // Another open Messenger follows within a second (helpdesk.status event).
-  const other = await agentPage('Olga Other', 'olga@example.com');
+  const other = await agentPage(desk, 'Olga Other', 'olga@example.com');
   await other.page.getByRole('switch', { name: /Help desk offline/ }).waitFor();
   await page.getByRole('switch', { name: /Help desk offline/ }).click();
   await other.page.getByRole('switch', { name: /Help desk online/ }).waitFor({ timeout: 1500 });
@@ -155,7 +129,7 @@ test('seed walkthrough: reply, close, reopen by the customer, edit, delete, sear
 });
 
 test('an agent without customer support sees only My conversations, and can start a team chat', { skip }, async () => {
-  const { page, context, problems } = await agentPage('Cara Dev', 'cara@example.com', { customer_support: false });
+  const { page, context, problems } = await agentPage(desk, 'Cara Dev', 'cara@example.com', { opts: { customer_support: false } });
   await page.getByRole('heading', { name: 'My conversations' }).waitFor();
   assert.equal(await page.getByText('From customers').count(), 0);
   assert.equal(await page.getByRole('switch').count(), 0, 'no help-desk switch for non-support agents');
@@ -172,7 +146,7 @@ test('an agent without customer support sees only My conversations, and can star
   await page.getByRole('heading', { name: 'Release planning' }).waitFor();
   await page.locator('.side-list').getByRole('button', { name: /Release planning/ }).waitFor();
   await page.getByRole('log').getByText('Shall we ship on Friday?').waitFor();
-  const convs = (await admin.request('GET', '/api/conversations?section=mine&status=open')).conversations;
+  const convs = (await desk.admin.request('GET', '/api/conversations?section=mine&status=open')).conversations;
   assert.ok(convs.some((c) => c.subject === 'Release planning'), 'the teammate has it in My conversations');
 
   // The language override is kept per user and applies at once.
@@ -185,8 +159,8 @@ test('an agent without customer support sees only My conversations, and can star
 });
 
 test('hostile names and messages are shown as text, never run', { skip }, async () => {
-  const { page, context, problems } = await agentPage('Dan Safe', 'dan@example.com');
-  const evil = await Customer.create(server.url, { name: '<img src=x onerror=alert(1)>' });
+  const { page, context, problems } = await agentPage(desk, 'Dan Safe', 'dan@example.com');
+  const evil = await Customer.create(desk.server.url, { name: '<img src=x onerror=alert(1)>' });
   await evil.send('<script>alert(2)</script> and <b>bold</b> <img src=x onerror=alert(3)> https://example.com/?q=<x>');
   await page.getByRole('tab', { name: /From customers/ }).click();
   const r = row(page, '<img src=x onerror=alert\\(1\\)>');
@@ -203,14 +177,14 @@ test('hostile names and messages are shown as text, never run', { skip }, async 
 });
 
 test('customer page and referrer URLs become links only for http(s)', { skip }, async () => {
-  const { page, context, problems } = await agentPage('Uma Links', 'uma@example.com');
+  const { page, context, problems } = await agentPage(desk, 'Uma Links', 'uma@example.com');
   // A link must not open anything by itself: a new window is a failure too.
   context.on('page', (p) => problems.push(`a window opened: ${p.url()}`));
   const evilPage = 'javascript:alert(1)//';
   const evilReferrer = 'data:text/html,<script>alert(2)</script>';
-  const jay = await Customer.create(server.url, { name: 'Jay Script', page_url: evilPage, referrer: evilReferrer });
+  const jay = await Customer.create(desk.server.url, { name: 'Jay Script', page_url: evilPage, referrer: evilReferrer });
   await jay.send('Please look at the page I am on');
-  const kim = await Customer.create(server.url, { name: 'Kim Cart', page_url: 'https://shop.example/cart', referrer: 'https://search.example/?q=mugs' });
+  const kim = await Customer.create(desk.server.url, { name: 'Kim Cart', page_url: 'https://shop.example/cart', referrer: 'https://search.example/?q=mugs' });
   await kim.send('My cart is stuck');
   await page.getByRole('tab', { name: /From customers/ }).click();
   const details = page.getByRole('main').getByRole('button', { name: 'Details', exact: true });
@@ -246,8 +220,8 @@ test('customer page and referrer URLs become links only for http(s)', { skip }, 
 });
 
 test('socket drop: messages received and typed meanwhile all arrive, once', { skip }, async () => {
-  const { page, context, problems } = await agentPage('Eve Steady', 'eve@example.com');
-  const cust = await Customer.create(server.url, { name: 'Rita Reconnect' });
+  const { page, context, problems } = await agentPage(desk, 'Eve Steady', 'eve@example.com');
+  const cust = await Customer.create(desk.server.url, { name: 'Rita Reconnect' });
   await cust.send('First, before the drop');
   await page.getByRole('tab', { name: /From customers/ }).click();
   await row(page, 'Rita Reconnect').click();
@@ -286,16 +260,16 @@ test('socket drop: messages received and typed meanwhile all arrive, once', { sk
   await eventually(async () => (await heading.innerText()) === 'Rita Reconnect', 3000, 'back to Rita');
   await page.keyboard.press('Control+Enter');
   await eventually(async () => (await heading.innerText()) !== 'Rita Reconnect', 3000, 'close and next');
-  await eventually(async () => (await admin.request('GET', '/api/conversations?section=customers&status=closed')).conversations
+  await eventually(async () => (await desk.admin.request('GET', '/api/conversations?section=customers&status=closed')).conversations
     .some((c) => c.customer_name === 'Rita Reconnect'), 3000, 'Rita closed');
   assert.deepEqual(problems, []);
   await context.close();
 });
 
 test('older history loads when scrolling up', { skip }, async () => {
-  const cust = await Customer.create(server.url, { name: 'Larry Longtalk' });
+  const cust = await Customer.create(desk.server.url, { name: 'Larry Longtalk' });
   for (let i = 1; i <= 75; i++) await cust.send(`Line number ${i}`);
-  const { page, context, problems } = await agentPage('Hal History', 'hal@example.com');
+  const { page, context, problems } = await agentPage(desk, 'Hal History', 'hal@example.com');
   await row(page, 'Larry Longtalk').click();
   const log = page.getByRole('log');
   await log.getByText('Line number 75', { exact: true }).waitFor();
@@ -312,14 +286,14 @@ test('older history loads when scrolling up', { skip }, async () => {
 });
 
 test('signing out in one tab sends the other tabs of that session to the sign-in page', { skip }, async () => {
-  const { page, context, problems } = await agentPage('Tabby Two', 'tabby@example.com');
+  const { page, context, problems } = await agentPage(desk, 'Tabby Two', 'tabby@example.com');
   const second = await context.newPage(); // same browser context: same session cookie
-  await second.goto(server.url + '/');
+  await second.goto(desk.server.url + '/');
   await second.getByRole('tab', { name: /My conversations/ }).waitFor();
   // Sign out from outside the pages (the tabs' own redirect must not cut the request short).
   const cookie = (await context.cookies()).map((c) => `${c.name}=${c.value}`).join('; ');
-  const me = await (await fetch(server.url + '/api/me', { headers: { Cookie: cookie } })).json();
-  const r = await fetch(server.url + '/api/logout', { method: 'POST', headers: { Cookie: cookie, Origin: server.url, 'X-CSRF-Token': me.csrf_token } });
+  const me = await (await fetch(desk.server.url + '/api/me', { headers: { Cookie: cookie } })).json();
+  const r = await fetch(desk.server.url + '/api/logout', { method: 'POST', headers: { Cookie: cookie, Origin: desk.server.url, 'X-CSRF-Token': me.csrf_token } });
   assert.equal(r.status, 200);
   // The server closes the session's sockets (4001): both tabs land on the sign-in page.
   await second.waitForURL(/\/login/, { timeout: 5000 });
@@ -335,15 +309,15 @@ const switchOf = (page) => page.getByRole('switch');
 const why = (page) => page.locator('#hd-why');
 
 test('[S12] the switch shows the effective state, live, and why: business hours changed in another tab', { skip }, async () => {
-  const { page, context, problems } = await agentPage('Hana Hours', 'hana@example.com', {}, { locale: 'en-GB' });
-  const sally = await Customer.create(server.url, { name: 'Sally Hours' });
+  const { page, context, problems } = await agentPage(desk, 'Hana Hours', 'hana@example.com', { ctxOpts: { locale: 'en-GB' } });
+  const sally = await Customer.create(desk.server.url, { name: 'Sally Hours' });
   const widgetOnline = async () => (await sally.session()).helpdesk.online;
   const today = new Date().getUTCDay();
   await switchOf(page).and(page.getByRole('switch', { name: 'Help desk online' })).waitFor();
 
   // An admin turns business hours on, open only tomorrow: the Messenger says offline, why, and when
   // it opens, as the widget does.
-  await admin.request('PATCH', '/api/settings', {
+  await desk.admin.request('PATCH', '/api/settings', {
     hours_enabled: true, timezone: 'UTC', hours: [{ day: DAYS[(today + 1) % 7], start: '09:00', end: '17:00' }],
   });
   await page.getByRole('switch', { name: 'Help desk offline' }).waitFor({ timeout: 3000 });
@@ -353,13 +327,13 @@ test('[S12] the switch shows the effective state, live, and why: business hours 
   await screenshot(page, 'messenger-helpdesk-outside-hours');
 
   // Business hours off again: the switch decides, and it was left on.
-  await admin.request('PATCH', '/api/settings', { hours_enabled: false });
+  await desk.admin.request('PATCH', '/api/settings', { hours_enabled: false });
   await page.getByRole('switch', { name: 'Help desk online' }).waitFor({ timeout: 3000 });
   assert.equal(await why(page).innerText(), 'Customers see that you are here.');
   assert.equal(await widgetOnline(), true);
 
   // Open all day today: online for business hours, until midnight.
-  await admin.request('PATCH', '/api/settings', { hours_enabled: true, hours: [{ day: DAYS[today], start: '00:00', end: '24:00' }] });
+  await desk.admin.request('PATCH', '/api/settings', { hours_enabled: true, hours: [{ day: DAYS[today], start: '00:00', end: '24:00' }] });
   await why(page).getByText(/^Business hours · offline at .*00:00$/).waitFor({ timeout: 3000 });
   assert.equal(await switchOf(page).getAttribute('aria-checked'), 'true');
 
@@ -371,25 +345,25 @@ test('[S12] the switch shows the effective state, live, and why: business hours 
   await screenshot(page, 'messenger-helpdesk-override');
 
   // Hours off: the switch (now off) decides.
-  await admin.request('PATCH', '/api/settings', { hours_enabled: false });
+  await desk.admin.request('PATCH', '/api/settings', { hours_enabled: false });
   await why(page).getByText("Customers see that you'll answer later.").waitFor({ timeout: 3000 });
-  await admin.request('POST', '/api/helpdesk/status', { online: true });
+  await desk.admin.request('POST', '/api/helpdesk/status', { online: true });
   await page.getByRole('switch', { name: 'Help desk online' }).waitFor({ timeout: 3000 });
   assert.deepEqual(problems, []);
   await context.close();
 });
 
 test('[S7] unread counts only messages from others; [S10] a deleted last message is listed live as after a reload', { skip }, async () => {
-  const { page, context, problems } = await agentPage('Ursula Unread', 'ursula@example.com');
+  const { page, context, problems } = await agentPage(desk, 'Ursula Unread', 'ursula@example.com');
   await page.getByRole('tab', { name: /From customers/ }).click();
-  const uma = await Customer.create(server.url, { name: 'Uma Unread' });
+  const uma = await Customer.create(desk.server.url, { name: 'Uma Unread' });
   const first = await uma.send('Where is my parcel?');
   const r = row(page, 'Uma Unread');
   const badge = r.locator('.unread-count');
   await eventually(async () => (await badge.innerText()).startsWith('1'), 5000, 'one unread message');
 
   // A system line ("Ticket #N created by Ada Admin") is not a message to read.
-  await admin.request('POST', `/api/conversations/${first.message.conversation_id}/items`, { kind: 'ticket', title: 'Lost parcel' });
+  await desk.admin.request('POST', `/api/conversations/${first.message.conversation_id}/items`, { kind: 'ticket', title: 'Lost parcel' });
   await r.getByText(/Ticket #\d+ created by Ada Admin/).waitFor();
   assert.equal((await badge.innerText()).trim().split(/\s/)[0], '1', 'a badge of 1 for one customer message');
   await page.reload();
@@ -430,16 +404,16 @@ test('[S7] unread counts only messages from others; [S10] a deleted last message
 });
 
 test('system lines in the reader\'s language, times in the reader\'s locale', { skip }, async () => {
-  const vera = await Customer.create(server.url, { name: 'Vera Língua' });
+  const vera = await Customer.create(desk.server.url, { name: 'Vera Língua' });
   const conv = (await vera.send('Bom dia, a encomenda não chegou.')).message.conversation_id;
-  const { item } = await admin.request('POST', `/api/conversations/${conv}/items`, { kind: 'ticket', title: 'Encomenda perdida' });
-  const rui = await Customer.create(server.url, { name: 'Rui Ligado' });
+  const { item } = await desk.admin.request('POST', `/api/conversations/${conv}/items`, { kind: 'ticket', title: 'Encomenda perdida' });
+  const rui = await Customer.create(desk.server.url, { name: 'Rui Ligado' });
   const conv2 = (await rui.send('A minha também.')).message.conversation_id;
-  await admin.request('POST', `/api/conversations/${conv2}/link`, { item_id: item.id });
-  await admin.request('POST', `/api/conversations/${conv}/status`, { status: 'closed' });
+  await desk.admin.request('POST', `/api/conversations/${conv2}/link`, { item_id: item.id });
+  await desk.admin.request('POST', `/api/conversations/${conv}/status`, { status: 'closed' });
 
   // A Portuguese agent reads them in Portuguese, in the thread and in the list.
-  const pt = await agentPage('Paula Português', 'paula@example.com', {}, { locale: 'pt-PT' });
+  const pt = await agentPage(desk, 'Paula Português', 'paula@example.com', { ctxOpts: { locale: 'pt-PT' } });
   await pt.page.getByRole('tab', { name: /De clientes/ }).click();
   await pt.page.getByRole('tab', { name: /^Fechadas/ }).click();
   await row(pt.page, 'Vera Língua').getByText('Fechada por Ada Admin').waitFor();
@@ -456,7 +430,7 @@ test('system lines in the reader\'s language, times in the reader\'s locale', { 
   assert.match(await log.locator('.msg-meta time').first().innerText(), /^\d{2}:\d{2}$/);
 
   // A British agent: English words, 24-hour times (the locale's, not en-US's).
-  const gb = await agentPage('Gavin Britain', 'gavin@example.com', {}, { locale: 'en-GB' });
+  const gb = await agentPage(desk, 'Gavin Britain', 'gavin@example.com', { ctxOpts: { locale: 'en-GB' } });
   await gb.page.getByRole('tab', { name: /From customers/ }).click();
   await row(gb.page, 'Rui Ligado').click();
   await gb.page.getByRole('log').getByText(`Linked to ticket #${item.number} by Ada Admin`).waitFor();
@@ -467,10 +441,10 @@ test('system lines in the reader\'s language, times in the reader\'s locale', { 
 });
 
 test('[S2] the Messenger leads admins to the admin pages, and whoever answers customers to the widget preview', { skip }, async () => {
-  // Ada, the admin.
-  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  // Ada, the desk.admin.
+  const context = await desk.browser.newContext({ viewport: { width: 1280, height: 800 } });
   const page = await context.newPage();
-  await signIn(page, server.url, 'ada@example.com', 'correct horse battery');
+  await signIn(page, desk.server.url, 'ada@example.com', 'correct horse battery');
   const nav = page.getByRole('navigation');
   const adminLink = nav.getByRole('link', { name: 'Admin' });
   assert.equal(await adminLink.getAttribute('href'), '/admin');
@@ -483,10 +457,10 @@ test('[S2] the Messenger leads admins to the admin pages, and whoever answers cu
   await context.close();
 
   // A customer-support agent: the preview, not the admin pages; an agent who does not answer customers: neither.
-  const sam = await agentPage('Sam Preview', 'sam.preview@example.com');
+  const sam = await agentPage(desk, 'Sam Preview', 'sam.preview@example.com');
   await sam.page.getByRole('link', { name: /Widget preview/ }).waitFor();
   assert.equal(await sam.page.getByRole('link', { name: 'Admin' }).count(), 0);
-  const nina = await agentPage('Nina Inside', 'nina.inside@example.com', { customer_support: false });
+  const nina = await agentPage(desk, 'Nina Inside', 'nina.inside@example.com', { opts: { customer_support: false } });
   await nina.page.getByRole('heading', { name: 'My conversations' }).waitFor();
   assert.equal(await nina.page.getByRole('link', { name: /Admin|Widget preview/ }).count(), 0);
   // In Portuguese.
@@ -501,19 +475,19 @@ test('[S2] the Messenger leads admins to the admin pages, and whoever answers cu
 async function walkData(tag) {
   const withTicket = `Quinn ${tag}`;
   const plain = `Pat ${tag}`;
-  const q = await Customer.create(server.url, { name: withTicket, email: `quinn.${tag.toLowerCase()}@example.com` });
+  const q = await Customer.create(desk.server.url, { name: withTicket, email: `quinn.${tag.toLowerCase()}@example.com` });
   const conv = (await q.send('My order 1001 never arrived and nobody answers the phone.')).message.conversation_id;
-  await admin.request('POST', `/api/conversations/${conv}/items`, {
+  await desk.admin.request('POST', `/api/conversations/${conv}/items`, {
     kind: 'ticket', title: 'Order 1001 lost in transit somewhere between Lisbon and Porto, customer waiting since Monday',
   });
-  const p = await Customer.create(server.url, { name: plain, email: `pat.${tag.toLowerCase()}@example.com` });
+  const p = await Customer.create(desk.server.url, { name: plain, email: `pat.${tag.toLowerCase()}@example.com` });
   await p.send(`Do you ship to Madeira? Asking about zebra${tag} mugs.`);
   return { ticketChat: withTicket, plainChat: plain, query: `zebra${tag}` };
 }
 
 test('every Messenger state, light and dark: no serious or critical accessibility violation (axe-core)', { skip }, async () => {
   const data = await walkData('Axe');
-  const { page, context, problems } = await agentPage('Alex Axe', 'alex.axe@example.com');
+  const { page, context, problems } = await agentPage(desk, 'Alex Axe', 'alex.axe@example.com');
   for (const scheme of ['light', 'dark']) {
     await page.emulateMedia({ colorScheme: scheme });
     await walkMessenger(page, WORDS.en, data, async (state) => {
@@ -528,8 +502,7 @@ test('every Messenger state, light and dark: no serious or critical accessibilit
 test('phone (360 px): nothing sticks out of the screen in any state, in English (light) and Portuguese (dark)', { skip }, async () => {
   const data = await walkData('Phone');
   for (const [lang, locale, colorScheme] of [['en', 'en-GB', 'light'], ['pt', 'pt-PT', 'dark']]) {
-    const { page, context, problems } = await agentPage(`Pedro ${lang}`, `pedro.${lang}@example.com`, {},
-      { viewport: { width: 360, height: 740 }, locale, colorScheme, isMobile: true, hasTouch: true });
+    const { page, context, problems } = await agentPage(desk, `Pedro ${lang}`, `pedro.${lang}@example.com`, { ctxOpts: { viewport: { width: 360, height: 740 }, locale, colorScheme, isMobile: true, hasTouch: true } });
     const wide = [];
     await walkMessenger(page, WORDS[lang], data, async (state) => {
       const { width, height } = await pageSize(page);

@@ -5,27 +5,13 @@
 // finds the chat in her "My conversations", marked. In English and Portuguese; axe-core on the
 // composer in note mode and on the picker; screenshots in English, Portuguese, dark and at 360 px.
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
-import { checkA11y, launchBrowser, screenshot, skipOrFail, startServer } from './lib.mjs';
-import { User, eventually } from './messenger-helpers.mjs';
+import { test } from 'node:test';
+import { checkA11y, screenshot } from './lib.mjs';
+import { agentPage, deskFixture, eventually, recordAlerts } from './messenger-helpers.mjs';
 import { chatFrame, startHostSite } from './widget-helpers.mjs';
 
-const skip = skipOrFail();
-let server, site, browser, admin;
-
-before(async () => {
-  if (skip) return;
-  server = await startServer();
-  site = await startHostSite(server.url);
-  browser = await launchBrowser();
-  admin = await User.setup(server.url);
-});
-
-after(async () => {
-  await browser?.close();
-  await site?.close();
-  await server?.stop();
-});
+const desk = deskFixture({ site: true });
+const { skip } = desk;
 
 const WORDS = {
   en: {
@@ -40,57 +26,11 @@ const WORDS = {
   },
 };
 
-/**
- * Stand-ins, before any page script: browser notifications (recorded in `window.__notes`, permission
- * granted) and the chime's AudioContext (its notes counted in `window.__chimes`); headless Chromium
- * shows and plays nothing.
- */
-function stubAlerts() {
-  window.__notes = [];
-  window.__chimes = 0;
-  window.Notification = class {
-    static permission = 'granted';
-    static requestPermission() { return Promise.resolve('granted'); }
-    constructor(title, opts) { window.__notes.push({ title, body: opts?.body || '' }); }
-    close() {}
-  };
-  const param = { setValueAtTime() {}, exponentialRampToValueAtTime() {} };
-  window.AudioContext = class {
-    constructor() { this.state = 'running'; this.currentTime = 0; this.destination = {}; }
-    resume() { return Promise.resolve(); }
-    createOscillator() { return { type: '', frequency: param, connect: (x) => x, start() { window.__chimes++; }, stop() {} }; }
-    createGain() { return { gain: param, connect: (x) => x }; }
-  };
-}
-
-/** Sign in through the real form, whatever the page's language. */
-async function signIn(page, email, password) {
-  await page.goto(server.url + '/login');
-  await page.locator('#email').fill(email);
-  await page.locator('#password').fill(password);
-  await page.locator('button[type=submit]').click();
-  await page.waitForURL(server.url + '/');
-  await page.locator('#app:not([aria-busy])').waitFor();
-}
-
-/** A new agent, signed in in a browser context of their own. */
-async function agentPage(name, email, ctx) {
-  const u = await admin.createUser(name, email);
-  const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, ...ctx });
-  await context.addInitScript(stubAlerts);
-  const page = await context.newPage();
-  const problems = [];
-  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
-  page.on('dialog', (d) => { problems.push(`dialog: ${d.message()}`); d.dismiss().catch(() => {}); });
-  await signIn(page, u.email, u.password);
-  return { page, context, user: u, problems };
-}
-
 /** A visitor on the host site with the chat open. */
 async function customerPage(w, ctx) {
-  const context = await browser.newContext(ctx);
+  const context = await desk.browser.newContext(ctx);
   const page = await context.newPage();
-  await page.goto(site.url + '/');
+  await page.goto(desk.site.url + '/');
   await page.getByRole('button', { name: /Open chat|Abrir chat/ }).click();
   const frame = await chatFrame(page);
   const input = frame.getByRole('textbox', { name: w.write });
@@ -111,8 +51,8 @@ for (const lang of ['en', 'pt']) {
   const locale = lang === 'en' ? 'en-GB' : 'pt-PT';
   const { sam: samName, tess: tessName, typed } = CAST[lang];
   test(`a note stays with the team and a mention reaches the teammate (${lang})`, { skip }, async () => {
-    const sam = await agentPage(samName, `sam.${lang}@example.com`, { locale });
-    const tess = await agentPage(tessName, `tess.${lang}@example.com`, { locale });
+    const sam = await agentPage(desk, samName, `sam.${lang}@example.com`, { ctxOpts: { locale }, init: recordAlerts });
+    const tess = await agentPage(desk, tessName, `tess.${lang}@example.com`, { ctxOpts: { locale }, init: recordAlerts });
     const customer = await customerPage(w, { locale });
     await say(customer, w, `Hello, my parcel is late (${lang})`);
     // Tess looks at her own conversations (a click: browsers let a page play sounds after one).
@@ -162,8 +102,8 @@ for (const lang of ['en', 'pt']) {
     assert.equal(await note.locator('.mention').innerText(), `@${tessName}`);
 
     // Tess: a notification and a sound, the chat in her conversations with a mark.
-    await eventually(async () => (await tp.evaluate(() => window.__notes)).some((n) => n.title === w.mentioned(samName)), 5000, 'the mention notification');
-    assert.ok(await tp.evaluate(() => window.__chimes) > 0, 'a chime');
+    await eventually(async () => (await tp.evaluate(() => window.__alerts)).some((n) => n.title === w.mentioned(samName)), 5000, 'the mention notification');
+    assert.ok(await tp.evaluate(() => window.__beeps) > 0, 'a chime');
     const tessRow = tp.locator('.side-list').getByRole('button', { name: new RegExp(`parcel is late|${w.label}|${w.note}`) });
     await tessRow.first().waitFor();
     await tessRow.first().locator('.mention-mark').waitFor();
@@ -221,8 +161,8 @@ for (const lang of ['en', 'pt']) {
 }
 
 test('an agent without customer support is never offered in a live chat, and mentions stay out of replies', { skip }, async () => {
-  await admin.createUser('Nina Nosupport', 'nina@example.com', { customer_support: false });
-  const sam = await agentPage('Sam Three', 'sam3@example.com', { locale: 'en-GB' });
+  await desk.admin.createUser('Nina Nosupport', 'nina@example.com', { customer_support: false });
+  const sam = await agentPage(desk, 'Sam Three', 'sam3@example.com', { ctxOpts: { locale: 'en-GB' }, init: recordAlerts });
   const w = WORDS.en;
   const customer = await customerPage(w, { locale: 'en-GB' });
   await say(customer, w, 'Where is my refund?');

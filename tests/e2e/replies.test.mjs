@@ -6,43 +6,35 @@
 // English and Portuguese, axe-core on the picker, the dialog and the admin page, screenshots (en, pt,
 // dark, a 360 px phone).
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
-import { checkA11y, launchBrowser, screenshot, skipOrFail, startServer } from './lib.mjs';
-import { Customer, User, eventually, pageSize } from './messenger-helpers.mjs';
+import { test } from 'node:test';
+import { checkA11y, screenshot } from './lib.mjs';
+import { Customer, deskFixture, eventually, pageSize } from './messenger-helpers.mjs';
 import { chatFrame } from './widget-helpers.mjs';
 
-const skip = skipOrFail();
-let server, browser, admin, bob, teresa;
-
-before(async () => {
-  if (skip) return;
-  server = await startServer();
-  browser = await launchBrowser();
-  admin = await User.setup(server.url);
-  bob = await admin.createUser('Bob Builder', 'bob@example.com');
-  teresa = await admin.createUser('Teresa Tavares', 'teresa@example.com');
+let bob, teresa;
+const desk = deskFixture({
+  setup: async ({ admin }) => {
+    bob = await admin.createUser('Bob Builder', 'bob@example.com');
+    teresa = await admin.createUser('Teresa Tavares', 'teresa@example.com');
+  },
 });
-
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+const { skip } = desk;
 
 /** A browser context signed in as `email` (through the sign-in API, whatever its language); any page error fails the test. */
 async function signedIn(email, password, opts = {}) {
-  const r = await fetch(server.url + '/api/login', {
-    method: 'POST', headers: { Origin: server.url, 'Content-Type': 'application/json', 'X-Frontdesk-Request': '1' },
+  const r = await fetch(desk.server.url + '/api/login', {
+    method: 'POST', headers: { Origin: desk.server.url, 'Content-Type': 'application/json', 'X-Frontdesk-Request': '1' },
     body: JSON.stringify({ email, password }),
   });
   assert.equal(r.status, 200, await r.text());
   const [name, value] = r.headers.get('set-cookie').split(';')[0].split('=');
-  const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, ...opts });
-  await context.addCookies([{ name, value, url: server.url }]);
+  const context = await desk.browser.newContext({ viewport: { width: 1280, height: 800 }, ...opts });
+  await context.addCookies([{ name, value, url: desk.server.url }]);
   const problems = [];
   const open = async (path = '/') => {
     const page = await context.newPage();
     page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
-    await page.goto(server.url + path);
+    await page.goto(desk.server.url + path);
     if (path === '/') await page.locator('#app:not([aria-busy])').waitFor();
     return page;
   };
@@ -51,16 +43,16 @@ async function signedIn(email, password, opts = {}) {
 
 /** A visitor on the widget's sample page who writes `text`; returns the frame and their generated name. */
 async function customerWrites(text, locale) {
-  const context = await browser.newContext({ locale, viewport: { width: 1100, height: 800 } });
+  const context = await desk.browser.newContext({ locale, viewport: { width: 1100, height: 800 } });
   const page = await context.newPage();
-  await page.goto(server.url + '/widget/preview');
+  await page.goto(desk.server.url + '/widget/preview');
   await page.getByRole('button', { name: /Open chat|Abrir chat/ }).click();
   const frame = await chatFrame(page);
   const input = frame.getByRole('textbox', { name: /Write a message|Escreva uma mensagem/ });
   await input.fill(text);
   await input.press('Enter');
   const conv = await eventually(async () => {
-    const r = await admin.request('GET', '/api/conversations?section=customers&status=open');
+    const r = await desk.admin.request('GET', '/api/conversations?section=customers&status=open');
     return r.conversations.find((c) => c.preview === text);
   }, 8000, `the conversation starting with "${text}"`);
   return { context, page, frame, name: conv.customer_name };
@@ -76,7 +68,7 @@ const openChat = async (page, name) => {
 test('an admin adds a shared reply on the admin page; an open Messenger has it at once', { skip }, async () => {
   const b = await signedIn(bob.email, bob.password);
   const bobPage = await b.open();
-  const early = await Customer.create(server.url, { name: 'Erin Early', language: 'en-GB' });
+  const early = await Customer.create(desk.server.url, { name: 'Erin Early', language: 'en-GB' });
   await early.send('Anyone there?');
   await bobPage.getByRole('tab', { name: /From customers/ }).click();
   await openChat(bobPage, 'Erin Early');
