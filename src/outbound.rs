@@ -77,10 +77,7 @@ pub fn resolve(host_port: &str, allow_private: bool) -> Result<Vec<std::net::Soc
     if !allow_private {
         for a in &addrs {
             if let Some(why) = refused(a.ip()) {
-                return Err(format!(
-                    "{host_port} resolves to {} ({why}): refused unless Admin → Webhooks allows private networks",
-                    a.ip()
-                ));
+                return Err(format!("{host_port} resolves to {} ({why}): refused unless Admin → Webhooks allows private networks", a.ip()));
             }
         }
     }
@@ -118,14 +115,23 @@ struct Guarded {
 }
 
 impl Resolver for Guarded {
-    fn resolve(&self, uri: &ureq::http::Uri, config: &ureq::config::Config, timeout: NextTimeout) -> Result<ResolvedSocketAddrs, ureq::Error> {
+    fn resolve(
+        &self,
+        uri: &ureq::http::Uri,
+        config: &ureq::config::Config,
+        timeout: NextTimeout,
+    ) -> Result<ResolvedSocketAddrs, ureq::Error> {
         let addrs = DefaultResolver::default().resolve(uri, config, timeout)?;
         if !self.allow_private
             && let Some((a, why)) = addrs.iter().find_map(|a| refused(a.ip()).map(|w| (a, w)))
         {
             return Err(ureq::Error::Io(std::io::Error::new(
                 std::io::ErrorKind::PermissionDenied,
-                format!("{} resolves to {} ({why}): refused unless Admin → Webhooks allows private networks", uri.host().unwrap_or(""), a.ip()),
+                format!(
+                    "{} resolves to {} ({why}): refused unless Admin → Webhooks allows private networks",
+                    uri.host().unwrap_or(""),
+                    a.ip()
+                ),
             )));
         }
         Ok(addrs)

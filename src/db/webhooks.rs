@@ -147,9 +147,7 @@ pub fn due(conn: &Connection, now: i64, limit: i64) -> Result<Vec<(Entry, i64)>>
 
 /// When the next queued webhook row falls due (Unix ms), if any (order aside: a look too early is cheap).
 pub fn next_due(conn: &Connection) -> Result<Option<i64>> {
-    Ok(conn.query_row("SELECT MIN(MAX(next_at, not_before)) FROM outbox WHERE kind = 'webhook' AND state = 'queued'", [], |r| {
-        r.get(0)
-    })?)
+    Ok(conn.query_row("SELECT MIN(MAX(next_at, not_before)) FROM outbox WHERE kind = 'webhook' AND state = 'queued'", [], |r| r.get(0))?)
 }
 
 /// One attempt, for the log.
@@ -177,15 +175,26 @@ pub fn log_attempt(conn: &Connection, endpoint: i64, a: &Attempt) -> Result<()> 
         "INSERT INTO webhook_attempts (endpoint_id, outbox_id, attempt, event, delivery, at, status, duration_ms, excerpt, error, ok)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
     )?
-    .execute(params![endpoint, a.outbox_id, a.attempt, a.event, a.delivery, a.at, a.status, a.duration_ms, a.excerpt, a.error, a.ok])?;
+    .execute(params![
+        endpoint,
+        a.outbox_id,
+        a.attempt,
+        a.event,
+        a.delivery,
+        a.at,
+        a.status,
+        a.duration_ms,
+        a.excerpt,
+        a.error,
+        a.ok
+    ])?;
     conn.prepare_cached(
         "DELETE FROM webhook_attempts WHERE endpoint_id = ?1 AND id <= (
             SELECT id FROM webhook_attempts WHERE endpoint_id = ?1 ORDER BY id DESC LIMIT 1 OFFSET ?2)",
     )?
     .execute(params![endpoint, KEEP])?;
-    conn.prepare_cached("UPDATE webhooks SET last_attempt_at = ?2, last_status = ?3 WHERE id = ?1")?.execute(params![
-        endpoint, a.at, a.status
-    ])?;
+    conn.prepare_cached("UPDATE webhooks SET last_attempt_at = ?2, last_status = ?3 WHERE id = ?1")?
+        .execute(params![endpoint, a.at, a.status])?;
     Ok(())
 }
 

@@ -49,7 +49,9 @@ pub fn enqueue(conn: &Connection, ev: &Event, targets: &[Target]) -> Result<bool
     let mut queued = false;
     for t in targets.iter().filter(|t| t.events.iter().any(|e| e == p.event) && (t.internal || !p.internal_only)) {
         let mut data = p.data.clone();
-        if !t.internal && let Some(c) = data.get_mut("customer").and_then(Value::as_object_mut) {
+        if !t.internal
+            && let Some(c) = data.get_mut("customer").and_then(Value::as_object_mut)
+        {
             c.remove("note");
         }
         let body = json!({"id": event_id, "event": p.event, "created_at": now, "data": data});
@@ -80,10 +82,9 @@ fn public(conn: &Connection, kind: &str, d: &Value) -> Result<Option<Public>> {
             match (d["change"].as_str(), conv["status"].as_str()) {
                 (Some("status"), Some("closed")) => Some(by_conv("conversation.closed", json!({"conversation": c}))),
                 (Some("status"), Some("open")) => Some(by_conv("conversation.reopened", json!({"conversation": c}))),
-                (Some("assignee"), _) => Some(by_conv(
-                    "conversation.assigned",
-                    json!({"conversation": c, "previous_assignee_id": d["from"], "by": d["by"]}),
-                )),
+                (Some("assignee"), _) => {
+                    Some(by_conv("conversation.assigned", json!({"conversation": c, "previous_assignee_id": d["from"], "by": d["by"]})))
+                }
                 _ => None,
             }
         }
