@@ -348,3 +348,51 @@ fn loopback_is_refused_by_default_at_save_and_at_delivery_also_through_localhost
     assert_eq!(rx.all()[0].event(), "ping");
     assert_eq!(attempts(&admin, id)[0]["event"], "ping");
 }
+
+#[test]
+fn the_readme_receiver_verifies_the_signature_and_refuses_a_forged_one() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let code = std::fs::read_to_string(root.join("docs/examples/webhook_receiver.py")).unwrap();
+    let readme = std::fs::read_to_string(root.join("README.md")).unwrap();
+    assert!(readme.contains(&format!("```python\n{code}```\n")), "README's receiver differs from docs/examples/webhook_receiver.py");
+    let (s, admin) = desk();
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let (id, secret) = endpoint(&admin, &format!("http://127.0.0.1:{port}/"), false);
+    let Ok(mut py) = std::process::Command::new("python3")
+        .arg(root.join("docs/examples/webhook_receiver.py"))
+        .env("FRONTDESK_WEBHOOK_SECRET", &secret)
+        .env("PORT", port.to_string())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+    else {
+        eprintln!("python3 is not installed: skipped");
+        return;
+    };
+    wait(Duration::from_secs(10), "the receiver listening", || std::net::TcpStream::connect(("127.0.0.1", port)).is_ok());
+    let r = admin.post_json(&format!("/api/webhooks/{id}/test"), &json!({}));
+    assert_eq!(r.json()["ok"], true, "{}", r.text());
+    assert_eq!(r.json()["delivery"]["status"], 204);
+    s.customer(Some("Rui")).say("Olá");
+    wait(Duration::from_secs(20), "two deliveries", || attempts(&admin, id).iter().filter(|a| a["ok"] == true).count() >= 3);
+    // A forged signature (another secret) is refused.
+    let body = r#"{"id":"evt_x","event":"ping","created_at":0,"data":{}}"#;
+    let t = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64;
+    let forged = frontdesk::desk::webhook_send::signature("whsec_not_the_secret", t, body);
+    let good = frontdesk::desk::webhook_send::signature(&secret, t, body);
+    let send = |sig: &str| {
+        let head = format!(
+            "POST / HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nFrontdesk-Signature: {sig}\r\nFrontdesk-Delivery: dlv_x\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
+        );
+        common::raw_exchange(format!("127.0.0.1:{port}").parse().unwrap(), head.as_bytes())
+    };
+    assert!(send(&forged).starts_with("HTTP/1.0 400"), "{}", send(&forged));
+    let old = frontdesk::desk::webhook_send::signature(&secret, t - 3600, body);
+    assert!(send(&old).starts_with("HTTP/1.0 400"), "an hour-old signature was accepted");
+    assert!(send(&good).starts_with("HTTP/1.0 204"), "{}", send(&good));
+    let _ = py.kill();
+    let mut out = String::new();
+    std::io::Read::read_to_string(py.stdout.as_mut().unwrap(), &mut out).unwrap();
+    let events: Vec<&str> = out.lines().map(|l| l.split(' ').nth(1).unwrap_or("")).collect();
+    assert_eq!(events, ["ping", "conversation.created", "message.created", "ping"], "{out}");
+}

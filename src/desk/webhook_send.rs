@@ -161,7 +161,7 @@ fn disable(
     let Some(server) = server else { return Ok(()) };
     for u in admins {
         let text = format!(
-            "The webhook endpoint {} was disabled: {reason}.\n\nEnable it again on Admin → Webhooks once the receiver works: {public_url}/admin#webhooks\n",
+            "The webhook endpoint {} was disabled: {reason}.\n\nEnable it again on Admin → Webhooks once the receiver works: {public_url}/admin/webhooks\n",
             ep.url
         );
         let html = format!("<p>{}</p>", super::mail_text::escape(&text).replace('\n', "<br>"));
