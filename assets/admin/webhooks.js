@@ -13,8 +13,8 @@ export { words } from './webhooks-words.js';
 /** A status for people: "200", or "no answer". */
 const statusText = (s) => (s === null || s === undefined ? t('whNoAnswer') : String(s));
 
-/** Why an attempt failed: the status, the server's words (unless they only repeat the status), the answer's start. */
-const why = (d) => [statusText(d.status), d.error && d.error !== String(d.status) ? d.error : '', d.excerpt].filter(Boolean).join(' — ');
+/** Why an attempt failed: the server's words ("500: not a 2xx answer", "connection refused") and the answer's start. */
+const why = (d) => [d.error || statusText(d.status), d.excerpt].filter(Boolean).join(' — ');
 
 export async function webhooks(view) {
   let data;
@@ -117,6 +117,7 @@ export async function webhooks(view) {
         const d = r.delivery;
         answer.textContent = r.ok ? t('whTestOk', { status: statusText(d.status), ms: d.duration_ms }) : t('whTestBad', { why: d ? why(d) : r.error || '' });
         answer.className = 'test-answer ' + (r.ok ? 'ok' : 'bad');
+        if (d) lastDd.textContent = t('whLastAt', { when: fmtTime(d.at), status: statusText(d.status) });
       } catch (e) { answer.textContent = problem(e, t('errFailed')); answer.className = 'test-answer bad'; }
       test.disabled = false;
       if (details.open) loadLog(); else details.open = true;
@@ -135,6 +136,8 @@ export async function webhooks(view) {
       : el('span', { class: 'pill warn', text: w.disabled_reason ? t('whDisabledBecause', { reason: w.disabled_reason }) : t('whOff') });
     const last = w.last_attempt_at ? t('whLastAt', { when: fmtTime(w.last_attempt_at), status: statusText(w.last_status) }) : t('whLastNone');
     const fact = (k, v) => el('div', {}, el('dt', { text: k }), el('dd', { text: v }));
+    const lastFact = fact(t('whColLast'), last);
+    const lastDd = lastFact.querySelector('dd');
     return el('article', { class: 'panel wh-card', 'aria-label': w.url },
       el('div', { class: 'wh-card-head' }, el('h3', { class: 'wh-url', text: w.url }), state),
       w.description ? el('p', { class: 'panel-lead', text: w.description }) : null,
@@ -142,7 +145,7 @@ export async function webhooks(view) {
         fact(t('whColEvents'), w.events.join(', ')),
         fact(t('whColInternal'), w.internal ? t('yes') : t('whNo')),
         fact(t('whColStreak'), String(w.failure_streak)),
-        fact(t('whColLast'), last)),
+        lastFact),
       el('div', { class: 'actions' }, test,
         el('button', { type: 'button', class: 'btn small', text: t('edit'), 'aria-label': t('whEditOf', { url: w.url }), onclick: () => edit(w) }),
         rotate, del),
