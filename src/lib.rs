@@ -19,6 +19,7 @@ pub mod limits;
 pub mod logger;
 pub mod mailer;
 pub mod metrics;
+pub mod outbound;
 pub mod passwords;
 pub mod ratelimit;
 pub mod ws;
@@ -110,6 +111,8 @@ pub fn start(config: Config) -> Result<Running> {
         metrics: metrics::Metrics::default(),
     });
     api::socket::install_presence(&app);
+    app.db.writer.hooks.install(desk::webhook_events::enqueue);
+    app.db.writer.hooks.set(app.db.read(db::webhooks::targets)?);
     desk::availability::remember(&app, app.helpdesk_status());
 
     std::thread::Builder::new().name("fanout".into()).spawn(move || hub::run_fanout(hub, events_rx))?;
@@ -125,6 +128,8 @@ pub fn start(config: Config) -> Result<Running> {
     {
         let (a, s) = (app.clone(), stop_pinger.clone());
         std::thread::Builder::new().name("outbox".into()).spawn(move || desk::outbox::run(a, s))?;
+        let (a, s) = (app.clone(), stop_pinger.clone());
+        std::thread::Builder::new().name("webhooks".into()).spawn(move || desk::webhook_send::run(a, s))?;
         let (a, s) = (app.clone(), stop_pinger.clone());
         std::thread::Builder::new().name("imap".into()).spawn(move || desk::inbound::run(a, s))?;
     }

@@ -148,6 +148,18 @@ fn rows() -> Vec<Row> {
         r("DELETE", "/api/replies/:id", "fresh shared", admins(200), |w| at(w.fresh_shared_reply())),
         r("DELETE", "/api/replies/:id", "fresh, support's personal", staff(404, 200, 404), |w| at(w.fresh_support_reply())),
 
+        // issue 19: webhooks, admins only. The matrix's server keeps the default setting, so a
+        // loopback URL is refused (422); no endpoint exists, so the others are 404 (tests/webhooks.rs
+        // covers each with a real receiver).
+        r("GET", "/api/webhooks", "", admins(200), |_| none()),
+        r("POST", "/api/webhooks", "loopback refused", admins(422), |_| body(json!({"url": "http://127.0.0.1:9/", "events": ["message.created"]}))),
+        r("PATCH", "/api/webhooks/:id", "none", admins(404), |_| at(1).body(json!({"enabled": false}))),
+        r("DELETE", "/api/webhooks/:id", "none", admins(404), |_| at(1)),
+        r("POST", "/api/webhooks/:id/test", "none", admins(404), |_| at(1)),
+        r("GET", "/api/webhooks/:id/deliveries", "none", admins(404), |_| at(1)),
+        r("POST", "/api/webhooks/:id/rotate-secret", "none", admins(404), |_| at(1)),
+        r("POST", "/api/webhooks/deliveries/:id/retry", "none failed", admins(404), |_| at(1)),
+
         // issue 16: email. The matrix's server has no mail server: what needs one answers 409 to
         // those who reach it (tests/email.rs covers each with real servers).
         r("GET", "/api/admin/email", "", admins(200), |_| none()),

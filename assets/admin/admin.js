@@ -15,6 +15,7 @@ import { audit } from './audit.js';
 import { labels } from './labels.js';
 import { replies } from './replies.js';
 import { email } from './email.js';
+import { webhooks } from './webhooks.js';
 import { reports } from './reports-admin.js';
 
 const SECTIONS = [
@@ -29,6 +30,8 @@ const SECTIONS = [
   { id: 'replies', label: () => t('repliesTitle'), draw: replies, icon: 'M13.5 2 5 13.5h6L10 22l9-12h-6.2z' },
   // issue 16: email
   { id: 'email', label: () => t('emailTitle'), draw: email, icon: 'M3 5h18v14H3zM3 6l9 7 9-7' },
+  // issue 19: webhooks
+  { id: 'webhooks', label: () => t('whTitle'), draw: webhooks, icon: 'M10 14a4 4 0 1 1-3-6.5M14 10a4 4 0 1 1 3 6.5M9 17h6M12 7l3 6' },
   // issue 20: reports and the satisfaction survey
   { id: 'reports', label: () => t('rpTitle'), draw: reports, icon: 'M4 20V10M10 20V4M16 20v-7M22 20H2' },
 ];

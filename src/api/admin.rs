@@ -15,7 +15,7 @@ use crate::error::{Error, Result};
 use crate::http::{Request, Response};
 
 /// The sections of the admin page; `/admin/<section>` opens one.
-pub const SECTIONS: [&str; 10] = ["messages", "availability", "widget", "team", "data", "audit", "labels", "replies", "email", "reports"];
+pub const SECTIONS: [&str; 11] = ["messages", "availability", "widget", "team", "data", "audit", "labels", "replies", "email", "webhooks", "reports"];
 
 /// `/admin`: signed-out visitors go to sign-in; agents get 403 with a page (in their language) that
 /// says the admin pages are for admins and leads back to the Messenger.

@@ -24,6 +24,7 @@ pub mod session;
 pub mod settings_api;
 pub mod socket;
 pub mod users;
+pub mod webhooks;
 pub mod widget;
 pub mod widget_pages;
 
@@ -200,6 +201,16 @@ pub const ROUTES: &[Route] = &[
     // issue 20: reports (an admin: everyone's; an agent: their own) and the agents' own page
     r("GET", "/api/reports", Agent, |a, q, _| reports::get(a, q)),
     r("GET", "/reports", Agent, |a, q, _| reports::page(a, q)),
+
+    // issue 19: webhooks (admins; desk::webhooks, desk::webhook_send)
+    r("GET", "/api/webhooks", Admin, |a, q, _| webhooks::list(a, q)),
+    r("POST", "/api/webhooks", Admin, |a, q, _| webhooks::create(a, q)),
+    r("PATCH", "/api/webhooks/:id", Admin, |a, q, p| webhooks::update(a, q, p.id)),
+    r("DELETE", "/api/webhooks/:id", Admin, |a, q, p| webhooks::delete(a, q, p.id)),
+    r("POST", "/api/webhooks/:id/test", Admin, |a, q, p| webhooks::test(a, q, p.id)),
+    r("GET", "/api/webhooks/:id/deliveries", Admin, |a, q, p| webhooks::deliveries(a, q, p.id)),
+    r("POST", "/api/webhooks/:id/rotate-secret", Admin, |a, q, p| webhooks::rotate(a, q, p.id)),
+    r("POST", "/api/webhooks/deliveries/:id/retry", Admin, |a, q, p| webhooks::retry(a, q, p.id)),
 
     r("GET", "/__test/panic", Test, |_, _, _| panic!("test panic")),
     // Browser tests build a history at chosen times: the clock rules and the writer read.

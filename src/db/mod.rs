@@ -13,6 +13,7 @@ pub mod conversations;
 pub mod customers;
 pub mod events;
 pub mod files;
+pub mod hooks;
 pub mod hours;
 pub mod invites;
 pub mod items;
@@ -30,6 +31,7 @@ pub mod sessions;
 pub mod settings;
 pub mod space;
 pub mod users;
+pub mod webhooks;
 pub mod writer;
 
 use std::path::Path;
@@ -61,6 +63,8 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../sql/0014_outbox.sql"),
     include_str!("../../sql/0015_attachments.sql"),
     include_str!("../../sql/0016_csat.sql"),
+    // 0017 is issue 19 part A (API tokens); it is merged in before this one.
+    include_str!("../../sql/0018_webhooks.sql"),
 ];
 
 /// SQLite below this has the WAL-reset corruption bug (fixed in 3.51.3).
@@ -184,7 +188,7 @@ pub fn now_ms() -> i64 {
     if fixed != 0 { fixed } else { system_ms() }
 }
 
-fn system_ms() -> i64 {
+pub fn system_ms() -> i64 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0)
 }
 

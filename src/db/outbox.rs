@@ -65,27 +65,27 @@ pub fn get(conn: &Connection, id: i64) -> Result<Option<Entry>> {
     Ok(conn.query_row(&format!("SELECT {COLS} FROM outbox WHERE id = ?1"), [id], from_row).optional()?)
 }
 
-/// At start: rows a crash left `sending` go back to the queue, payload (and so Message-ID)
-/// unchanged; rows waiting out a backoff are tried now (a restart often follows a fix of the
-/// mail server's settings). Returns how many were `sending`.
-pub fn recover(conn: &Connection, now: i64) -> Result<usize> {
-    let n = conn.execute("UPDATE outbox SET state = 'queued', next_at = ?1 WHERE state = 'sending'", [now])?;
-    conn.execute("UPDATE outbox SET next_at = ?1 WHERE state = 'queued' AND next_at > ?1", [now])?;
+/// At start: rows of `kind` a crash left `sending` go back to the queue, payload (and so
+/// Message-ID or delivery id) unchanged; rows waiting out a backoff are tried now (a restart often
+/// follows a fix of the mail server's settings). Returns how many were `sending`.
+pub fn recover(conn: &Connection, kind: &str, now: i64) -> Result<usize> {
+    let n = conn.execute("UPDATE outbox SET state = 'queued', next_at = ?1 WHERE state = 'sending' AND kind = ?2", params![now, kind])?;
+    conn.execute("UPDATE outbox SET next_at = ?1 WHERE state = 'queued' AND next_at > ?1 AND kind = ?2", params![now, kind])?;
     Ok(n)
 }
 
-/// Queued rows that are due at `now`, oldest first.
+/// Queued mail rows that are due at `now`, oldest first (webhooks: `db::webhooks::due`).
 pub fn due(conn: &Connection, now: i64, limit: i64) -> Result<Vec<Entry>> {
     let mut st = conn.prepare_cached(&format!(
-        "SELECT {COLS} FROM outbox WHERE state = 'queued' AND next_at <= ?1 AND not_before <= ?1 ORDER BY id LIMIT ?2"
+        "SELECT {COLS} FROM outbox WHERE kind = 'mail' AND state = 'queued' AND next_at <= ?1 AND not_before <= ?1 ORDER BY id LIMIT ?2"
     ))?;
     let rows = st.query_map(params![now, limit], from_row)?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
-/// When the next queued row falls due (Unix ms), if any.
+/// When the next queued mail row falls due (Unix ms), if any.
 pub fn next_due(conn: &Connection) -> Result<Option<i64>> {
-    Ok(conn.query_row("SELECT MIN(MAX(next_at, not_before)) FROM outbox WHERE state = 'queued'", [], |r| r.get(0))?)
+    Ok(conn.query_row("SELECT MIN(MAX(next_at, not_before)) FROM outbox WHERE kind = 'mail' AND state = 'queued'", [], |r| r.get(0))?)
 }
 
 /// Take a due row: `sending`, one more attempt, with the payload that will be delivered (composed
@@ -120,24 +120,26 @@ pub fn mark_dropped(conn: &Connection, id: i64, why: &str) -> Result<()> {
     Ok(())
 }
 
-/// An admin's Retry: a failed row is queued again now, with a fresh count of attempts.
-pub fn retry(conn: &Connection, id: i64, now: i64) -> Result<bool> {
-    Ok(conn
-        .execute("UPDATE outbox SET state = 'queued', attempts = 0, next_at = ?2 WHERE id = ?1 AND state = 'failed'", params![id, now])?
-        == 1)
+/// An admin's Retry: a failed row of `kind` is queued again now, with a fresh count of attempts.
+pub fn retry(conn: &Connection, id: i64, kind: &str, now: i64) -> Result<bool> {
+    Ok(conn.execute(
+        "UPDATE outbox SET state = 'queued', attempts = 0, next_at = ?2 WHERE id = ?1 AND state = 'failed' AND kind = ?3",
+        params![id, now, kind],
+    )? == 1)
 }
 
-/// The latest rows in `states`, newest first (the admin page's lists).
+/// The latest mail rows in `states`, newest first (the Email page's lists).
 pub fn list(conn: &Connection, states: &[&str], limit: i64) -> Result<Vec<Entry>> {
     let marks = states.iter().map(|s| format!("'{}'", s.replace('\'', ""))).collect::<Vec<_>>().join(",");
-    let mut st = conn.prepare(&format!("SELECT {COLS} FROM outbox WHERE state IN ({marks}) ORDER BY id DESC LIMIT ?1"))?;
+    let mut st =
+        conn.prepare(&format!("SELECT {COLS} FROM outbox WHERE kind = 'mail' AND state IN ({marks}) ORDER BY id DESC LIMIT ?1"))?;
     let rows = st.query_map([limit], from_row)?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
-/// How many rows are in each state.
+/// How many mail rows are in each state.
 pub fn counts(conn: &Connection) -> Result<Vec<(String, i64)>> {
-    let mut st = conn.prepare("SELECT state, COUNT(*) FROM outbox GROUP BY state")?;
+    let mut st = conn.prepare("SELECT state, COUNT(*) FROM outbox WHERE kind = 'mail' GROUP BY state")?;
     let rows = st.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }

@@ -94,6 +94,8 @@ pub struct Settings {
     pub csat: String,
     /// A low rating (1–2 stars, thumbs down) notifies the agent the chat is credited to.
     pub csat_notify_low: bool,
+    /// Webhooks may go to loopback, private and link-local addresses (off: refused, `outbound`).
+    pub webhooks_allow_private: bool,
 }
 
 /// The accent of Frontdesk's own pages (`--accent` in assets/shared/style.css, which the Messenger uses):
@@ -159,6 +161,7 @@ impl Default for Settings {
             file_types: crate::files::sniff::KINDS.iter().map(|k| k.mime.to_string()).collect(),
             csat: "off".into(),
             csat_notify_low: true,
+            webhooks_allow_private: false,
         }
     }
 }

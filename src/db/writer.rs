@@ -21,12 +21,18 @@ pub struct WriteCtx<'a> {
     stats: &'a WriterStats,
     /// A job queued an outbox row: the sender is woken after COMMIT (`db::outbox::Waker`).
     queued: &'a mut bool,
+    /// The webhook endpoints events are delivered to, and whether a job queued a delivery.
+    hooks: &'a super::hooks::Hooks,
+    hooked: &'a mut bool,
 }
 
 impl WriteCtx<'_> {
     /// Record an event durably (in this transaction) and queue it for fan-out after commit.
     pub fn emit(&mut self, kind: &str, conversation_id: Option<i64>, audience: Audience, data: serde_json::Value) -> Result<i64> {
         let ev = events::insert(self.conn, kind, conversation_id, audience, data)?;
+        if self.hooks.on_event(self.conn, &ev)? {
+            *self.hooked = true;
+        }
         let id = ev.id;
         self.events.push(ev);
         Ok(id)
@@ -35,6 +41,16 @@ impl WriteCtx<'_> {
     /// Say that this job queued an outbox row: once the group commits, the sender is woken.
     pub fn delivery_queued(&mut self) {
         *self.queued = true;
+    }
+
+    /// Say that this job queued a webhook delivery: once the group commits, the webhook thread is woken.
+    pub fn webhook_queued(&mut self) {
+        *self.hooked = true;
+    }
+
+    /// The in-memory list of enabled endpoints (changed by the job that changes them).
+    pub fn hooks(&self) -> &super::hooks::Hooks {
+        self.hooks
     }
 }
 
@@ -70,6 +86,8 @@ pub struct Writer {
     pub stats: Arc<WriterStats>,
     /// Woken after a commit that queued an outbox row.
     pub waker: Arc<super::outbox::Waker>,
+    /// Webhook endpoints and their thread's waker.
+    pub hooks: Arc<super::hooks::Hooks>,
 }
 
 const MAX_BATCH: usize = 512;
@@ -83,14 +101,16 @@ impl Writer {
         let st = stats.clone();
         let waker = Arc::new(super::outbox::Waker::default());
         let wk = waker.clone();
+        let hooks = Arc::new(super::hooks::Hooks::default());
+        let hk = hooks.clone();
         let handle = std::thread::Builder::new()
             .name("db-writer".into())
             .spawn(move || {
                 clock.install_on_this_thread();
-                run(conn, rx, sink, st, wk)
+                run(conn, rx, sink, st, wk, hk)
             })
             .expect("spawn the writer thread");
-        Writer { tx, handle: Mutex::new(Some(handle)), stats, waker }
+        Writer { tx, handle: Mutex::new(Some(handle)), stats, waker, hooks }
     }
 
     /// Run `f` inside the group transaction; returns its value once committed.
@@ -162,7 +182,14 @@ fn savepoint(conn: &Connection, sql: &str) -> rusqlite::Result<()> {
     conn.prepare_cached(sql)?.execute([]).map(|_| ())
 }
 
-fn run(conn: Connection, rx: Receiver<Msg>, sink: mpsc::Sender<Vec<Event>>, stats: Arc<WriterStats>, waker: Arc<super::outbox::Waker>) {
+fn run(
+    conn: Connection,
+    rx: Receiver<Msg>,
+    sink: mpsc::Sender<Vec<Event>>,
+    stats: Arc<WriterStats>,
+    waker: Arc<super::outbox::Waker>,
+    hooks: Arc<super::hooks::Hooks>,
+) {
     let mut stopping = false;
     loop {
         let mut batch: Vec<Job> = Vec::new();
@@ -194,6 +221,7 @@ fn run(conn: Connection, rx: Receiver<Msg>, sink: mpsc::Sender<Vec<Event>>, stat
         stats.queued.fetch_sub(batch.len(), Ordering::Relaxed);
         let mut events = Vec::new();
         let mut queued = false;
+        let mut hooked = false;
         let mut dones = Vec::with_capacity(batch.len());
         let began = conn.execute_batch("BEGIN IMMEDIATE");
         if let Err(e) = began {
@@ -203,7 +231,8 @@ fn run(conn: Connection, rx: Receiver<Msg>, sink: mpsc::Sender<Vec<Event>>, stat
             continue;
         }
         for job in batch {
-            let mut ctx = WriteCtx { conn: &conn, events: &mut events, stats: &stats, queued: &mut queued };
+            let mut ctx =
+                WriteCtx { conn: &conn, events: &mut events, stats: &stats, queued: &mut queued, hooks: &hooks, hooked: &mut hooked };
             dones.push(job(&mut ctx));
         }
         let t = Instant::now();
@@ -231,6 +260,9 @@ fn run(conn: Connection, rx: Receiver<Msg>, sink: mpsc::Sender<Vec<Event>>, stat
         }
         if committed && queued {
             waker.wake();
+        }
+        if committed && hooked {
+            hooks.waker.wake();
         }
         if committed && !events.is_empty() {
             // Hand events on before answering, so an ack never overtakes its own event's fan-out

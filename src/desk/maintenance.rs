@@ -55,6 +55,8 @@ pub fn run(app: Arc<App>) {
         let r = app.db.write(move |w| {
             let events = db::events::prune(w.conn, now - KEEP_EVENTS_MS)?;
             let sessions = db::sessions::delete_expired(w.conn, now - auth::IDLE_MS, now - auth::ABSOLUTE_MS)?;
+            // The webhook delivery log keeps 30 days (and 1,000 attempts per endpoint, on insert).
+            db::webhooks::prune(w.conn, now - 30 * 86_400_000)?;
             Ok((events, sessions))
         });
         match r {

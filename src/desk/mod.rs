@@ -35,4 +35,7 @@ pub mod settings;
 pub mod system_lines;
 pub mod team;
 pub mod visibility;
+pub mod webhook_events;
+pub mod webhook_send;
+pub mod webhooks;
 pub mod widget;

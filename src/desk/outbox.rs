@@ -1,4 +1,5 @@
-//! The sender: one thread that delivers the outbox (`db::outbox`), mail now and webhooks later.
+//! The sender: one thread that delivers the outbox's mail (`db::outbox`); webhooks have their own
+//! thread on the same table (`desk::webhook_send`), so a slow receiver never delays mail.
 //! It takes due rows oldest first; a row whose content is written when it falls due (a continuity
 //! mail: the replies the customer has still not seen, through the customer projection; a mention:
 //! only while the agent is offline) is composed in the same write that marks it `sending`, and the
@@ -35,7 +36,7 @@ pub fn backoff(attempts: i64) -> i64 {
 /// Run the sender until `stop`. Rows left `sending` by a crash are queued again first.
 pub fn run(app: Arc<App>, stop: Arc<AtomicBool>) {
     let now = app.clock.now_ms();
-    match app.db.write(move |w| db::outbox::recover(w.conn, now)) {
+    match app.db.write(move |w| db::outbox::recover(w.conn, "mail", now)) {
         Ok(0) => {}
         Ok(n) => log::warn!("outbox: {n} deliveries were being sent when the server stopped; sending them again (same Message-ID)"),
         Err(e) => log::error!("outbox: recovery failed: {e}"),
@@ -129,7 +130,7 @@ pub struct Compose {
 pub fn retry(app: &Arc<App>, by: i64, ip: String, id: i64) -> Result<bool> {
     let now = app.clock.now_ms();
     app.db.write(move |w| {
-        let ok = db::outbox::retry(w.conn, id, now)?;
+        let ok = db::outbox::retry(w.conn, id, "mail", now)?;
         if ok {
             db::audit::append(w.conn, Some(by), &ip, "outbox.retry", &format!("outbox:{id}"), json!({}))?;
             w.delivery_queued();
