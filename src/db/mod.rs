@@ -61,6 +61,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../sql/0014_outbox.sql"),
     include_str!("../../sql/0015_attachments.sql"),
     include_str!("../../sql/0016_csat.sql"),
+    include_str!("../../sql/0019_report_summaries.sql"),
 ];
 
 /// SQLite below this has the WAL-reset corruption bug (fixed in 3.51.3).

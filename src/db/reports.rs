@@ -18,12 +18,11 @@ pub struct Filter {
     pub label: Option<i64>,
 }
 
-/// The agent (`?3`) handled conversation `c`: they took part in it or have it.
-const HANDLED: &str =
-    "(?3 IS NULL OR c.assignee_id = ?3 OR EXISTS (SELECT 1 FROM participants p WHERE p.conversation_id = c.id AND p.user_id = ?3))";
+/// The agent (`?3`) handled conversation `c`: they took part in it or have it (`report_handlers`,
+/// kept by triggers from `participants` and the assignee).
+const HANDLED: &str = "(?3 IS NULL OR EXISTS (SELECT 1 FROM report_handlers h WHERE h.conversation_id = c.id AND h.user_id = ?3))";
 /// The chats agent `?3` handled, as a set to drive from.
-const HANDLED_SET: &str =
-    "(SELECT conversation_id FROM participants WHERE user_id = ?3 UNION SELECT id FROM conversations WHERE assignee_id = ?3)";
+const HANDLED_SET: &str = "(SELECT conversation_id FROM report_handlers WHERE user_id = ?3)";
 /// The chats carrying label `?4`.
 const LABEL_SET: &str = "(SELECT conversation_id FROM conversation_labels WHERE label_id = ?4)";
 
@@ -43,8 +42,33 @@ fn narrow(alias: &str, f: Filter) -> String {
     format!("{agent} AND {label}")
 }
 
-/// Live chats started (created), per bucket; with an agent, those they handled.
+/// The buckets covering `[from, to)`: `[b0, b1)`.
+fn bucket_range(from: i64, to: i64) -> (i64, i64) {
+    (from.div_euclid(BUCKET_MS), (to + BUCKET_MS - 1).div_euclid(BUCKET_MS))
+}
+
+/// Live chats started (created), per bucket; with an agent, those they handled. Unfiltered from
+/// `report_buckets`, an agent's from `report_handlers`, a label's from its chats.
 pub fn started(conn: &Connection, from: i64, to: i64, f: Filter) -> Result<Vec<(i64, i64)>> {
+    if f.label.is_none() {
+        return match f.agent {
+            None => {
+                let (b0, b1) = bucket_range(from, to);
+                let sql = "SELECT bucket, started FROM report_buckets WHERE bucket >= ?1 AND bucket < ?2 AND started > 0 AND ?3 IS NULL AND ?4 IS NULL";
+                buckets(conn, sql, b0, b1, f)
+            }
+            Some(_) => buckets(
+                conn,
+                &format!(
+                    "SELECT started_at / {BUCKET_MS}, count(*) FROM report_handlers
+                     WHERE user_id = ?3 AND started_at >= ?1 AND started_at < ?2 AND ?4 IS NULL GROUP BY 1"
+                ),
+                from,
+                to,
+                f,
+            ),
+        };
+    }
     let sql = format!(
         "SELECT c.created_at / {BUCKET_MS}, count(*) FROM conversations c
          WHERE c.kind = 'live_chat' AND c.created_at >= ?1 AND c.created_at < ?2 AND {} GROUP BY 1",
@@ -70,10 +94,10 @@ pub fn reopened(conn: &Connection, from: i64, to: i64, f: Filter) -> Result<Vec<
 }
 
 /// Messages per bucket: `(bucket, from customers, from agents)`. With an agent: the customers'
-/// messages in chats they handled and their own replies. Unfiltered and the agent's own replies
-/// come from `message_counts`; the rest from the messages of the chats concerned.
+/// messages in chats they handled and their own replies. Unfiltered from `report_buckets`, the
+/// agent's own replies from `message_counts`; the rest from the messages of the chats concerned.
 pub fn messages(conn: &Connection, from: i64, to: i64, f: Filter) -> Result<Vec<(i64, i64, i64)>> {
-    let (b0, b1) = (from.div_euclid(BUCKET_MS), (to + BUCKET_MS - 1).div_euclid(BUCKET_MS));
+    let (b0, b1) = bucket_range(from, to);
     let rows = |sql: &str, p: &[&dyn rusqlite::ToSql]| -> Result<Vec<(i64, i64, i64)>> {
         let mut st = conn.prepare_cached(sql)?;
         let rows = st.query_map(p, |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
@@ -81,8 +105,8 @@ pub fn messages(conn: &Connection, from: i64, to: i64, f: Filter) -> Result<Vec<
     };
     match (f.agent, f.label) {
         (None, None) => rows(
-            "SELECT bucket, sum(CASE WHEN author_kind = 'customer' THEN n ELSE 0 END), sum(CASE WHEN author_kind = 'user' THEN n ELSE 0 END)
-             FROM message_counts WHERE bucket >= ?1 AND bucket < ?2 GROUP BY bucket",
+            "SELECT bucket, customer_messages, agent_messages FROM report_buckets
+             WHERE bucket >= ?1 AND bucket < ?2 AND (customer_messages > 0 OR agent_messages > 0)",
             &[&b0, &b1],
         ),
         (Some(agent), None) => {
@@ -93,8 +117,7 @@ pub fn messages(conn: &Connection, from: i64, to: i64, f: Filter) -> Result<Vec<
             out.extend(rows(
                 &format!(
                     "SELECT m.created_at / {BUCKET_MS}, count(*), 0 FROM messages m
-                     WHERE m.conversation_id IN (SELECT conversation_id FROM participants WHERE user_id = ?3
-                                                 UNION SELECT id FROM conversations WHERE assignee_id = ?3 AND kind = 'live_chat')
+                     WHERE m.conversation_id IN {HANDLED_SET}
                        AND m.author_kind = 'customer' AND m.created_at >= ?1 AND m.created_at < ?2
                      GROUP BY 1"
                 ),
@@ -125,6 +148,21 @@ pub fn uncount(conn: &Connection, id: i64) -> Result<()> {
                WHERE m.conversation_id = ?1 AND c.kind = 'live_chat' AND m.author_kind IN ('customer', 'user') AND m.note = 0
                GROUP BY 1, 2, 3) AS x
          WHERE message_counts.bucket = x.b AND message_counts.author_kind = x.a AND message_counts.author_id = x.u",
+    )?
+    .execute([id])?;
+    // The per-bucket totals: its messages, and its start. (`report_handlers` goes by the cascade.)
+    conn.prepare_cached(
+        "UPDATE report_buckets SET customer_messages = customer_messages - x.cu, agent_messages = agent_messages - x.ag
+         FROM (SELECT m.created_at / 900000 AS b, sum(m.author_kind = 'customer') AS cu, sum(m.author_kind = 'user') AS ag
+               FROM messages m JOIN conversations c ON c.id = m.conversation_id
+               WHERE m.conversation_id = ?1 AND c.kind = 'live_chat' AND m.author_kind IN ('customer', 'user') AND m.note = 0
+               GROUP BY 1) AS x
+         WHERE report_buckets.bucket = x.b",
+    )?
+    .execute([id])?;
+    conn.prepare_cached(
+        "UPDATE report_buckets SET started = started - 1
+         WHERE bucket = (SELECT created_at / 900000 FROM conversations WHERE id = ?1 AND kind = 'live_chat')",
     )?
     .execute([id])?;
     Ok(())
@@ -212,19 +250,16 @@ pub fn comments(conn: &Connection, from: i64, to: i64, f: Filter, limit: i64) ->
 }
 
 /// Live chats started in the range that each agent handled (took part in, or has): `(agent, count)`,
-/// the per-agent table's "handled", equal to "started" in that agent's own report.
+/// the per-agent table's "handled", equal to "started" in that agent's own report. One index range
+/// per agent (`report_handlers_user`), not a probe per conversation.
 pub fn handled(conn: &Connection, from: i64, to: i64, f: Filter) -> Result<Vec<(i64, i64)>> {
-    let label = if f.label.is_some() { format!("c.id IN {LABEL_SET}") } else { "?4 IS NULL".into() };
-    let agent = if f.agent.is_some() { "u = ?3" } else { "?3 IS NULL" };
+    let label = if f.label.is_some() { format!("h.conversation_id IN {LABEL_SET}") } else { "?4 IS NULL".into() };
+    let agent = if f.agent.is_some() { "u.id = ?3" } else { "?3 IS NULL" };
     let sql = format!(
-        "SELECT u, count(*) FROM (
-             SELECT p.user_id AS u FROM conversations c JOIN participants p ON p.conversation_id = c.id
-             WHERE c.kind = 'live_chat' AND c.created_at >= ?1 AND c.created_at < ?2 AND {label}
-             UNION ALL
-             SELECT c.assignee_id FROM conversations c
-             WHERE c.kind = 'live_chat' AND c.created_at >= ?1 AND c.created_at < ?2 AND c.assignee_id IS NOT NULL AND {label}
-               AND NOT EXISTS (SELECT 1 FROM participants p WHERE p.conversation_id = c.id AND p.user_id = c.assignee_id))
-         WHERE {agent} GROUP BY u"
+        "SELECT id, n FROM (
+             SELECT u.id, (SELECT count(*) FROM report_handlers h WHERE h.user_id = u.id AND h.started_at >= ?1 AND h.started_at < ?2 AND {label}) AS n
+             FROM users u WHERE {agent})
+         WHERE n > 0"
     );
     buckets(conn, &sql, from, to, f)
 }
