@@ -4,6 +4,7 @@
 //! place each bucket in a local day and hour exactly, DST included, without a tz database in SQL.
 //! Only live chats count (customers' conversations); private notes and system lines are not messages.
 
+use rusqlite::types::ValueRef;
 use rusqlite::{Connection, params};
 
 use crate::error::Result;
@@ -196,7 +197,8 @@ pub struct ClosingRow {
     pub closed_at: i64,
     pub duration: i64,
     pub agent: Option<i64>,
-    pub scale: Option<String>,
+    /// `stars` or `thumbs` (`None`: not asked); a year holds 100,000 of these, so not an owned string.
+    pub scale: Option<&'static str>,
     pub score: Option<i64>,
 }
 
@@ -209,7 +211,12 @@ pub fn closings(conn: &Connection, from: i64, to: i64, f: Filter) -> Result<Vec<
     );
     let mut st = conn.prepare_cached(&sql)?;
     let rows = st.query_map(params![from, to, f.agent, f.label], |r| {
-        Ok(ClosingRow { closed_at: r.get(0)?, duration: r.get(1)?, agent: r.get(2)?, scale: r.get(3)?, score: r.get(4)? })
+        let scale = match r.get_ref(3)? {
+            ValueRef::Null => None,
+            ValueRef::Text(b"thumbs") => Some("thumbs"),
+            _ => Some("stars"),
+        };
+        Ok(ClosingRow { closed_at: r.get(0)?, duration: r.get(1)?, agent: r.get(2)?, scale, score: r.get(4)? })
     })?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
