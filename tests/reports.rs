@@ -219,3 +219,59 @@ fn ranges_are_checked() {
     assert_eq!(ada.get("/api/reports?range=custom&from=2025-01-01&to=2025-12-31").json()["range"]["days"], 365);
     assert_eq!(s.client().get("/api/reports").status, 401);
 }
+
+fn handled_by(r: &Value) -> Vec<(i64, i64)> {
+    r["agents"].as_array().unwrap().iter().map(|a| (a["id"].as_i64().unwrap(), a["handled"].as_i64().unwrap())).collect()
+}
+
+/// The summaries reports read (starts and messages per bucket, who handled each chat) follow what
+/// changes them: an assignee who never wrote stops counting when unassigned, and retention takes a
+/// deleted chat's start, messages and handlers with it.
+#[test]
+fn summaries_follow_assignment_and_retention() {
+    let w = week();
+    let week_q = "range=custom&from=2026-11-23&to=2026-11-29";
+    // Sunday noon: Eve writes; the admin assigns her chat to Sam, who has not written in it.
+    let eve = w.s.customer(Some("Eve"));
+    let c5 = eve.say("Anyone there?")["conversation_id"].as_i64().unwrap();
+    let today = report(&w.ada, "range=today");
+    assert_eq!(today["totals"]["started"], 1);
+    assert_eq!(today["totals"]["customer_messages"], 1);
+    let assign = |to: Option<i64>| {
+        let r = w.ada.post_json(&format!("/api/conversations/{c5}/assignee"), &json!({"user_id": to}));
+        assert_eq!(r.status, 200, "assign: {}", r.text());
+    };
+    assign(Some(w.sam_id));
+    assert!(handled_by(&report(&w.ada, "range=today")).contains(&(w.sam_id, 1)), "the assignee handles it");
+    assert_eq!(report(&w.sam, "range=today")["totals"]["started"], 1);
+    assign(None);
+    assert!(!handled_by(&report(&w.ada, "range=today")).iter().any(|(id, _)| *id == w.sam_id), "unassigned: not his");
+    assert_eq!(report(&w.sam, "range=today")["totals"]["started"], 0);
+    assert_eq!(report(&w.sam, "range=today")["totals"]["customer_messages"], 0);
+    // Assigned to Sam, who then writes in it, and unassigned: he took part, so it stays his.
+    assign(Some(w.sam_id));
+    w.sam.reply(c5, "Yes.");
+    assign(None);
+    assert_eq!(report(&w.sam, "range=today")["totals"]["started"], 1);
+    assert_eq!(report(&w.sam, "range=today")["totals"]["customer_messages"], 1);
+    let r = report(&w.ada, week_q);
+    assert_eq!(r["totals"], json!({"started": 5, "closed": 4, "reopened": 1, "customer_messages": 7, "agent_messages": 5}));
+
+    // Retention: three weeks on, closed chats older than a week go (Alice's, Bob's, Cara's), Dan's
+    // and Eve's stay open.
+    app(&w.s).clock.advance(21 * 24 * 3600 * 1000);
+    let ada = w.s.login("ada@example.com", "correct horse battery");
+    assert_eq!(ada.patch_json("/api/settings", &json!({"retention_days": 7})).status, 200);
+    assert_eq!(ada.post_json("/api/admin/retention/run", &json!({})).json()["deleted"], 3);
+    let r = report(&ada, week_q);
+    assert_eq!(column(&r, "started"), [0, 0, 0, 0, 1, 0, 1]);
+    assert_eq!(column(&r, "customer_messages"), [0, 0, 0, 0, 1, 0, 1]);
+    assert_eq!(column(&r, "agent_messages"), [0, 0, 0, 0, 0, 1, 1]);
+    assert_eq!(r["totals"], json!({"started": 2, "closed": 0, "reopened": 0, "customer_messages": 2, "agent_messages": 2}));
+    assert_eq!(handled_by(&r), [(w.sam_id, 2)]);
+    let sam = report(&ada, &format!("{week_q}&agent={}", w.sam_id));
+    assert_eq!(column(&sam, "started"), [0, 0, 0, 0, 1, 0, 1]);
+    assert_eq!(sam["totals"], json!({"started": 2, "closed": 0, "reopened": 0, "customer_messages": 2, "agent_messages": 2}));
+    let ada_own = report(&ada, &format!("{week_q}&agent={}", w.ada_id));
+    assert_eq!(ada_own["totals"], json!({"started": 0, "closed": 0, "reopened": 0, "customer_messages": 0, "agent_messages": 0}));
+}

@@ -65,6 +65,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../sql/0016_csat.sql"),
     // 0017 is issue 19 part A (API tokens); it is merged in before this one.
     include_str!("../../sql/0018_webhooks.sql"),
+    include_str!("../../sql/0019_report_summaries.sql"),
 ];
 
 /// SQLite below this has the WAL-reset corruption bug (fixed in 3.51.3).

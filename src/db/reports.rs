@@ -4,6 +4,7 @@
 //! place each bucket in a local day and hour exactly, DST included, without a tz database in SQL.
 //! Only live chats count (customers' conversations); private notes and system lines are not messages.
 
+use rusqlite::types::ValueRef;
 use rusqlite::{Connection, params};
 
 use crate::error::Result;
@@ -18,12 +19,11 @@ pub struct Filter {
     pub label: Option<i64>,
 }
 
-/// The agent (`?3`) handled conversation `c`: they took part in it or have it.
-const HANDLED: &str =
-    "(?3 IS NULL OR c.assignee_id = ?3 OR EXISTS (SELECT 1 FROM participants p WHERE p.conversation_id = c.id AND p.user_id = ?3))";
+/// The agent (`?3`) handled conversation `c`: they took part in it or have it (`report_handlers`,
+/// kept by triggers from `participants` and the assignee).
+const HANDLED: &str = "(?3 IS NULL OR EXISTS (SELECT 1 FROM report_handlers h WHERE h.conversation_id = c.id AND h.user_id = ?3))";
 /// The chats agent `?3` handled, as a set to drive from.
-const HANDLED_SET: &str =
-    "(SELECT conversation_id FROM participants WHERE user_id = ?3 UNION SELECT id FROM conversations WHERE assignee_id = ?3)";
+const HANDLED_SET: &str = "(SELECT conversation_id FROM report_handlers WHERE user_id = ?3)";
 /// The chats carrying label `?4`.
 const LABEL_SET: &str = "(SELECT conversation_id FROM conversation_labels WHERE label_id = ?4)";
 
@@ -43,8 +43,33 @@ fn narrow(alias: &str, f: Filter) -> String {
     format!("{agent} AND {label}")
 }
 
-/// Live chats started (created), per bucket; with an agent, those they handled.
+/// The buckets covering `[from, to)`: `[b0, b1)`.
+fn bucket_range(from: i64, to: i64) -> (i64, i64) {
+    (from.div_euclid(BUCKET_MS), (to + BUCKET_MS - 1).div_euclid(BUCKET_MS))
+}
+
+/// Live chats started (created), per bucket; with an agent, those they handled. Unfiltered from
+/// `report_buckets`, an agent's from `report_handlers`, a label's from its chats.
 pub fn started(conn: &Connection, from: i64, to: i64, f: Filter) -> Result<Vec<(i64, i64)>> {
+    if f.label.is_none() {
+        return match f.agent {
+            None => {
+                let (b0, b1) = bucket_range(from, to);
+                let sql = "SELECT bucket, started FROM report_buckets WHERE bucket >= ?1 AND bucket < ?2 AND started > 0 AND ?3 IS NULL AND ?4 IS NULL";
+                buckets(conn, sql, b0, b1, f)
+            }
+            Some(_) => buckets(
+                conn,
+                &format!(
+                    "SELECT started_at / {BUCKET_MS}, count(*) FROM report_handlers
+                     WHERE user_id = ?3 AND started_at >= ?1 AND started_at < ?2 AND ?4 IS NULL GROUP BY 1"
+                ),
+                from,
+                to,
+                f,
+            ),
+        };
+    }
     let sql = format!(
         "SELECT c.created_at / {BUCKET_MS}, count(*) FROM conversations c
          WHERE c.kind = 'live_chat' AND c.created_at >= ?1 AND c.created_at < ?2 AND {} GROUP BY 1",
@@ -70,10 +95,10 @@ pub fn reopened(conn: &Connection, from: i64, to: i64, f: Filter) -> Result<Vec<
 }
 
 /// Messages per bucket: `(bucket, from customers, from agents)`. With an agent: the customers'
-/// messages in chats they handled and their own replies. Unfiltered and the agent's own replies
-/// come from `message_counts`; the rest from the messages of the chats concerned.
+/// messages in chats they handled and their own replies. Unfiltered from `report_buckets`, the
+/// agent's own replies from `message_counts`; the rest from the messages of the chats concerned.
 pub fn messages(conn: &Connection, from: i64, to: i64, f: Filter) -> Result<Vec<(i64, i64, i64)>> {
-    let (b0, b1) = (from.div_euclid(BUCKET_MS), (to + BUCKET_MS - 1).div_euclid(BUCKET_MS));
+    let (b0, b1) = bucket_range(from, to);
     let rows = |sql: &str, p: &[&dyn rusqlite::ToSql]| -> Result<Vec<(i64, i64, i64)>> {
         let mut st = conn.prepare_cached(sql)?;
         let rows = st.query_map(p, |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
@@ -81,8 +106,8 @@ pub fn messages(conn: &Connection, from: i64, to: i64, f: Filter) -> Result<Vec<
     };
     match (f.agent, f.label) {
         (None, None) => rows(
-            "SELECT bucket, sum(CASE WHEN author_kind = 'customer' THEN n ELSE 0 END), sum(CASE WHEN author_kind = 'user' THEN n ELSE 0 END)
-             FROM message_counts WHERE bucket >= ?1 AND bucket < ?2 GROUP BY bucket",
+            "SELECT bucket, customer_messages, agent_messages FROM report_buckets
+             WHERE bucket >= ?1 AND bucket < ?2 AND (customer_messages > 0 OR agent_messages > 0)",
             &[&b0, &b1],
         ),
         (Some(agent), None) => {
@@ -93,8 +118,7 @@ pub fn messages(conn: &Connection, from: i64, to: i64, f: Filter) -> Result<Vec<
             out.extend(rows(
                 &format!(
                     "SELECT m.created_at / {BUCKET_MS}, count(*), 0 FROM messages m
-                     WHERE m.conversation_id IN (SELECT conversation_id FROM participants WHERE user_id = ?3
-                                                 UNION SELECT id FROM conversations WHERE assignee_id = ?3 AND kind = 'live_chat')
+                     WHERE m.conversation_id IN {HANDLED_SET}
                        AND m.author_kind = 'customer' AND m.created_at >= ?1 AND m.created_at < ?2
                      GROUP BY 1"
                 ),
@@ -125,6 +149,21 @@ pub fn uncount(conn: &Connection, id: i64) -> Result<()> {
                WHERE m.conversation_id = ?1 AND c.kind = 'live_chat' AND m.author_kind IN ('customer', 'user') AND m.note = 0
                GROUP BY 1, 2, 3) AS x
          WHERE message_counts.bucket = x.b AND message_counts.author_kind = x.a AND message_counts.author_id = x.u",
+    )?
+    .execute([id])?;
+    // The per-bucket totals: its messages, and its start. (`report_handlers` goes by the cascade.)
+    conn.prepare_cached(
+        "UPDATE report_buckets SET customer_messages = customer_messages - x.cu, agent_messages = agent_messages - x.ag
+         FROM (SELECT m.created_at / 900000 AS b, sum(m.author_kind = 'customer') AS cu, sum(m.author_kind = 'user') AS ag
+               FROM messages m JOIN conversations c ON c.id = m.conversation_id
+               WHERE m.conversation_id = ?1 AND c.kind = 'live_chat' AND m.author_kind IN ('customer', 'user') AND m.note = 0
+               GROUP BY 1) AS x
+         WHERE report_buckets.bucket = x.b",
+    )?
+    .execute([id])?;
+    conn.prepare_cached(
+        "UPDATE report_buckets SET started = started - 1
+         WHERE bucket = (SELECT created_at / 900000 FROM conversations WHERE id = ?1 AND kind = 'live_chat')",
     )?
     .execute([id])?;
     Ok(())
@@ -158,7 +197,8 @@ pub struct ClosingRow {
     pub closed_at: i64,
     pub duration: i64,
     pub agent: Option<i64>,
-    pub scale: Option<String>,
+    /// `stars` or `thumbs` (`None`: not asked); a year holds 100,000 of these, so not an owned string.
+    pub scale: Option<&'static str>,
     pub score: Option<i64>,
 }
 
@@ -171,7 +211,12 @@ pub fn closings(conn: &Connection, from: i64, to: i64, f: Filter) -> Result<Vec<
     );
     let mut st = conn.prepare_cached(&sql)?;
     let rows = st.query_map(params![from, to, f.agent, f.label], |r| {
-        Ok(ClosingRow { closed_at: r.get(0)?, duration: r.get(1)?, agent: r.get(2)?, scale: r.get(3)?, score: r.get(4)? })
+        let scale = match r.get_ref(3)? {
+            ValueRef::Null => None,
+            ValueRef::Text(b"thumbs") => Some("thumbs"),
+            _ => Some("stars"),
+        };
+        Ok(ClosingRow { closed_at: r.get(0)?, duration: r.get(1)?, agent: r.get(2)?, scale, score: r.get(4)? })
     })?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
@@ -187,13 +232,16 @@ pub struct Comment {
     pub rated_at: i64,
 }
 
-/// The latest comments on closings in the range, newest first.
+/// The latest comments on closings in the range, newest first: chosen from the covering index
+/// `closings_commented` (a year holds ~10,000), then only those read.
 pub fn comments(conn: &Connection, from: i64, to: i64, f: Filter, limit: i64) -> Result<Vec<Comment>> {
     let sql = format!(
-        "SELECT k.conversation_id, coalesce(cu.name, ''), u.name, k.csat_scale, k.csat_score, k.csat_comment, k.csat_rated_at
-         FROM closings k LEFT JOIN customers cu ON cu.id = k.customer_id LEFT JOIN users u ON u.id = k.agent_id
-         WHERE k.closed_at >= ?1 AND k.closed_at < ?2 AND k.csat_comment <> '' AND k.csat_score IS NOT NULL AND {}
-         ORDER BY k.csat_rated_at DESC, k.id DESC LIMIT ?5",
+        "SELECT x.conversation_id, coalesce(cu.name, ''), u.name, x.csat_scale, x.csat_score, x.csat_comment, x.csat_rated_at
+         FROM closings x LEFT JOIN customers cu ON cu.id = x.customer_id LEFT JOIN users u ON u.id = x.agent_id
+         WHERE x.id IN (SELECT k.id FROM closings k
+                        WHERE k.closed_at >= ?1 AND k.closed_at < ?2 AND k.csat_comment <> '' AND k.csat_score IS NOT NULL AND {}
+                        ORDER BY k.csat_rated_at DESC, k.id DESC LIMIT ?5)
+         ORDER BY x.csat_rated_at DESC, x.id DESC",
         narrow_closing(f)
     );
     let mut st = conn.prepare_cached(&sql)?;
@@ -212,19 +260,16 @@ pub fn comments(conn: &Connection, from: i64, to: i64, f: Filter, limit: i64) ->
 }
 
 /// Live chats started in the range that each agent handled (took part in, or has): `(agent, count)`,
-/// the per-agent table's "handled", equal to "started" in that agent's own report.
+/// the per-agent table's "handled", equal to "started" in that agent's own report. One index range
+/// per agent (`report_handlers_user`), not a probe per conversation.
 pub fn handled(conn: &Connection, from: i64, to: i64, f: Filter) -> Result<Vec<(i64, i64)>> {
-    let label = if f.label.is_some() { format!("c.id IN {LABEL_SET}") } else { "?4 IS NULL".into() };
-    let agent = if f.agent.is_some() { "u = ?3" } else { "?3 IS NULL" };
+    let label = if f.label.is_some() { format!("h.conversation_id IN {LABEL_SET}") } else { "?4 IS NULL".into() };
+    let agent = if f.agent.is_some() { "u.id = ?3" } else { "?3 IS NULL" };
     let sql = format!(
-        "SELECT u, count(*) FROM (
-             SELECT p.user_id AS u FROM conversations c JOIN participants p ON p.conversation_id = c.id
-             WHERE c.kind = 'live_chat' AND c.created_at >= ?1 AND c.created_at < ?2 AND {label}
-             UNION ALL
-             SELECT c.assignee_id FROM conversations c
-             WHERE c.kind = 'live_chat' AND c.created_at >= ?1 AND c.created_at < ?2 AND c.assignee_id IS NOT NULL AND {label}
-               AND NOT EXISTS (SELECT 1 FROM participants p WHERE p.conversation_id = c.id AND p.user_id = c.assignee_id))
-         WHERE {agent} GROUP BY u"
+        "SELECT id, n FROM (
+             SELECT u.id, (SELECT count(*) FROM report_handlers h WHERE h.user_id = u.id AND h.started_at >= ?1 AND h.started_at < ?2 AND {label}) AS n
+             FROM users u WHERE {agent})
+         WHERE n > 0"
     );
     buckets(conn, &sql, from, to, f)
 }
