@@ -29,6 +29,7 @@ pub mod retention;
 pub mod sessions;
 pub mod settings;
 pub mod space;
+pub mod tokens;
 pub mod users;
 pub mod writer;
 
@@ -61,6 +62,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../sql/0014_outbox.sql"),
     include_str!("../../sql/0015_attachments.sql"),
     include_str!("../../sql/0016_csat.sql"),
+    include_str!("../../sql/0017_api_tokens.sql"),
 ];
 
 /// SQLite below this has the WAL-reset corruption bug (fixed in 3.51.3).

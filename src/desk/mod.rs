@@ -34,5 +34,6 @@ pub mod reports;
 pub mod settings;
 pub mod system_lines;
 pub mod team;
+pub mod tokens;
 pub mod visibility;
 pub mod widget;
