@@ -94,10 +94,10 @@ pub fn session_by_hash(app: &App, hash: Vec<u8>, used: bool) -> Result<Option<Au
 /// The user an API token acts as, checked on every request: it exists, is neither revoked nor expired,
 /// its user is active (so a deactivation ends it at once, even between two requests of one
 /// connection), and a `read` token only reads. Every refusal but the scope one counts against the
-/// address in the sign-in throttle (`429` with `Retry-After` past the limit). Its last use is written
+/// address in the sign-in throttle (`429` with `Retry-After` after 5 in 15 minutes, `Throttle::check_pair`). Its last use is written
 /// at most once a minute, so reads do not become writes.
 fn by_api_token(app: &App, req: &Request, token: &str) -> Result<Authed> {
-    app.throttle.check_for(TOKEN_FAILURES, req.remote, "failed API token attempts")?;
+    app.throttle.check_pair(TOKEN_FAILURES, req.remote, "failed API token attempts")?;
     let hash = sha256(token);
     let found = app.db.read(|c| {
         let Some(t) = db::tokens::by_hash(c, &hash)? else { return Ok(None) };

@@ -15,6 +15,7 @@ pub mod files;
 pub mod items;
 pub mod labels;
 pub mod metrics;
+pub mod openapi;
 pub mod pages;
 pub mod password_resets;
 pub mod prefs;
@@ -206,6 +207,7 @@ pub const ROUTES: &[Route] = &[
     r("POST", "/api/tokens", Agent, |a, q, _| tokens::create(a, q)),
     r("GET", "/api/tokens", Agent, |a, q, _| tokens::list(a, q)),
     r("DELETE", "/api/tokens/:id", Agent, |a, q, p| tokens::revoke(a, q, p.id)),
+    r("GET", "/api/openapi.json", Public, |_, _, _| openapi::serve()),
 
     r("GET", "/__test/panic", Test, |_, _, _| panic!("test panic")),
     // Browser tests build a history at chosen times: the clock rules and the writer read.
