@@ -146,6 +146,7 @@ fn the_customer_projection_shows_the_question_and_nothing_about_the_rating_line(
         system: Some(SystemLine { code: code.into(), params }),
         note: false,
         mentions: vec![],
+        attachments: vec![],
     };
     let q = frontdesk::desk::customer::message(&line("csat.requested", json!({"closing": 9, "scale": "stars", "score": 4, "by": "Ana"})))
         .expect("customers see the question");

@@ -80,7 +80,13 @@ fn every_operation_has_its_path_parameters_answers_and_resolving_refs() {
             wrong.push(format!("{r} does not resolve"));
         }
     }
-    let ids: Vec<&str> = doc["paths"].as_object().unwrap().values().flat_map(|o| o.as_object().unwrap().values()).filter_map(|o| o["operationId"].as_str()).collect();
+    let ids: Vec<&str> = doc["paths"]
+        .as_object()
+        .unwrap()
+        .values()
+        .flat_map(|o| o.as_object().unwrap().values())
+        .filter_map(|o| o["operationId"].as_str())
+        .collect();
     let unique: BTreeSet<&&str> = ids.iter().collect();
     assert_eq!(ids.len(), unique.len(), "operationIds repeat");
     assert!(wrong.is_empty(), "{}", wrong.join("\n"));

@@ -167,7 +167,8 @@ fn nobody_makes_a_token_above_their_own_rights() {
 fn a_demoted_admins_admin_token_can_no_longer_reach_admin_routes() {
     let s = Server::start();
     let ada = s.admin();
-    let r = ada.post_json("/api/users", &json!({"email": "bea@example.com", "name": "Bea", "password": "agent password 1", "role": "admin"}));
+    let r =
+        ada.post_json("/api/users", &json!({"email": "bea@example.com", "name": "Bea", "password": "agent password 1", "role": "admin"}));
     let bea_id = r.json()["user"]["id"].as_i64().unwrap();
     let bea = s.login("bea@example.com", "agent password 1");
     let token = token_of(&make(&bea, json!({"name": "Bea's admin", "scope": "admin"})));
@@ -285,7 +286,8 @@ fn writes_made_with_a_token_are_audited_with_the_token_never_its_value() {
 fn a_desk_token_outlives_its_maker_and_its_replies_carry_its_name() {
     let s = Server::start();
     let ada = s.admin();
-    let r = ada.post_json("/api/users", &json!({"email": "bea@example.com", "name": "Bea", "password": "agent password 1", "role": "admin"}));
+    let r =
+        ada.post_json("/api/users", &json!({"email": "bea@example.com", "name": "Bea", "password": "agent password 1", "role": "admin"}));
     let bea_id = r.json()["user"]["id"].as_i64().unwrap();
     let bea = s.login("bea@example.com", "agent password 1");
     let created = make(&bea, json!({"name": "Shop backend", "scope": "admin", "desk": true}));

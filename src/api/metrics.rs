@@ -32,7 +32,7 @@ fn authorize(app: &App, req: &Request) -> Result<()> {
 /// Both queues are always named, at 0 when empty, so an alert can watch them from the start.
 pub fn queue_depths(app: &App) -> Vec<(String, u64)> {
     let mut out: Vec<(String, u64)> = vec![("mail".into(), 0), ("webhook".into(), 0)];
-    for (kind, n) in app.db.read(|c| crate::db::outbox::waiting(c)).unwrap_or_default() {
+    for (kind, n) in app.db.read(crate::db::outbox::waiting).unwrap_or_default() {
         match out.iter_mut().find(|(k, _)| *k == kind) {
             Some(e) => e.1 = n as u64,
             None => out.push((kind, n as u64)),

@@ -82,13 +82,8 @@ pub fn by_hash(conn: &Connection, hash: &[u8]) -> Result<Option<Token>> {
 /// or all of them with `all`.
 pub fn list(conn: &Connection, user_id: i64, desk: bool, all: bool) -> Result<Vec<Token>> {
     let mut st = conn.prepare_cached(
-        &[
-            "SELECT ",
-            COLS,
-            FROM,
-            " WHERE t.revoked_at IS NULL AND (?3 OR t.user_id = ?1 OR (?2 AND u.kind = 'bot')) ORDER BY t.id DESC",
-        ]
-        .concat(),
+        &["SELECT ", COLS, FROM, " WHERE t.revoked_at IS NULL AND (?3 OR t.user_id = ?1 OR (?2 AND u.kind = 'bot')) ORDER BY t.id DESC"]
+            .concat(),
     )?;
     Ok(st.query_map(params![user_id, desk, all], from_row)?.collect::<rusqlite::Result<Vec<_>>>()?)
 }

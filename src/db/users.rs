@@ -73,7 +73,8 @@ pub fn list(conn: &Connection) -> Result<Vec<User>> {
     const SEEN: &str = "NULLIF(MAX(COALESCE(last_seen_at, 0), \
                         COALESCE((SELECT MAX(s.last_used_at) FROM sessions s WHERE s.user_id = users.id), 0)), 0)";
     let cols = COLS.replace("last_seen_at", SEEN);
-    let mut st = conn.prepare_cached(&["SELECT ", &cols, " FROM users WHERE kind = 'person' ORDER BY active DESC, name COLLATE NOCASE"].concat())?;
+    let mut st =
+        conn.prepare_cached(&["SELECT ", &cols, " FROM users WHERE kind = 'person' ORDER BY active DESC, name COLLATE NOCASE"].concat())?;
     Ok(st.query_map([], from_row)?.collect::<rusqlite::Result<Vec<_>>>()?)
 }
 

@@ -64,7 +64,8 @@ pub fn create(app: &Arc<App>, a: &Authed, remote: IpAddr, f: NewTokenForm) -> Re
         } else {
             by
         };
-        let new = NewToken { hash: &hash, prefix: &prefix, name: &name, scope: &f.scope, user_id, created_by: by, expires_at: f.expires_at };
+        let new =
+            NewToken { hash: &hash, prefix: &prefix, name: &name, scope: &f.scope, user_id, created_by: by, expires_at: f.expires_at };
         let id = db::tokens::insert(w.conn, &new, now)?;
         let detail = json!({"name": name, "scope": f.scope, "desk": f.desk, "expires_at": f.expires_at});
         db::audit::append(w.conn, Some(by), &ip, "token.create", &format!("token:{id}"), detail)?;
