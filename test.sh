@@ -6,6 +6,8 @@
 #   3. tests/install_test.sh       install.sh into a temporary DESTDIR, upgrade, uninstall
 #      tests/release_test.sh       the static aarch64 release binary, built once, run under qemu-user-static
 #                                  (/healthz and a chat message); skipped with a notice outside CI without qemu
+#      tests/schemathesis.sh       the live server fuzzed against its OpenAPI document (schemathesis 4, an
+#                                  admin API token); skipped with a notice outside CI without schemathesis
 #   4. frontdesk-bench --quick     the benchmark tool as a smoke test (numbers printed, not asserted)
 #   5. cargo clippy                lints on every target, warnings denied (one check: clean or not)
 # Every step runs even when an earlier one failed, so one run shows everything that is broken.
@@ -99,6 +101,7 @@ fi
 # 3. The installer.
 run_step install-test "$root/tests/install_test.sh"
 run_step release-test "$root/tests/release_test.sh"
+run_step schemathesis "$root/tests/schemathesis.sh"
 
 # 4. The benchmark tool's quick mode: a smoke test that it still drives the server end to end. Its
 # numbers are printed for the log, never asserted (this machine is shared and noisy); a crash fails.

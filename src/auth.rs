@@ -1,5 +1,5 @@
-//! Passwords (argon2id), random tokens, sessions and their cookie, CSRF, and sign-in throttling.
-//! Owns no SQL (calls `db::sessions`/`db::users`) and no socket I/O.
+//! Passwords (argon2id), random tokens, sessions and their cookie, CSRF, API tokens (`Bearer fdt_…`),
+//! and sign-in throttling. Owns no SQL (calls `db::sessions`/`db::users`/`db::tokens`) and no socket I/O.
 
 use crate::app::App;
 use crate::db::{self, users::User};
@@ -11,15 +11,47 @@ pub const SESSION_COOKIE: &str = "fd_session";
 pub const IDLE_MS: i64 = 7 * 24 * 3600 * 1000;
 pub const ABSOLUTE_MS: i64 = 30 * 24 * 3600 * 1000;
 
-/// A signed-in agent, as a request sees it.
+/// A signed-in agent, as a request sees it: by a session cookie, or by an API token (`token`).
 pub struct Authed {
+    /// With an API token, the user's rights narrowed to the token's scope (`api_token_user`).
     pub user: User,
+    /// The session's CSRF token ("" with an API token: no cookie, so no CSRF to prove).
     pub csrf: String,
+    /// The SHA-256 of the session (or API) token.
     pub token_hash: Vec<u8>,
+    /// The API token the request carried, if that is how it authenticated.
+    pub token: Option<TokenUse>,
 }
 
-/// The session named by the request's cookie, if valid; refreshes its idle timer.
+/// The API token a request was made with.
+#[derive(Clone, Debug)]
+pub struct TokenUse {
+    pub id: i64,
+    pub name: String,
+    pub scope: String,
+}
+
+/// Every API token starts with this, which tells it apart from the widget's visitor tokens and the
+/// metrics token (32 hex characters, or whatever the operator chose) sent the same way.
+pub const API_TOKEN_PREFIX: &str = "fdt_";
+/// The key API token failures are counted under (with the address) in the sign-in throttle.
+const TOKEN_FAILURES: &str = "api-token";
+
+/// The API token of a request: `Authorization: Bearer fdt_…` on an `/api/` path. Other bearer
+/// values (visitor tokens on `/api/widget/*`, the metrics token on `/metrics`) are read by their routes.
+pub fn api_token(req: &Request) -> Option<&str> {
+    if !req.path.starts_with("/api/") {
+        return None;
+    }
+    bearer(req).filter(|t| t.starts_with(API_TOKEN_PREFIX))
+}
+
+/// The session named by the request's cookie, if valid; refreshes its idle timer. A request with an
+/// API token is that token's (`by_api_token`), whatever cookie it also carries.
 pub fn session(app: &App, req: &Request) -> Result<Option<Authed>> {
+    if let Some(token) = api_token(req) {
+        return by_api_token(app, req, token).map(Some);
+    }
     let Some(token) = req.cookie(SESSION_COOKIE) else {
         return Ok(None);
     };
@@ -56,7 +88,56 @@ pub fn session_by_hash(app: &App, hash: Vec<u8>, used: bool) -> Result<Option<Au
             db::users::touch(w.conn, uid, now)
         })?;
     }
-    Ok(Some(Authed { user, csrf: s.csrf_token, token_hash: hash }))
+    Ok(Some(Authed { user, csrf: s.csrf_token, token_hash: hash, token: None }))
+}
+
+/// The user an API token acts as, checked on every request: it exists, is neither revoked nor expired,
+/// its user is active (so a deactivation ends it at once, even between two requests of one
+/// connection), and a `read` token only reads. Every refusal but the scope one counts against the
+/// address in the sign-in throttle (`429` with `Retry-After` after 5 in 15 minutes, `Throttle::check_pair`). Its last use is written
+/// at most once a minute, so reads do not become writes.
+fn by_api_token(app: &App, req: &Request, token: &str) -> Result<Authed> {
+    app.throttle.check_pair(TOKEN_FAILURES, req.remote, "failed API token attempts")?;
+    let hash = sha256(token);
+    let found = app.db.read(|c| {
+        let Some(t) = db::tokens::by_hash(c, &hash)? else { return Ok(None) };
+        Ok(db::users::get(c, t.user_id)?.map(|u| (t, u)))
+    })?;
+    let now = app.clock.now_ms();
+    let refused = match &found {
+        None => Some("Invalid API token."),
+        Some((t, _)) if t.revoked_at.is_some() => Some("This API token was revoked."),
+        Some((t, _)) if t.expires_at.is_some_and(|e| now >= e) => Some("This API token has expired."),
+        Some((_, u)) if !u.active => Some("This API token's user is deactivated."),
+        Some(_) => None,
+    };
+    let (Some((t, user)), None) = (found, refused) else {
+        app.throttle.failed(TOKEN_FAILURES, req.remote);
+        return Err(Error::new(401, refused.unwrap_or("Invalid API token.")));
+    };
+    if t.scope == "read" && !matches!(req.method.as_str(), "GET" | "HEAD") {
+        return Err(Error::forbidden("This API token has read scope: it can only GET. Make a token with write scope to change anything."));
+    }
+    if t.last_used_at.is_none_or(|at| now - at >= 60_000) {
+        let (id, uid, ip) = (t.id, user.id, req.remote.to_string());
+        app.db.write(move |w| {
+            db::tokens::touch(w.conn, id, now, &ip)?;
+            db::users::touch(w.conn, uid, now)
+        })?;
+    }
+    let user = api_token_user(user, &t.scope);
+    Ok(Authed { user, csrf: String::new(), token_hash: hash, token: Some(TokenUse { id: t.id, name: t.name, scope: t.scope }) })
+}
+
+/// What a token may do: the lesser of its scope and its user's current role, on every request (an
+/// admin's `admin` token is an agent's once they are no longer an admin). `read` and `write` tokens
+/// are never admins; a person's keeps their customer support (admins have it). A desk token's bot
+/// has the rights its scope names, with customer support.
+pub fn api_token_user(mut user: User, scope: &str) -> User {
+    let admin = scope == "admin" && (user.is_bot() || user.is_admin());
+    user.customer_support = user.is_bot() || user.sees_customers();
+    user.role = if admin { "admin" } else { "agent" }.into();
+    user
 }
 
 /// Close the sockets whose session has ended without a request saying so (idle or absolute
@@ -87,9 +168,13 @@ pub fn require_admin(app: &App, req: &Request) -> Result<Authed> {
 
 /// The signed-in agent for an API call: 401 without a session, and for anything but a read the
 /// CSRF check too (our Origin and the session's token). Handlers call this once, first.
+///
+/// With an API token there is no CSRF check: CSRF is a browser sending our cookie on a request another
+/// site made, and no browser attaches an `Authorization` header by itself (a cross-site script cannot
+/// set one without a CORS preflight, which this server never grants).
 pub fn require_for(app: &App, req: &Request) -> Result<Authed> {
     let a = require(app, req)?;
-    if req.method != "GET" {
+    if req.method != "GET" && a.token.is_none() {
         check_csrf(app, req, Some(&a.csrf))?;
     }
     Ok(a)
@@ -98,7 +183,7 @@ pub fn require_for(app: &App, req: &Request) -> Result<Authed> {
 /// `require_for`, admins only (403 for agents).
 pub fn require_admin_for(app: &App, req: &Request) -> Result<Authed> {
     let a = require_admin(app, req)?;
-    if req.method != "GET" {
+    if req.method != "GET" && a.token.is_none() {
         check_csrf(app, req, Some(&a.csrf))?;
     }
     Ok(a)
@@ -192,7 +277,7 @@ pub fn check_csrf(app: &App, req: &Request, session_csrf: Option<&str>) -> Resul
     Ok(())
 }
 
-/// The bearer token of a request (a visitor token from the widget).
+/// The bearer token of a request (a visitor token from the widget, an API token, the metrics token).
 pub fn bearer(req: &Request) -> Option<&str> {
     req.header("authorization").and_then(|v| v.strip_prefix("Bearer ")).map(str::trim)
 }

@@ -124,10 +124,22 @@ impl Throttle {
     /// `check` for another kind of failure counted under `key` (not an email, so never an
     /// account's own count); `what` names it in the refusal ("unknown reset links").
     pub fn check_for(&self, key: &str, ip: IpAddr, what: &str) -> Result<()> {
+        self.check_keys(key, ip, what, 2)
+    }
+
+    /// `check_for` on the (key, address) pair alone. API tokens use it: their failures still count
+    /// against the address (so guessing tokens also slows sign-ins from it), but failed sign-ins or
+    /// reset links from a shared address (an office, the server an integration runs on) do not lock
+    /// out the valid tokens sent from it; 5 wrong tokens from it do.
+    pub fn check_pair(&self, key: &str, ip: IpAddr, what: &str) -> Result<()> {
+        self.check_keys(key, ip, what, 1)
+    }
+
+    fn check_keys(&self, key: &str, ip: IpAddr, what: &str, keys: usize) -> Result<()> {
         let mut map = self.failures.lock().unwrap_or_else(|p| p.into_inner());
         let now = Instant::now();
         map.retain(|_, (_, since)| now.duration_since(*since) < self.window);
-        for (key, pair) in Self::keys(key, ip) {
+        for (key, pair) in Self::keys(key, ip).into_iter().take(keys) {
             if let Some((n, since)) = map.get(&key)
                 && *n >= if pair { self.per_pair } else { self.per_ip }
             {

@@ -193,6 +193,13 @@ fn rows() -> Vec<Row> {
         r("GET", "/api/reports", "the admin's (user 1)", staff(403, 403, 200), |_| none().query("agent=1")),
         r("GET", "/reports", "", page(200, 200, 200), |_| none()).html(),
 
+        // issue 19: API tokens (tests/tokens.rs walks ROUTES with each scope) and the OpenAPI document.
+        r("POST", "/api/tokens", "", staff(201, 201, 201), |_| body(json!({"name": "Script", "scope": "read"}))),
+        r("GET", "/api/tokens", "", staff(200, 200, 200), |_| none()),
+        r("GET", "/api/tokens", "everyone's", staff(403, 403, 200), |_| none().query("all=1")),
+        r("DELETE", "/api/tokens/:id", "fresh, support's", staff(404, 200, 200), |w| at(w.fresh_support_token())),
+        r("GET", "/api/openapi.json", "", all(200), |_| none()),
+
         r("GET", "/__test/panic", "", all(500), |_| none()),
         // Exists only in test servers: the file sweep (tests/files.rs), for anyone.
         r("POST", "/__test/sweep-files", "", all(200), |_| none()),

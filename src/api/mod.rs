@@ -15,6 +15,7 @@ pub mod files;
 pub mod items;
 pub mod labels;
 pub mod metrics;
+pub mod openapi;
 pub mod pages;
 pub mod password_resets;
 pub mod prefs;
@@ -23,6 +24,7 @@ pub mod reports;
 pub mod session;
 pub mod settings_api;
 pub mod socket;
+pub mod tokens;
 pub mod users;
 pub mod webhooks;
 pub mod widget;
@@ -211,6 +213,11 @@ pub const ROUTES: &[Route] = &[
     r("GET", "/api/webhooks/:id/deliveries", Admin, |a, q, p| webhooks::deliveries(a, q, p.id)),
     r("POST", "/api/webhooks/:id/rotate-secret", Admin, |a, q, p| webhooks::rotate(a, q, p.id)),
     r("POST", "/api/webhooks/deliveries/:id/retry", Admin, |a, q, p| webhooks::retry(a, q, p.id)),
+    // issue 19: API tokens (desk::tokens) and the OpenAPI document of every /api route
+    r("POST", "/api/tokens", Agent, |a, q, _| tokens::create(a, q)),
+    r("GET", "/api/tokens", Agent, |a, q, _| tokens::list(a, q)),
+    r("DELETE", "/api/tokens/:id", Agent, |a, q, p| tokens::revoke(a, q, p.id)),
+    r("GET", "/api/openapi.json", Public, |_, _, _| openapi::serve()),
 
     r("GET", "/__test/panic", Test, |_, _, _| panic!("test panic")),
     // Browser tests build a history at chosen times: the clock rules and the writer read.
@@ -290,7 +297,15 @@ pub fn route(app: &Arc<App>, req: &Request) -> Result<Response> {
             Some((_, s)) => parse_id(s)?,
             None => 0,
         };
-        return (r.handler)(app, req, &Params { id, named });
+        let answer = (r.handler)(app, req, &Params { id, named });
+        if let Ok(resp) = &answer
+            && (200..300).contains(&resp.status)
+            && !matches!(req.method.as_str(), "GET" | "HEAD")
+            && let Err(e) = crate::desk::tokens::audit_write(app, req, r.pattern, resp.status)
+        {
+            log::error!("audit of a change made with an API token ({} {}): {e:?}", req.method, req.path);
+        }
+        return answer;
     }
     if methods.is_empty() {
         return Err(Error::not_found(format!("Nothing at {}.", req.path)));

@@ -73,7 +73,7 @@ pub fn login(app: &Arc<App>, req: &Request) -> Result<Response> {
     app.throttle.check(&f.email, req.remote)?;
     let found = app.db.read(|c| db::users::by_email(c, &f.email))?;
     let ok = match &found {
-        Some((user, hash)) if user.active => app.hasher.verify(&f.password, Some(hash)),
+        Some((user, hash)) if user.active && !user.is_bot() => app.hasher.verify(&f.password, Some(hash)),
         _ => app.hasher.verify(&f.password, None),
     };
     let user = match (ok, found) {

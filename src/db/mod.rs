@@ -30,6 +30,7 @@ pub mod retention;
 pub mod sessions;
 pub mod settings;
 pub mod space;
+pub mod tokens;
 pub mod users;
 pub mod webhooks;
 pub mod writer;
@@ -63,7 +64,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../sql/0014_outbox.sql"),
     include_str!("../../sql/0015_attachments.sql"),
     include_str!("../../sql/0016_csat.sql"),
-    // 0017 is issue 19 part A (API tokens); it is merged in before this one.
+    include_str!("../../sql/0017_api_tokens.sql"),
     include_str!("../../sql/0018_webhooks.sql"),
     include_str!("../../sql/0019_report_summaries.sql"),
 ];

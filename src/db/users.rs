@@ -18,6 +18,8 @@ pub struct User {
     pub last_seen_at: Option<i64>,
     /// Chosen by the agent: `online` or `away` (`desk::assignment`); written only by its own setter.
     pub availability: String,
+    /// `person`, or `bot`: a desk token's own identity (never signs in, not a teammate).
+    pub kind: String,
 }
 
 impl User {
@@ -28,9 +30,13 @@ impl User {
     pub fn sees_customers(&self) -> bool {
         self.customer_support || self.is_admin()
     }
+    /// A desk token's identity rather than a person.
+    pub fn is_bot(&self) -> bool {
+        self.kind == "bot"
+    }
 }
 
-const COLS: &str = "id, email, name, role, customer_support, active, prefs, created_at, last_seen_at, availability";
+const COLS: &str = "id, email, name, role, customer_support, active, prefs, created_at, last_seen_at, availability, kind";
 
 fn from_row(r: &Row) -> rusqlite::Result<User> {
     let prefs: String = r.get(6)?;
@@ -45,6 +51,7 @@ fn from_row(r: &Row) -> rusqlite::Result<User> {
         created_at: r.get(7)?,
         last_seen_at: r.get(8)?,
         availability: r.get(9)?,
+        kind: r.get(10)?,
     })
 }
 
@@ -56,17 +63,18 @@ pub fn get(conn: &Connection, id: i64) -> Result<Option<User>> {
 pub fn by_email(conn: &Connection, email: &str) -> Result<Option<(User, String)>> {
     Ok(conn
         .prepare_cached(&["SELECT ", COLS, ", password_hash FROM users WHERE email = ?1"].concat())?
-        .query_row([email.trim()], |r| Ok((from_row(r)?, r.get(10)?)))
+        .query_row([email.trim()], |r| Ok((from_row(r)?, r.get(11)?)))
         .optional()?)
 }
 
-/// Everyone, active first. `last_seen_at` is the later of the stored time and the last use of any of
+/// Every person (not desk tokens' bots), active first. `last_seen_at` is the later of the stored time and the last use of any of
 /// their sessions (sessions used before `touch` was kept up to date still count).
 pub fn list(conn: &Connection) -> Result<Vec<User>> {
     const SEEN: &str = "NULLIF(MAX(COALESCE(last_seen_at, 0), \
                         COALESCE((SELECT MAX(s.last_used_at) FROM sessions s WHERE s.user_id = users.id), 0)), 0)";
     let cols = COLS.replace("last_seen_at", SEEN);
-    let mut st = conn.prepare_cached(&["SELECT ", &cols, " FROM users ORDER BY active DESC, name COLLATE NOCASE"].concat())?;
+    let mut st =
+        conn.prepare_cached(&["SELECT ", &cols, " FROM users WHERE kind = 'person' ORDER BY active DESC, name COLLATE NOCASE"].concat())?;
     Ok(st.query_map([], from_row)?.collect::<rusqlite::Result<Vec<_>>>()?)
 }
 

@@ -34,6 +34,7 @@ pub mod reports;
 pub mod settings;
 pub mod system_lines;
 pub mod team;
+pub mod tokens;
 pub mod visibility;
 pub mod webhook_events;
 pub mod webhook_send;

@@ -45,7 +45,7 @@ fn gone() -> Error {
 /// active; their older open links are cancelled; the audit log says who made it (`by`, `None` for
 /// the command line) and until when it works, never the token.
 pub fn issue(conn: &Connection, user_id: i64, by: Option<i64>, ip: &str, now: i64) -> Result<Issued> {
-    let user = db::users::get(conn, user_id)?.ok_or_else(|| Error::not_found("No such user."))?;
+    let user = db::users::get(conn, user_id)?.filter(|u| !u.is_bot()).ok_or_else(|| Error::not_found("No such user."))?;
     if !user.active {
         return Err(Error::conflict(format!("{} is deactivated: reactivate them first.", user.name)));
     }

@@ -62,7 +62,8 @@ pub fn update(app: &Arc<App>, a: &Authed, remote: IpAddr, id: i64, p: UserPatch)
     let keep_in_tx = keep.clone();
     let hub = app.hub.clone();
     let (before, user) = app.db.write(move |w| {
-        let mut u = db::users::get(w.conn, id)?.ok_or_else(|| Error::not_found("No such user."))?;
+        // A desk token's bot is not a teammate: it ends when its token is revoked.
+        let mut u = db::users::get(w.conn, id)?.filter(|u| !u.is_bot()).ok_or_else(|| Error::not_found("No such user."))?;
         let before = u.clone();
         let was_active_admin = u.is_admin() && u.active;
         if let Some(v) = p.email {
@@ -95,6 +96,9 @@ pub fn update(app: &Arc<App>, a: &Authed, remote: IpAddr, id: i64, p: UserPatch)
         if hash.is_some() || !u.active {
             db::password_resets::revoke_for_user(w.conn, id, now)?;
         }
+        if !u.active {
+            db::tokens::revoke_for_user(w.conn, id, now)?;
+        }
         if before.sees_customers() && !(u.sees_customers() && u.active) {
             release(w, id, by, &hub)?;
         }
@@ -124,7 +128,8 @@ pub fn deactivate(app: &Arc<App>, by: i64, remote: IpAddr, id: i64) -> Result<Us
     let (ip, now) = (remote.to_string(), app.clock.now_ms());
     let hub = app.hub.clone();
     let user = app.db.write(move |w| {
-        let mut u = db::users::get(w.conn, id)?.ok_or_else(|| Error::not_found("No such user."))?;
+        // A desk token's bot is not a teammate: it ends when its token is revoked.
+        let mut u = db::users::get(w.conn, id)?.filter(|u| !u.is_bot()).ok_or_else(|| Error::not_found("No such user."))?;
         if u.is_admin() && u.active && db::users::active_admins(w.conn)? <= 1 {
             return Err(Error::conflict("This is the last admin: make someone else an admin first."));
         }
@@ -133,7 +138,9 @@ pub fn deactivate(app: &Arc<App>, by: i64, remote: IpAddr, id: i64) -> Result<Us
         release(w, id, by, &hub)?;
         let n = db::sessions::delete_for_user(w.conn, id, None)?;
         db::password_resets::revoke_for_user(w.conn, id, now)?;
-        crate::db::audit::append(w.conn, Some(by), &ip, "user.deactivate", &format!("user:{id}"), json!({"sessions_revoked": n}))?;
+        let tokens = db::tokens::revoke_for_user(w.conn, id, now)?;
+        let detail = json!({"sessions_revoked": n, "tokens_revoked": tokens});
+        crate::db::audit::append(w.conn, Some(by), &ip, "user.deactivate", &format!("user:{id}"), detail)?;
         Ok(u)
     })?;
     app.hub.disconnect_user(id, None, hub::SESSION_ENDED, "account deactivated");

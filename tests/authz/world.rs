@@ -389,6 +389,11 @@ impl World {
         id(&self.support.post_json("/api/replies", &body), 201, &["reply", "id"])
     }
 
+    /// A new personal API token of the support agent: its id.
+    pub fn fresh_support_token(&self) -> i64 {
+        id(&self.support.post_json("/api/tokens", &json!({"name": "Temp", "scope": "read"})), 201, &["id"])
+    }
+
     /// A new invite's token.
     pub fn fresh_invite(&self) -> String {
         let r = self.admin.post_json("/api/invites", &json!({"email": format!("invitee-{}@example.com", rand_id())}));
