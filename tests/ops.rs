@@ -291,7 +291,10 @@ fn metrics_are_prometheus_text_for_admins_only() {
     // The outbox's queues are always named (0 here: no mail server is set up, nothing was queued).
     for queue in ["mail", "webhook"] {
         let depth = parsed.samples.iter().find(|s| s.metric == "frontdesk_queue_depth" && s.labels.get("queue") == Some(queue));
-        assert!(matches!(depth.map(|d| &d.value), Some(prometheus_parse::Value::Gauge(v)) if *v == 0.0), "queue depth of {queue}: {depth:?}");
+        assert!(
+            matches!(depth.map(|d| &d.value), Some(prometheus_parse::Value::Gauge(v)) if *v == 0.0),
+            "queue depth of {queue}: {depth:?}"
+        );
     }
     // Not for agents, customers or anonymous callers.
     let bob = s.agent(&admin, "bob@example.com", "Bob", true);

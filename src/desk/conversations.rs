@@ -16,8 +16,8 @@ use crate::desk::system_lines::{self, Line};
 use crate::desk::{attachments, customer, mentions, notes};
 use crate::error::{Error, Result};
 
-pub use super::post_checks::{check_body, check_client_id, check_content};
 use super::post_checks::preview_of;
+pub use super::post_checks::{check_body, check_client_id, check_content};
 
 /// Who is acting.
 #[derive(Clone, Debug)]
