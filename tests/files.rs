@@ -464,7 +464,7 @@ fn restore_brings_the_files_back() {
     s.running.take().unwrap().shutdown();
     let before = stored_files(&s.dir.0);
     std::fs::remove_dir_all(s.dir.0.join("files")).unwrap();
-    let out = std::process::Command::new(bin).args(["restore", backup.to_str().unwrap(), "--data", &data]).output().unwrap();
+    let out = std::process::Command::new(bin).args(["restore", backup.to_str().unwrap(), "--data", &data, "--yes"]).output().unwrap();
     let text = String::from_utf8_lossy(&out.stdout).to_string();
     assert!(out.status.success(), "{text} {}", String::from_utf8_lossy(&out.stderr));
     assert!(text.contains("restored 3 files"), "{text}");
