@@ -106,6 +106,7 @@ pub fn take(app: &Arc<App>, f: &Fetched) -> Result<String> {
         subject: subject.clone(),
         body: body.clone(),
     };
+    let held_here = held.clone();
     let r = app.db.write(move |w| {
         if db::mail::seen_message_id(w.conn, &message_id)? {
             return Ok("already taken (same Message-ID)".to_string());
@@ -113,21 +114,22 @@ pub fn take(app: &Arc<App>, f: &Fetched) -> Result<String> {
         let Some(c) = db::conversations::get(w.conn, conv)? else { return Ok("refused: the conversation was deleted".into()) };
         let Some(cid) = c.customer_id else { return Ok("refused: not a live chat".into()) };
         let customer = db::customers::get(w.conn, cid)?.and_then(|c| c.email).unwrap_or_default();
-        let theirs = !customer.is_empty() && customer.eq_ignore_ascii_case(&sender);
+        if customer.is_empty() || !customer.eq_ignore_ascii_case(&sender) {
+            return Ok(match store_held(w, &c, &held_here, now)? {
+                Some(_) => format!("held: from {sender}, not the customer's address"),
+                None => "already taken".into(),
+            });
+        }
         let new = db::mail::NewInbound {
             message_id: &message_id,
             conversation_id: conv,
             from_addr: &sender,
             subject: &subject,
             body: &body,
-            state: if theirs { "posted" } else { "held" },
+            state: "posted",
             at: now,
         };
         let Some(row) = db::mail::insert_inbound(w.conn, &new)? else { return Ok("already taken".into()) };
-        if !theirs {
-            w.emit("mail.held", Some(conv), c.audience(), json!({"conversation_id": conv, "id": row, "from": sender}))?;
-            return Ok(format!("held: from {sender}, not the customer's address"));
-        }
         let m = post(w, conv, cid, &message_id, &body, &hub)?;
         db::mail::set_inbound_state(w.conn, row, "posted", Some(m), None)?;
         Ok(format!("posted into conversation {conv}"))
@@ -141,6 +143,7 @@ pub fn take(app: &Arc<App>, f: &Fetched) -> Result<String> {
 }
 
 /// A fetched reply that could not be posted by itself.
+#[derive(Clone)]
 struct HeldMail {
     message_id: String,
     conversation_id: i64,
@@ -153,19 +156,28 @@ fn hold(app: &Arc<App>, h: HeldMail, now: i64, why: &str) -> Result<String> {
     let why = why.to_string();
     app.db.write(move |w| {
         let Some(c) = db::conversations::get(w.conn, h.conversation_id)? else { return Ok("refused: the conversation was deleted".into()) };
-        let new = db::mail::NewInbound {
-            message_id: &h.message_id,
-            conversation_id: h.conversation_id,
-            from_addr: &h.from,
-            subject: &h.subject,
-            body: &h.body,
-            state: "held",
-            at: now,
-        };
-        let Some(row) = db::mail::insert_inbound(w.conn, &new)? else { return Ok("already taken".into()) };
-        w.emit("mail.held", Some(c.id), c.audience(), json!({"conversation_id": c.id, "id": row, "from": h.from}))?;
-        Ok(format!("held: could not be posted ({why})"))
+        Ok(match store_held(w, &c, &h, now)? {
+            Some(_) => format!("held: could not be posted ({why})"),
+            None => "already taken".into(),
+        })
     })
+}
+
+/// Keep a reply for an agent to accept or reject, and tell the conversation's agents; `None` if
+/// that Message-ID was taken already.
+fn store_held(w: &mut db::WriteCtx<'_>, c: &db::conversations::Conversation, h: &HeldMail, now: i64) -> Result<Option<i64>> {
+    let new = db::mail::NewInbound {
+        message_id: &h.message_id,
+        conversation_id: c.id,
+        from_addr: &h.from,
+        subject: &h.subject,
+        body: &h.body,
+        state: "held",
+        at: now,
+    };
+    let Some(row) = db::mail::insert_inbound(w.conn, &new)? else { return Ok(None) };
+    w.emit("mail.held", Some(c.id), c.audience(), json!({"conversation_id": c.id, "id": row, "from": h.from}))?;
+    Ok(Some(row))
 }
 
 /// Post a mail's text as the customer, idempotent by the Message-ID's hash as `client_msg_id`.
