@@ -152,6 +152,80 @@ check "binary still installed" test -x "$bin"
 check "unit still installed" test -f "$unit"
 check "no leftover temporary files" bash -c "! ls '$bin.new' '$unit.new' >/dev/null 2>&1"
 
+# ---- upgrade across a schema change, as systemd would then start it -----------------------------------
+# The data directory holds a database one schema version behind this binary (built as that version made
+# it: migrations 1..N-1 in order, user_version N-1) with a message in it. install.sh upgrades in place;
+# the installed binary, started with the settings file as the unit starts it, copies the database before
+# migrating, serves the old message, and the next start (no migration) removes the copy.
+
+if (( real_binary == 1 )) && command -v python3 >/dev/null; then
+    rm -f "$data"/frontdesk.db*
+    n=$(ls "$root"/sql/*.sql | wc -l)
+    old=$((n - 1))
+    python3 - "$data/frontdesk.db" "$old" "$root"/sql/*.sql <<'PY'
+import sqlite3, sys
+db, k, files = sys.argv[1], int(sys.argv[2]), sorted(sys.argv[3:])
+c = sqlite3.connect(db, isolation_level=None)
+c.execute("PRAGMA journal_mode=WAL")
+for i, f in enumerate(files[:k]):
+    c.executescript("BEGIN;" + open(f).read() + f";PRAGMA user_version={i + 1};COMMIT;")
+c.execute("INSERT INTO settings (key, value, updated_at) VALUES ('helpdesk_name', '\"Old Desk\"', 1)")
+c.execute("INSERT INTO customers (id, token_hash, name, first_seen_at, last_seen_at) VALUES (1, x'00', 'Old Customer', 1, 1)")
+c.execute("INSERT INTO conversations (id, kind, customer_id, last_seq, last_message_at, preview, created_at) VALUES (1, 'live_chat', 1, 1, 1, 'from the old version', 1)")
+c.execute("INSERT INTO messages (conversation_id, seq, author_kind, author_id, body, created_at) VALUES (1, 1, 'customer', 1, 'from the old version', 1)")
+c.close()
+PY
+    check "an old database (schema $old of $n) is in place" test -s "$data/frontdesk.db"
+    if install_into "$dest" --prefix /usr/local --no-systemd --binary "$binary"; then
+        ok "install.sh upgrades in place over the old database"
+    else
+        fail "install.sh upgrades in place over the old database"; cat "$tmp/install.log"
+    fi
+    start_installed() { # start the installed binary with the settings file, as the unit does; print its port
+        (
+            set -a
+            # shellcheck disable=SC1090 # the settings file install.sh wrote
+            . "$envf"
+            set +a
+            export FRONTDESK_ADDR=127.0.0.1:0 FRONTDESK_DATA=$data FRONTDESK_ARGON2_M_KIB=256
+            exec "$bin" serve >"$tmp/upgrade.out" 2>"$tmp/upgrade.err"
+        ) &
+        upgraded=$!
+        : >"$tmp/upgrade.port"
+        for _ in $(seq 1 100); do
+            if [[ $(head -n1 "$tmp/upgrade.out" 2>/dev/null) =~ ^listening\ on\ http://127\.0\.0\.1:([0-9]+)$ ]]; then
+                echo "${BASH_REMATCH[1]}" >"$tmp/upgrade.port"; break
+            fi
+            sleep 0.1
+        done
+    }
+    start_installed
+    port=$(cat "$tmp/upgrade.port")
+    if [[ -n $port ]]; then ok "the upgraded service starts on the old data"
+    else fail "the upgraded service starts on the old data"; cat "$tmp/upgrade.err"; fi
+    check "a copy was taken before migrating ($old to $n)" test -s "$data/frontdesk.db.before-migration-$old-to-$n"
+    check "the copy is readable by its owner only (0600)" \
+        bash -c "[[ \$(stat -c %a '$data/frontdesk.db.before-migration-$old-to-$n') == 600 ]]"
+    # shellcheck disable=SC2016 # $0 expands in the child bash
+    reply=$(timeout 5 bash -c 'exec 3<>"/dev/tcp/127.0.0.1/$0" &&
+        printf "GET /readyz HTTP/1.0\r\n\r\n" >&3 && head -n1 <&3' "$port" 2>/dev/null || true)
+    if [[ $reply == *" 200"* ]]; then ok "the upgraded service is ready (/readyz 200)"
+    else fail "the upgraded service is ready (/readyz 200; got: $reply)"; fi
+    kill "$upgraded" 2>/dev/null; wait "$upgraded" 2>/dev/null
+    check "the database is at schema $n with the old message" python3 -c "
+import sqlite3, sys
+c = sqlite3.connect('file:$data/frontdesk.db?mode=ro', uri=True)
+v = c.execute('PRAGMA user_version').fetchone()[0]
+body = c.execute('SELECT body FROM messages WHERE conversation_id = 1').fetchone()[0]
+sys.exit(0 if v == $n and body == 'from the old version' else 1)"
+    check "frontdesk check passes on the upgraded database" "$bin" check --data "$data"
+    start_installed
+    kill "$upgraded" 2>/dev/null; wait "$upgraded" 2>/dev/null
+    check "the next start (no migration) removed the copy" test ! -e "$data/frontdesk.db.before-migration-$old-to-$n"
+else
+    echo "NOTICE: no release build or python3; skipping the upgrade across a schema change"
+fi
+
 # ---- another prefix --------------------------------------------------------------------------------
 
 if install_into "$tmp/opt" --prefix /opt/frontdesk --no-systemd --binary "$binary"; then
