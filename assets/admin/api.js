@@ -9,5 +9,5 @@ import { header, state } from './dom.js';
 export async function api(view) {
   view.append(header(t('apiTitle'), t('apiLead')),
     el('p', { class: 'tk-docs' }, el('a', { href: '/api/openapi.json', text: t('apiDocs') }), ' · ', el('span', { class: 'muted', text: t('apiDocsMore') })),
-    el('section', { class: 'panel' }, tokensView({ lang: currentLang(), locale: locale(), scopes: ['read', 'write', 'admin'], desk: true, all: true, me: state.me.user.id })));
+    tokensView({ lang: currentLang(), locale: locale(), scopes: ['read', 'write', 'admin'], desk: true, all: true, me: state.me.user.id, h: 'h2' }));
 }

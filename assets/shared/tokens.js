@@ -73,9 +73,10 @@ let uid = 0;
  * The tokens UI, as one element. `opts`: `lang` ('en' | 'pt') and `locale` (for dates) of the page;
  * `scopes` the maker may give (['read', 'write'] for an agent, with 'admin' for an admin); `desk` to
  * make and list desk tokens (Admin → API) instead of my own; `all` to add "All tokens" (admins);
- * `me` the signed-in user's id (my own tokens are the ones acting as me).
+ * `me` the signed-in user's id (my own tokens are the ones acting as me); `h` the level of its headings
+ * ('h3' under a dialog's title, 'h2' under a page's).
  */
-export function tokensView({ lang: l = 'en', locale = 'en', scopes = ['read', 'write'], desk = false, all = false, me = 0 }) {
+export function tokensView({ lang: l = 'en', locale = 'en', scopes = ['read', 'write'], desk = false, all = false, me = 0, h = 'h3' }) {
   lang = l === 'pt' ? 'pt' : 'en';
   loc = locale;
   const id = `tk${++uid}`;
@@ -88,7 +89,7 @@ export function tokensView({ lang: l = 'en', locale = 'en', scopes = ['read', 'w
     const value = el('input', { id: `${id}-value`, class: 'tk-value', type: 'text', readOnly: true, value: tok.token, spellcheck: 'false', autocomplete: 'off' });
     const said = el('span', { class: 'tk-said', role: 'status' });
     made.replaceChildren(
-      el('h3', { id: `${id}-made-h`, text: t('tkMade', { name: tok.name }) }),
+      el(h, { id: `${id}-made-h`, text: t('tkMade', { name: tok.name }) }),
       el('p', { class: 'tk-warn', text: t('tkWarn') }),
       el('label', { for: `${id}-value`, class: 'tk-label', text: t('tkValue') }),
       el('div', { class: 'tk-copy' }, value, el('button', { type: 'button', class: 'btn primary', text: t('tkCopy'), onclick: async () => {
@@ -134,7 +135,7 @@ export function tokensView({ lang: l = 'en', locale = 'en', scopes = ['read', 'w
     submit.disabled = false;
     submit.textContent = t('tkCreate');
   } },
-  el('h3', { id: `${id}-form-h`, text: t(desk ? 'tkNewDesk' : 'tkNew') }),
+  el(h, { id: `${id}-form-h`, text: t(desk ? 'tkNewDesk' : 'tkNew') }),
   el('p', { class: 'tk-lead', text: t(desk ? 'tkNewDeskLead' : 'tkNewLead') }),
   el('div', { class: 'tk-fields' },
     el('div', { class: 'field' }, el('label', { for: `${id}-name`, text: t('tkName') }), name, el('span', { class: 'hint', id: `${id}-name-hint`, text: t('tkNameHint') })),
@@ -193,9 +194,9 @@ export function tokensView({ lang: l = 'en', locale = 'en', scopes = ['read', 'w
   };
 
   root.append(made, form,
-    el('section', { 'aria-labelledby': `${id}-mine-h` }, el('h3', { id: `${id}-mine-h`, text: t(desk ? 'tkDesk' : 'tkMine') }), mine));
+    el('section', { 'aria-labelledby': `${id}-mine-h` }, el(h, { id: `${id}-mine-h`, text: t(desk ? 'tkDesk' : 'tkMine') }), mine));
   if (all) {
-    root.append(el('section', { 'aria-labelledby': `${id}-all-h` }, el('h3', { id: `${id}-all-h`, text: t('tkAll') }),
+    root.append(el('section', { 'aria-labelledby': `${id}-all-h` }, el(h, { id: `${id}-all-h`, text: t('tkAll') }),
       el('p', { class: 'tk-lead', text: t('tkAllLead') }), everyone));
   }
   mine.append(el('p', { class: 'tk-none', text: t('tkLoading') }));
