@@ -16,6 +16,7 @@ import { labels } from './labels.js';
 import { replies } from './replies.js';
 import { email } from './email.js';
 import { webhooks } from './webhooks.js';
+import { api } from './api.js';
 import { reports } from './reports-admin.js';
 
 const SECTIONS = [
@@ -32,6 +33,8 @@ const SECTIONS = [
   { id: 'email', label: () => t('emailTitle'), draw: email, icon: 'M3 5h18v14H3zM3 6l9 7 9-7' },
   // issue 19: webhooks
   { id: 'webhooks', label: () => t('whTitle'), draw: webhooks, icon: 'M10 14a4 4 0 1 1-3-6.5M14 10a4 4 0 1 1 3 6.5M9 17h6M12 7l3 6' },
+  // issue 19: API tokens and where the API is described
+  { id: 'api', label: () => t('apiTitle'), draw: api, icon: 'M8 7l-5 5 5 5M16 7l5 5-5 5M14 4l-4 16' },
   // issue 20: reports and the satisfaction survey
   { id: 'reports', label: () => t('rpTitle'), draw: reports, icon: 'M4 20V10M10 20V4M16 20v-7M22 20H2' },
 ];

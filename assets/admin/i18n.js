@@ -162,6 +162,9 @@ export const en = {
   noHeld: 'No replies are waiting.', heldFrom: 'From {from}, to conversation {id}, {when}', heldAccept: 'Accept', heldReject: 'Reject',
   heldAccepted: 'Posted into the conversation.', heldRejected: 'Rejected.',
   inviteByMail: 'Also send the link by email', resetMailed: 'We also sent it to {email}.',
+  // issue 19: Admin → API (the tokens' own words are in ../shared/tokens.js)
+  apiTitle: 'API', apiLead: 'Programs use the API with a token. Desk tokens act as the desk itself; below them, every token, to revoke any.',
+  apiDocs: 'The API is described by its OpenAPI document', apiDocsMore: 'Tokens, scopes and refusals are explained in docs/api.md, section “API tokens”.',
 };
 
 export const pt = {
@@ -311,6 +314,9 @@ export const pt = {
   noHeld: 'Nenhuma resposta à espera.', heldFrom: 'De {from}, para a conversa {id}, {when}', heldAccept: 'Aceitar', heldReject: 'Rejeitar',
   heldAccepted: 'Publicada na conversa.', heldRejected: 'Rejeitada.',
   inviteByMail: 'Enviar também o link por email', resetMailed: 'Também o enviámos para {email}.',
+  // issue 19: Administração → API
+  apiTitle: 'API', apiLead: 'Os programas usam a API com um token. Os tokens do apoio agem pelo próprio apoio; abaixo, todos os tokens, para revogar qualquer um.',
+  apiDocs: 'A API está descrita no seu documento OpenAPI', apiDocsMore: 'Os tokens, os âmbitos e as recusas estão explicados em docs/api.md, secção “API tokens”.',
 };
 
 addWords({ en, pt });

@@ -104,6 +104,7 @@ const en = {
   // issue 15: replies
   savedReplies: 'Saved replies', savedRepliesHint: 'Type / and a shortcut in a reply to insert one.',
   manageMyReplies: 'My saved replies', myReplies: 'My saved replies',
+  apiTokens: 'API tokens', apiTokensHint: 'Let a program use the API as you.', manageApiTokens: 'My API tokens',
   myRepliesLead: 'Only you see these. In a reply, type / and the shortcut (or use the ⚡ button) to insert one; it stays editable before you send.',
   pickerKeys: '↑↓ to choose · Enter to insert · Esc to close', insertSavedReply: 'Insert a saved reply',
   insertSavedReplyTitle: 'Insert a saved reply (or type /)', replyPtTitle: 'The Portuguese version: the customer reads Portuguese',
@@ -235,6 +236,7 @@ const pt = {
   // issue 15: replies
   savedReplies: 'Respostas guardadas', savedRepliesHint: 'Escreva / e um atalho numa resposta para inserir uma.',
   manageMyReplies: 'As minhas respostas guardadas', myReplies: 'As minhas respostas guardadas',
+  apiTokens: 'Tokens da API', apiTokensHint: 'Deixe um programa usar a API em seu nome.', manageApiTokens: 'Os meus tokens da API',
   myRepliesLead: 'Só você as vê. Numa resposta, escreva / e o atalho (ou use o botão ⚡) para inserir uma; pode editá-la antes de enviar.',
   pickerKeys: '↑↓ para escolher · Enter para inserir · Esc para fechar', insertSavedReply: 'Inserir uma resposta guardada',
   insertSavedReplyTitle: 'Inserir uma resposta guardada (ou escreva /)', replyPtTitle: 'A versão em português: o cliente lê português',

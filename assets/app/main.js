@@ -14,6 +14,7 @@ import * as panels from './panels.js';
 import './csat.js';
 import * as replies from './replies.js';
 import * as held from './held.js';
+import * as apiTokens from './api-tokens.js';
 import { S, changed, listOf, loadOutbox, onChange, setHelpdesk, totalUnread } from './state.js';
 import * as sidebar from './sidebar.js';
 import * as threadView from './thread.js';
@@ -57,6 +58,8 @@ async function boot() {
   customerEdit.mount();
   replies.mount({ showDialog: panels.showDialog });
   panels.settingsExtras.push(replies.settingsEntry);
+  apiTokens.mount({ showDialog: panels.showDialog }); // issue 19
+  panels.settingsExtras.push(apiTokens.settingsEntry);
 
   let wasDown = false;
   onChange(() => {

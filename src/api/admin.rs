@@ -15,7 +15,8 @@ use crate::error::{Error, Result};
 use crate::http::{Request, Response};
 
 /// The sections of the admin page; `/admin/<section>` opens one.
-pub const SECTIONS: [&str; 11] = ["messages", "availability", "widget", "team", "data", "audit", "labels", "replies", "email", "webhooks", "reports"];
+pub const SECTIONS: [&str; 12] =
+    ["messages", "availability", "widget", "team", "data", "audit", "labels", "replies", "email", "webhooks", "api", "reports"];
 
 /// `/admin`: signed-out visitors go to sign-in; agents get 403 with a page (in their language) that
 /// says the admin pages are for admins and leads back to the Messenger.
