@@ -1,13 +1,15 @@
 //! How many connections this process can really hold. Each costs one descriptor, one thread and
 //! the thread's memory mappings; past any of those limits a thread-per-connection server does not
-//! slow down, it dies (a thread that cannot map its signal stack aborts the process). `measure`
-//! reads the limits from the OS once at start; `connection_cap` is the arithmetic, kept pure.
+//! slow down, it fails (a std thread that cannot map its signal stack aborts the process; ours,
+//! `http::thread`, have none, but the cap keeps them clear of the limit anyway). `measure` reads the
+//! limits from the OS once at start; `connection_cap` is the arithmetic, kept pure.
 
 use std::path::Path;
 
-/// Mappings per connection thread: stack and its guard page, signal stack and its guard page.
-/// Measured: 2,000 idle connections took 8,018 more lines in /proc/PID/maps (4.01 each).
-pub const MAPS_PER_CONNECTION: u64 = 4;
+/// Mappings per connection thread: its stack and the stack's guard page. (A std thread has a signal
+/// stack and its guard page too: 2,000 idle connections took 8,018 more lines in /proc/PID/maps, 4.01
+/// each, which capped this machine near 15,300; `http::thread` makes connection threads without.)
+pub const MAPS_PER_CONNECTION: u64 = 2;
 /// Descriptors for everything but connections: the database (writer, read pool with its WAL files,
 /// each connection two), logs, the listener, the lock file, one accepted socket awaiting its 503.
 pub const FD_RESERVE: u64 = 64 + 2 * crate::db::POOL_KEEP as u64;
@@ -154,16 +156,20 @@ mod tests {
     }
 
     #[test]
-    fn memory_mappings_bind_first_on_this_machine() {
+    fn descriptors_bind_first_on_this_machine() {
         let c = connection_cap(30_000, &here());
-        assert_eq!(c.connections, (65_530 - 80 - MAP_RESERVE as usize) / 4);
-        assert!(c.connections < 16_000, "below where the process aborted");
-        assert_eq!(c.limited_by.as_deref(), Some("memory mappings: vm.max_map_count 65530"));
+        assert_eq!(c.connections, 20_000 - 8 - FD_RESERVE as usize);
+        assert!(c.connections > 19_020, "19,000 widgets and 20 agents fit");
+        assert_eq!(c.limited_by.as_deref(), Some("descriptors: RLIMIT_NOFILE 20000"));
         let asked = connection_cap(10_000, &here());
         assert_eq!((asked.connections, asked.limited_by.as_deref()), (10_000, None), "what was asked fits");
         assert_eq!(asked.room, c.connections);
-        assert_eq!(c.describe(30_000), "connection cap 15,338 (asked 30,000; limited by memory mappings: vm.max_map_count 65530)");
-        assert_eq!(asked.describe(10_000), "connection cap 10,000 (as asked; the process could hold 15,338)");
+        assert_eq!(c.describe(30_000), "connection cap 19,896 (asked 30,000; limited by descriptors: RLIMIT_NOFILE 20000)");
+        assert_eq!(asked.describe(10_000), "connection cap 10,000 (as asked; the process could hold 19,896)");
+        // Memory mappings bind where descriptors are plentiful: two a connection.
+        let many_fds = connection_cap(100_000, &Measured { nofile: Some(1_000_000), ..here() });
+        assert_eq!(many_fds.connections, (65_530 - 80 - MAP_RESERVE as usize) / 2);
+        assert_eq!(many_fds.limited_by.as_deref(), Some("memory mappings: vm.max_map_count 65530"));
     }
 
     #[test]

@@ -6,6 +6,7 @@ pub mod proxy;
 pub mod request;
 pub mod response;
 pub mod server;
+pub mod thread;
 
 pub use request::Request;
 pub use response::Response;

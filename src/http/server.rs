@@ -115,7 +115,9 @@ pub fn accept_loop(app: Arc<Server>, listener: TcpListener) {
         // ours still reaches the client (no second descriptor).
         let stream = Arc::new(stream);
         let theirs = stream.clone();
-        let spawned = std::thread::Builder::new().stack_size(app.limits.connection_stack).spawn(move || {
+        // Two memory mappings a thread instead of std's four (http::thread): what lets one process hold
+        // a connection per descriptor under the default vm.max_map_count.
+        let spawned = super::thread::spawn(app.limits.connection_stack, move || {
             let _slot = slot;
             serve_connection(&a, theirs);
         });
