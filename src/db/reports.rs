@@ -50,7 +50,7 @@ fn bucket_range(from: i64, to: i64) -> (i64, i64) {
 
 /// Live chats started (created), per bucket; with an agent, those they handled. Unfiltered from
 /// `report_buckets`, an agent's from `report_handlers`, a label's from its chats.
-pub fn started(conn: &Connection, from: i64, to: i64, f: Filter) -> Result<Vec<(i64, i64)>> {
+fn started(conn: &Connection, from: i64, to: i64, f: Filter) -> Result<Vec<(i64, i64)>> {
     if f.label.is_none() {
         return match f.agent {
             None => {
@@ -94,10 +94,42 @@ pub fn reopened(conn: &Connection, from: i64, to: i64, f: Filter) -> Result<Vec<
     buckets(conn, &sql, from, to, f)
 }
 
+/// What happened in a 15-minute bucket: live chats started, customers' and agents' messages.
+pub struct Activity {
+    pub bucket: i64,
+    pub started: i64,
+    pub customers: i64,
+    pub agents: i64,
+}
+
+/// Starts and messages per bucket. Unfiltered: one read of `report_buckets`, which holds both;
+/// filtered: `started` and `messages`, one row each.
+pub fn activity(conn: &Connection, from: i64, to: i64, f: Filter) -> Result<Vec<Activity>> {
+    if f.agent.is_none() && f.label.is_none() {
+        let (b0, b1) = bucket_range(from, to);
+        let mut st = conn.prepare_cached(
+            "SELECT bucket, started, customer_messages, agent_messages FROM report_buckets
+             WHERE bucket >= ?1 AND bucket < ?2 AND (started > 0 OR customer_messages > 0 OR agent_messages > 0)",
+        )?;
+        let rows =
+            st.query_map([b0, b1], |r| Ok(Activity { bucket: r.get(0)?, started: r.get(1)?, customers: r.get(2)?, agents: r.get(3)? }))?;
+        return Ok(rows.collect::<rusqlite::Result<_>>()?);
+    }
+    let mut out: Vec<Activity> =
+        started(conn, from, to, f)?.into_iter().map(|(bucket, n)| Activity { bucket, started: n, customers: 0, agents: 0 }).collect();
+    out.extend(messages(conn, from, to, f)?.into_iter().map(|(bucket, customers, agents)| Activity {
+        bucket,
+        started: 0,
+        customers,
+        agents,
+    }));
+    Ok(out)
+}
+
 /// Messages per bucket: `(bucket, from customers, from agents)`. With an agent: the customers'
 /// messages in chats they handled and their own replies. Unfiltered from `report_buckets`, the
 /// agent's own replies from `message_counts`; the rest from the messages of the chats concerned.
-pub fn messages(conn: &Connection, from: i64, to: i64, f: Filter) -> Result<Vec<(i64, i64, i64)>> {
+fn messages(conn: &Connection, from: i64, to: i64, f: Filter) -> Result<Vec<(i64, i64, i64)>> {
     let (b0, b1) = bucket_range(from, to);
     let rows = |sql: &str, p: &[&dyn rusqlite::ToSql]| -> Result<Vec<(i64, i64, i64)>> {
         let mut st = conn.prepare_cached(sql)?;
@@ -202,23 +234,25 @@ pub struct ClosingRow {
     pub score: Option<i64>,
 }
 
-/// Every closing in the range (read from the index alone when unfiltered).
-pub fn closings(conn: &Connection, from: i64, to: i64, f: Filter) -> Result<Vec<ClosingRow>> {
+/// Every closing in the range, handed to `each` as it is read (from the index alone when
+/// unfiltered): a year's 100,000 are counted in one pass, not collected first.
+pub fn closings(conn: &Connection, from: i64, to: i64, f: Filter, mut each: impl FnMut(ClosingRow)) -> Result<()> {
     let sql = format!(
         "SELECT k.closed_at, k.closed_at - k.opened_at, k.agent_id, k.csat_scale, k.csat_score FROM closings k
          WHERE k.closed_at >= ?1 AND k.closed_at < ?2 AND {}",
         narrow_closing(f)
     );
     let mut st = conn.prepare_cached(&sql)?;
-    let rows = st.query_map(params![from, to, f.agent, f.label], |r| {
+    let mut rows = st.query(params![from, to, f.agent, f.label])?;
+    while let Some(r) = rows.next()? {
         let scale = match r.get_ref(3)? {
             ValueRef::Null => None,
             ValueRef::Text(b"thumbs") => Some("thumbs"),
             _ => Some("stars"),
         };
-        Ok(ClosingRow { closed_at: r.get(0)?, duration: r.get(1)?, agent: r.get(2)?, scale, score: r.get(4)? })
-    })?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+        each(ClosingRow { closed_at: r.get(0)?, duration: r.get(1)?, agent: r.get(2)?, scale, score: r.get(4)? });
+    }
+    Ok(())
 }
 
 /// A comment left with a rating.

@@ -145,36 +145,50 @@ fn open_between(spans: &[(i64, i64)], a: i64, b: i64) -> i64 {
     total
 }
 
-/// Satisfaction over some closings: asked, answered, average stars, share satisfied (4–5 stars or
-/// thumbs up), and how the answers spread.
-fn satisfaction<'a>(rows: impl Iterator<Item = &'a sql::ClosingRow>) -> Value {
-    let (mut asked, mut rated, mut stars, mut stars_sum, mut happy) = (0i64, 0i64, [0i64; 5], 0i64, 0i64);
-    let (mut up, mut down) = (0i64, 0i64);
-    for r in rows {
-        let Some(scale) = r.scale else { continue };
-        asked += 1;
-        let Some(score) = r.score else { continue };
-        rated += 1;
+/// Satisfaction over some closings, counted one closing at a time: asked, answered, average stars,
+/// share satisfied (4–5 stars or thumbs up), and how the answers spread.
+#[derive(Default)]
+struct Tally {
+    closed: i64,
+    asked: i64,
+    rated: i64,
+    stars: [i64; 5],
+    stars_sum: i64,
+    happy: i64,
+    up: i64,
+    down: i64,
+}
+
+impl Tally {
+    fn add(&mut self, k: &sql::ClosingRow) {
+        self.closed += 1;
+        let Some(scale) = k.scale else { return };
+        self.asked += 1;
+        let Some(score) = k.score else { return };
+        self.rated += 1;
         if scale == "thumbs" {
             if score == 1 {
-                up += 1
+                self.up += 1
             } else {
-                down += 1
+                self.down += 1
             }
-            happy += score;
+            self.happy += score;
         } else {
-            stars[(score.clamp(1, 5) - 1) as usize] += 1;
-            stars_sum += score;
-            happy += (score >= 4) as i64;
+            self.stars[(score.clamp(1, 5) - 1) as usize] += 1;
+            self.stars_sum += score;
+            self.happy += (score >= 4) as i64;
         }
     }
-    let starred: i64 = stars.iter().sum();
-    let ratio = |a: i64, b: i64| if b == 0 { Value::Null } else { json!(a as f64 / b as f64) };
-    json!({
-        "asked": asked, "rated": rated, "response_rate": ratio(rated, asked),
-        "average": ratio(stars_sum, starred), "satisfied": ratio(happy, rated),
-        "stars": stars, "thumbs": {"up": up, "down": down},
-    })
+
+    fn json(&self) -> Value {
+        let starred: i64 = self.stars.iter().sum();
+        let ratio = |a: i64, b: i64| if b == 0 { Value::Null } else { json!(a as f64 / b as f64) };
+        json!({
+            "asked": self.asked, "rated": self.rated, "response_rate": ratio(self.rated, self.asked),
+            "average": ratio(self.stars_sum, starred), "satisfied": ratio(self.happy, self.rated),
+            "stars": self.stars, "thumbs": {"up": self.up, "down": self.down},
+        })
+    }
 }
 
 /// The report `q` as `user` may see it: an admin any agent's or everyone's, an agent only their own
@@ -196,31 +210,35 @@ pub fn report(app: &Arc<App>, user: &User, mut q: Query) -> Result<Value> {
         let n = d.count();
         let mut per_day = vec![[0i64; 5]; n];
         let mut heat = vec![[0i64; 24]; 7];
-        let add = |per_day: &mut Vec<[i64; 5]>, rows: Vec<(i64, i64)>, col: usize| {
-            for (b, c) in rows {
-                if let Some(i) = d.day_of(b) {
-                    per_day[i][col] += c;
-                }
+        for a in sql::activity(conn, from, to, f)? {
+            if let Some(i) = d.day_of(a.bucket) {
+                per_day[i][0] += a.started;
+                per_day[i][3] += a.customers;
+                per_day[i][4] += a.agents;
             }
-        };
-        add(&mut per_day, sql::started(conn, from, to, f)?, 0);
-        // Closings are read once: per day here, and below for times to close and ratings.
-        let closings = sql::closings(conn, from, to, f)?;
-        for k in &closings {
+            if a.customers > 0
+                && let Some((wd, h)) = d.weekday_hour(a.bucket)
+            {
+                heat[wd][h] += a.customers;
+            }
+        }
+        // Closings are read once, in one pass: per day, times to close, ratings overall and per agent.
+        let mut durations = Vec::new();
+        let mut csat_all = Tally::default();
+        let mut credited_to: HashMap<i64, Tally> = HashMap::new();
+        sql::closings(conn, from, to, f, |k| {
             if let Some(i) = d.day_of(k.closed_at.div_euclid(BUCKET_MS)) {
                 per_day[i][1] += 1;
             }
-        }
-        add(&mut per_day, sql::reopened(conn, from, to, f)?, 2);
-        for (b, customers, agents) in sql::messages(conn, from, to, f)? {
-            if let Some(i) = d.day_of(b) {
-                per_day[i][3] += customers;
-                per_day[i][4] += agents;
+            durations.push(k.duration);
+            csat_all.add(&k);
+            if let Some(a) = k.agent {
+                credited_to.entry(a).or_default().add(&k);
             }
-            if customers > 0
-                && let Some((wd, h)) = d.weekday_hour(b)
-            {
-                heat[wd][h] += customers;
+        })?;
+        for (b, n) in sql::reopened(conn, from, to, f)? {
+            if let Some(i) = d.day_of(b) {
+                per_day[i][2] += n;
             }
         }
         let names = ["started", "closed", "reopened", "customer_messages", "agent_messages"];
@@ -267,8 +285,8 @@ pub fn report(app: &Arc<App>, user: &User, mut q: Query) -> Result<Value> {
         first_response["unanswered"] = json!(unanswered);
         first_response["business_hours"] = json!(hours_on);
 
-        let time_to_close = spread(closings.iter().map(|k| k.duration).collect());
-        let mut csat = satisfaction(closings.iter());
+        let time_to_close = spread(durations);
+        let mut csat = csat_all.json();
         csat["comments"] = json!(
             sql::comments(conn, from, to, f, COMMENTS)?
                 .into_iter()
@@ -280,12 +298,6 @@ pub fn report(app: &Arc<App>, user: &User, mut q: Query) -> Result<Value> {
         // Per agent: conversations they wrote in, their first responses, the ratings credited to them.
         let handled: HashMap<i64, i64> = sql::handled(conn, from, to, f)?.into_iter().collect();
         let mut agents = Vec::new();
-        let mut credited_to: HashMap<i64, Vec<&sql::ClosingRow>> = HashMap::new();
-        for k in &closings {
-            if let Some(a) = k.agent {
-                credited_to.entry(a).or_default().push(k);
-            }
-        }
         for (id, name) in sql::agent_names(conn)? {
             if q.agent.is_some_and(|a| a != id) {
                 continue;
@@ -293,13 +305,13 @@ pub fn report(app: &Arc<App>, user: &User, mut q: Query) -> Result<Value> {
             let credited = credited_to.remove(&id).unwrap_or_default();
             let h = handled.get(&id).copied().unwrap_or(0);
             let fr = by_agent.remove(&id).unwrap_or_default();
-            if h == 0 && fr.is_empty() && credited.is_empty() && q.agent.is_none() {
+            if h == 0 && fr.is_empty() && credited.closed == 0 && q.agent.is_none() {
                 continue;
             }
             let frs = spread(fr);
-            let sat = satisfaction(credited.iter().copied());
+            let sat = credited.json();
             agents.push(json!({
-                "id": id, "name": name, "handled": h, "closed": credited.len(),
+                "id": id, "name": name, "handled": h, "closed": credited.closed,
                 "first_responses": frs["count"], "first_response_median_ms": frs["median_ms"],
                 "csat_rated": sat["rated"], "csat_average": sat["average"], "csat_satisfied": sat["satisfied"],
             }));
