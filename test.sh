@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # test.sh: the one test command of Frontdesk. Runs, in order:
-#   1. cargo test --release        unit + integration tests (integration tests exec target/release/frontdesk)
+#   1. cargo test --profile ci-test  unit + integration tests (release optimisations without LTO; they exec
+#                                  the frontdesk binary built beside them)
 #   2. browser tests               tests/e2e/*.test.mjs under node's built-in runner, driving /usr/bin/chromium
 #                                  (i18n.test.mjs, the dictionaries, needs node only: it runs without chromium too)
 #   3. tests/install_test.sh       install.sh into a temporary DESTDIR, upgrade, uninstall
-#      tests/release_test.sh       the static aarch64 release binary, built once, run under qemu-user-static
-#                                  (/healthz and a chat message); skipped with a notice outside CI without qemu
+#      tests/release_test.sh       the static release binaries (x86_64 run here, aarch64 under qemu-user-static)
+#                                  and the Dockerfile's run stage under podman
 #      tests/schemathesis.sh       the live server fuzzed against its OpenAPI document (schemathesis 4, an
 #                                  admin API token); skipped with a notice outside CI without schemathesis
 #   4. frontdesk-bench --quick     the benchmark tool as a smoke test (numbers printed, not asserted)
@@ -74,7 +75,11 @@ run_step() {
 # 1. Rust tests. `cargo build` first so $target_dir/release/frontdesk exists for the later steps even if no
 # integration test made cargo build it (the same profile, so `cargo test` reuses it).
 run_step cargo-build cargo build "${cargo_flags[@]}"
-run_step cargo-test cargo test --no-fail-fast "${cargo_flags[@]}"
+# The tests build in the `ci-test` profile (Cargo.toml: release optimisations without LTO, which made
+# linking ~50 test binaries take most of the run); the binary the later steps use stays `release`.
+test_flags=(--profile ci-test)
+[[ -n "${CI:-}" ]] && test_flags+=(--locked)
+run_step cargo-test cargo test --no-fail-fast "${test_flags[@]}"
 
 # 2. Browser tests. The dictionaries' test (i18n.test.mjs) needs node only, so it runs even without a browser.
 e2e="$root/tests/e2e"

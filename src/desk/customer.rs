@@ -43,6 +43,8 @@ pub const EVENT_KINDS: &[&str] = &[
     "mail.held",
     // issue 20: a low satisfaction rating, to the agent the closing is credited to
     "csat.low",
+    // issue 19: a webhook endpoint disabled after repeated failures, to the admins (no rendering in `event`)
+    "webhook.disabled",
 ];
 
 /// System lines a customer sees, always in neutral words (never who did it).
