@@ -32,6 +32,14 @@ fn token_of(v: &Value) -> String {
     v["token"].as_str().unwrap().to_string()
 }
 
+/// Bea, a second admin made by `ada`, signed in: her user id and her session.
+fn second_admin(s: &Server, ada: &Client) -> (i64, Client) {
+    let r =
+        ada.post_json("/api/users", &json!({"email": "bea@example.com", "name": "Bea", "password": "agent password 1", "role": "admin"}));
+    assert_eq!(r.status, 201, "create Bea: {}", r.text());
+    (r.json()["user"]["id"].as_i64().unwrap(), s.login("bea@example.com", "agent password 1"))
+}
+
 fn now(s: &Server) -> i64 {
     s.running.as_ref().unwrap().app.clock.now_ms()
 }
@@ -167,10 +175,7 @@ fn nobody_makes_a_token_above_their_own_rights() {
 fn a_demoted_admins_admin_token_can_no_longer_reach_admin_routes() {
     let s = Server::start();
     let ada = s.admin();
-    let r =
-        ada.post_json("/api/users", &json!({"email": "bea@example.com", "name": "Bea", "password": "agent password 1", "role": "admin"}));
-    let bea_id = r.json()["user"]["id"].as_i64().unwrap();
-    let bea = s.login("bea@example.com", "agent password 1");
+    let (bea_id, bea) = second_admin(&s, &ada);
     let token = token_of(&make(&bea, json!({"name": "Bea's admin", "scope": "admin"})));
     assert_eq!(with_token(&s, &token, "GET", "/api/users", None).status, 200);
     assert_eq!(ada.patch_json(&format!("/api/users/{bea_id}"), &json!({"role": "agent"})).status, 200);
@@ -286,10 +291,7 @@ fn writes_made_with_a_token_are_audited_with_the_token_never_its_value() {
 fn a_desk_token_outlives_its_maker_and_its_replies_carry_its_name() {
     let s = Server::start();
     let ada = s.admin();
-    let r =
-        ada.post_json("/api/users", &json!({"email": "bea@example.com", "name": "Bea", "password": "agent password 1", "role": "admin"}));
-    let bea_id = r.json()["user"]["id"].as_i64().unwrap();
-    let bea = s.login("bea@example.com", "agent password 1");
+    let (bea_id, bea) = second_admin(&s, &ada);
     let created = make(&bea, json!({"name": "Shop backend", "scope": "admin", "desk": true}));
     assert_eq!(created["desk"], true);
     let token = token_of(&created);

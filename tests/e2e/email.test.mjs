@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { checkA11y, launchBrowser, repoRoot, screenshot, skipOrFail, startServer } from './lib.mjs';
-import { User, eventually } from './messenger-helpers.mjs';
+import { User, eventually, sessionPage } from './messenger-helpers.mjs';
 
 const browserSkip = skipOrFail();
 // aiosmtpd is Debian's python3-aiosmtpd (for /usr/bin/python3); .ci/run installs it. Under CI it is required.
@@ -52,14 +52,8 @@ after(async () => {
   if (smtpDir) rmSync(smtpDir, { recursive: true, force: true });
 });
 
-async function adminPage(opts = {}) {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, ...opts });
-  await context.addCookies([{ name: admin.cookie.split('=')[0], value: admin.cookie.split('=').slice(1).join('='), url: server.url }]);
-  const page = await context.newPage();
-  const problems = [];
-  page.on('pageerror', (e) => problems.push(e.message));
-  await page.goto(server.url + '/admin/email');
-  return { context, page, problems };
+function adminPage(ctxOpts = {}) {
+  return sessionPage(browser, server.url, admin, '/admin/email', { ctxOpts });
 }
 
 test('an admin sets the mail server on Admin → Email and a test mail reports the server\'s answer', { skip }, async () => {

@@ -35,6 +35,20 @@ export function deskFixture({ site = false, setup } = {}) {
  * collected in `problems` (a `confirm()` is accepted when `acceptConfirm`); `init` runs in every page
  * before the page's own scripts.
  */
+/** A page in a new context that carries `user`'s session cookie (no sign-in form), opened at `path`;
+ *  page errors are collected in `problems`, dialogs accepted when `acceptDialogs`. */
+export async function sessionPage(browser, url, user, path, { ctxOpts = {}, acceptDialogs = false } = {}) {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, ...ctxOpts });
+  const at = user.cookie.indexOf('=');
+  await context.addCookies([{ name: user.cookie.slice(0, at), value: user.cookie.slice(at + 1), url }]);
+  const page = await context.newPage();
+  const problems = [];
+  page.on('pageerror', (e) => problems.push(e.message));
+  if (acceptDialogs) page.on('dialog', (d) => d.accept());
+  await page.goto(url + path);
+  return { context, page, problems };
+}
+
 export async function signedInPage(desk, email, password, { ctxOpts = {}, init, acceptConfirm = false } = {}) {
   const context = await desk.browser.newContext({ viewport: { width: 1280, height: 800 }, ...ctxOpts });
   if (init) await context.addInitScript(init);

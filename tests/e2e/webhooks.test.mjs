@@ -10,7 +10,7 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import { createServer } from 'node:http';
 import { after, before, test } from 'node:test';
 import { checkA11y, launchBrowser, screenshot, skipOrFail, startServer } from './lib.mjs';
-import { User, eventually } from './messenger-helpers.mjs';
+import { User, eventually, sessionPage } from './messenger-helpers.mjs';
 
 const skip = skipOrFail();
 
@@ -44,15 +44,8 @@ after(async () => {
   receiver?.close();
 });
 
-async function adminPage(opts = {}) {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, ...opts });
-  await context.addCookies([{ name: admin.cookie.split('=')[0], value: admin.cookie.split('=').slice(1).join('='), url: server.url }]);
-  const page = await context.newPage();
-  const problems = [];
-  page.on('pageerror', (e) => problems.push(e.message));
-  page.on('dialog', (d) => d.accept());
-  await page.goto(server.url + '/admin/webhooks');
-  return { context, page, problems };
+function adminPage(ctxOpts = {}) {
+  return sessionPage(browser, server.url, admin, '/admin/webhooks', { ctxOpts, acceptDialogs: true });
 }
 
 /** `t=…,v1=…` checked as a receiver would: HMAC-SHA256(secret, "<t>.<body>"), in constant time. */
