@@ -122,8 +122,24 @@ one_check() { # one_check CMD...: run CMD, then print the line run_step counts
 }
 run_step clippy one_check cargo clippy --all-targets "${cargo_flags[@]}" -- -D warnings
 
+# What failed, again at the end where a reader of a long CI log (or its tail) finds it: each failed
+# step's failing tests with their messages, cut to a screenful per step.
+failure_excerpt() { # failure_excerpt NAME: the lines of NAME's log that say what failed
+    local log="$logdir/$1.log"
+    [[ -f $log ]] || return 0
+    case $1 in
+        cargo-*) awk '/^---- .* stdout ----$/ { on = 1 } /^failures:$/ && on { on = 0 } on' "$log" ;;
+        browser|i18n) awk '/^ *not ok / { on = 1 } on { print } on && /^ *\.\.\.$/ { on = 0 }' "$log" ;;
+        *) grep -E -i 'fail|error|panicked' "$log" ;;
+    esac | head -n 80
+}
 echo
 if (( ${#failed_steps[@]} > 0 )); then
+    for step in "${failed_steps[@]}"; do
+        echo "==== what failed in ${step%% *}:"
+        failure_excerpt "${step%% *}"
+    done
+    echo
     echo "FAILED steps: ${failed_steps[*]}"
 fi
 echo "$passed passed, $failed failed"
