@@ -4,10 +4,10 @@
 //! fan-out. A caller is answered only after COMMIT returned, so an acknowledged write is durable.
 
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
-use std::sync::mpsc::{self, Receiver, SyncSender};
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError, SyncSender};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use rusqlite::Connection;
 
@@ -94,8 +94,9 @@ const MAX_BATCH: usize = 512;
 
 impl Writer {
     /// Start the writer thread on `conn`; committed events go to `sink` in commit order.
-    /// Rows are stamped with `clock` (`db::now_ms` on this thread).
-    pub fn start(conn: Connection, sink: mpsc::Sender<Vec<Event>>, clock: super::Clock) -> Writer {
+    /// Rows are stamped with `clock` (`db::now_ms` on this thread). New messages are indexed for
+    /// search once no job has come for `search_idle`, and under load every ten times that.
+    pub fn start(conn: Connection, sink: mpsc::Sender<Vec<Event>>, clock: super::Clock, search_idle: Duration) -> Writer {
         let (tx, rx) = mpsc::sync_channel::<Msg>(16_384);
         let stats = Arc::new(WriterStats::default());
         let st = stats.clone();
@@ -107,7 +108,7 @@ impl Writer {
             .name("db-writer".into())
             .spawn(move || {
                 clock.install_on_this_thread();
-                run(conn, rx, sink, st, wk, hk)
+                run(conn, rx, sink, st, wk, hk, super::search_index::Schedule::new(search_idle))
             })
             .expect("spawn the writer thread");
         Writer { tx, handle: Mutex::new(Some(handle)), stats, waker, hooks }
@@ -189,6 +190,7 @@ fn run(
     stats: Arc<WriterStats>,
     waker: Arc<super::outbox::Waker>,
     hooks: Arc<super::hooks::Hooks>,
+    mut search: super::search_index::Schedule,
 ) {
     let mut stopping = false;
     loop {
@@ -201,13 +203,22 @@ fn run(
                 Err(_) => break,
             }
         } else {
-            match rx.recv() {
+            // Idle with messages not yet indexed: index them once the wait runs out.
+            let next = match search.wait() {
+                None => rx.recv().map_err(|_| RecvTimeoutError::Disconnected),
+                Some(idle) => rx.recv_timeout(idle),
+            };
+            match next {
                 Ok(Msg::Job(j)) => batch.push(j),
                 Ok(Msg::Stop) => {
                     stopping = true;
                     continue;
                 }
-                Err(_) => break,
+                Err(RecvTimeoutError::Timeout) => {
+                    search.run(&conn);
+                    continue;
+                }
+                Err(RecvTimeoutError::Disconnected) => break,
             }
         }
         // Take everything that queued up meanwhile: this is the group commit.
@@ -257,6 +268,9 @@ fn run(
         if committed {
             let n = events.iter().filter(|e| e.kind == "message.created").count();
             stats.messages.fetch_add(n as u64, Ordering::Relaxed);
+            if n > 0 {
+                search.committed();
+            }
         }
         if committed && queued {
             waker.wake();
@@ -271,6 +285,10 @@ fn run(
         }
         for done in dones {
             done(failed.as_ref());
+        }
+        // Under a steady load the queue is never empty for long: index a batch now and then anyway.
+        if !stopping && search.due() {
+            search.run(&conn);
         }
     }
     checkpoint_at_stop(&conn);
