@@ -46,6 +46,9 @@ pub struct Config {
     pub email_delay_secs: Option<u64>,
     /// `FRONTDESK_IMAP_POLL_SECS`: how often the mailbox is checked for replies (default 60).
     pub imap_poll_secs: u64,
+    /// `FRONTDESK_SEARCH_INDEX_MS`: new messages are indexed for search once the writer has been idle
+    /// this long, and under load every ten times that (`db::search_index`). Default 20 ms.
+    pub search_idle: Duration,
     /// `Authorization: Bearer` token that may read `/metrics` (Prometheus); admins' sessions still can.
     pub metrics_token: Option<String>,
     /// `/readyz` answers 503 when the data directory's file system has less free space than this.
@@ -127,6 +130,7 @@ impl Config {
             imap_url: None,
             email_delay_secs: None,
             imap_poll_secs: 60,
+            search_idle: Duration::from_millis(20),
             metrics_token: None,
             min_free_disk_mb: 64,
             log_format: LogFormat::Text,
@@ -263,6 +267,10 @@ pub fn parse(args: &[String], env: &dyn Fn(&str) -> Option<String>) -> Result<Co
                     value.parse().ok().filter(|n| *n > 0).ok_or(format!("invalid IMAP poll interval '{value}' (expected seconds)"))?
             }
             "test-routes" => c.test_routes = value == "1",
+            "search-index-ms" => {
+                let ms: u64 = value.parse().ok().filter(|n| *n > 0).ok_or(format!("invalid search index delay '{value}' (expected ms)"))?;
+                c.search_idle = Duration::from_millis(ms);
+            }
             _ => unreachable!("only known keys are passed"),
         }
         Ok(())
@@ -294,6 +302,8 @@ pub fn parse(args: &[String], env: &dyn Fn(&str) -> Option<String>) -> Result<Co
         ("FRONTDESK_ARGON2_T", "argon2-t"),
         // Browser tests: the `/__test/*` routes (a clock they can set). Never set it in production.
         ("FRONTDESK_TEST_ROUTES", "test-routes"),
+        // Tests: hold search indexing back (a crash between a message's commit and its indexing).
+        ("FRONTDESK_SEARCH_INDEX_MS", "search-index-ms"),
     ] {
         if let Some(v) = env(var).filter(|v| !v.is_empty()) {
             set(&mut c, key, &v, &mut extra).map_err(|e| format!("{var}: {e}"))?;
@@ -371,20 +381,6 @@ pub fn parse(args: &[String], env: &dyn Fn(&str) -> Option<String>) -> Result<Co
     }
 }
 
-/// Help for the command named before or after `--help`, or the whole help.
-fn help_for(before: &[String], after: &[String]) -> Command {
-    let words: Vec<&str> = before.iter().chain(after).map(String::as_str).filter(|w| !w.starts_with('-')).collect();
-    match words.as_slice() {
-        ["backup", ..] => Command::HelpFor("backup"),
-        ["restore", ..] => Command::HelpFor("restore"),
-        ["check", ..] => Command::HelpFor("check"),
-        ["health", ..] => Command::HelpFor("health"),
-        ["admin", "reset-password", ..] => Command::HelpFor("admin reset-password"),
-        ["admin", ..] => Command::HelpFor("admin create"),
-        _ => Command::Help,
-    }
-}
-
 /// Options that only take effect once everything is read.
 #[derive(Default)]
 struct Pending {
@@ -393,7 +389,7 @@ struct Pending {
 }
 
 mod values;
-use values::{normalize_public_url, parse_addr, parse_bool};
+use values::{help_for, normalize_public_url, parse_addr, parse_bool};
 
 #[cfg(test)]
 mod tests;

@@ -5,6 +5,8 @@ mod common;
 
 use common::desk::desk;
 use common::*;
+use std::time::Duration;
+
 use serde_json::{Value, json};
 
 #[test]
@@ -62,4 +64,47 @@ fn search_ranks_selective_queries_and_lists_very_common_words_newest_first() {
     let r = admin.get("/api/search?q=latest+marker").json();
     assert_eq!(r["order"], "relevance");
     assert_eq!(r["results"].as_array().unwrap().len(), 4);
+}
+
+/// Messages are indexed for search after their commit, in a transaction of their own
+/// (`db::search_index`). A SIGKILL between the two loses nothing: the index's mark is in the
+/// database, and the next start indexes from there without being asked.
+#[test]
+fn a_message_acknowledged_but_not_yet_indexed_when_the_server_is_killed_is_found_after_restart() {
+    let dir = TempDir::new();
+    let mark = || -> i64 {
+        let c = rusqlite::Connection::open(dir.0.join("frontdesk.db")).unwrap();
+        c.busy_timeout(Duration::from_secs(5)).unwrap();
+        c.query_row("SELECT indexed_upto FROM search_index", [], |r| r.get(0)).unwrap()
+    };
+    // Indexing held back for ten minutes, so the kill lands between the commit and the indexing.
+    let mut p = Proc::serve_env(&dir.0, &[], &[("FRONTDESK_SEARCH_INDEX_MS", "600000")]);
+    p.server().admin();
+    let sally = p.server().customer(Some("Sally"));
+    let id = sally.say("my zeppelin arrived dented")["id"].as_i64().unwrap();
+    assert!(mark() < id, "acknowledged (committed) but not indexed yet");
+    p.signal(libc::SIGKILL);
+    assert!(p.wait_for(Duration::from_secs(10)).is_some());
+    // Restarted with the usual schedule: the writer goes on from the mark by itself.
+    let p = Proc::serve(&dir.0, &[]);
+    let t = std::time::Instant::now();
+    while mark() < id {
+        assert!(t.elapsed() < Duration::from_secs(10), "the index did not resume from its mark after the restart");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let admin = p.server().login("ada@example.com", "correct horse battery");
+    let r = admin.get("/api/search?q=zeppelin").json();
+    assert_eq!(r["results"].as_array().map(Vec::len), Some(1), "{r}");
+    assert_eq!(r["results"][0]["message_id"], id);
+}
+
+/// A search sees every message acknowledged before it, even while the writer has not indexed it yet.
+#[test]
+fn a_search_finds_a_message_acknowledged_just_before_it() {
+    let s = Server::start_with(|c| c.search_idle = Duration::from_secs(600));
+    let admin = s.admin();
+    let sally = s.customer(Some("Sally"));
+    let id = sally.say("the blimp is late")["id"].as_i64().unwrap();
+    let r = admin.get("/api/search?q=blimp").json();
+    assert_eq!(r["results"][0]["message_id"], id, "{r}");
 }

@@ -245,6 +245,7 @@ pub fn search(app: &Arc<App>, req: &Request) -> Result<Response> {
     let offset = int_param(req, "offset")?.unwrap_or(0).clamp(0, 10_000);
     let limit = int_param(req, "limit")?.unwrap_or(20).clamp(1, 50);
     let (uid, support) = (a.user.id, a.user.sees_customers());
+    db::search_index::catch_up(&app.db)?;
     let found = app.db.read(|c| {
         let Some(labels) = crate::desk::labels::resolve(c, &label_names)? else { return Ok(None) };
         let (hits, conv_hits, order) = match &q {

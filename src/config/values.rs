@@ -1,6 +1,9 @@
-//! Parsers of single option values: an address, a boolean, the public URL.
+//! Parsers of single option values: an address, a boolean, the public URL; and which command's help
+//! `--help` asks for.
 
 use std::net::SocketAddr;
+
+use super::Command;
 
 /// `HOST:PORT`, where HOST may be a name (`localhost:8080`): the first address it resolves to,
 /// IPv4 first (what `localhost` means to most browsers and proxies here).
@@ -33,4 +36,18 @@ pub(super) fn normalize_public_url(u: &str) -> Result<String, String> {
         return Err(format!("invalid public URL '{u}' (expected scheme://host[:port], no path)"));
     }
     Ok(u.to_ascii_lowercase())
+}
+
+/// Help for the command named before or after `--help`, or the whole help.
+pub(super) fn help_for(before: &[String], after: &[String]) -> Command {
+    let words: Vec<&str> = before.iter().chain(after).map(String::as_str).filter(|w| !w.starts_with('-')).collect();
+    match words.as_slice() {
+        ["backup", ..] => Command::HelpFor("backup"),
+        ["restore", ..] => Command::HelpFor("restore"),
+        ["check", ..] => Command::HelpFor("check"),
+        ["health", ..] => Command::HelpFor("health"),
+        ["admin", "reset-password", ..] => Command::HelpFor("admin reset-password"),
+        ["admin", ..] => Command::HelpFor("admin create"),
+        _ => Command::Help,
+    }
 }

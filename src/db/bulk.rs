@@ -1,7 +1,8 @@
 //! The benchmark's history for the reports scenario: a year of live chats written straight into a
 //! stopped server's database in big transactions (the API would take hours for a million messages).
 //! Rows look like the engine's own: customers, conversations with their first-response columns,
-//! participants, messages (search triggers included), and a closing per chat, half of them rated.
+//! participants, messages (indexed for search and counted for reports in the same transaction, as the
+//! writer does), and a closing per chat, half of them rated.
 //! It lives here because it is SQL, and all SQL lives in `db/`.
 
 use std::path::Path;
@@ -46,6 +47,7 @@ pub fn write_history(path: &Path, h: &History<'_>) -> rusqlite::Result<u64> {
     let batch = 10_000;
     for chunk in (0..h.conversations).collect::<Vec<_>>().chunks(batch) {
         let tx = conn.transaction()?;
+        let mut tally = super::reports::Tally::default();
         {
             let mut cu = tx.prepare_cached(
                 "INSERT INTO customers (token_hash, name, first_seen_at, last_seen_at, language) VALUES (?1, ?2, ?3, ?3, 'en')",
@@ -85,6 +87,7 @@ pub fn write_history(path: &Path, h: &History<'_>) -> rusqlite::Result<u64> {
                     let at = if k == 0 { created } else { first_reply + 60_000 * (k as i64 - 1) };
                     let (kind, author) = if customer { ("customer", cid) } else { ("user", agent) };
                     ms.execute(params![conv, k as i64 + 1, kind, author, body(written), at])?;
+                    tally.message(at, customer, author);
                     written += 1;
                 }
                 let rated = i % 2 == 0;
@@ -101,6 +104,9 @@ pub fn write_history(path: &Path, h: &History<'_>) -> rusqlite::Result<u64> {
                 ])?;
             }
         }
+        // What the server's writer would otherwise index at its next start, in the middle of a run.
+        super::search_index::index_next(&tx, i64::MAX)?;
+        tally.flush(&tx)?;
         tx.commit()?;
     }
     conn.execute_batch("PRAGMA optimize; PRAGMA wal_checkpoint(TRUNCATE);")?;

@@ -2,7 +2,6 @@
 
 use rusqlite::{Connection, params};
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 
 use crate::error::Result;
 
@@ -73,8 +72,8 @@ impl Audience {
     }
 }
 
-pub fn insert(conn: &Connection, kind: &str, conversation_id: Option<i64>, audience: Audience, data: Value) -> Result<Event> {
-    let payload = data.to_string();
+/// Insert an event whose data is already serialized (`payload`, a JSON object).
+pub fn insert(conn: &Connection, kind: &str, conversation_id: Option<i64>, audience: Audience, payload: String) -> Result<Event> {
     conn.prepare_cached(
         "INSERT INTO events (created_at, kind, conversation_id, audience, payload, customer_id, everyone) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
     )?

@@ -27,6 +27,7 @@ pub mod password_resets;
 pub mod replies;
 pub mod reports;
 pub mod retention;
+pub mod search_index;
 pub mod sessions;
 pub mod settings;
 pub mod space;
@@ -67,6 +68,8 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../sql/0017_api_tokens.sql"),
     include_str!("../../sql/0018_webhooks.sql"),
     include_str!("../../sql/0019_report_summaries.sql"),
+    include_str!("../../sql/0020_search_indexer.sql"),
+    include_str!("../../sql/0021_message_counts_per_commit.sql"),
 ];
 
 /// SQLite below this has the WAL-reset corruption bug (fixed in 3.51.3).

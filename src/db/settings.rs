@@ -8,6 +8,10 @@ use serde_json::{Map, Value};
 use super::hours::{Period, Status};
 use crate::error::{Error, Result};
 
+/// Chats are handed out by hand unless an admin chooses round robin (read on every customer message,
+/// so without building the whole `Settings::default()`).
+pub const AUTO_ASSIGN_DEFAULT: &str = "off";
+
 /// Every setting, with its default. Unknown keys in the table are ignored.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 #[serde(default)]
@@ -138,7 +142,7 @@ impl Default for Settings {
             offline_when_no_agents: false,
             retention_days: 0,
             assign_on_reply: true,
-            auto_assign: "off".into(),
+            auto_assign: AUTO_ASSIGN_DEFAULT.into(),
             assign_cap: 5,
             smtp_host: String::new(),
             smtp_port: 587,

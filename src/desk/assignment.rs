@@ -119,10 +119,10 @@ pub fn on_reply(w: &mut WriteCtx<'_>, c: Conversation, u: &User) -> Result<Conve
 /// unless auto-assignment is on. The position is kept in the database, so a restart goes on with the
 /// next agent. Returns how many chats were handed out.
 pub fn dispatch(w: &mut WriteCtx<'_>, hub: &Hub) -> Result<usize> {
-    let defaults = Settings::default();
-    if settings_db::value::<String>(w.conn, "auto_assign", defaults.auto_assign)? != "round_robin" {
+    if !automatic(w)? {
         return Ok(0);
     }
+    let defaults = Settings::default();
     let cap = i64::from(settings_db::value(w.conn, "assign_cap", defaults.assign_cap)?);
     let online = hub.online_agents();
     let agents: Vec<i64> =
@@ -157,6 +157,11 @@ pub fn dispatch(w: &mut WriteCtx<'_>, hub: &Hub) -> Result<usize> {
         data::set_rr_last(w.conn, l)?;
     }
     Ok(handed)
+}
+
+/// Whether chats are handed out automatically (round robin), as stored in this transaction.
+pub fn automatic(w: &WriteCtx<'_>) -> Result<bool> {
+    Ok(settings_db::value::<String>(w.conn, "auto_assign", settings_db::AUTO_ASSIGN_DEFAULT.into())? == "round_robin")
 }
 
 /// `dispatch` as a write of its own: after something outside a write freed a place or an agent.

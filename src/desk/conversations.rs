@@ -167,6 +167,9 @@ pub fn post_to(w: &mut WriteCtx<'_>, mut c: Conversation, actor: &Actor, p: &Pos
     };
     let id = messages::insert(w.conn, &row)?;
     let files = attachments::attach(w.conn, claimed, id)?;
+    if c.kind == "live_chat" && !p.note {
+        w.count_message(now, matches!(actor, Actor::Customer(_)), actor.id());
+    }
     // First response times (reports): the customer's first message, the desk's first reply.
     match actor {
         Actor::Customer(_) => db::closings::note_customer_message(w.conn, c.id, now)?,
@@ -204,7 +207,13 @@ pub fn post_to(w: &mut WriteCtx<'_>, mut c: Conversation, actor: &Actor, p: &Pos
     c.last_message_at = now;
     c.preview = preview.chars().take(140).collect();
     (c.preview_deleted, c.preview_system, c.preview_note) = (false, None, p.note);
-    w.emit("message.created", Some(c.id), notes::audience(&c, m.note), json!({"message": m, "conversation": summary(&c)}))?;
+    // Serialized once, straight from the structs (no `Value` tree): this runs for every message.
+    #[derive(serde::Serialize)]
+    struct Created<'a> {
+        message: &'a Message,
+        conversation: &'a Conversation,
+    }
+    w.emit("message.created", Some(c.id), notes::audience(&c, m.note), Created { message: &m, conversation: &c })?;
     if let Actor::Agent(u) = actor {
         w.emit(
             "conversation.read",

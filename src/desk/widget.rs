@@ -91,12 +91,13 @@ pub fn send_from(app: &Arc<App>, cid: i64, f: SendForm, addr: Option<String>) ->
         let mut c = conversation(w, &rl, cid, &ip)?;
         // A chat nobody has may be handed out now (auto-assignment). An open one before the message,
         // so the customer's words stay its latest (the list's preview); a closed one once the message
-        // has reopened it. A retried message changes nothing, so it is checked first.
+        // has reopened it. A retried message changes nothing, so it is checked first (only when chats are
+        // handed out automatically: `post_to` checks it anyway).
         let retry = |c: &db::conversations::Conversation| match f.client_msg_id.as_deref() {
             Some(m) => db::messages::by_client_id(w.conn, c.id, "customer", Some(cid), m).map(|found| found.is_some()),
             None => Ok(false),
         };
-        let waiting = c.assignee_id.is_none() && !retry(&c)?;
+        let waiting = c.assignee_id.is_none() && crate::desk::assignment::automatic(w)? && !retry(&c)?;
         if waiting && c.status == "open" && crate::desk::assignment::dispatch(w, &hub)? > 0 {
             c = db::conversations::get(w.conn, c.id)?.unwrap_or(c);
         }

@@ -22,6 +22,9 @@ pub struct Opts {
     pub duration: Duration,
     pub search_messages: usize,
     pub drivers: usize,
+    /// persist: how many senders (256; `--quick` 64) and for how long (10 s; `--quick` 3 s), if given.
+    pub senders: Option<usize>,
+    pub persist_for: Option<Duration>,
 }
 
 /// One line of the result table.
@@ -37,7 +40,7 @@ pub fn row(scenario: &'static str, metric: impl Into<String>, value: f64, unit: 
     Row { scenario, metric: metric.into(), value, unit, target: target.into() }
 }
 
-const USAGE: &str = "usage: frontdesk-bench [idle|chat|persist|search|startup|reconnect|upload|reports|all]... [--quick] [-n CONNECTIONS] [--agents M] [--rate MSGS_PER_SEC] [--duration SECS] [--search-messages N]";
+const USAGE: &str = "usage: frontdesk-bench [idle|chat|persist|search|startup|reconnect|upload|reports|all]... [--quick] [-n CONNECTIONS] [--agents M] [--rate MSGS_PER_SEC] [--duration SECS] [--search-messages N] [--senders N]";
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -54,6 +57,8 @@ fn main() {
         duration: Duration::from_secs(20),
         search_messages: 1_000_000,
         drivers: 2,
+        senders: None,
+        persist_for: None,
     };
     let mut it = args.iter();
     let num = |v: Option<&String>, what: &str| -> f64 {
@@ -73,6 +78,7 @@ fn main() {
             "--rate" => o.rate = num(it.next(), "--rate"),
             "--duration" => explicit_duration = Some(Duration::from_secs_f64(num(it.next(), "--duration"))),
             "--search-messages" => explicit_search = Some(num(it.next(), "--search-messages") as usize),
+            "--senders" => o.senders = Some(num(it.next(), "--senders") as usize),
             "-h" | "--help" => {
                 println!("{USAGE}");
                 return;
@@ -98,6 +104,7 @@ fn main() {
     o.n = explicit_n.unwrap_or(o.n);
     o.search_messages = explicit_search.unwrap_or(o.search_messages);
     o.duration = explicit_duration.unwrap_or(o.duration);
+    o.persist_for = explicit_duration;
 
     let limit = raise_fd_limit();
     let pid_max = std::fs::read_to_string("/proc/sys/kernel/pid_max").unwrap_or_default().trim().to_string();

@@ -95,7 +95,8 @@ impl Server {
         f.get(11).and_then(|v| v.parse::<u64>().ok()).unwrap_or(0) + f.get(12).and_then(|v| v.parse::<u64>().ok()).unwrap_or(0)
     }
 
-    /// CPU ticks per thread name (connection threads are unnamed and show as the process name).
+    /// CPU ticks per thread name (connection threads are unnamed and show as the process name), and the
+    /// system time of each under "NAME, in the kernel".
     pub fn cpu_by_thread(&self) -> std::collections::BTreeMap<String, u64> {
         let mut out = std::collections::BTreeMap::new();
         let Ok(dir) = std::fs::read_dir(format!("/proc/{}/task", self.pid())) else { return out };
@@ -107,7 +108,44 @@ impl Server {
             let ticks =
                 f.get(11).and_then(|v| v.parse::<u64>().ok()).unwrap_or(0) + f.get(12).and_then(|v| v.parse::<u64>().ok()).unwrap_or(0);
             let name = if comm == "frontdesk" { "connections".to_string() } else { comm };
+            // The kernel's part (system time) separately too: "NAME, in the kernel".
+            let system = f.get(12).and_then(|v| v.parse::<u64>().ok()).unwrap_or(0);
+            *out.entry(format!("{name}, in the kernel")).or_default() += system;
             *out.entry(name).or_default() += ticks;
+        }
+        out
+    }
+
+    /// Context switches of the threads named `name` so far: (voluntary, involuntary).
+    pub fn switches(&self, name: &str) -> (u64, u64) {
+        let mut out = (0, 0);
+        let Ok(dir) = std::fs::read_dir(format!("/proc/{}/task", self.pid())) else { return out };
+        for t in dir.flatten() {
+            if std::fs::read_to_string(t.path().join("comm")).unwrap_or_default().trim() != name {
+                continue;
+            }
+            let status = std::fs::read_to_string(t.path().join("status")).unwrap_or_default();
+            let field = |k: &str| status.lines().find_map(|l| l.strip_prefix(k)?.trim().parse::<u64>().ok()).unwrap_or(0);
+            out.0 += field("voluntary_ctxt_switches:");
+            out.1 += field("nonvoluntary_ctxt_switches:");
+        }
+        out
+    }
+
+    /// File I/O of the threads named `name` so far (`/proc/.../io`): (write syscalls, bytes written,
+    /// read syscalls). Socket sends do not count (they are `send`, not `write`).
+    pub fn io(&self, name: &str) -> (u64, u64, u64) {
+        let mut out = (0, 0, 0);
+        let Ok(dir) = std::fs::read_dir(format!("/proc/{}/task", self.pid())) else { return out };
+        for t in dir.flatten() {
+            if std::fs::read_to_string(t.path().join("comm")).unwrap_or_default().trim() != name {
+                continue;
+            }
+            let io = std::fs::read_to_string(t.path().join("io")).unwrap_or_default();
+            let field = |k: &str| io.lines().find_map(|l| l.strip_prefix(k)?.trim().parse::<u64>().ok()).unwrap_or(0);
+            out.0 += field("syscw:");
+            out.1 += field("wchar:");
+            out.2 += field("syscr:");
         }
         out
     }

@@ -24,8 +24,8 @@ fn metric(s: &Server, admin: &(String, String), name: &str) -> f64 {
 /// 3. persist: the highest acknowledged rate, each message acked after commit.
 pub fn persist(o: &Opts) -> Vec<Row> {
     let mut out = Vec::new();
-    let senders = if o.quick { 64 } else { 256 };
-    let dur = if o.quick { Duration::from_secs(3) } else { Duration::from_secs(10) };
+    let senders = o.senders.unwrap_or(if o.quick { 64 } else { 256 });
+    let dur = o.persist_for.unwrap_or(if o.quick { Duration::from_secs(3) } else { Duration::from_secs(10) });
     for (mode, flag) in [("FULL", "full"), ("NORMAL", "normal")] {
         let data = server::temp_data();
         let s = Server::start(&data, &["--synchronous", flag]);
@@ -33,7 +33,8 @@ pub fn persist(o: &Opts) -> Vec<Row> {
         let tokens = s.visitors(senders, 8);
         let (conns, _, _) = connect_all(s.addr, &s.origin, &tokens, &[]);
         let (j0, c0) = (metric(&s, &admin, "frontdesk_write_jobs_total"), metric(&s, &admin, "frontdesk_commit_seconds_count"));
-        let (cpu0, wall0) = (s.cpu_by_thread(), Instant::now());
+        let (cpu0, wall0, sw0, own0, io0) =
+            (s.cpu_by_thread(), Instant::now(), s.switches("db-writer"), own_cpu_ticks(), s.io("db-writer"));
         let stop = Arc::new(AtomicBool::new(false));
         stop_after(&stop, dur + Duration::from_millis(500));
         let (st, _) = drive(s.addr, &s.origin, conns, o.drivers, stop, move |_| {
@@ -43,7 +44,7 @@ pub fn persist(o: &Opts) -> Vec<Row> {
         });
         let rate = st.acks as f64 / dur.as_secs_f64();
         // Where the server's CPU went, per thread kind, as % of one core.
-        let cpu1 = s.cpu_by_thread();
+        let (cpu1, sw1, own1, io1) = (s.cpu_by_thread(), s.switches("db-writer"), own_cpu_ticks(), s.io("db-writer"));
         let wall = wall0.elapsed().as_secs_f64();
         for (name, t1) in &cpu1 {
             let t0 = cpu0.get(name).copied().unwrap_or(0);
@@ -51,7 +52,34 @@ pub fn persist(o: &Opts) -> Vec<Row> {
             if share >= 1.0 {
                 out.push(row("persist", format!("server CPU in {name} threads ({mode})"), share, "% core", ""));
             }
+            if name.starts_with("db-writer") && st.acks > 0 {
+                let us = (t1 - t0) as f64 / clk_tck() * 1e6 / st.acks as f64;
+                out.push(row("persist", format!("{name} CPU per acked message ({mode})"), us, "µs", ""));
+            }
         }
+        let own = (own1 - own0) as f64 / clk_tck() / wall * 100.0;
+        out.push(row("persist", format!("load generator CPU, this process ({mode})"), own, "% core", ""));
+        if st.acks > 0 {
+            let per = |a: u64, b: u64| (b - a) as f64 * 1000.0 / st.acks as f64;
+            let (v, i) = (per(sw0.0, sw1.0), per(sw0.1, sw1.1));
+            out.push(row("persist", format!("writer context switches per 1,000 acked, voluntary / preempted ({mode})"), v + i, "", ""));
+            out.push(row("persist", format!("  of which preempted ({mode})"), i, "", ""));
+            // WAL frames and checkpoints: what the writer hands the kernel per message.
+            let acks = st.acks as f64;
+            out.push(row("persist", format!("writer file writes per acked message ({mode})"), (io1.0 - io0.0) as f64 / acks, "", ""));
+            out.push(row("persist", format!("writer bytes written per acked message ({mode})"), (io1.1 - io0.1) as f64 / acks, "B", ""));
+            out.push(row("persist", format!("writer file reads per acked message ({mode})"), (io1.2 - io0.2) as f64 / acks, "", ""));
+        }
+        // How far search indexing trails the acks once the load stops (`db::search_index`).
+        let lag = || {
+            rusqlite::Connection::open(data.join("frontdesk.db")).ok().and_then(|c| frontdesk::db::search_index::lag(&c).ok()).unwrap_or(-1)
+        };
+        let (behind, t) = (lag(), Instant::now());
+        while lag() > 0 && t.elapsed() < Duration::from_secs(30) {
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        out.push(row("persist", format!("messages not yet indexed for search at the end ({mode})"), behind as f64, "msgs", ""));
+        out.push(row("persist", format!("then indexed within ({mode})"), t.elapsed().as_secs_f64() * 1000.0, "ms", ""));
         let (j1, c1) = (metric(&s, &admin, "frontdesk_write_jobs_total"), metric(&s, &admin, "frontdesk_commit_seconds_count"));
         let batch = ((j1 - j0) / (c1 - c0).max(1.0)).max(1.0);
         let base = baseline::raw_sqlite(((rate * 2.0) as usize).clamp(2_000, 400_000), batch.round() as usize, mode == "FULL");
@@ -70,6 +98,13 @@ pub fn persist(o: &Opts) -> Vec<Row> {
         let _ = std::fs::remove_dir_all(data);
     }
     out
+}
+
+/// CPU ticks (user + system) this process has used.
+fn own_cpu_ticks() -> u64 {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    let f: Vec<&str> = stat.rsplit_once(')').map(|x| x.1).unwrap_or("").split_whitespace().collect();
+    f.get(11).and_then(|v| v.parse::<u64>().ok()).unwrap_or(0) + f.get(12).and_then(|v| v.parse::<u64>().ok()).unwrap_or(0)
 }
 
 const COMMON: [&str; 8] = ["order", "delivery", "refund", "account", "password", "invoice", "shipping", "payment"];
