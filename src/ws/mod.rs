@@ -92,9 +92,17 @@ pub fn serve(stream: Arc<TcpStream>, outbox: Arc<Outbox>, leftover: Vec<u8>, mut
     } else {
         WebSocket::from_partially_read(ws_stream, leftover, Role::Server, Some(config))
     };
+    // The handshake went deep (HTTP parsing, a session read in SQLite), and so does each text frame's
+    // handler; a ping or pong does not.
+    let mut deep = true;
     loop {
+        // Before blocking: an idle socket keeps no stack pages its handshake or last frame touched.
+        if std::mem::take(&mut deep) {
+            crate::http::thread::trim_stack();
+        }
         match ws.read() {
             Ok(Message::Text(t)) => {
+                deep = true;
                 if let Some(r) = on_text(t.as_str()) {
                     outbox.text(&r);
                 }

@@ -163,9 +163,9 @@ pub fn idle(o: &Opts) -> Vec<Row> {
         row("idle", "widget connections held", held as f64, "conns", &format!("{} asked", o.n)),
         row("idle", "connect rate", held as f64 / took.as_secs_f64(), "conn/s", ""),
         row("idle", "server RSS", rss1 as f64 / 1024.0, "MiB", ""),
-        row("idle", "server RSS per connection", per_conn, "KiB", "<= 32 KiB"),
+        row("idle", "server RSS per connection", per_conn, "KiB", "<= 24 KiB"),
         row("idle", "server threads", threads1 as f64, "threads", &format!("{threads0} before")),
-        row("idle", "server CPU while idle", cpu, "% core", "<= 2 %"),
+        row("idle", "server CPU while idle", cpu, "% core", "<= 1 %"),
         row("idle", "errors", (failed + stats.errors) as f64, "", "0"),
     ];
     s.stop();
