@@ -129,8 +129,9 @@ fn text(i: u64) -> String {
     words.join(" ")
 }
 
-/// 4. search: N messages loaded through the writer (or a copy of a data directory an earlier run
-/// loaded, `--search-data`), then search latency per query class.
+/// 4. search: N messages loaded through the writer, then search latency per query class.
+///
+/// With `--search-data`, a copy of a data directory an earlier run loaded and kept instead.
 pub fn search(o: &Opts) -> Vec<Row> {
     let data = server::temp_data();
     let mut out = Vec::new();
