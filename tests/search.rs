@@ -108,3 +108,65 @@ fn a_search_finds_a_message_acknowledged_just_before_it() {
     let r = admin.get("/api/search?q=blimp").json();
     assert_eq!(r["results"][0]["message_id"], id, "{r}");
 }
+
+/// The last word is a prefix: it finds every word it begins (any case, accents folded), ranked or
+/// newest first. `db::search_prefix` names those words to FTS5 instead of asking it for the prefix;
+/// the matches must be the same, and a newest-first page the newest matching messages, unranked.
+#[test]
+fn a_prefix_finds_every_word_it_begins_ranked_or_newest_first() {
+    let (s, admin, _sam, sally, _conv) = desk();
+    for body in ["deliver it", "the Delivery", "delivered today", "Délivrance", "a delirious day", "deli sandwich"] {
+        sally.say(body);
+    }
+    let search = |q: &str| -> Value { admin.get(&format!("/api/search?q={q}&limit=50")).json() };
+    let bodies = |r: &Value| -> Vec<String> {
+        let mut v: Vec<String> =
+            r["results"].as_array().unwrap().iter().map(|h| h["snippet"].as_str().unwrap().replace(['\u{2}', '\u{3}'], "")).collect();
+        v.sort();
+        v
+    };
+    let all = ["Délivrance", "deliver it", "delivered today", "the Delivery"];
+    for q in ["deliv", "DELIV", "Deliv"] {
+        let r = search(q);
+        assert_eq!(r["order"], "relevance");
+        assert_eq!(bodies(&r), all, "{q}");
+    }
+    assert_eq!(bodies(&search("d%C3%A9livr")), ["Délivrance"], "a non-ASCII prefix");
+    assert_eq!(bodies(&search("the+deliv")), ["the Delivery"], "words before the prefix");
+    assert_eq!(bodies(&search("delivery")), ["the Delivery"]);
+    assert_eq!(bodies(&search("delivere")), ["delivered today"]);
+
+    // Over 2,000 matches: newest first, and the page is exactly the newest matching messages.
+    let words = ["deliver", "delivery", "delivered", "delivrance", "deli"];
+    let writers: Vec<Customer> = (0..4).map(|i| s.customer(Some(&format!("W{i}")))).collect();
+    let handles: Vec<_> = writers
+        .into_iter()
+        .enumerate()
+        .map(|(t, c)| {
+            std::thread::spawn(move || {
+                (0..650)
+                    .map(|i| {
+                        let w = words[(i + t) % words.len()];
+                        (c.say(&format!("{w} number {i}"))["id"].as_i64().unwrap(), w != "deli")
+                    })
+                    .collect::<Vec<_>>()
+            })
+        })
+        .collect();
+    let mut matching: Vec<i64> = handles.into_iter().flat_map(|h| h.join().unwrap()).filter(|m| m.1).map(|m| m.0).collect();
+    matching.sort_unstable_by(|a, b| b.cmp(a));
+    let r = search("deliv");
+    assert_eq!(r["order"], "newest", "over 2,000 matches");
+    let ids: Vec<i64> = r["results"].as_array().unwrap().iter().map(|h| h["message_id"].as_i64().unwrap()).collect();
+    assert_eq!(ids, matching[..50], "the 50 newest matching messages, newest first");
+    let page2: Vec<i64> = admin.get("/api/search?q=deliv&limit=50&offset=50").json()["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["message_id"].as_i64().unwrap())
+        .collect();
+    assert_eq!(page2, matching[50..100]);
+    let found = bodies(&r).iter().map(|b| b.split(' ').next().unwrap().to_string()).collect::<std::collections::BTreeSet<_>>();
+    assert_eq!(found.len(), 4, "every word the prefix begins: {found:?}");
+    assert!(r["results"].as_array().unwrap().iter().all(|h| h["rank"] == 0.0), "newest first is not ranked: {r}");
+}

@@ -28,6 +28,7 @@ pub mod replies;
 pub mod reports;
 pub mod retention;
 pub mod search_index;
+pub mod search_prefix;
 pub mod sessions;
 pub mod settings;
 pub mod space;

@@ -25,6 +25,9 @@ pub struct Opts {
     /// persist: how many senders (256; `--quick` 64) and for how long (10 s; `--quick` 3 s), if given.
     pub senders: Option<usize>,
     pub persist_for: Option<Duration>,
+    /// search: start from a copy of this data directory (one an earlier search run loaded and kept)
+    /// instead of loading the messages again; old and new binaries then search the same data.
+    pub search_data: Option<std::path::PathBuf>,
 }
 
 /// One line of the result table.
@@ -40,7 +43,7 @@ pub fn row(scenario: &'static str, metric: impl Into<String>, value: f64, unit: 
     Row { scenario, metric: metric.into(), value, unit, target: target.into() }
 }
 
-const USAGE: &str = "usage: frontdesk-bench [idle|chat|persist|search|startup|reconnect|upload|reports|all]... [--quick] [-n CONNECTIONS] [--agents M] [--rate MSGS_PER_SEC] [--duration SECS] [--search-messages N] [--senders N]";
+const USAGE: &str = "usage: frontdesk-bench [idle|chat|persist|search|startup|reconnect|upload|reports|all]... [--quick] [-n CONNECTIONS] [--agents M] [--rate MSGS_PER_SEC] [--duration SECS] [--search-messages N] [--search-data DIR] [--senders N]";
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -59,6 +62,7 @@ fn main() {
         drivers: 2,
         senders: None,
         persist_for: None,
+        search_data: None,
     };
     let mut it = args.iter();
     let num = |v: Option<&String>, what: &str| -> f64 {
@@ -78,6 +82,12 @@ fn main() {
             "--rate" => o.rate = num(it.next(), "--rate"),
             "--duration" => explicit_duration = Some(Duration::from_secs_f64(num(it.next(), "--duration"))),
             "--search-messages" => explicit_search = Some(num(it.next(), "--search-messages") as usize),
+            "--search-data" => {
+                o.search_data = Some(it.next().map(Into::into).unwrap_or_else(|| {
+                    eprintln!("--search-data needs a directory\n{USAGE}");
+                    std::process::exit(2)
+                }))
+            }
             "--senders" => o.senders = Some(num(it.next(), "--senders") as usize),
             "-h" | "--help" => {
                 println!("{USAGE}");

@@ -161,6 +161,16 @@ impl Server {
         (cookie, csrf)
     }
 
+    /// Sign in as the admin `setup` made (a copied data directory).
+    pub fn login_admin(&self) -> (String, String) {
+        let body = json!({"email": "admin@bench.test", "password": "bench password 1"}).to_string();
+        let (st, h, _) = http(self.addr, "POST", "/api/login", &[("Origin", &self.origin), ("X-Frontdesk-Request", "1")], &body);
+        assert_eq!(st, 200, "admin login");
+        let cookie = cookie_of(&h);
+        let csrf = self.csrf(&cookie);
+        (cookie, csrf)
+    }
+
     fn csrf(&self, cookie: &str) -> String {
         let (_, _, b) = http(self.addr, "GET", "/api/me", &[("Cookie", cookie)], "");
         serde_json::from_slice::<Value>(&b).ok().and_then(|v| v["csrf_token"].as_str().map(str::to_string)).unwrap_or_default()
@@ -168,11 +178,21 @@ impl Server {
 
     /// Create `n` customer-support agents and sign each in; returns their cookies.
     pub fn agents(&self, admin: &(String, String), n: usize) -> Vec<String> {
+        self.make_agents(admin, n, true)
+    }
+
+    /// Create `n` agents who do not see live chats (team chats only) and sign each in.
+    pub fn agents_without_support(&self, admin: &(String, String), n: usize) -> Vec<String> {
+        self.make_agents(admin, n, false)
+    }
+
+    fn make_agents(&self, admin: &(String, String), n: usize, support: bool) -> Vec<String> {
         (0..n)
             .map(|i| {
-                let email = format!("agent{i}@bench.test");
-                let body = json!({"email": email, "name": format!("Agent {i}"), "password": "bench password 1", "customer_support": true})
-                    .to_string();
+                let email = if support { format!("agent{i}@bench.test") } else { format!("team{i}@bench.test") };
+                let body =
+                    json!({"email": email, "name": format!("Agent {i}"), "password": "bench password 1", "customer_support": support})
+                        .to_string();
                 let (st, _, b) = http(
                     self.addr,
                     "POST",
