@@ -72,6 +72,32 @@ pub struct Stats {
     pub reloads: u64,
     /// Per customer conn: message ids received.
     pub received_by: HashMap<usize, Vec<u64>>,
+    /// `BENCH_DEBUG` only: when each message was sent and acked, and who received it when (µs
+    /// since the drivers' epoch), to say exactly which frames a lossy run missed.
+    pub trace: Option<Trace>,
+}
+
+#[derive(Default)]
+pub struct Trace {
+    pub sent_at: HashMap<u64, (usize, u64)>,
+    pub acked_at: HashMap<u64, u64>,
+    /// Receipts: (conn, when, the event's position).
+    pub got: HashMap<u64, Vec<(usize, u64, i64)>>,
+    pub closed: Vec<(usize, u64, String)>,
+    /// `resumed` answers that reached a driver: (conn, when, the position it went live after).
+    pub resumed: Vec<(usize, u64, i64)>,
+}
+
+impl Trace {
+    pub fn merge(&mut self, o: Trace) {
+        self.sent_at.extend(o.sent_at);
+        self.acked_at.extend(o.acked_at);
+        for (k, v) in o.got {
+            self.got.entry(k).or_default().extend(v);
+        }
+        self.closed.extend(o.closed);
+        self.resumed.extend(o.resumed);
+    }
 }
 
 impl Stats {
@@ -115,7 +141,7 @@ pub fn run(env: Env, mut conns: Vec<(usize, Conn)>, plan: Plan) -> Stats {
             poll.add(ws.get_ref(), slot as u64);
         }
     }
-    let mut st = Stats::default();
+    let mut st = Stats { trace: std::env::var_os("BENCH_DEBUG").map(|_| Trace::default()), ..Stats::default() };
     let started = Instant::now();
     let customers: Vec<usize> = (0..conns.len()).filter(|i| conns[*i].1.role == Role::Customer).collect();
     let agents: Vec<usize> = (0..conns.len()).filter(|i| conns[*i].1.role == Role::Agent).collect();
@@ -175,6 +201,9 @@ pub fn run(env: Env, mut conns: Vec<(usize, Conn)>, plan: Plan) -> Stats {
                                 st.latencies_us.push(now.saturating_sub(t0));
                             }
                             *st.receipts.entry(id).or_default() += 1;
+                            if let Some(tr) = st.trace.as_mut() {
+                                tr.got.entry(id).or_default().push((gidx, now, client::int_after(t, "\"pos\":").unwrap_or(-1)));
+                            }
                             if role == Role::Customer {
                                 st.received_by.entry(gidx).or_default().push(id);
                             }
@@ -183,6 +212,12 @@ pub fn run(env: Env, mut conns: Vec<(usize, Conn)>, plan: Plan) -> Stats {
                 } else if t.contains("\"type\":\"ack\"") {
                     st.acks += 1;
                     acked += 1;
+                    if let Some(tr) = st.trace.as_mut()
+                        && let Some(i) = t.find("\"client_msg_id\":\"")
+                        && let Some(Ok(id)) = t[i + 17..].split('"').next().and_then(|s| s.get(1..)).map(str::parse::<u64>)
+                    {
+                        tr.acked_at.insert(id, env.epoch.elapsed().as_micros() as u64);
+                    }
                     if role == Role::Customer
                         && c.conversation.is_none()
                         && let Some(cid) = client::int_after(t, "\"conversation_id\":")
@@ -191,6 +226,9 @@ pub fn run(env: Env, mut conns: Vec<(usize, Conn)>, plan: Plan) -> Stats {
                         env.conversations.lock().unwrap_or_else(|p| p.into_inner()).push((cid, gidx));
                     }
                 } else if t.contains("\"type\":\"resumed\"") {
+                    if let Some(tr) = st.trace.as_mut() {
+                        tr.resumed.push((gidx, env.epoch.elapsed().as_micros() as u64, client::int_after(t, "\"pos\":").unwrap_or(-1)));
+                    }
                     if !c.resumed {
                         c.resumed = true;
                         st.resumed += 1;
@@ -209,6 +247,9 @@ pub fn run(env: Env, mut conns: Vec<(usize, Conn)>, plan: Plan) -> Stats {
                 }
             }
             if let Err(e) = r {
+                if let Some(tr) = st.trace.as_mut() {
+                    tr.closed.push((gidx, env.epoch.elapsed().as_micros() as u64, e.clone()));
+                }
                 st.error(e);
                 poll.remove(conns[slot].1.ws.as_ref().expect("ws").get_ref());
                 conns[slot].1.ws = None;
@@ -244,7 +285,12 @@ pub fn run(env: Env, mut conns: Vec<(usize, Conn)>, plan: Plan) -> Stats {
                 dirty.push(i);
                 if let Some(ws) = conns[i].1.ws.as_mut() {
                     match client::send(ws, text) {
-                        Ok(()) => st.sent.push((id, false)),
+                        Ok(()) => {
+                            st.sent.push((id, false));
+                            if let Some(tr) = st.trace.as_mut() {
+                                tr.sent_at.insert(id, (conns[i].0, env.epoch.elapsed().as_micros() as u64));
+                            }
+                        }
                         Err(e) => st.error(e),
                     }
                 }
@@ -266,6 +312,9 @@ pub fn run(env: Env, mut conns: Vec<(usize, Conn)>, plan: Plan) -> Stats {
                         Ok(()) => {
                             st.sent.push((id, true));
                             st.targets.insert(id, cust);
+                            if let Some(tr) = st.trace.as_mut() {
+                                tr.sent_at.insert(id, (conns[i].0, env.epoch.elapsed().as_micros() as u64));
+                            }
                         }
                         Err(e) => st.error(e),
                     }

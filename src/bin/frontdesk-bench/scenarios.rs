@@ -16,7 +16,8 @@ pub(crate) fn clk_tck() -> f64 {
 }
 
 /// Open widget sockets for `tokens` (and agent sockets for `cookies`) with a few blocking
-/// connector threads; each sends `resume` so live events flow. Returns conns and failures.
+/// connector threads; each sends `resume` and waits for `resumed`, so every socket is live before
+/// the first message is sent. Returns conns and failures.
 pub(crate) fn connect_all(addr: std::net::SocketAddr, origin: &str, tokens: &[String], cookies: &[String]) -> (Vec<Conn>, u64, Duration) {
     let t = Instant::now();
     let jobs: Vec<(Role, String)> =
@@ -35,8 +36,18 @@ pub(crate) fn connect_all(addr: std::net::SocketAddr, origin: &str, tokens: &[St
                 for (role, cred) in chunk {
                     match driver::open(addr, &origin, role, &cred) {
                         Ok(mut ws) => {
-                            let _ = client::send(&mut ws, "{\"type\":\"resume\"}".into());
-                            out.push(Conn { ws: Some(ws), role, cred, conversation: None, pos: 0, resumed: false });
+                            // Wait for `resumed`: a socket resumed without a position is live from the
+                            // position its `resumed` names, so what commits before then is not its to get.
+                            let (pos, resumed) = match client::resume_live(&mut ws) {
+                                Ok(pos) => (pos, true),
+                                Err(e) => {
+                                    if failures.fetch_add(1, Ordering::Relaxed) < 3 {
+                                        eprintln!("   resume failed: {e}");
+                                    }
+                                    (0, false)
+                                }
+                            };
+                            out.push(Conn { ws: Some(ws), role, cred, conversation: None, pos, resumed });
                         }
                         Err(e) => {
                             if failures.fetch_add(1, Ordering::Relaxed) < 3 {
@@ -102,6 +113,11 @@ pub(crate) fn drive(
             (Some(a), Some(b)) => Some(a.max(b)),
             (a, b) => a.or(b),
         };
+        match (all.trace.as_mut(), s.trace) {
+            (Some(a), Some(b)) => a.merge(b),
+            (None, b) => all.trace = b,
+            _ => {}
+        }
         for (k, v) in s.received_by {
             all.received_by.entry(k).or_default().extend(v);
         }
@@ -224,6 +240,9 @@ pub fn chat(o: &Opts) -> Vec<Row> {
             dup += got - expected;
         }
     }
+    if let Some(tr) = &st.trace {
+        explain_losses(&st, tr, o.n, m as usize, send_for);
+    }
     let total_sent = st.sent.len() as f64;
     let mut out = vec![
         row("chat", "connected widgets / agents", (o.n as u64 - failed) as f64, "conns", &format!("{} agents", o.agents)),
@@ -267,6 +286,42 @@ pub fn chat(o: &Opts) -> Vec<Row> {
     }
     drop(echo);
     out
+}
+
+/// `BENCH_DEBUG`: for every message short of its expected receipts, who sent it when (relative to
+/// the end of sending), when it was acked, and which sockets got it when and which did not.
+fn explain_losses(st: &Stats, tr: &driver::Trace, n: usize, agents: usize, send_for: Duration) {
+    let end = send_for.as_micros() as i64;
+    let mut shown = 0;
+    for (id, to_customer) in &st.sent {
+        let got = tr.got.get(id).cloned().unwrap_or_default();
+        let expected: Vec<usize> = if *to_customer { vec![st.targets[id]] } else { (n..n + agents).collect() };
+        let missing: Vec<usize> = expected.iter().copied().filter(|g| !got.iter().any(|(h, _, _)| h == g)).collect();
+        if missing.is_empty() {
+            continue;
+        }
+        shown += 1;
+        if shown > 20 {
+            continue;
+        }
+        let (from, at) = tr.sent_at.get(id).copied().unwrap_or((usize::MAX, 0));
+        eprintln!(
+            "   missing id {id} ({}, event pos {:?}) from conn {from} sent at {:.3} s ({:+.3} s from the end of sending), acked {:?} ms after, got by {} sockets (first {:?} ms after), not by {:?}",
+            if *to_customer { "agent->customer" } else { "customer->agents" },
+            got.first().map(|g| g.2),
+            at as f64 / 1e6,
+            (at as i64 - end) as f64 / 1e6,
+            tr.acked_at.get(id).map(|a| (*a as f64 - at as f64) / 1000.0),
+            got.len(),
+            got.iter().map(|(_, t, _)| (*t as f64 - at as f64) / 1000.0).reduce(f64::min),
+            missing
+        );
+    }
+    let late: Vec<_> = tr.resumed.iter().filter(|r| r.0 >= n).collect();
+    eprintln!(
+        "   {shown} messages short of their receipts; sockets that ended: {:?}; agents' resumed (conn, µs, pos): {late:?}",
+        tr.closed
+    );
 }
 
 /// 6. reconnect storm: every widget drops and reconnects within 5 s while agents keep writing.
