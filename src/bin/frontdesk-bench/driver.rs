@@ -56,6 +56,12 @@ pub struct Plan {
 #[derive(Default)]
 pub struct Stats {
     pub latencies_us: Vec<u64>,
+    /// Send → the sender's own `ack` (after commit), for messages sent after `measure_after`:
+    /// customers' and agents' apart.
+    pub ack_us: Vec<u64>,
+    pub agent_ack_us: Vec<u64>,
+    /// When each of `latencies_us` was sent (µs since the drivers' epoch), in the same order.
+    pub sent_us: Vec<u64>,
     /// Receipts per message id.
     pub receipts: HashMap<u64, u32>,
     /// Sent message ids by direction: true = agent→customer (expect 1 receipt), false = customer→agent.
@@ -154,6 +160,8 @@ pub fn run(env: Env, mut conns: Vec<(usize, Conn)>, plan: Plan) -> Stats {
         (rng_state % n.max(1) as u64) as usize
     };
     let mut ready = Vec::new();
+    // Open-loop sends not acked yet: id → when sent (µs since the epoch).
+    let mut sent_time: HashMap<u64, u64> = HashMap::new();
     let mut storm: Option<(Instant, Vec<(Duration, usize)>)> = None;
     let mut storm_pending = 0usize;
     // Connections with frames that may still sit in tungstenite's buffer.
@@ -199,6 +207,7 @@ pub fn run(env: Env, mut conns: Vec<(usize, Conn)>, plan: Plan) -> Stats {
                             let now = env.epoch.elapsed().as_micros() as u64;
                             if t0 >= plan.measure_after.as_micros() as u64 {
                                 st.latencies_us.push(now.saturating_sub(t0));
+                                st.sent_us.push(t0);
                             }
                             *st.receipts.entry(id).or_default() += 1;
                             if let Some(tr) = st.trace.as_mut() {
@@ -212,11 +221,18 @@ pub fn run(env: Env, mut conns: Vec<(usize, Conn)>, plan: Plan) -> Stats {
                 } else if t.contains("\"type\":\"ack\"") {
                     st.acks += 1;
                     acked += 1;
-                    if let Some(tr) = st.trace.as_mut()
-                        && let Some(i) = t.find("\"client_msg_id\":\"")
+                    if let Some(i) = t.find("\"client_msg_id\":\"")
                         && let Some(Ok(id)) = t[i + 17..].split('"').next().and_then(|s| s.get(1..)).map(str::parse::<u64>)
                     {
-                        tr.acked_at.insert(id, env.epoch.elapsed().as_micros() as u64);
+                        let now = env.epoch.elapsed().as_micros() as u64;
+                        if let Some(t0) = sent_time.remove(&id)
+                            && t0 >= plan.measure_after.as_micros() as u64
+                        {
+                            if role == Role::Agent { &mut st.agent_ack_us } else { &mut st.ack_us }.push(now.saturating_sub(t0));
+                        }
+                        if let Some(tr) = st.trace.as_mut() {
+                            tr.acked_at.insert(id, now);
+                        }
                     }
                     if role == Role::Customer
                         && c.conversation.is_none()
@@ -287,6 +303,7 @@ pub fn run(env: Env, mut conns: Vec<(usize, Conn)>, plan: Plan) -> Stats {
                     match client::send(ws, text) {
                         Ok(()) => {
                             st.sent.push((id, false));
+                            sent_time.insert(id, env.epoch.elapsed().as_micros() as u64);
                             if let Some(tr) = st.trace.as_mut() {
                                 tr.sent_at.insert(id, (conns[i].0, env.epoch.elapsed().as_micros() as u64));
                             }
@@ -311,6 +328,7 @@ pub fn run(env: Env, mut conns: Vec<(usize, Conn)>, plan: Plan) -> Stats {
                     match client::send(ws, text) {
                         Ok(()) => {
                             st.sent.push((id, true));
+                            sent_time.insert(id, env.epoch.elapsed().as_micros() as u64);
                             st.targets.insert(id, cust);
                             if let Some(tr) = st.trace.as_mut() {
                                 tr.sent_at.insert(id, (conns[i].0, env.epoch.elapsed().as_micros() as u64));

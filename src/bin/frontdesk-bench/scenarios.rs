@@ -98,6 +98,9 @@ pub(crate) fn drive(
     for h in handles {
         let s = h.join().expect("driver");
         all.latencies_us.extend(s.latencies_us);
+        all.sent_us.extend(s.sent_us);
+        all.ack_us.extend(s.ack_us);
+        all.agent_ack_us.extend(s.agent_ack_us);
         for (k, v) in s.receipts {
             *all.receipts.entry(k).or_default() += v;
         }
@@ -202,7 +205,7 @@ fn latency_rows(scenario: &'static str, lat: &mut [u64], p50_target: &str, p99_t
 /// 2. chat: N widgets, M agents, R msg/s split both ways; latency send→receipt on the other side.
 pub fn chat(o: &Opts) -> Vec<Row> {
     let data = server::temp_data();
-    let s = Server::start(&data, &[]);
+    let s = Server::start(&data, &["--synchronous", &o.synchronous]);
     let admin = s.setup();
     let cookies = s.agents(&admin, o.agents);
     let tokens = s.visitors(o.n, 8);
@@ -216,6 +219,7 @@ pub fn chat(o: &Opts) -> Vec<Row> {
     let (n, rate) = (o.n as f64, o.rate);
     let (addr, origin) = (s.addr, s.origin.clone());
     let t = Instant::now();
+    let probe = crate::tail::probe(addr, admin.0.clone(), s.pid(), data.clone(), t + warm + Duration::from_secs(1), t + send_for);
     let (mut st, _) = drive(addr, &origin, conns, drivers, stop, move |_| {
         // Customers first write once each during warm-up (at n/warm per second), then the mix.
         let mut p = plan(send_for);
@@ -241,16 +245,30 @@ pub fn chat(o: &Opts) -> Vec<Row> {
         }
     }
     if let Some(tr) = &st.trace {
-        explain_losses(&st, tr, o.n, m as usize, send_for);
+        crate::tail::explain_losses(&st, tr, o.n, m as usize, send_for);
     }
     let total_sent = st.sent.len() as f64;
     let mut out = vec![
-        row("chat", "connected widgets / agents", (o.n as u64 - failed) as f64, "conns", &format!("{} agents", o.agents)),
+        row(
+            "chat",
+            "connected widgets / agents",
+            (o.n as u64 - failed) as f64,
+            "conns",
+            &format!("{} agents, synchronous={}", o.agents, o.synchronous),
+        ),
         row("chat", "messages sent (incl. warm-up)", total_sent, "msgs", &format!("{} msg/s target", o.rate)),
         row("chat", "acked", st.acks as f64 / send_for.as_secs_f64(), "msg/s", ""),
         row("chat", "deliveries measured (after warm-up)", st.latencies_us.len() as f64, "frames", ""),
     ];
-    out.extend(latency_rows("chat", &mut st.latencies_us, "<= 1 ms", "<= 10 ms"));
+    out.extend(latency_rows("chat", &mut st.latencies_us, "<= 10 x echo", "<= 30 x echo"));
+    st.ack_us.sort_unstable();
+    st.agent_ack_us.sort_unstable();
+    out.push(row("chat", "customer's send → own ack (after commit) p50", pct(&st.ack_us, 0.5) / 1000.0, "ms", ""));
+    out.push(row("chat", "customer's send → own ack p99", pct(&st.ack_us, 0.99) / 1000.0, "ms", ""));
+    out.push(row("chat", "agent's send → own ack p50", pct(&st.agent_ack_us, 0.5) / 1000.0, "ms", ""));
+    out.push(row("chat", "agent's send → own ack p99", pct(&st.agent_ack_us, 0.99) / 1000.0, "ms", ""));
+    let (tail_rows, f50, f99) = probe.join().expect("probe");
+    out.extend(tail_rows);
     out.push(row("chat", "lost deliveries", lost as f64, "", "0"));
     out.push(row("chat", "duplicate deliveries", dup as f64, "", "0"));
     out.push(row("chat", "errors", (failed + st.errors) as f64, "", "0"));
@@ -281,47 +299,13 @@ pub fn chat(o: &Opts) -> Vec<Row> {
     out.push(row("chat", "baseline echo latency p50", b50, "ms", "bare tungstenite, same N and rate"));
     out.push(row("chat", "baseline echo latency p99", b99, "ms", ""));
     if let (Some(p50), Some(p99)) = (ours.first(), ours.get(1)) {
-        out.push(row("chat", "ratio p50 ours/echo", p50.1 / b50, "x", ""));
-        out.push(row("chat", "ratio p99 ours/echo", p99.1 / b99, "x", ""));
+        out.push(row("chat", "ratio p50 ours/echo", p50.1 / b50, "x", "<= 10 x"));
+        out.push(row("chat", "ratio p99 ours/echo", p99.1 / b99, "x", "<= 30 x"));
+        out.push(row("chat", "ratio p50 ours/(echo + one fsync)", p50.1 / (b50 + f50), "x", "floor: echo + one fsync'd commit"));
+        out.push(row("chat", "ratio p99 ours/(echo p99 + fsync p99)", p99.1 / (b99 + f99), "x", ""));
     }
     drop(echo);
     out
-}
-
-/// `BENCH_DEBUG`: for every message short of its expected receipts, who sent it when (relative to
-/// the end of sending), when it was acked, and which sockets got it when and which did not.
-fn explain_losses(st: &Stats, tr: &driver::Trace, n: usize, agents: usize, send_for: Duration) {
-    let end = send_for.as_micros() as i64;
-    let mut shown = 0;
-    for (id, to_customer) in &st.sent {
-        let got = tr.got.get(id).cloned().unwrap_or_default();
-        let expected: Vec<usize> = if *to_customer { vec![st.targets[id]] } else { (n..n + agents).collect() };
-        let missing: Vec<usize> = expected.iter().copied().filter(|g| !got.iter().any(|(h, _, _)| h == g)).collect();
-        if missing.is_empty() {
-            continue;
-        }
-        shown += 1;
-        if shown > 20 {
-            continue;
-        }
-        let (from, at) = tr.sent_at.get(id).copied().unwrap_or((usize::MAX, 0));
-        eprintln!(
-            "   missing id {id} ({}, event pos {:?}) from conn {from} sent at {:.3} s ({:+.3} s from the end of sending), acked {:?} ms after, got by {} sockets (first {:?} ms after), not by {:?}",
-            if *to_customer { "agent->customer" } else { "customer->agents" },
-            got.first().map(|g| g.2),
-            at as f64 / 1e6,
-            (at as i64 - end) as f64 / 1e6,
-            tr.acked_at.get(id).map(|a| (*a as f64 - at as f64) / 1000.0),
-            got.len(),
-            got.iter().map(|(_, t, _)| (*t as f64 - at as f64) / 1000.0).reduce(f64::min),
-            missing
-        );
-    }
-    let late: Vec<_> = tr.resumed.iter().filter(|r| r.0 >= n).collect();
-    eprintln!(
-        "   {shown} messages short of their receipts; sockets that ended: {:?}; agents' resumed (conn, µs, pos): {late:?}",
-        tr.closed
-    );
 }
 
 /// 6. reconnect storm: every widget drops and reconnects within 5 s while agents keep writing.
