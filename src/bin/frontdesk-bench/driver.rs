@@ -60,6 +60,8 @@ pub struct Stats {
     /// customers' and agents' apart.
     pub ack_us: Vec<u64>,
     pub agent_ack_us: Vec<u64>,
+    /// The agent→customer part of `latencies_us` (received by customers) on its own.
+    pub to_customer_us: Vec<u64>,
     /// When each of `latencies_us` was sent (µs since the drivers' epoch), in the same order.
     pub sent_us: Vec<u64>,
     /// Receipts per message id.
@@ -208,6 +210,9 @@ pub fn run(env: Env, mut conns: Vec<(usize, Conn)>, plan: Plan) -> Stats {
                             if t0 >= plan.measure_after.as_micros() as u64 {
                                 st.latencies_us.push(now.saturating_sub(t0));
                                 st.sent_us.push(t0);
+                                if role == Role::Customer && !plan.raw {
+                                    st.to_customer_us.push(now.saturating_sub(t0));
+                                }
                             }
                             *st.receipts.entry(id).or_default() += 1;
                             if let Some(tr) = st.trace.as_mut() {

@@ -101,6 +101,7 @@ pub(crate) fn drive(
         all.sent_us.extend(s.sent_us);
         all.ack_us.extend(s.ack_us);
         all.agent_ack_us.extend(s.agent_ack_us);
+        all.to_customer_us.extend(s.to_customer_us);
         for (k, v) in s.receipts {
             *all.receipts.entry(k).or_default() += v;
         }
@@ -260,7 +261,17 @@ pub fn chat(o: &Opts) -> Vec<Row> {
         row("chat", "acked", st.acks as f64 / send_for.as_secs_f64(), "msg/s", ""),
         row("chat", "deliveries measured (after warm-up)", st.latencies_us.len() as f64, "frames", ""),
     ];
+    st.to_customer_us.sort_unstable();
+    let share = st.to_customer_us.len() as f64 / st.latencies_us.len().max(1) as f64 * 100.0;
     out.extend(latency_rows("chat", &mut st.latencies_us, "<= 10 x echo", "<= 30 x echo"));
+    out.push(row(
+        "chat",
+        "agent→customer deliveries: p50",
+        pct(&st.to_customer_us, 0.5) / 1000.0,
+        "ms",
+        &format!("{share:.1} % of deliveries"),
+    ));
+    out.push(row("chat", "agent→customer deliveries: p99", pct(&st.to_customer_us, 0.99) / 1000.0, "ms", ""));
     st.ack_us.sort_unstable();
     st.agent_ack_us.sort_unstable();
     out.push(row("chat", "customer's send → own ack (after commit) p50", pct(&st.ack_us, 0.5) / 1000.0, "ms", ""));

@@ -51,6 +51,26 @@ pub fn cpu_by_thread(pid: u32) -> std::collections::BTreeMap<String, u64> {
     out
 }
 
+/// Time spent runnable but waiting for a core (ns) and the number of times run, of process
+/// `pid`'s threads by name (`/proc/PID/task/TID/schedstat`): what a wake-up waits for a CPU.
+fn waits_by_thread(pid: u32) -> std::collections::BTreeMap<String, (u64, u64)> {
+    let mut out = std::collections::BTreeMap::new();
+    let Ok(dir) = std::fs::read_dir(format!("/proc/{pid}/task")) else { return out };
+    for t in dir.flatten() {
+        let comm = std::fs::read_to_string(t.path().join("comm")).unwrap_or_default().trim().to_string();
+        let name = if ["db-writer", "db-answer", "fanout"].contains(&comm.as_str()) { comm } else { "other".to_string() };
+        let f: Vec<u64> = std::fs::read_to_string(t.path().join("schedstat"))
+            .unwrap_or_default()
+            .split_whitespace()
+            .filter_map(|v| v.parse().ok())
+            .collect();
+        let e: &mut (u64, u64) = out.entry(name).or_default();
+        e.0 += f.get(1).copied().unwrap_or(0);
+        e.1 += f.get(2).copied().unwrap_or(0);
+    }
+    out
+}
+
 fn loadavg() -> f64 {
     std::fs::read_to_string("/proc/loadavg").ok().and_then(|s| s.split(' ').next()?.parse().ok()).unwrap_or(f64::NAN)
 }
@@ -69,6 +89,7 @@ pub fn probe(
         std::thread::sleep(from.saturating_duration_since(Instant::now()));
         let (m0, cpu0, own0, la0, t0) =
             (metrics(addr, &cookie), cpu_by_thread(pid), cpu_by_thread(std::process::id()), loadavg(), Instant::now());
+        let (w0, ow0) = (waits_by_thread(pid), waits_by_thread(std::process::id()));
         let mut f = std::fs::OpenOptions::new()
             .create(true)
             .truncate(false)
@@ -85,6 +106,12 @@ pub fn probe(
         }
         let secs = t0.elapsed().as_secs_f64();
         let (m1, cpu1, own1, la1) = (metrics(addr, &cookie), cpu_by_thread(pid), cpu_by_thread(std::process::id()), loadavg());
+        let (w1, ow1) = (waits_by_thread(pid), waits_by_thread(std::process::id()));
+        // Mean wait for a core per time a thread was run, µs.
+        let wait = |a: &std::collections::BTreeMap<String, (u64, u64)>, b: &std::collections::BTreeMap<String, (u64, u64)>, n: &str| {
+            let (x, y) = (a.get(n).copied().unwrap_or_default(), b.get(n).copied().unwrap_or_default());
+            (y.0.saturating_sub(x.0)) as f64 / 1000.0 / (y.1.saturating_sub(x.1)).max(1) as f64
+        };
         fsyncs.sort_unstable();
         let d = |n: &str| metric(&m1, n) - metric(&m0, n);
         let commits = d("frontdesk_commit_seconds_count");
@@ -131,6 +158,20 @@ pub fn probe(
                 "",
             ),
             row("chat", "load average, window start / end", la0, "", &format!("{la1:.2} at the end")),
+            row(
+                "chat",
+                "wait for a core per run: writer / answer / fan-out",
+                wait(&w0, &w1, "db-writer"),
+                "µs",
+                &format!("{:.0} / {:.0}", wait(&w0, &w1, "db-answer"), wait(&w0, &w1, "fanout")),
+            ),
+            row(
+                "chat",
+                "wait for a core per run: connection threads / load generator",
+                wait(&w0, &w1, "other"),
+                "µs",
+                &format!("{:.0}", wait(&ow0, &ow1, "other")),
+            ),
         ];
         let _ = std::fs::remove_file(dir.join("fsync-probe"));
         (rows, f50, f99)
