@@ -60,6 +60,8 @@ pub struct Stats {
     /// customers' and agents' apart.
     pub ack_us: Vec<u64>,
     pub agent_ack_us: Vec<u64>,
+    /// Ids of the messages whose `ack` came back (committed).
+    pub acked: std::collections::HashSet<u64>,
     /// The agent→customer part of `latencies_us` (received by customers) on its own.
     pub to_customer_us: Vec<u64>,
     /// When each of `latencies_us` was sent (µs since the drivers' epoch), in the same order.
@@ -230,6 +232,7 @@ pub fn run(env: Env, mut conns: Vec<(usize, Conn)>, plan: Plan) -> Stats {
                         && let Some(Ok(id)) = t[i + 17..].split('"').next().and_then(|s| s.get(1..)).map(str::parse::<u64>)
                     {
                         let now = env.epoch.elapsed().as_micros() as u64;
+                        st.acked.insert(id);
                         if let Some(t0) = sent_time.remove(&id)
                             && t0 >= plan.measure_after.as_micros() as u64
                         {
