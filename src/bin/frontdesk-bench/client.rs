@@ -121,6 +121,21 @@ pub fn flush(ws: &mut Ws) -> bool {
     matches!(ws.flush(), Err(tungstenite::Error::Io(e)) if e.kind() == ErrorKind::WouldBlock)
 }
 
+/// Send `resume` (no position: live from now) and wait, blocking, for `resumed`; its position.
+pub fn resume_live(ws: &mut Ws) -> Result<i64, String> {
+    ws.get_mut().set_nonblocking(false).map_err(|e| e.to_string())?;
+    ws.send(Message::text("{\"type\":\"resume\"}")).map_err(|e| e.to_string())?;
+    let pos = loop {
+        match ws.read() {
+            Ok(Message::Text(t)) if t.contains("\"type\":\"resumed\"") => break int_after(t.as_str(), "\"pos\":").unwrap_or(0),
+            Ok(_) => {}
+            Err(e) => return Err(e.to_string()),
+        }
+    };
+    ws.get_mut().set_nonblocking(true).map_err(|e| e.to_string())?;
+    Ok(pos)
+}
+
 /// Find `"key":` followed by an integer in a JSON text without parsing it all.
 pub fn int_after(text: &str, key: &str) -> Option<i64> {
     let i = text.find(key)? + key.len();

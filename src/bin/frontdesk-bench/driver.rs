@@ -56,6 +56,16 @@ pub struct Plan {
 #[derive(Default)]
 pub struct Stats {
     pub latencies_us: Vec<u64>,
+    /// Send → the sender's own `ack` (after commit), for messages sent after `measure_after`:
+    /// customers' and agents' apart.
+    pub ack_us: Vec<u64>,
+    pub agent_ack_us: Vec<u64>,
+    /// Ids of the messages whose `ack` came back (committed).
+    pub acked: std::collections::HashSet<u64>,
+    /// The agent→customer part of `latencies_us` (received by customers) on its own.
+    pub to_customer_us: Vec<u64>,
+    /// When each of `latencies_us` was sent (µs since the drivers' epoch), in the same order.
+    pub sent_us: Vec<u64>,
     /// Receipts per message id.
     pub receipts: HashMap<u64, u32>,
     /// Sent message ids by direction: true = agent→customer (expect 1 receipt), false = customer→agent.
@@ -72,6 +82,32 @@ pub struct Stats {
     pub reloads: u64,
     /// Per customer conn: message ids received.
     pub received_by: HashMap<usize, Vec<u64>>,
+    /// `BENCH_DEBUG` only: when each message was sent and acked, and who received it when (µs
+    /// since the drivers' epoch), to say exactly which frames a lossy run missed.
+    pub trace: Option<Trace>,
+}
+
+#[derive(Default)]
+pub struct Trace {
+    pub sent_at: HashMap<u64, (usize, u64)>,
+    pub acked_at: HashMap<u64, u64>,
+    /// Receipts: (conn, when, the event's position).
+    pub got: HashMap<u64, Vec<(usize, u64, i64)>>,
+    pub closed: Vec<(usize, u64, String)>,
+    /// `resumed` answers that reached a driver: (conn, when, the position it went live after).
+    pub resumed: Vec<(usize, u64, i64)>,
+}
+
+impl Trace {
+    pub fn merge(&mut self, o: Trace) {
+        self.sent_at.extend(o.sent_at);
+        self.acked_at.extend(o.acked_at);
+        for (k, v) in o.got {
+            self.got.entry(k).or_default().extend(v);
+        }
+        self.closed.extend(o.closed);
+        self.resumed.extend(o.resumed);
+    }
 }
 
 impl Stats {
@@ -115,7 +151,7 @@ pub fn run(env: Env, mut conns: Vec<(usize, Conn)>, plan: Plan) -> Stats {
             poll.add(ws.get_ref(), slot as u64);
         }
     }
-    let mut st = Stats::default();
+    let mut st = Stats { trace: std::env::var_os("BENCH_DEBUG").map(|_| Trace::default()), ..Stats::default() };
     let started = Instant::now();
     let customers: Vec<usize> = (0..conns.len()).filter(|i| conns[*i].1.role == Role::Customer).collect();
     let agents: Vec<usize> = (0..conns.len()).filter(|i| conns[*i].1.role == Role::Agent).collect();
@@ -128,6 +164,8 @@ pub fn run(env: Env, mut conns: Vec<(usize, Conn)>, plan: Plan) -> Stats {
         (rng_state % n.max(1) as u64) as usize
     };
     let mut ready = Vec::new();
+    // Open-loop sends not acked yet: id → when sent (µs since the epoch).
+    let mut sent_time: HashMap<u64, u64> = HashMap::new();
     let mut storm: Option<(Instant, Vec<(Duration, usize)>)> = None;
     let mut storm_pending = 0usize;
     // Connections with frames that may still sit in tungstenite's buffer.
@@ -173,8 +211,15 @@ pub fn run(env: Env, mut conns: Vec<(usize, Conn)>, plan: Plan) -> Stats {
                             let now = env.epoch.elapsed().as_micros() as u64;
                             if t0 >= plan.measure_after.as_micros() as u64 {
                                 st.latencies_us.push(now.saturating_sub(t0));
+                                st.sent_us.push(t0);
+                                if role == Role::Customer && !plan.raw {
+                                    st.to_customer_us.push(now.saturating_sub(t0));
+                                }
                             }
                             *st.receipts.entry(id).or_default() += 1;
+                            if let Some(tr) = st.trace.as_mut() {
+                                tr.got.entry(id).or_default().push((gidx, now, client::int_after(t, "\"pos\":").unwrap_or(-1)));
+                            }
                             if role == Role::Customer {
                                 st.received_by.entry(gidx).or_default().push(id);
                             }
@@ -183,6 +228,20 @@ pub fn run(env: Env, mut conns: Vec<(usize, Conn)>, plan: Plan) -> Stats {
                 } else if t.contains("\"type\":\"ack\"") {
                     st.acks += 1;
                     acked += 1;
+                    if let Some(i) = t.find("\"client_msg_id\":\"")
+                        && let Some(Ok(id)) = t[i + 17..].split('"').next().and_then(|s| s.get(1..)).map(str::parse::<u64>)
+                    {
+                        let now = env.epoch.elapsed().as_micros() as u64;
+                        st.acked.insert(id);
+                        if let Some(t0) = sent_time.remove(&id)
+                            && t0 >= plan.measure_after.as_micros() as u64
+                        {
+                            if role == Role::Agent { &mut st.agent_ack_us } else { &mut st.ack_us }.push(now.saturating_sub(t0));
+                        }
+                        if let Some(tr) = st.trace.as_mut() {
+                            tr.acked_at.insert(id, now);
+                        }
+                    }
                     if role == Role::Customer
                         && c.conversation.is_none()
                         && let Some(cid) = client::int_after(t, "\"conversation_id\":")
@@ -191,6 +250,9 @@ pub fn run(env: Env, mut conns: Vec<(usize, Conn)>, plan: Plan) -> Stats {
                         env.conversations.lock().unwrap_or_else(|p| p.into_inner()).push((cid, gidx));
                     }
                 } else if t.contains("\"type\":\"resumed\"") {
+                    if let Some(tr) = st.trace.as_mut() {
+                        tr.resumed.push((gidx, env.epoch.elapsed().as_micros() as u64, client::int_after(t, "\"pos\":").unwrap_or(-1)));
+                    }
                     if !c.resumed {
                         c.resumed = true;
                         st.resumed += 1;
@@ -209,6 +271,9 @@ pub fn run(env: Env, mut conns: Vec<(usize, Conn)>, plan: Plan) -> Stats {
                 }
             }
             if let Err(e) = r {
+                if let Some(tr) = st.trace.as_mut() {
+                    tr.closed.push((gidx, env.epoch.elapsed().as_micros() as u64, e.clone()));
+                }
                 st.error(e);
                 poll.remove(conns[slot].1.ws.as_ref().expect("ws").get_ref());
                 conns[slot].1.ws = None;
@@ -244,7 +309,13 @@ pub fn run(env: Env, mut conns: Vec<(usize, Conn)>, plan: Plan) -> Stats {
                 dirty.push(i);
                 if let Some(ws) = conns[i].1.ws.as_mut() {
                     match client::send(ws, text) {
-                        Ok(()) => st.sent.push((id, false)),
+                        Ok(()) => {
+                            st.sent.push((id, false));
+                            sent_time.insert(id, env.epoch.elapsed().as_micros() as u64);
+                            if let Some(tr) = st.trace.as_mut() {
+                                tr.sent_at.insert(id, (conns[i].0, env.epoch.elapsed().as_micros() as u64));
+                            }
+                        }
                         Err(e) => st.error(e),
                     }
                 }
@@ -265,7 +336,11 @@ pub fn run(env: Env, mut conns: Vec<(usize, Conn)>, plan: Plan) -> Stats {
                     match client::send(ws, text) {
                         Ok(()) => {
                             st.sent.push((id, true));
+                            sent_time.insert(id, env.epoch.elapsed().as_micros() as u64);
                             st.targets.insert(id, cust);
+                            if let Some(tr) = st.trace.as_mut() {
+                                tr.sent_at.insert(id, (conns[i].0, env.epoch.elapsed().as_micros() as u64));
+                            }
                         }
                         Err(e) => st.error(e),
                     }

@@ -6,10 +6,12 @@
 mod baseline;
 mod client;
 mod driver;
+mod mixed;
 mod reports;
 mod scenarios;
 mod server;
 mod storage;
+mod tail;
 mod upload;
 
 use std::time::Duration;
@@ -28,6 +30,9 @@ pub struct Opts {
     /// search: start from a copy of this data directory (one an earlier search run loaded and kept)
     /// instead of loading the messages again; old and new binaries then search the same data.
     pub search_data: Option<std::path::PathBuf>,
+    /// chat and mixed: the server's `--synchronous` (`full`, the production setting, unless given),
+    /// to tell the fsync's share of the latency from the rest.
+    pub synchronous: String,
 }
 
 /// One line of the result table.
@@ -43,7 +48,7 @@ pub fn row(scenario: &'static str, metric: impl Into<String>, value: f64, unit: 
     Row { scenario, metric: metric.into(), value, unit, target: target.into() }
 }
 
-const USAGE: &str = "usage: frontdesk-bench [idle|chat|persist|search|startup|reconnect|upload|reports|all]... [--quick] [-n CONNECTIONS] [--agents M] [--rate MSGS_PER_SEC] [--duration SECS] [--search-messages N] [--search-data DIR] [--senders N]";
+const USAGE: &str = "usage: frontdesk-bench [idle|chat|persist|search|startup|reconnect|upload|reports|mixed|all]... [--quick] [-n CONNECTIONS] [--agents M] [--rate MSGS_PER_SEC] [--duration SECS] [--search-messages N] [--search-data DIR] [--senders N] [--synchronous full|normal]";
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -63,6 +68,7 @@ fn main() {
         senders: None,
         persist_for: None,
         search_data: None,
+        synchronous: "full".into(),
     };
     let mut it = args.iter();
     let num = |v: Option<&String>, what: &str| -> f64 {
@@ -89,12 +95,16 @@ fn main() {
                 }))
             }
             "--senders" => o.senders = Some(num(it.next(), "--senders") as usize),
+            "--synchronous" => o.synchronous = it.next().cloned().unwrap_or_default(),
             "-h" | "--help" => {
                 println!("{USAGE}");
                 return;
             }
-            s @ ("idle" | "chat" | "persist" | "search" | "startup" | "reconnect" | "upload" | "reports") => scenarios.push(s.to_string()),
-            "all" => scenarios.extend(["idle", "chat", "persist", "search", "startup", "reconnect", "upload", "reports"].map(String::from)),
+            s @ ("idle" | "chat" | "persist" | "search" | "startup" | "reconnect" | "upload" | "reports" | "mixed") => {
+                scenarios.push(s.to_string())
+            }
+            "all" => scenarios
+                .extend(["idle", "chat", "persist", "search", "startup", "reconnect", "upload", "reports", "mixed"].map(String::from)),
             other => {
                 eprintln!("unknown argument '{other}'\n{USAGE}");
                 std::process::exit(2);
@@ -140,6 +150,7 @@ fn main() {
             "reconnect" => scenarios::reconnect(&o),
             "upload" => upload::upload_scenario(&o),
             "reports" => reports::reports(&o),
+            "mixed" => mixed::mixed(&o),
             _ => unreachable!(),
         };
         for row in &r {
