@@ -10,6 +10,12 @@ import { checkA11y, screenshot } from './lib.mjs';
 import { agentPage, deskFixture, eventually, recordAlerts } from './messenger-helpers.mjs';
 import { chatFrame, startHostSite } from './widget-helpers.mjs';
 
+/** The toggle's state, once the page has drawn it (a click or key redraws it asynchronously). */
+async function pressedIs(toggle, state) {
+  await eventually(async () => (await toggle.getAttribute('aria-pressed')) === state, 5000, `aria-pressed=${state}`);
+  assert.equal(await toggle.getAttribute('aria-pressed'), state);
+}
+
 const desk = deskFixture({ site: true });
 const { skip } = desk;
 
@@ -66,9 +72,9 @@ for (const lang of ['en', 'pt']) {
     await samRow.click();
     await sp.getByRole('log').getByText(`Hello, my parcel is late (${lang})`).waitFor();
     const toggle = sp.getByRole('button', { name: w.note, exact: true });
-    assert.equal(await toggle.getAttribute('aria-pressed'), 'false');
+    await pressedIs(toggle, 'false');
     await toggle.click();
-    assert.equal(await toggle.getAttribute('aria-pressed'), 'true');
+    await pressedIs(toggle, 'true');
     const box = sp.getByRole('textbox', { name: w.noteBox });
     await box.waitFor();
     await sp.getByText(w.hint).waitFor();
@@ -80,6 +86,8 @@ for (const lang of ['en', 'pt']) {
     await box.pressSequentially('Check the warehouse first @');
     const picker = sp.getByRole('listbox', { name: w.picker });
     await picker.waitFor();
+    // The picker opens at once and fills when the team list has loaded: wait for Tess, then count.
+    await picker.getByRole('option', { name: tessName }).first().waitFor();
     assert.equal(await picker.getByRole('option', { name: tessName }).count(), 1, 'Tess is offered');
     assert.ok(await picker.getByRole('option', { name: 'Ada Admin' }).count() === 1, 'admins see live chats too');
     assert.equal(await picker.getByRole('option', { name: samName }).count(), 0, 'never myself');
@@ -119,12 +127,12 @@ for (const lang of ['en', 'pt']) {
     await sp.reload();
     await sp.locator('#app:not([aria-busy])').waitFor();
     await sp.getByRole('log').getByText('keep it from the customer', { exact: false }).waitFor();
-    assert.equal(await toggle.getAttribute('aria-pressed'), 'true');
+    await pressedIs(toggle, 'true');
 
     // Alt+P back to a reply, which the customer does get; the note never reaches them.
     await sp.getByRole('textbox', { name: w.noteBox }).focus();
     await sp.keyboard.press('Alt+KeyP');
-    assert.equal(await toggle.getAttribute('aria-pressed'), 'false');
+    await pressedIs(toggle, 'false');
     const reply = sp.getByRole('textbox', { name: w.reply });
     await reply.fill(`We are on it (${lang})`);
     await reply.press('Enter');

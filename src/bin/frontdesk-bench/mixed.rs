@@ -10,8 +10,6 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use serde_json::Value;
-
 use crate::scenarios::{connect_all, drive, plan, stop_after};
 use crate::server::{self, Server, http};
 use crate::{Opts, Row, pct, row};
@@ -47,18 +45,7 @@ pub fn mixed(o: &Opts) -> Vec<Row> {
     let s = Server::start(&data, &[]);
     let admin = s.setup();
     let cookies = s.agents(&admin, o.agents);
-    let (_, _, b) = http(s.addr, "GET", "/api/users", &[("Cookie", &admin.0)], "");
-    let users: Value = serde_json::from_slice(&b).unwrap_or_default();
-    let agent_ids: Vec<i64> = users["users"].as_array().into_iter().flatten().filter_map(|u| u["user"]["id"].as_i64()).collect();
-    s.stop();
-    let history = frontdesk::db::bulk::History {
-        conversations: chats,
-        per_chat,
-        days: 365,
-        now_ms: frontdesk::db::now_ms() - 3_600_000,
-        agents: &agent_ids,
-    };
-    let written = frontdesk::db::bulk::write_history(&data.join("frontdesk.db"), &history).expect("write the history");
+    let written = crate::reports::write_year_history(s, &admin.0, &data, chats, per_chat);
     let s = Server::start(&data, &["--synchronous", &o.synchronous]);
     let admin = admin.0;
     // The history was written around the writer, so none of it is indexed for search yet, and the

@@ -45,19 +45,14 @@ fn sends(s: &Server, token: &str, n: usize, tag: &str) -> Vec<u64> {
     lat
 }
 
-pub fn reports(o: &Opts) -> Vec<Row> {
-    let (chats, per_chat) = if o.quick { (5_000, 10) } else { (100_000, 10) };
-    let data = server::temp_data();
-    // Accounts through the API: the admin and ten agents.
-    let s = Server::start(&data, &[]);
-    let admin = s.setup();
-    let cookies = s.agents(&admin, 10);
-    let (_, _, b) = http(s.addr, "GET", "/api/users", &[("Cookie", &admin.0)], "");
+/// Stop `s` and write a year of history (`chats` conversations of `per_chat` messages, ending an
+/// hour ago, handled by the desk's users) straight into its database, around the writer: the reports
+/// and mixed scenarios' data. Returns how many messages were written.
+pub(crate) fn write_year_history(s: Server, admin_cookie: &str, data: &std::path::Path, chats: usize, per_chat: usize) -> usize {
+    let (_, _, b) = http(s.addr, "GET", "/api/users", &[("Cookie", admin_cookie)], "");
     let users: Value = serde_json::from_slice(&b).unwrap_or_default();
     let agent_ids: Vec<i64> = users["users"].as_array().into_iter().flatten().filter_map(|u| u["user"]["id"].as_i64()).collect();
     s.stop();
-
-    let t = Instant::now();
     let history = frontdesk::db::bulk::History {
         conversations: chats,
         per_chat,
@@ -65,7 +60,18 @@ pub fn reports(o: &Opts) -> Vec<Row> {
         now_ms: frontdesk::db::now_ms() - 3_600_000,
         agents: &agent_ids,
     };
-    let written = frontdesk::db::bulk::write_history(&data.join("frontdesk.db"), &history).expect("write the history");
+    frontdesk::db::bulk::write_history(&data.join("frontdesk.db"), &history).expect("write the history") as usize
+}
+
+pub fn reports(o: &Opts) -> Vec<Row> {
+    let (chats, per_chat) = if o.quick { (5_000, 10) } else { (100_000, 10) };
+    let data = server::temp_data();
+    // Accounts through the API: the admin and ten agents.
+    let s = Server::start(&data, &[]);
+    let admin = s.setup();
+    let cookies = s.agents(&admin, 10);
+    let t = Instant::now();
+    let written = write_year_history(s, &admin.0, &data, chats, per_chat);
     let load = t.elapsed().as_secs_f64();
     let mut out = vec![
         row("reports", format!("history written: {chats} chats, {written} messages over 365 days"), load, "s", "big transactions, no API"),
