@@ -474,3 +474,59 @@ fn the_token_in_the_url_still_works_for_now_and_is_logged_as_deprecated_without_
     assert!(warnings[0].contains("WARN"), "{}", warnings[0]);
     assert!(!log.contains(&c.token), "the token is never logged:\n{log}");
 }
+
+/// A widget resumes its socket from the `pos` its session named, so the session's settings must be
+/// those as of that position: settings older than `pos` would stay on screen until a reload (the
+/// cached copy is updated only after a change's commit has been answered; a session read in between
+/// once said the new position with the old settings, seen as a stale header in a browser test).
+#[test]
+fn a_session_gives_the_settings_as_of_its_position() {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    let s = Server::start();
+    let admin = s.admin();
+    let visitor = s.customer(None);
+    let stop = Arc::new(AtomicBool::new(false));
+    let reader = {
+        let stop = stop.clone();
+        std::thread::spawn(move || {
+            let mut seen = Vec::new();
+            while !stop.load(Ordering::Relaxed) {
+                let r = visitor.request("GET", "/api/widget/session", None);
+                if r.status == 200 {
+                    let v = r.json();
+                    seen.push((v["pos"].as_i64().unwrap(), v["helpdesk"]["offline_message"].as_str().unwrap_or("").to_string()));
+                }
+            }
+            seen
+        })
+    };
+    for i in 0..150 {
+        let r = admin.patch_json("/api/settings", &json!({"offline_message": format!("Away for a moment ({i}).")}));
+        assert_eq!(r.status, 200, "{}", r.text());
+    }
+    stop.store(true, Ordering::Relaxed);
+    let seen = reader.join().unwrap();
+    // Every change with its position, as an agent's socket replays them from the start.
+    let mut ws = admin.ws();
+    ws.send(&json!({"type": "resume", "pos": 0}));
+    let changes: Vec<(i64, String)> = ws
+        .recv_until(|v| v["type"] == "resumed")
+        .iter()
+        .filter(|v| v["type"] == "settings.updated")
+        .map(|v| (v["pos"].as_i64().unwrap(), v["data"]["offline_message"].as_str().unwrap().to_string()))
+        .collect();
+    assert_eq!(changes.iter().filter(|(_, m)| m.starts_with("Away for a moment")).count(), 150, "every change was replayed");
+    assert!(seen.len() > 150, "the reader read often enough to race the changes ({} reads)", seen.len());
+    // Settings newer than `pos` are harmless (the replay after `pos` ends at the newest); older ones
+    // are what the widget would keep.
+    let index = |m: &str| changes.iter().position(|(_, c)| c == m);
+    for (pos, message) in &seen {
+        let due = changes.iter().rposition(|(at, _)| at <= pos);
+        assert!(
+            due <= index(message),
+            "a session at position {pos} says {message:?}, older than the change at or before it ({:?})",
+            due.map(|i| &changes[i].1)
+        );
+    }
+}

@@ -111,8 +111,16 @@ fn public_customer(c: &db::customers::Customer) -> serde_json::Value {
 /// desk's public settings, and the event position to resume from.
 pub fn session(app: &Arc<App>, req: &Request) -> Result<Response> {
     let cid = customer(app, req)?;
+    let (now, agents) = (app.clock.now_ms(), app.available_agents());
     let out = app.db.read(|c| {
         let pos = db::events::last_id(c)?;
+        // The settings from the database, read after `pos`, so at least as new as it (newer is
+        // harmless: the socket's replay after `pos` ends at the newest). The cached copy is updated
+        // only once the change's commit has been answered: a session read in between said the new
+        // position with the old settings, the socket resumed past the change, and the widget kept
+        // the old header until a reload (seen in a browser test under load; tests/widget.rs).
+        let settings = db::settings::load(c)?;
+        let helpdesk = settings.public_with(&db::hours::status(&settings, now, agents));
         let cu = db::customers::get(c, cid)?.ok_or_else(|| Error::new(401, "Unknown visitor token."))?;
         let conv = db::conversations::latest_for_customer(c, cid)?;
         let (conversation, messages) = match &conv {
@@ -124,10 +132,10 @@ pub fn session(app: &Arc<App>, req: &Request) -> Result<Response> {
             "conversation": conversation,
             "messages": messages,
             "pos": pos,
+            "helpdesk": helpdesk,
         }))
     })?;
     let mut out = out;
-    out["helpdesk"] = app.public_settings();
     // Email is set up: the widget offers "Send me the transcript".
     out["helpdesk"]["email"] = json!(crate::desk::mail::enabled(app));
     Ok(Response::ok_json(&out))
