@@ -116,38 +116,35 @@ impl Server {
         out
     }
 
-    /// Context switches of the threads named `name` so far: (voluntary, involuntary).
-    pub fn switches(&self, name: &str) -> (u64, u64) {
-        let mut out = (0, 0);
-        let Ok(dir) = std::fs::read_dir(format!("/proc/{}/task", self.pid())) else { return out };
-        for t in dir.flatten() {
-            if std::fs::read_to_string(t.path().join("comm")).unwrap_or_default().trim() != name {
-                continue;
+    /// The `/proc` directories of the server's threads named `name`.
+    fn threads_named(&self, name: &str) -> Vec<std::path::PathBuf> {
+        let Ok(dir) = std::fs::read_dir(format!("/proc/{}/task", self.pid())) else { return Vec::new() };
+        dir.flatten().map(|t| t.path()).filter(|p| std::fs::read_to_string(p.join("comm")).unwrap_or_default().trim() == name).collect()
+    }
+
+    /// Numbers `keys` of the `file` (`status`, `io`) of each thread named `name`, summed.
+    fn thread_fields<const N: usize>(&self, name: &str, file: &str, keys: [&str; N]) -> [u64; N] {
+        let mut out = [0; N];
+        for t in self.threads_named(name) {
+            let text = std::fs::read_to_string(t.join(file)).unwrap_or_default();
+            for (sum, k) in out.iter_mut().zip(keys) {
+                *sum += text.lines().find_map(|l| l.strip_prefix(k)?.trim().parse::<u64>().ok()).unwrap_or(0);
             }
-            let status = std::fs::read_to_string(t.path().join("status")).unwrap_or_default();
-            let field = |k: &str| status.lines().find_map(|l| l.strip_prefix(k)?.trim().parse::<u64>().ok()).unwrap_or(0);
-            out.0 += field("voluntary_ctxt_switches:");
-            out.1 += field("nonvoluntary_ctxt_switches:");
         }
         out
+    }
+
+    /// Context switches of the threads named `name` so far: (voluntary, involuntary).
+    pub fn switches(&self, name: &str) -> (u64, u64) {
+        let [v, n] = self.thread_fields(name, "status", ["voluntary_ctxt_switches:", "nonvoluntary_ctxt_switches:"]);
+        (v, n)
     }
 
     /// File I/O of the threads named `name` so far (`/proc/.../io`): (write syscalls, bytes written,
     /// read syscalls). Socket sends do not count (they are `send`, not `write`).
     pub fn io(&self, name: &str) -> (u64, u64, u64) {
-        let mut out = (0, 0, 0);
-        let Ok(dir) = std::fs::read_dir(format!("/proc/{}/task", self.pid())) else { return out };
-        for t in dir.flatten() {
-            if std::fs::read_to_string(t.path().join("comm")).unwrap_or_default().trim() != name {
-                continue;
-            }
-            let io = std::fs::read_to_string(t.path().join("io")).unwrap_or_default();
-            let field = |k: &str| io.lines().find_map(|l| l.strip_prefix(k)?.trim().parse::<u64>().ok()).unwrap_or(0);
-            out.0 += field("syscw:");
-            out.1 += field("wchar:");
-            out.2 += field("syscr:");
-        }
-        out
+        let [w, b, r] = self.thread_fields(name, "io", ["syscw:", "wchar:", "syscr:"]);
+        (w, b, r)
     }
 
     /// Run setup; returns the admin's cookie and CSRF token.
