@@ -174,6 +174,7 @@ impl Running {
         // when the process ends is sent again at the next start).
         self.stop_pinger.store(true, Ordering::Relaxed);
         self.app.db.writer.waker.wake();
+        self.app.db.writer.hooks.waker.wake();
         self.app.hub.close_all(tungstenite::protocol::frame::coding::CloseCode::Restart, "server restarting");
         self.app.db.writer.stop();
     }

@@ -237,6 +237,19 @@ impl Clock {
         }
     }
 
+    /// Whether a test froze the clock (`set_fixed`): time then moves only when it is moved, so
+    /// threads that wait for a due time look again every second instead of sleeping until it.
+    pub fn is_fixed(&self) -> bool {
+        self.fixed.load(Ordering::Acquire) != 0
+    }
+
+    /// The longest a thread waiting for a due time (the mail and webhook senders) may sleep: it is
+    /// woken by every commit that queues something, so only a due time it already knows (or a row
+    /// another process queued) needs a look; with a frozen clock a test may move it at any time.
+    pub fn idle_wait_ms(&self) -> i64 {
+        if self.is_fixed() { 1_000 } else { 10_000 }
+    }
+
     /// Freeze the clock at `ms` (0 returns to the system clock).
     pub fn set_fixed(&self, ms: i64) {
         self.fixed.store(ms, Ordering::Release);

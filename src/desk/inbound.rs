@@ -41,9 +41,10 @@ pub fn run(app: Arc<App>, stop: Arc<AtomicBool>) {
                 }
             }
         }
-        let mut left = app.config.imap_poll_secs * 10;
+        // Looks at `stop` once a second (ten wake-ups a second did nothing for an idle desk).
+        let mut left = app.config.imap_poll_secs;
         while left > 0 && !stop.load(Ordering::Relaxed) {
-            std::thread::sleep(Duration::from_millis(100));
+            std::thread::sleep(Duration::from_secs(1));
             left -= 1;
         }
     }

@@ -56,10 +56,12 @@ pub fn run(app: Arc<App>, stop: Arc<AtomicBool>) {
             }
         }
         if due.is_empty() {
-            // Woken by a commit that queued something; otherwise look again within a second (a
-            // row's `not_before` passing, or a test moving the clock).
+            // Woken by a commit that queued something; otherwise sleep until the next row is due
+            // (at most `idle_wait_ms`: a second with a test's frozen clock, else 10 s). An idle
+            // desk with 19,000 sockets spent 0.1 % of a core looking every second.
             let next = app.db.read(db::outbox::next_due).ok().flatten();
-            let wait = next.map_or(1000, |t| (t - app.clock.now_ms()).clamp(10, 1000));
+            let most = app.clock.idle_wait_ms();
+            let wait = next.map_or(most, |t| (t - app.clock.now_ms()).clamp(10, most));
             app.db.writer.waker.wait(Duration::from_millis(wait as u64));
         }
     }

@@ -53,7 +53,9 @@ pub fn run(app: Arc<App>, stop: Arc<AtomicBool>) {
         }
         if due.is_empty() {
             let next = app.db.read(db::webhooks::next_due).ok().flatten();
-            let wait = next.map_or(1000, |t| (t - app.clock.now_ms()).clamp(10, 1000));
+            // As the mail sender does: until the next due row, or woken by a commit that queued one.
+            let most = app.clock.idle_wait_ms();
+            let wait = next.map_or(most, |t| (t - app.clock.now_ms()).clamp(10, most));
             waker.waker.wait(Duration::from_millis(wait as u64));
         }
     }

@@ -55,8 +55,10 @@ impl Outbox {
         self.frame(Frame::message(text.as_bytes().to_vec(), OpCode::Data(Data::Text), true))
     }
 
+    /// An empty ping (FIN + opcode 9, no payload: a server's frames are unmasked). The pinger sends
+    /// one to every socket every 30 s, so it is two constant bytes rather than a frame encoded each time.
     pub fn ping(self: &Arc<Self>) -> bool {
-        self.frame(Frame::ping(Vec::new()))
+        self.raw(&[0x89, 0x00])
     }
 
     /// Send a close frame and shut the socket's write side once it is out.
