@@ -38,6 +38,78 @@ fn search_finds_words_respects_visibility_and_treats_syntax_as_text() {
     assert_eq!(search(&nina, "courier")["results"].as_array().unwrap().len(), 1);
 }
 
+/// Someone who sees no live chats: a common word's newest-first page walks only the messages they can
+/// see (`db::search_team`), and must still be exactly the newest of those that match, with labels,
+/// deleted messages, other people's team chats and pages all as before.
+#[test]
+fn an_agent_without_live_chats_gets_exactly_their_newest_matches() {
+    let (s, admin, _sam, _sally, _conv) = desk();
+    let writers: Vec<Customer> = (0..4).map(|i| s.customer(Some(&format!("W{i}")))).collect();
+    let handles: Vec<_> = writers
+        .into_iter()
+        .map(|c| {
+            std::thread::spawn(move || {
+                // 2,800: more than 64 times the messages Nina can see (the walk's condition).
+                for i in 0..700 {
+                    c.say(&format!("parcel number {i}"));
+                }
+            })
+        })
+        .collect();
+    for h in handles {
+        h.join().unwrap();
+    }
+    let nina = s.agent(&admin, "nina@example.com", "Nina", false);
+    let tom = s.agent(&admin, "tom@example.com", "Tom", false);
+    let open = |c: &Client, with: i64, body: &str| -> i64 {
+        c.post_json("/api/conversations", &json!({"user_ids": [with], "body": body})).json()["conversation"]["id"].as_i64().unwrap()
+    };
+    let ours = open(&admin, nina.id(), "parcel plan");
+    let hers = open(&nina, admin.id(), "another parcel");
+    let theirs = open(&admin, tom.id(), "parcel for Tom only");
+    let mut mine: Vec<i64> = Vec::new();
+    for i in 0..30 {
+        let conv = if i % 2 == 0 { ours } else { hers };
+        let m = admin.reply(conv, &format!("{} {i}", if i % 3 == 0 { "nothing here" } else { "team parcel" }));
+        if i % 3 != 0 {
+            mine.push(m["id"].as_i64().unwrap());
+        }
+        admin.reply(theirs, &format!("parcel {i} not for Nina"));
+    }
+    let gone = admin.reply(ours, "a parcel deleted later")["id"].as_i64().unwrap();
+    assert_eq!(admin.request("DELETE", &format!("/api/messages/{gone}"), None).status, 200);
+    let ids = |c: &Client, q: &str| -> (Vec<i64>, Value) {
+        let resp = c.get(&format!("/api/search?q={q}"));
+        assert_eq!(resp.status, 200, "{q}: {}", resp.text());
+        let r: Value = resp.json();
+        (r["results"].as_array().unwrap().iter().map(|h| h["message_id"].as_i64().unwrap()).collect(), r)
+    };
+    mine.sort_unstable_by(|a, b| b.cmp(a));
+    for q in ["parcel", "parc", "PARCEL"] {
+        let (got, r) = ids(&nina, &format!("{q}&limit=8"));
+        assert_eq!(r["order"], "newest", "{q}: over 2,000 matches in the desk");
+        assert_eq!(got, mine[..8], "{q}: the 8 newest of Nina's matches");
+        assert!(r["results"][0]["snippet"].as_str().unwrap().contains("\u{2}parcel\u{3}"), "{r}");
+    }
+    let (page2, _) = ids(&nina, "parcel&limit=8&offset=8");
+    assert_eq!(page2, mine[8..16]);
+    // The two started messages match as well ("parcel plan", "another parcel"), after the replies.
+    let (all, _) = ids(&nina, "parcel&limit=50");
+    assert_eq!(all.len(), mine.len() + 2, "{all:?}");
+    // A label narrows it to the conversations that carry it.
+    let r = admin.post_json("/api/labels", &json!({"name": "ship", "color": "#2266aa"}));
+    assert_eq!(r.status, 201, "{}", r.text());
+    let label = r.json()["label"]["id"].as_i64().unwrap();
+    let put = admin.request("PUT", &format!("/api/conversations/{hers}/labels"), Some(&json!({"labels": [label]})));
+    assert_eq!(put.status, 200, "{}", put.text());
+    let (labelled, r) = ids(&nina, "parcel+label%3Aship&limit=50");
+    let convs: std::collections::BTreeSet<i64> =
+        r["results"].as_array().unwrap().iter().map(|h| h["conversation_id"].as_i64().unwrap()).collect();
+    assert_eq!(convs, [hers].into(), "only the labelled conversation: {r}");
+    assert_eq!(labelled.len(), mine.len() / 2 + 1, "her conversation's matching replies and its first message");
+    assert!(labelled.windows(2).all(|w| w[0] > w[1]), "newest first");
+}
+
 #[test]
 fn search_ranks_selective_queries_and_lists_very_common_words_newest_first() {
     let (s, admin, _sam, _sally, _conv) = desk();

@@ -270,7 +270,7 @@ pub struct Hit {
 }
 
 /// A search row: conversation, message, seq, snippet, rank, time (both searches select these).
-fn hit_row(r: &Row) -> rusqlite::Result<Hit> {
+pub(super) fn hit_row(r: &Row) -> rusqlite::Result<Hit> {
     Ok(Hit {
         conversation_id: r.get(0)?,
         message_id: r.get(1)?,
@@ -313,6 +313,12 @@ pub fn search(
         .prepare_cached("SELECT COUNT(*) FROM (SELECT 1 FROM messages_fts WHERE messages_fts MATCH ?1 LIMIT ?2)")?
         .query_row(params![q, RANK_LIMIT + 1], |r| r.get(0))?;
     let order = if matches > RANK_LIMIT { Order::Newest } else { Order::Relevance };
+    if order == Order::Newest
+        && !support
+        && let Some(hits) = super::search_team::newest(conn, user_id, q, labels, limit, offset)?
+    {
+        return Ok((hits, order));
+    }
     // bm25 only where it orders: it counts every match of each word (its rarity), which for a word
     // in half the messages costs more than the whole newest-first page.
     let sql = [

@@ -29,6 +29,7 @@ pub mod reports;
 pub mod retention;
 pub mod search_index;
 pub mod search_prefix;
+pub mod search_team;
 pub mod sessions;
 pub mod settings;
 pub mod space;
