@@ -12,6 +12,7 @@ use std::time::Duration;
 use tungstenite::protocol::frame::coding::CloseCode;
 
 use crate::db::events::{Audience, Event, Viewer};
+use crate::ws::budget::Budget;
 use crate::ws::outbox::Outbox;
 
 const MAX_HELD: usize = 10_000;
@@ -83,6 +84,8 @@ pub struct Hub {
     reg: RwLock<Registry>,
     next_id: AtomicU64,
     pub flusher: Mutex<Sender<Arc<Outbox>>>,
+    /// The memory all sockets' outgoing backlogs may hold together (`--max-backlog-memory`).
+    pub budget: Arc<Budget>,
     pub delivered: AtomicU64,
     /// Called when an agent's first socket opens or last one closes (presence).
     presence: Mutex<Option<PresenceFn>>,
@@ -102,8 +105,9 @@ impl Drop for Membership {
 }
 
 impl Hub {
-    pub fn new(flusher: Sender<Arc<Outbox>>, customer_frame: CustomerFrame) -> Hub {
+    pub fn new(flusher: Sender<Arc<Outbox>>, budget: Arc<Budget>, customer_frame: CustomerFrame) -> Hub {
         Hub {
+            budget,
             customer_frame,
             reg: RwLock::new(Registry::default()),
             next_id: AtomicU64::new(1),
@@ -116,7 +120,7 @@ impl Hub {
     /// The write side of a new socket, with its id and the flusher that drains its backlog.
     pub fn new_outbox(&self, stream: Arc<std::net::TcpStream>) -> Arc<Outbox> {
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
-        Outbox::new(id, stream, self.flusher.lock().unwrap_or_else(|p| p.into_inner()).clone())
+        Outbox::new(id, stream, self.flusher.lock().unwrap_or_else(|p| p.into_inner()).clone(), self.budget.clone())
     }
 
     pub fn on_presence(&self, f: PresenceFn) {
