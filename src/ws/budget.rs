@@ -78,7 +78,7 @@ impl Budget {
         // The registry's lock is released before any `Arc` is dropped (an outbox's drop takes it).
         let open: Vec<Arc<Outbox>> = self.all.lock().unwrap_or_else(|p| p.into_inner()).values().filter_map(Weak::upgrade).collect();
         let mut behind: Vec<(usize, Arc<Outbox>)> = open.into_iter().map(|o| (o.held(), o)).filter(|(held, o)| *held > 0 && !o.is_cut()).collect();
-        behind.sort_unstable_by(|a, b| b.0.cmp(&a.0));
+        behind.sort_unstable_by_key(|b| std::cmp::Reverse(b.0));
         for (held, o) in behind {
             if self.fits(more) {
                 return true;
