@@ -21,8 +21,7 @@ pub struct Config {
     pub trusted_proxies: TrustedProxies,
     /// Asked for; `start` lowers it to what the process can hold (`limits.rs`).
     pub max_connections: usize,
-    /// MiB all sockets' outgoing backlogs may hold together (`ws::budget`); the slowest readers are
-    /// cut (and resume) when it is spent.
+    /// MiB all sockets' outgoing backlogs may hold together (`ws::budget`).
     pub max_backlog_memory_mb: u64,
     pub log_level: log::LevelFilter,
     pub head_timeout: Duration,
@@ -205,13 +204,7 @@ pub fn parse(args: &[String], env: &dyn Fn(&str) -> Option<String>) -> Result<Co
                     .filter(|n| *n > 0)
                     .ok_or(format!("invalid --max-connections '{value}' (expected a positive number)"))?
             }
-            "max-backlog-memory" => {
-                c.max_backlog_memory_mb = value
-                    .parse()
-                    .ok()
-                    .filter(|n| *n > 0)
-                    .ok_or(format!("invalid --max-backlog-memory '{value}' (expected MiB, a positive number)"))?
-            }
+            "max-backlog-memory" => c.max_backlog_memory_mb = positive_mib(value, "--max-backlog-memory")?,
             "log-level" => {
                 c.log_level =
                     value.parse().map_err(|_| format!("invalid log level '{value}' (expected error, warn, info, debug or trace)"))?
@@ -401,7 +394,7 @@ struct Pending {
 }
 
 mod values;
-use values::{help_for, normalize_public_url, parse_addr, parse_bool};
+use values::{help_for, normalize_public_url, parse_addr, parse_bool, positive_mib};
 
 #[cfg(test)]
 mod tests;

@@ -159,7 +159,7 @@ fn the_budget_holds_the_slowest_are_cut_and_resume_without_a_gap() {
             let mut again = agent_socket(&s, &sam);
             again.send(&json!({"type": "resume", "pos": last}));
             let (frames, code) = frames_until_close(&mut again, |v| v["type"] == "resumed");
-            last = frames.iter().filter(|v| v["type"] != "resumed").filter_map(|v| v["pos"].as_i64()).last().unwrap_or(last);
+            last = frames.iter().filter(|v| v["type"] != "resumed").filter_map(|v| v["pos"].as_i64()).next_back().unwrap_or(last);
             all.extend(numbers(&frames));
             match code {
                 None => break,

@@ -51,7 +51,7 @@ pub fn flood(o: &Opts) -> Vec<Row> {
             while sampling.load(Ordering::Relaxed) {
                 let rss = server::proc_status(pid, "VmRSS:");
                 peak_rss.fetch_max(rss, Ordering::Relaxed);
-                if i % 5 == 0 {
+                if i.is_multiple_of(5) {
                     let b = metric_at(addr, &admin, "frontdesk_backlog_bytes") as u64;
                     peak_backlog.fetch_max(b, Ordering::Relaxed);
                     let cuts = metric_at(addr, &admin, "frontdesk_backlog_cuts_total");
