@@ -328,9 +328,9 @@ pub fn parse(args: &[String], env: &dyn Fn(&str) -> Option<String>) -> Result<Co
                 "trust-proxy" => extra.trust_loopback = inline.as_deref().map(parse_bool).transpose()?.unwrap_or(true),
                 "access-log" => c.access_log = inline.as_deref().map(parse_bool).transpose()?.unwrap_or(true),
                 "yes" => c.yes = true,
-                "addr" | "data" | "public-url" | "trusted-proxies" | "max-connections" | "max-backlog-memory" | "log-level" | "head-timeout" | "synchronous"
-                | "rate-limits" | "metrics-token" | "min-free-disk" | "log-format" | "backup-every" | "backup-keep" | "backup-dir"
-                | "email" | "name" => {
+                "addr" | "data" | "public-url" | "trusted-proxies" | "max-connections" | "max-backlog-memory" | "log-level"
+                | "head-timeout" | "synchronous" | "rate-limits" | "metrics-token" | "min-free-disk" | "log-format" | "backup-every"
+                | "backup-keep" | "backup-dir" | "email" | "name" => {
                     let value = match inline {
                         Some(v) => v,
                         None => it.next().cloned().ok_or(format!("--{key} needs a value"))?,

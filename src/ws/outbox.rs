@@ -269,8 +269,12 @@ impl Outbox {
         self.account(&backlog);
         drop(backlog);
         if empty && self.is_cut() {
-            // The cut client's close frame is out: done with it.
-            self.kill();
+            // The cut client's close frame is out: end our side with a FIN behind it. Not a full
+            // shutdown: with the client's own frames still unread here, closing both ways would
+            // answer them with a reset, and a reset makes the client's kernel drop the close frame
+            // it has not read yet (seen: the client saw an error instead of 1013). The reader thread
+            // ends on the client's close reply, its EOF, or the silence limit.
+            let _ = self.stream.shutdown(Shutdown::Write);
         }
         empty
     }

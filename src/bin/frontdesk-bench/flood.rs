@@ -91,11 +91,23 @@ pub fn flood(o: &Opts) -> Vec<Row> {
     let (idle_mib, peak_mib) = (rss_idle as f64 / 1024.0, peak_rss.load(Ordering::Relaxed) as f64 / 1024.0);
     let over_idle = peak_mib - idle_mib;
     let out = vec![
-        row("flood", "flood sockets (never read) / normal clients", (flooders as u64 - flood_failed) as f64, "conns", &format!("{normal} normal")),
+        row(
+            "flood",
+            "flood sockets (never read) / normal clients",
+            (flooders as u64 - flood_failed) as f64,
+            "conns",
+            &format!("{normal} normal"),
+        ),
         row("flood", "messages sent (each to every agent socket)", st.sent.len() as f64, "msgs", &format!("{rate} msg/s")),
         row("flood", "server RSS before connecting", rss0 as f64 / 1024.0, "MiB", ""),
         row("flood", "server RSS idle (all sockets, before the flood)", idle_mib, "MiB", "same-run baseline"),
-        row("flood", "server RSS peak during the flood", peak_mib, "MiB", &format!("<= {:.1} (idle + {BUDGET_MIB} budget)", idle_mib + BUDGET_MIB)),
+        row(
+            "flood",
+            "server RSS peak during the flood",
+            peak_mib,
+            "MiB",
+            &format!("<= {:.1} (idle + {BUDGET_MIB} budget)", idle_mib + BUDGET_MIB),
+        ),
         row("flood", "peak over idle / budget", over_idle / BUDGET_MIB, "x", "<= 1"),
         row("flood", "server RSS at the end", rss_end as f64 / 1024.0, "MiB", ""),
         row("flood", "backlogs peak (frontdesk_backlog_bytes)", peak_backlog.load(Ordering::Relaxed) as f64 / 1048576.0, "MiB", "<= 64"),
