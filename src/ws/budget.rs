@@ -7,7 +7,7 @@
 //! gets close code `CUT_CODE` and reconnects and resumes from its last event, so nothing is lost.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, Weak};
 
 use super::outbox::Outbox;
@@ -25,11 +25,13 @@ pub struct Budget {
     all: Mutex<HashMap<u64, Weak<Outbox>>>,
     /// One cutter at a time, so two appends do not both cut for the same shortfall.
     cutting: Mutex<()>,
+    /// Backlogs were cut since the last `give_back_freed_memory`.
+    freed: AtomicBool,
 }
 
 impl Budget {
     pub fn new(limit: usize) -> Arc<Budget> {
-        Arc::new(Budget { limit, used: AtomicUsize::new(0), cuts: AtomicU64::new(0), all: Mutex::default(), cutting: Mutex::default() })
+        Arc::new(Budget { limit, used: AtomicUsize::new(0), cuts: AtomicU64::new(0), all: Mutex::default(), cutting: Mutex::default(), freed: AtomicBool::new(false) })
     }
 
     /// Bytes the backlogs hold now.
@@ -94,17 +96,23 @@ impl Budget {
             o.cut();
         }
         if cut > 0 {
-            give_back_freed_memory();
+            self.freed.store(true, Ordering::Relaxed);
         }
         self.fits(more)
     }
+
+    /// After a cut wave, return the heap pages the cut backlogs freed to the system: glibc's malloc
+    /// keeps them in its arenas otherwise. Called by the pinger every half second, not by the
+    /// cutter: a trim took 1-20 ms each (measured in the flood), and the cutter is the fan-out thread.
+    pub fn give_back_freed_memory(&self) {
+        if self.freed.swap(false, Ordering::Relaxed) {
+            trim();
+        }
+    }
 }
 
-/// Return the heap pages the cut backlogs freed to the system: glibc's malloc keeps them in its
-/// arenas otherwise, so the process's RSS stayed at the budget's peak after the wave (measured).
-/// Once per cut wave, not per frame. musl's allocator (the static release builds) gives them back
-/// by itself.
-fn give_back_freed_memory() {
+/// `malloc_trim` (glibc). musl's allocator (the static release builds) gives pages back by itself.
+fn trim() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     // SAFETY: malloc_trim has no preconditions; it only releases free memory.
     unsafe {
