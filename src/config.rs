@@ -21,6 +21,8 @@ pub struct Config {
     pub trusted_proxies: TrustedProxies,
     /// Asked for; `start` lowers it to what the process can hold (`limits.rs`).
     pub max_connections: usize,
+    /// MiB all sockets' outgoing backlogs may hold together (`ws::budget`).
+    pub max_backlog_memory_mb: u64,
     pub log_level: log::LevelFilter,
     pub head_timeout: Duration,
     pub idle_timeout: Duration,
@@ -116,6 +118,7 @@ impl Config {
             public_url_set: false,
             trusted_proxies: TrustedProxies::default(),
             max_connections: 10_000,
+            max_backlog_memory_mb: 64,
             log_level: log::LevelFilter::Info,
             head_timeout: Duration::from_secs(10),
             idle_timeout: Duration::from_secs(60),
@@ -201,6 +204,7 @@ pub fn parse(args: &[String], env: &dyn Fn(&str) -> Option<String>) -> Result<Co
                     .filter(|n| *n > 0)
                     .ok_or(format!("invalid --max-connections '{value}' (expected a positive number)"))?
             }
+            "max-backlog-memory" => c.max_backlog_memory_mb = positive_mib(value, "--max-backlog-memory")?,
             "log-level" => {
                 c.log_level =
                     value.parse().map_err(|_| format!("invalid log level '{value}' (expected error, warn, info, debug or trace)"))?
@@ -282,6 +286,7 @@ pub fn parse(args: &[String], env: &dyn Fn(&str) -> Option<String>) -> Result<Co
         ("FRONTDESK_TRUSTED_PROXIES", "trusted-proxies"),
         ("FRONTDESK_TRUST_PROXY", "trust-proxy"),
         ("FRONTDESK_MAX_CONNECTIONS", "max-connections"),
+        ("FRONTDESK_MAX_BACKLOG_MEMORY", "max-backlog-memory"),
         ("FRONTDESK_LOG", "log-level"),
         ("FRONTDESK_HEAD_TIMEOUT", "head-timeout"),
         ("FRONTDESK_SYNCHRONOUS", "synchronous"),
@@ -323,9 +328,9 @@ pub fn parse(args: &[String], env: &dyn Fn(&str) -> Option<String>) -> Result<Co
                 "trust-proxy" => extra.trust_loopback = inline.as_deref().map(parse_bool).transpose()?.unwrap_or(true),
                 "access-log" => c.access_log = inline.as_deref().map(parse_bool).transpose()?.unwrap_or(true),
                 "yes" => c.yes = true,
-                "addr" | "data" | "public-url" | "trusted-proxies" | "max-connections" | "log-level" | "head-timeout" | "synchronous"
-                | "rate-limits" | "metrics-token" | "min-free-disk" | "log-format" | "backup-every" | "backup-keep" | "backup-dir"
-                | "email" | "name" => {
+                "addr" | "data" | "public-url" | "trusted-proxies" | "max-connections" | "max-backlog-memory" | "log-level"
+                | "head-timeout" | "synchronous" | "rate-limits" | "metrics-token" | "min-free-disk" | "log-format" | "backup-every"
+                | "backup-keep" | "backup-dir" | "email" | "name" => {
                     let value = match inline {
                         Some(v) => v,
                         None => it.next().cloned().ok_or(format!("--{key} needs a value"))?,
@@ -389,7 +394,7 @@ struct Pending {
 }
 
 mod values;
-use values::{help_for, normalize_public_url, parse_addr, parse_bool};
+use values::{help_for, normalize_public_url, parse_addr, parse_bool, positive_mib};
 
 #[cfg(test)]
 mod tests;

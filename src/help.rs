@@ -29,6 +29,9 @@ OPTIONS (each also read from the environment variable shown):
     --trust-proxy           FRONTDESK_TRUST_PROXY  same as --trusted-proxies 127.0.0.0/8,::1 (a proxy on this host)
     --max-connections N     FRONTDESK_MAX_CONNECTIONS  concurrent connection cap [default: 10000]; lowered
                             at start to what the process can hold (descriptors, memory mappings, threads)
+    --max-backlog-memory MIB  FRONTDESK_MAX_BACKLOG_MEMORY  memory all sockets' unsent events may take
+                            together [default: 64]; when spent, the readers furthest behind are cut
+                            (close code 1013) and resume when they reconnect
     --log-level LEVEL       FRONTDESK_LOG          error, warn, info, debug or trace [default: info]
     --head-timeout SECS     FRONTDESK_HEAD_TIMEOUT seconds allowed to receive a request head [default: 10]
     --synchronous MODE      FRONTDESK_SYNCHRONOUS  full (durable, default) or normal

@@ -12,6 +12,7 @@ use std::time::Duration;
 use tungstenite::protocol::frame::coding::CloseCode;
 
 use crate::db::events::{Audience, Event, Viewer};
+use crate::ws::budget::Budget;
 use crate::ws::outbox::Outbox;
 
 const MAX_HELD: usize = 10_000;
@@ -53,8 +54,9 @@ impl Conn {
         *self.resuming.lock().unwrap_or_else(|p| p.into_inner()) = Some(Vec::new());
     }
 
-    /// Send an event unless already sent (resume overlap) or held back while resuming.
-    pub fn deliver(&self, ev: &Arc<Event>, frame: &str) {
+    /// Send an event (`frame`: its encoded WebSocket frame) unless already sent (resume overlap) or
+    /// held back while resuming.
+    pub fn deliver(&self, ev: &Arc<Event>, frame: &[u8]) {
         let mut hold = self.resuming.lock().unwrap_or_else(|p| p.into_inner());
         if let Some(q) = hold.as_mut() {
             if q.len() >= MAX_HELD {
@@ -67,7 +69,7 @@ impl Conn {
         }
         drop(hold);
         if self.pos.fetch_max(ev.id as u64, Ordering::AcqRel) < ev.id as u64 {
-            self.outbox.text(frame);
+            self.outbox.raw(frame);
         }
     }
 }
@@ -83,6 +85,8 @@ pub struct Hub {
     reg: RwLock<Registry>,
     next_id: AtomicU64,
     pub flusher: Mutex<Sender<Arc<Outbox>>>,
+    /// The memory all sockets' outgoing backlogs may hold together (`--max-backlog-memory`).
+    pub budget: Arc<Budget>,
     pub delivered: AtomicU64,
     /// Called when an agent's first socket opens or last one closes (presence).
     presence: Mutex<Option<PresenceFn>>,
@@ -102,8 +106,9 @@ impl Drop for Membership {
 }
 
 impl Hub {
-    pub fn new(flusher: Sender<Arc<Outbox>>, customer_frame: CustomerFrame) -> Hub {
+    pub fn new(flusher: Sender<Arc<Outbox>>, budget: Arc<Budget>, customer_frame: CustomerFrame) -> Hub {
         Hub {
+            budget,
             customer_frame,
             reg: RwLock::new(Registry::default()),
             next_id: AtomicU64::new(1),
@@ -116,7 +121,7 @@ impl Hub {
     /// The write side of a new socket, with its id and the flusher that drains its backlog.
     pub fn new_outbox(&self, stream: Arc<std::net::TcpStream>) -> Arc<Outbox> {
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
-        Outbox::new(id, stream, self.flusher.lock().unwrap_or_else(|p| p.into_inner()).clone())
+        Outbox::new(id, stream, self.flusher.lock().unwrap_or_else(|p| p.into_inner()).clone(), self.budget.clone())
     }
 
     pub fn on_presence(&self, f: PresenceFn) {
@@ -220,16 +225,12 @@ impl Hub {
 
     /// Deliver one committed event to every socket its audience admits: agents receive it as
     /// stored, customers its customer projection (built once, and only if a customer is there).
+    /// Each WebSocket frame is encoded once (a server's frames are not masked: the same bytes for
+    /// every socket). The sockets that keep up get it first, those with a backlog after: a flood of
+    /// readers that stopped reading costs the ones that read nothing but the end of the loop.
     pub fn publish(&self, ev: Arc<Event>) {
-        let frame = ev.frame();
+        let frame = crate::ws::outbox::text_frame(&ev.frame());
         let reg = self.reg.read().unwrap_or_else(|p| p.into_inner());
-        let mut n = 0u64;
-        for c in reg.agents.values() {
-            if ev.audience.admits(&c.viewer()) {
-                c.deliver(&ev, &frame);
-                n += 1;
-            }
-        }
         let customers: Vec<&Arc<Conn>> = match &ev.audience {
             Audience::Support { customer: Some(cid) } | Audience::Customer { id: cid } => {
                 reg.customers.get(cid).into_iter().flat_map(|m| m.values()).collect()
@@ -237,13 +238,27 @@ impl Hub {
             Audience::Everyone => reg.customers.values().flat_map(|m| m.values()).collect(),
             _ => Vec::new(),
         };
+        let mut n = 0u64;
+        let mut behind = Vec::new();
         if !customers.is_empty()
             && let Some(customer_frame) = (self.customer_frame)(&ev.kind, ev.id, &ev.payload)
         {
+            let customer_frame = crate::ws::outbox::text_frame(&customer_frame);
             for c in customers {
                 c.deliver(&ev, &customer_frame);
                 n += 1;
             }
+        }
+        for c in reg.agents.values().filter(|c| ev.audience.admits(&c.viewer())) {
+            if c.outbox.keeping_up() {
+                c.deliver(&ev, &frame);
+            } else {
+                behind.push(c);
+            }
+            n += 1;
+        }
+        for c in behind {
+            c.deliver(&ev, &frame);
         }
         self.delivered.fetch_add(n, Ordering::Relaxed);
     }
@@ -331,12 +346,14 @@ pub fn run_fanout(hub: Arc<Hub>, rx: Receiver<Vec<Event>>) {
     }
 }
 
-/// Pings every socket every 30 s; a peer silent for 75 s is cut by its reader's timeout.
+/// Pings every socket every 30 s; a peer silent for 75 s is cut by its reader's timeout. Also
+/// gives back what a cut wave freed (`Budget::give_back_freed_memory`).
 pub fn run_pinger(hub: Arc<Hub>, stop: Arc<std::sync::atomic::AtomicBool>) {
     let tick = Duration::from_millis(500);
     let mut waited = Duration::ZERO;
     while !stop.load(Ordering::Relaxed) {
         std::thread::sleep(tick);
+        hub.budget.give_back_freed_memory();
         waited += tick;
         if waited >= crate::ws::PING_EVERY {
             waited = Duration::ZERO;

@@ -68,7 +68,13 @@ pub fn start(config: Config) -> Result<Running> {
 
     let (flush_tx, flush_rx) = mpsc::channel();
     std::thread::Builder::new().name("ws-flusher".into()).spawn(move || ws::outbox::run_flusher(flush_rx))?;
-    let hub = Arc::new(hub::Hub::new(flush_tx, desk::customer::frame));
+    let budget = ws::budget::Budget::new(config.max_backlog_memory_mb as usize * 1024 * 1024);
+    log::info!(
+        "outgoing backlog budget {} MiB for all sockets together ({} KiB per socket; the readers furthest behind are cut first)",
+        config.max_backlog_memory_mb,
+        ws::outbox::MAX_BACKLOG / 1024
+    );
+    let hub = Arc::new(hub::Hub::new(flush_tx, budget, desk::customer::frame));
 
     let listener = TcpListener::bind(config.addr).map_err(|e| Error::internal(format!("cannot listen on {}: {e}", config.addr)))?;
     let addr = listener.local_addr()?;

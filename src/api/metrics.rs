@@ -61,6 +61,20 @@ pub fn metrics(app: &Arc<App>, req: &Request) -> Result<Response> {
         "Event frames queued to sockets since start.",
         app.hub.delivered.load(Ordering::Relaxed),
     );
+    let budget = &app.hub.budget;
+    simple(
+        "frontdesk_backlog_bytes",
+        "gauge",
+        "Memory held by WebSocket backlogs (frames waiting for slow readers), all sockets together.",
+        budget.used() as u64,
+    );
+    simple("frontdesk_backlog_budget_bytes", "gauge", "The most backlogs may hold together (--max-backlog-memory).", budget.limit as u64);
+    simple(
+        "frontdesk_backlog_cuts_total",
+        "counter",
+        "WebSocket clients cut for reading too slowly (close code 1013: they reconnect and resume).",
+        budget.cuts(),
+    );
     simple("frontdesk_write_jobs_total", "counter", "Write jobs committed since start.", st.jobs.load(Ordering::Relaxed));
     simple("frontdesk_write_queue_depth", "gauge", "Write jobs waiting for the writer thread.", st.queued.load(Ordering::Relaxed) as u64);
     simple("frontdesk_uptime_seconds", "gauge", "Seconds since start.", app.started.elapsed().as_secs());

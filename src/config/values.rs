@@ -18,6 +18,11 @@ pub(super) fn parse_addr(value: &str) -> Result<SocketAddr, String> {
     addrs.into_iter().next().ok_or_else(bad)
 }
 
+/// A positive number of MiB for option `flag`.
+pub(super) fn positive_mib(v: &str, flag: &str) -> Result<u64, String> {
+    v.parse().ok().filter(|n| *n > 0).ok_or(format!("invalid {flag} '{v}' (expected MiB, a positive number)"))
+}
+
 pub(super) fn parse_bool(v: &str) -> Result<bool, String> {
     match v.to_ascii_lowercase().as_str() {
         "1" | "true" | "yes" | "on" => Ok(true),

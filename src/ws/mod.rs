@@ -3,6 +3,7 @@
 //! connection's `Outbox`, so other threads push at any time and no lock is held across a read.
 //! The application is given as a frame handler: this transport never names it.
 
+pub mod budget;
 pub mod outbox;
 
 use std::io::{Read, Write};

@@ -1,45 +1,125 @@
 //! The write side of one WebSocket: every frame for a connection (pushed events, acks, pongs, pings,
 //! close) goes through its `Outbox`, under one lock, so frames never interleave. Writes never block:
 //! `send(MSG_DONTWAIT)` puts what the kernel takes, the rest waits in a bounded backlog that the
-//! flusher thread drains when the socket becomes writable. A client whose backlog overflows is cut
-//! off (it then reconnects and resumes): a stalled reader cannot slow anyone else.
+//! flusher thread drains when the socket becomes writable. The backlog is a queue of frames, each
+//! freed once sent, and it counts what it holds against the process-wide `Budget` (`ws::budget`).
+//! A client whose backlog overflows its own cap, or who is furthest behind when the budget is spent,
+//! is cut (close code 1013; it then reconnects and resumes): a stalled reader cannot slow anyone else,
+//! and all of them together cannot take more memory than the budget.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::net::{Shutdown, TcpStream};
 use std::os::fd::AsRawFd;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::mpsc::{Receiver, Sender};
 use std::sync::{Arc, Mutex};
 
 use tungstenite::protocol::frame::coding::{CloseCode, Data, OpCode};
 use tungstenite::protocol::frame::{CloseFrame, Frame};
 
+use super::budget::{Budget, CUT_CODE};
+
 /// Bytes a connection may have waiting before it is dropped as too slow.
 pub const MAX_BACKLOG: usize = 1024 * 1024;
+/// The kernel's send buffer for a WebSocket (it doubles this for its bookkeeping). Left to
+/// autotuning, a loopback or fast-LAN socket whose peer stopped reading takes up to `tcp_wmem`'s
+/// maximum (4 MiB here) of kernel memory, outside any budget of ours; events are small frames, and
+/// 64 KiB in flight is plenty for them.
+pub const KERNEL_SEND_BUFFER: libc::c_int = 64 * 1024;
+/// What one queued frame costs besides its bytes: its `Vec` in the queue.
+const PER_FRAME: usize = std::mem::size_of::<Vec<u8>>();
+
+/// Frames waiting for the socket, oldest first; `sent` bytes of the first are already out.
+#[derive(Default)]
+struct Backlog {
+    frames: VecDeque<Vec<u8>>,
+    sent: usize,
+    /// Sum of the frames' capacities.
+    bytes: usize,
+}
+
+impl Backlog {
+    fn is_empty(&self) -> bool {
+        self.frames.is_empty()
+    }
+
+    /// The memory this backlog holds: what the budget counts.
+    fn held(&self) -> usize {
+        self.bytes + self.frames.capacity() * PER_FRAME
+    }
+
+    fn push(&mut self, bytes: Vec<u8>) {
+        self.bytes += bytes.capacity();
+        self.frames.push_back(bytes);
+    }
+
+    /// Drop every frame not yet started; keep the rest of one the peer has begun to receive (so the
+    /// stream stays whole and a close frame can follow it), and, with `keep_last`, the last frame (a
+    /// close frame already queued: without it the client would read a plain drop).
+    fn drop_unsent(&mut self, keep_last: bool) {
+        let sent = self.sent;
+        let partial = if sent > 0 { self.frames.pop_front() } else { None };
+        let last = if keep_last { self.frames.pop_back() } else { None };
+        *self = Backlog::default();
+        for f in partial.into_iter().chain(last) {
+            self.push(f);
+        }
+        self.sent = if self.is_empty() { 0 } else { sent };
+    }
+}
 
 pub struct Outbox {
     pub id: u64,
     stream: Arc<TcpStream>,
-    backlog: Mutex<Vec<u8>>,
+    backlog: Mutex<Backlog>,
+    /// What `backlog` holds, as last told to the budget (readable without the lock).
+    held: AtomicUsize,
+    budget: Arc<Budget>,
     closed: AtomicBool,
     /// A close frame is queued: nothing may follow it (set and read under the backlog lock).
     closing: AtomicBool,
+    /// Cut for reading too slowly (its backlog was dropped).
+    cut: AtomicBool,
     /// The code of the first close frame we sent (0: none), for metrics.
     close_code: std::sync::atomic::AtomicU16,
     flusher: Mutex<Sender<Arc<Outbox>>>,
 }
 
 impl Outbox {
-    pub fn new(id: u64, stream: Arc<TcpStream>, flusher: Sender<Arc<Outbox>>) -> Arc<Outbox> {
-        Arc::new(Outbox {
+    pub fn new(id: u64, stream: Arc<TcpStream>, flusher: Sender<Arc<Outbox>>, budget: Arc<Budget>) -> Arc<Outbox> {
+        // SAFETY: setsockopt on an open socket with a valid int option; a failure leaves autotuning on.
+        unsafe {
+            libc::setsockopt(
+                stream.as_raw_fd(),
+                libc::SOL_SOCKET,
+                libc::SO_SNDBUF,
+                (&KERNEL_SEND_BUFFER as *const libc::c_int).cast(),
+                std::mem::size_of::<libc::c_int>() as libc::socklen_t,
+            )
+        };
+        let o = Arc::new(Outbox {
             id,
             stream,
-            backlog: Mutex::new(Vec::new()),
+            backlog: Mutex::new(Backlog::default()),
+            held: AtomicUsize::new(0),
+            budget,
             closed: AtomicBool::new(false),
             closing: AtomicBool::new(false),
+            cut: AtomicBool::new(false),
             close_code: std::sync::atomic::AtomicU16::new(0),
             flusher: Mutex::new(flusher),
-        })
+        });
+        o.budget.register(&o);
+        o
+    }
+
+    /// Bytes this socket's backlog holds.
+    pub fn held(&self) -> usize {
+        self.held.load(Ordering::Relaxed)
+    }
+
+    pub fn is_cut(&self) -> bool {
+        self.cut.load(Ordering::Relaxed)
     }
 
     /// The code of the close frame we sent first, if any.
@@ -52,7 +132,12 @@ impl Outbox {
     }
 
     pub fn text(self: &Arc<Self>, text: &str) -> bool {
-        self.frame(Frame::message(text.as_bytes().to_vec(), OpCode::Data(Data::Text), true))
+        self.raw(&text_frame(text))
+    }
+
+    /// Whether this socket has nothing waiting and is not being closed: a reader that keeps up.
+    pub fn keeping_up(&self) -> bool {
+        self.held() == 0 && !self.closing.load(Ordering::Relaxed) && !self.is_closed()
     }
 
     /// An empty ping (FIN + opcode 9, no payload: a server's frames are unmasked). The pinger sends
@@ -66,7 +151,7 @@ impl Outbox {
     /// its close frame, and the client would read a plain drop).
     pub fn close(self: &Arc<Self>, code: CloseCode, reason: &str) {
         let _ = self.close_code.compare_exchange(0, code.into(), Ordering::Relaxed, Ordering::Relaxed);
-        self.push(&encode(Frame::close(Some(CloseFrame { code, reason: reason.to_string().into() }))), true);
+        self.push(&encode(close_frame(code, reason)), true);
     }
 
     fn frame(self: &Arc<Self>, frame: Frame) -> bool {
@@ -78,65 +163,161 @@ impl Outbox {
         self.push(bytes, false)
     }
 
+    fn lock(&self) -> std::sync::MutexGuard<'_, Backlog> {
+        self.backlog.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Tell the budget what the backlog holds now (called under the backlog lock).
+    fn account(&self, backlog: &Backlog) {
+        let now = backlog.held();
+        let before = self.held.swap(now, Ordering::Relaxed);
+        self.budget.adjust(before, now);
+    }
+
     fn push(self: &Arc<Self>, bytes: &[u8], last: bool) -> bool {
-        if self.is_closed() {
+        // Closing is for good: a cut socket (thousands of them in a flood) costs no lock.
+        if self.is_closed() || self.closing.load(Ordering::Relaxed) {
             return false;
         }
-        let mut backlog = self.backlog.lock().unwrap_or_else(|p| p.into_inner());
+        let mut backlog = self.lock();
         if self.closing.swap(last, Ordering::Relaxed) {
             self.closing.store(true, Ordering::Relaxed);
             return false;
         }
-        let mut rest = bytes;
-        if backlog.is_empty() {
-            match send_nonblocking(&self.stream, rest) {
-                Ok(n) => rest = &rest[n..],
+        let was_empty = backlog.is_empty();
+        let mut sent = 0;
+        if was_empty {
+            match send_nonblocking(&self.stream, bytes) {
+                Ok(n) => sent = n,
                 Err(_) => {
                     drop(backlog);
                     self.kill();
                     return false;
                 }
             }
-            if rest.is_empty() {
+            if sent == bytes.len() {
                 return true;
             }
         }
-        let was_empty = backlog.is_empty();
-        backlog.extend_from_slice(rest);
-        if backlog.len() > MAX_BACKLOG {
-            drop(backlog);
-            log::info!("ws {}: client too slow ({} KiB waiting), disconnecting", self.id, MAX_BACKLOG / 1024);
-            self.kill();
+        // Appended first and enforced after, so a frame the peer has begun to receive is never
+        // out of the queue while the lock is released: the budget can be over by one frame per
+        // pushing thread, for the moment it takes to cut.
+        backlog.push(bytes.to_vec());
+        if was_empty {
+            backlog.sent = sent;
+        }
+        self.account(&backlog);
+        let held = backlog.held();
+        drop(backlog);
+        if held > MAX_BACKLOG {
+            log::info!("ws {}: client too slow ({} KiB waiting), disconnecting", self.id, held / 1024);
+            self.cut();
             return false;
         }
-        drop(backlog);
+        if !self.budget.fits(0) {
+            self.budget.make_room(0);
+        }
         if was_empty {
             let _ = self.flusher.lock().unwrap_or_else(|p| p.into_inner()).send(self.clone());
         }
-        true
+        !self.is_cut()
+    }
+
+    /// Cut a reader that is too slow: drop its backlog (all but the rest of a frame it has begun
+    /// to receive), queue a close frame with `CUT_CODE` so it reconnects and resumes, and shut the
+    /// socket once that is out. Frees the memory at once, whether or not the peer ever reads again.
+    pub(super) fn cut(self: &Arc<Self>) {
+        let mut backlog = self.lock();
+        if self.cut.swap(true, Ordering::Relaxed) || self.is_closed() {
+            return;
+        }
+        // A close frame already queued (a session that ended, a restart) stays: it is the last frame.
+        backlog.drop_unsent(self.closing.load(Ordering::Relaxed));
+        if !self.closing.swap(true, Ordering::Relaxed) {
+            let _ = self.close_code.compare_exchange(0, CUT_CODE, Ordering::Relaxed, Ordering::Relaxed);
+            backlog.push(encode(close_frame(CUT_CODE.into(), "too slow: reconnect and resume")));
+        }
+        self.account(&backlog);
+        let empty = backlog.is_empty();
+        drop(backlog);
+        self.budget.counted_cut();
+        if empty {
+            self.kill();
+        } else {
+            let _ = self.flusher.lock().unwrap_or_else(|p| p.into_inner()).send(self.clone());
+        }
     }
 
     /// Push out what the socket takes now; true when the backlog is empty.
     fn flush_some(&self) -> bool {
-        let mut backlog = self.backlog.lock().unwrap_or_else(|p| p.into_inner());
-        match send_nonblocking(&self.stream, &backlog) {
-            Ok(n) => {
-                backlog.drain(..n);
-                backlog.is_empty()
-            }
-            Err(_) => {
-                drop(backlog);
-                self.kill();
-                true
+        let mut backlog = self.lock();
+        while let Some(front) = backlog.frames.front() {
+            match send_nonblocking(&self.stream, &front[backlog.sent..]) {
+                Ok(n) if backlog.sent + n == front.len() => {
+                    let done = backlog.frames.pop_front().map_or(0, |f| f.capacity());
+                    backlog.bytes -= done;
+                    backlog.sent = 0;
+                }
+                Ok(n) => {
+                    backlog.sent += n;
+                    break;
+                }
+                Err(_) => {
+                    drop(backlog);
+                    self.kill();
+                    return true;
+                }
             }
         }
+        let empty = backlog.is_empty();
+        if empty {
+            // A drained queue keeps its capacity: give it back, or the budget would count less
+            // than the process holds.
+            backlog.frames = VecDeque::new();
+        } else if backlog.frames.capacity() > 64 && backlog.frames.len() < backlog.frames.capacity() / 4 {
+            backlog.frames.shrink_to_fit();
+        }
+        self.account(&backlog);
+        // Decided under the lock: `cut` marks the outbox and queues its close frame under it, so a
+        // cut outbox found empty here has sent its close frame. (Decided after the lock was let go,
+        // a cut that came in between, its close frame still queued, looked sent: the FIN went out
+        // first and the client read EOF without the 1013: the budget test failed 1 run in 8.)
+        if empty && self.is_cut() {
+            // The cut client's close frame is out: end our side with a FIN behind it. Not a full
+            // shutdown: with the client's own frames still unread here, closing both ways would
+            // answer them with a reset, and a reset makes the client's kernel drop the close frame
+            // it has not read yet (seen: the client saw an error instead of 1013). The reader thread
+            // ends on the client's close reply, its EOF, or the silence limit.
+            let _ = self.stream.shutdown(Shutdown::Write);
+        }
+        drop(backlog);
+        empty
     }
 
-    /// Close the socket both ways: the reader thread wakes with EOF and cleans up.
+    /// Close the socket both ways (the reader thread wakes with EOF and cleans up) and free the backlog.
     pub fn kill(&self) {
         self.closed.store(true, Ordering::Relaxed);
         let _ = self.stream.shutdown(Shutdown::Both);
+        let mut backlog = self.lock();
+        *backlog = Backlog::default();
+        self.account(&backlog);
     }
+}
+
+impl Drop for Outbox {
+    fn drop(&mut self) {
+        self.budget.unregister(self.id);
+        self.budget.adjust(self.held.swap(0, Ordering::Relaxed), 0);
+    }
+}
+
+fn close_frame(code: CloseCode, reason: &str) -> Frame {
+    Frame::close(Some(CloseFrame { code, reason: reason.to_string().into() }))
+}
+
+/// A text message as one WebSocket frame, ready for `Outbox::raw` (encode once, send to many).
+pub fn text_frame(text: &str) -> Vec<u8> {
+    encode(Frame::message(text.as_bytes().to_vec(), OpCode::Data(Data::Text), true))
 }
 
 fn encode(frame: Frame) -> Vec<u8> {

@@ -51,6 +51,8 @@ pub struct Plan {
     /// conversation), on top of `customer_rate`.
     pub warm_rate: f64,
     pub warm_for: Duration,
+    /// Bytes of padding after each message's marker (flood: bigger events).
+    pub pad: usize,
 }
 
 #[derive(Default)]
@@ -171,7 +173,8 @@ pub fn run(env: Env, mut conns: Vec<(usize, Conn)>, plan: Plan) -> Stats {
     // Connections with frames that may still sit in tungstenite's buffer.
     let mut dirty: Vec<usize> = Vec::new();
     // Persist mode starts one message per customer.
-    let body = |id: u64, env: &Env| format!("bm:{id}:{}", env.epoch.elapsed().as_micros());
+    let pad = "x".repeat(plan.pad);
+    let body = |id: u64, env: &Env| format!("bm:{id}:{}:{pad}", env.epoch.elapsed().as_micros());
     if plan.closed_loop {
         for &i in &customers {
             let id = env.next_id.fetch_add(1, Ordering::Relaxed);

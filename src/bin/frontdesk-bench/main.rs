@@ -6,6 +6,7 @@
 mod baseline;
 mod client;
 mod driver;
+mod flood;
 mod mixed;
 mod reports;
 mod scenarios;
@@ -48,7 +49,7 @@ pub fn row(scenario: &'static str, metric: impl Into<String>, value: f64, unit: 
     Row { scenario, metric: metric.into(), value, unit, target: target.into() }
 }
 
-const USAGE: &str = "usage: frontdesk-bench [idle|chat|persist|search|startup|reconnect|upload|reports|mixed|all]... [--quick] [-n CONNECTIONS] [--agents M] [--rate MSGS_PER_SEC] [--duration SECS] [--search-messages N] [--search-data DIR] [--senders N] [--synchronous full|normal]";
+const USAGE: &str = "usage: frontdesk-bench [idle|chat|persist|search|startup|reconnect|upload|reports|mixed|flood|all]... [--quick] [-n CONNECTIONS] [--agents M] [--rate MSGS_PER_SEC] [--duration SECS] [--search-messages N] [--search-data DIR] [--senders N] [--synchronous full|normal]";
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -100,11 +101,12 @@ fn main() {
                 println!("{USAGE}");
                 return;
             }
-            s @ ("idle" | "chat" | "persist" | "search" | "startup" | "reconnect" | "upload" | "reports" | "mixed") => {
+            s @ ("idle" | "chat" | "persist" | "search" | "startup" | "reconnect" | "upload" | "reports" | "mixed" | "flood") => {
                 scenarios.push(s.to_string())
             }
-            "all" => scenarios
-                .extend(["idle", "chat", "persist", "search", "startup", "reconnect", "upload", "reports", "mixed"].map(String::from)),
+            "all" => scenarios.extend(
+                ["idle", "chat", "persist", "search", "startup", "reconnect", "upload", "reports", "mixed", "flood"].map(String::from),
+            ),
             other => {
                 eprintln!("unknown argument '{other}'\n{USAGE}");
                 std::process::exit(2);
@@ -112,7 +114,7 @@ fn main() {
         }
     }
     if scenarios.is_empty() {
-        scenarios.extend(["idle", "chat", "persist", "search", "startup", "reconnect", "upload"].map(String::from));
+        scenarios.extend(["idle", "chat", "persist", "search", "startup", "reconnect", "upload", "flood"].map(String::from));
     }
     if o.quick {
         o.n = 300;
@@ -151,6 +153,7 @@ fn main() {
             "upload" => upload::upload_scenario(&o),
             "reports" => reports::reports(&o),
             "mixed" => mixed::mixed(&o),
+            "flood" => flood::flood(&o),
             _ => unreachable!(),
         };
         for row in &r {

@@ -146,6 +146,7 @@ pub(crate) fn plan(send_for: Duration) -> Plan {
         measure_after: Duration::ZERO,
         warm_rate: 0.0,
         warm_for: Duration::ZERO,
+        pad: 0,
     }
 }
 

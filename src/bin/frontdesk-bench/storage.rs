@@ -12,7 +12,7 @@ use crate::server::{self, Server, http};
 use crate::{Opts, Row, baseline, pct, row};
 
 /// Fetch /metrics as admin and read one value.
-fn metric(s: &Server, admin: &(String, String), name: &str) -> f64 {
+pub(crate) fn metric(s: &Server, admin: &(String, String), name: &str) -> f64 {
     let (_, _, b) = http(s.addr, "GET", "/metrics", &[("Cookie", &admin.0)], "");
     String::from_utf8_lossy(&b)
         .lines()
