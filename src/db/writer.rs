@@ -129,7 +129,7 @@ impl Writer {
         // (3–5 reads per message). The cache only grows as far as it is used.
         let _ = conn.pragma_update(None, "cache_size", -WRITER_CACHE_KIB);
         // Each job's SAVEPOINT copies every page the job changes into the statement journal first
-        // (~15 pages a message). SQLite keeps that journal in memory up to 64 KiB and then moves it
+        // (~12 pages a message). SQLite keeps that journal in memory up to 64 KiB and then moves it
         // to a temporary file for good: two write calls per page, 30 writes and 64 KB per message,
         // half the writer's kernel time. In memory, a RELEASE empties it again, so it holds one
         // job's pages at a time. Temporary b-trees of the writer's own statements (sorts) are in
