@@ -219,3 +219,55 @@ fn a_connection_thread_that_cannot_start_gets_503_and_the_server_goes_on() {
     }
     assert_eq!(s.running.as_ref().unwrap().app.net.connections.load(std::sync::atomic::Ordering::Acquire), 0, "no slot leaked");
 }
+
+/// The `accept`-named threads of this process (the accept thread and connection threads, which
+/// inherit its name) and their minor page faults so far.
+fn connection_threads() -> std::collections::HashMap<u32, u64> {
+    let mut out = std::collections::HashMap::new();
+    for e in std::fs::read_dir("/proc/self/task").unwrap().flatten() {
+        let stat = std::fs::read_to_string(e.path().join("stat")).unwrap_or_default();
+        let Some((head, rest)) = stat.rsplit_once(')') else { continue };
+        if !head.ends_with("(accept") {
+            continue;
+        }
+        // After the name: state, ppid, pgrp, session, tty, tpgid, flags, minflt.
+        let minflt = rest.split_whitespace().nth(7).and_then(|v| v.parse().ok()).unwrap_or(0);
+        out.insert(e.file_name().to_string_lossy().parse().unwrap_or(0), minflt);
+    }
+    out
+}
+
+/// A busy widget socket keeps its connection thread's stack pages between frames; they are given
+/// back once it has been quiet for a second (idle memory, issue 21). Giving them back before every
+/// read cost a madvise and, on the next frame, a page fault per page: a quarter of the connection
+/// threads' CPU under the persist benchmark (BENCHMARKS.md, "Persist").
+#[test]
+fn a_busy_socket_keeps_its_stack_pages_and_a_quiet_one_gives_them_back() {
+    let s = Server::start();
+    let customer = s.customer(Some("Busy"));
+    let before = connection_threads();
+    let mut ws = customer.ws();
+    ws.resume(None);
+    let mine: Vec<u32> = connection_threads().keys().filter(|t| !before.contains_key(t)).copied().collect();
+    assert!(!mine.is_empty(), "the socket's connection thread");
+    let faults = || connection_threads().iter().filter(|(t, _)| mine.contains(t)).map(|(_, f)| *f).sum::<u64>();
+    let mut say = |i: usize| {
+        ws.send(&json!({"type": "send", "body": format!("message {i}"), "client_msg_id": format!("busy-{i}")}));
+        ws.recv_type("ack");
+    };
+    // Warm: the first messages open the conversation and grow the thread's heap.
+    for i in 0..5 {
+        say(i);
+    }
+    std::thread::sleep(Duration::from_millis(1_500));
+    let quiet = faults();
+    say(5);
+    let after_quiet = faults() - quiet;
+    assert!(after_quiet >= 1, "a quiet socket's pages were given back: its next frame faults them in ({after_quiet})");
+    let busy = faults();
+    for i in 6..56 {
+        say(i);
+    }
+    let per_50 = faults() - busy;
+    assert!(per_50 < 10, "50 frames back to back fault {per_50} pages in: the stack was given back between them");
+}

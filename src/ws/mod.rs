@@ -6,7 +6,7 @@
 pub mod budget;
 pub mod outbox;
 
-use std::io::{Read, Write};
+use std::io::{ErrorKind, Read, Write};
 use std::net::TcpStream;
 use std::sync::Arc;
 use std::time::Duration;
@@ -22,6 +22,8 @@ pub const PING_EVERY: Duration = Duration::from_secs(30);
 /// A peer that sends nothing (not even a pong) for this long is gone.
 pub const SILENCE_LIMIT: Duration = Duration::from_secs(75);
 pub const MAX_MESSAGE: usize = 64 * 1024;
+/// A socket that has sent nothing for this long gives back the stack pages its last frame used.
+pub const QUIET: Duration = Duration::from_secs(1);
 
 /// The reader's view of the socket: reads block on the shared stream; writes (tungstenite's own
 /// pongs and close replies) go through the outbox so they never interleave with pushed frames.
@@ -94,12 +96,18 @@ pub fn serve(stream: Arc<TcpStream>, outbox: Arc<Outbox>, leftover: Vec<u8>, mut
         WebSocket::from_partially_read(ws_stream, leftover, Role::Server, Some(config))
     };
     // The handshake went deep (HTTP parsing, a session read in SQLite), and so does each text frame's
-    // handler; a ping or pong does not.
+    // handler; a ping or pong does not. An idle socket keeps no stack pages they touched: once it has
+    // been quiet for `QUIET` they are given back (`trim_stack`). Not before every read: on a busy
+    // socket each trim cost a madvise (its TLB flush interrupts the other core, where the writer
+    // runs) and a page fault per page on the next frame, a quarter of the connection threads' CPU at
+    // 5,000 messages a second (BENCHMARKS.md, "Persist").
     let mut deep = true;
+    // The read timeout is `QUIET` while pages wait to be given back, else `SILENCE_LIMIT`.
+    let mut waiting_quiet = false;
     loop {
-        // Before blocking: an idle socket keeps no stack pages its handshake or last frame touched.
-        if std::mem::take(&mut deep) {
-            crate::http::thread::trim_stack();
+        if deep && !waiting_quiet {
+            let _ = stream.set_read_timeout(Some(QUIET));
+            waiting_quiet = true;
         }
         match ws.read() {
             Ok(Message::Text(t)) => {
@@ -113,6 +121,14 @@ pub fn serve(stream: Arc<TcpStream>, outbox: Arc<Outbox>, leftover: Vec<u8>, mut
             }
             Ok(Message::Close(f)) => peer_code = Some(f.map_or(1005, |f| u16::from(f.code))),
             Ok(_) => {} // ping/pong handled by tungstenite
+            // Quiet for `QUIET`: give the pages back and wait for the peer as long as it may be silent.
+            Err(tungstenite::Error::Io(e)) if waiting_quiet && matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {
+                if std::mem::take(&mut deep) {
+                    crate::http::thread::trim_stack();
+                }
+                let _ = stream.set_read_timeout(Some(SILENCE_LIMIT));
+                waiting_quiet = false;
+            }
             Err(tungstenite::Error::Utf8(_)) => {
                 outbox.close(CloseCode::Invalid, "invalid UTF-8");
                 break;
