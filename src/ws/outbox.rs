@@ -154,10 +154,6 @@ impl Outbox {
         self.push(&encode(close_frame(code, reason)), true);
     }
 
-    fn frame(self: &Arc<Self>, frame: Frame) -> bool {
-        self.raw(&encode(frame))
-    }
-
     /// Queue bytes that already form whole frames. Returns false once the connection is closed.
     pub fn raw(self: &Arc<Self>, bytes: &[u8]) -> bool {
         self.push(bytes, false)
