@@ -51,6 +51,9 @@ pub struct Config {
     /// `FRONTDESK_SEARCH_INDEX_MS`: new messages are indexed for search once the writer has been idle
     /// this long, and under load every ten times that (`db::search_index`). Default 20 ms.
     pub search_idle: Duration,
+    /// WAL pages after which a checkpoint runs off the writer thread (`db::checkpoint`); the writer
+    /// itself checkpoints past four times this. Default 8,000 (32 MiB of WAL); tests set it lower.
+    pub wal_checkpoint_pages: u32,
     /// `Authorization: Bearer` token that may read `/metrics` (Prometheus); admins' sessions still can.
     pub metrics_token: Option<String>,
     /// `/readyz` answers 503 when the data directory's file system has less free space than this.
@@ -134,6 +137,7 @@ impl Config {
             email_delay_secs: None,
             imap_poll_secs: 60,
             search_idle: Duration::from_millis(20),
+            wal_checkpoint_pages: 8_000,
             metrics_token: None,
             min_free_disk_mb: 64,
             log_format: LogFormat::Text,

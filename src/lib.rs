@@ -63,7 +63,7 @@ pub fn start(config: Config) -> Result<Running> {
 
     let (events_tx, events_rx) = mpsc::channel();
     let clock = app::Clock::default();
-    let writer = db::Writer::start(conn, events_tx, clock.clone(), config.search_idle);
+    let writer = db::Writer::start(conn, events_tx, clock.clone(), config.search_idle, config.wal_checkpoint_pages);
     let pool = db::Pool::new(&db_path, config.synchronous_full);
 
     let (flush_tx, flush_rx) = mpsc::channel();

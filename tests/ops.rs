@@ -285,7 +285,15 @@ fn metrics_are_prometheus_text_for_admins_only() {
     let get = |n: &str| parsed.samples.iter().find(|s| s.metric == n).unwrap_or_else(|| panic!("missing {n}"));
     assert!(matches!(get("frontdesk_messages_total").value, prometheus_parse::Value::Counter(v) if v >= 1.0));
     assert!(matches!(get("process_resident_memory_bytes").value, prometheus_parse::Value::Gauge(v) if v > 1e6));
-    for name in ["frontdesk_connections", "frontdesk_write_queue_depth", "process_threads", "frontdesk_commit_seconds"] {
+    for name in [
+        "frontdesk_connections",
+        "frontdesk_write_queue_depth",
+        "process_threads",
+        "frontdesk_commit_seconds",
+        "frontdesk_checkpoints_total",
+        "frontdesk_checkpoint_seconds_total",
+        "frontdesk_wal_pages",
+    ] {
         assert!(parsed.samples.iter().any(|s| s.metric == name), "missing {name}");
     }
     // The outbox's queues are always named (0 here: no mail server is set up, nothing was queued).

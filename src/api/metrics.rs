@@ -90,6 +90,35 @@ pub fn metrics(app: &Arc<App>, req: &Request) -> Result<Response> {
     }
     let _ = writeln!(o, "frontdesk_commit_seconds_sum {}", st.commit_us_sum.load(Ordering::Relaxed) as f64 / 1e6);
     let _ = writeln!(o, "frontdesk_commit_seconds_count {}", st.commits.load(Ordering::Relaxed));
+    let ck = &st.checkpoints;
+    let by = [
+        ("background", &ck.background, &ck.background_us),
+        ("writer_finish", &ck.finish, &ck.finish_us),
+        ("writer_bound", &ck.bound, &ck.bound_us),
+    ];
+    let _ = writeln!(o, "# HELP frontdesk_checkpoints_total WAL checkpoints, by who ran them.\n# TYPE frontdesk_checkpoints_total counter");
+    for (who, n, _) in by {
+        let _ = writeln!(o, "frontdesk_checkpoints_total{{by=\"{who}\"}} {}", n.load(Ordering::Relaxed));
+    }
+    let _ = writeln!(
+        o,
+        "# HELP frontdesk_checkpoint_seconds_total Time in WAL checkpoints, by who ran them.\n# TYPE frontdesk_checkpoint_seconds_total counter"
+    );
+    for (who, _, us) in by {
+        let _ = writeln!(o, "frontdesk_checkpoint_seconds_total{{by=\"{who}\"}} {}", us.load(Ordering::Relaxed) as f64 / 1e6);
+    }
+    let _ = writeln!(o, "# HELP frontdesk_wal_pages Pages in the WAL after the last commit.\n# TYPE frontdesk_wal_pages gauge");
+    let _ = writeln!(o, "frontdesk_wal_pages {}", ck.wal_pages.load(Ordering::Relaxed));
+    let _ = writeln!(
+        o,
+        "# HELP frontdesk_search_index_runs_total Search-index batches the writer ran.\n# TYPE frontdesk_search_index_runs_total counter"
+    );
+    let _ = writeln!(o, "frontdesk_search_index_runs_total {}", st.search_runs.load(Ordering::Relaxed));
+    let _ = writeln!(
+        o,
+        "# HELP frontdesk_search_index_seconds_total Writer time in search-index batches.\n# TYPE frontdesk_search_index_seconds_total counter"
+    );
+    let _ = writeln!(o, "frontdesk_search_index_seconds_total {}", st.search_us.load(Ordering::Relaxed) as f64 / 1e6);
     let _ = writeln!(o, "# HELP frontdesk_queue_depth Deliveries waiting, by queue.\n# TYPE frontdesk_queue_depth gauge");
     for (queue, n) in queue_depths(app) {
         let _ = writeln!(o, "frontdesk_queue_depth{{queue=\"{}\"}} {n}", crate::metrics::esc(&queue));

@@ -7,6 +7,7 @@ pub mod attachments;
 pub mod audit;
 pub mod baseline;
 pub mod bulk;
+pub mod checkpoint;
 pub mod closings;
 pub mod conversation_lists;
 pub mod conversations;

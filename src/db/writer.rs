@@ -88,6 +88,11 @@ pub struct WriterStats {
     pub messages: AtomicU64,
     /// When "disk full" was last logged (ms), so a full disk logs once a minute, not per write.
     disk_full_logged: AtomicU64,
+    /// Search-index batches the writer ran, and their time (each is a transaction of its own).
+    pub search_runs: AtomicU64,
+    pub search_us: AtomicU64,
+    /// WAL checkpoints (`db::checkpoint`).
+    pub checkpoints: Arc<super::checkpoint::CheckpointStats>,
 }
 
 pub const COMMIT_BUCKETS_US: [u64; 8] = [100, 250, 500, 1_000, 2_500, 5_000, 10_000, u64::MAX];
@@ -111,18 +116,19 @@ const WRITER_CACHE_KIB: i64 = 32 * 1024;
 impl Writer {
     /// Start the writer thread on `conn`; committed events go to `sink` in commit order.
     /// Rows are stamped with `clock` (`db::now_ms` on this thread). New messages are indexed for
-    /// search once no job has come for `search_idle`, and under load every ten times that.
-    pub fn start(conn: Connection, sink: mpsc::Sender<Vec<Event>>, clock: super::Clock, search_idle: Duration) -> Writer {
+    /// search once no job has come for `search_idle`, and under load every ten times that. The WAL
+    /// is checkpointed off this thread once it has `checkpoint_pages` pages (`db::checkpoint`).
+    pub fn start(
+        mut conn: Connection,
+        sink: mpsc::Sender<Vec<Event>>,
+        clock: super::Clock,
+        search_idle: Duration,
+        checkpoint_pages: u32,
+    ) -> Writer {
         // A message's job alone runs about 20 distinct statements, and the writer's other jobs more:
         // with rusqlite's default of 16 cached statements they pushed each other out and SQLite
         // prepared several statements again for every message (callgrind: half the writer's time).
         conn.set_prepared_statement_cache_capacity(256);
-        // A message dirties 10–17 pages (its conversation's row and index entries are on pages of
-        // their own), so the default checkpoint every 1,000 WAL pages ran after nearly every group
-        // commit, copying the same hot pages back and syncing the database each time. Every 8,000
-        // pages (32 MiB of WAL) a hot page is copied back once for many commits. Not a durability
-        // change: a commit is durable once its WAL frames are synced.
-        let _ = conn.pragma_update(None, "wal_autocheckpoint", 8_000);
         // A group commit of 100+ messages dirties ~400 pages (one leaf per conversation in each of
         // the messages' and events' per-conversation indexes) besides the b-trees' inner pages:
         // SQLite's default 2 MB cache (500 pages) evicted pages within one group and read them back
@@ -137,6 +143,7 @@ impl Writer {
         let _ = conn.pragma_update(None, "temp_store", "MEMORY");
         let (tx, rx) = mpsc::sync_channel::<Msg>(16_384);
         let stats = Arc::new(WriterStats::default());
+        let checkpoints = super::checkpoint::Checkpoints::start(&mut conn, checkpoint_pages, stats.checkpoints.clone());
         let st = stats.clone();
         let waker = Arc::new(super::outbox::Waker::default());
         let wk = waker.clone();
@@ -154,7 +161,8 @@ impl Writer {
                     .name("db-answer".into())
                     .spawn(move || answer(to_answer))
                     .expect("spawn the thread that answers writes");
-                run(conn, rx, Handoff { events: sink, answers }, st, wk, hk, super::search_index::Schedule::new(search_idle));
+                let search = super::search_index::Schedule::new(search_idle);
+                run(conn, rx, Handoff { events: sink, answers, checkpoints }, st, wk, hk, search);
                 let _ = answerer.join();
             })
             .expect("spawn the writer thread");
@@ -231,10 +239,12 @@ fn savepoint(conn: &Connection, sql: &str) -> rusqlite::Result<()> {
     conn.prepare_cached(sql)?.execute([]).map(|_| ())
 }
 
-/// Where a committed group goes: its events to fan-out, its callers to the answering thread.
+/// Where a committed group goes: its events to fan-out, its callers to the answering thread, and
+/// its WAL pages to the checkpoints.
 struct Handoff {
     events: mpsc::Sender<Vec<Event>>,
     answers: mpsc::Sender<Answers>,
+    checkpoints: super::checkpoint::Checkpoints,
 }
 
 /// Tell each group's callers how its COMMIT went, group after group (the writer's order).
@@ -247,7 +257,7 @@ fn answer(groups: Receiver<Answers>) {
 fn run(
     conn: Connection,
     rx: Receiver<Msg>,
-    out: Handoff,
+    mut out: Handoff,
     stats: Arc<WriterStats>,
     waker: Arc<super::outbox::Waker>,
     hooks: Arc<super::hooks::Hooks>,
@@ -276,7 +286,8 @@ fn run(
                     continue;
                 }
                 Err(RecvTimeoutError::Timeout) => {
-                    search.run(&conn);
+                    index(&conn, &mut search, &stats);
+                    out.checkpoints.after_commit(&conn);
                     continue;
                 }
                 Err(RecvTimeoutError::Disconnected) => break,
@@ -358,10 +369,21 @@ fn run(
         }
         // Under a steady load the queue is never empty for long: index a batch now and then anyway.
         if !stopping && search.due() {
-            search.run(&conn);
+            index(&conn, &mut search, &stats);
         }
+        // Callers answered and events handed on: checkpoints wait for no one here.
+        out.checkpoints.after_commit(&conn);
     }
+    out.checkpoints.stop();
     checkpoint_at_stop(&conn);
+}
+
+/// One search-index batch, timed for `/metrics`.
+fn index(conn: &Connection, search: &mut super::search_index::Schedule, stats: &WriterStats) {
+    let t = Instant::now();
+    search.run(conn);
+    stats.search_runs.fetch_add(1, Ordering::Relaxed);
+    stats.search_us.fetch_add(t.elapsed().as_micros() as u64, Ordering::Relaxed);
 }
 
 fn answer_now(dones: Vec<Done>, failed: Option<&rusqlite::Error>) {

@@ -116,6 +116,10 @@ pub fn probe(
         let d = |n: &str| metric(&m1, n) - metric(&m0, n);
         let commits = d("frontdesk_commit_seconds_count");
         let over = |le: &str| commits - (bucket(&m1, le) - bucket(&m0, le));
+        let per = |by: &str| {
+            d(&format!("frontdesk_checkpoint_seconds_total{{by=\"{by}\"}}")) * 1000.0
+                / d(&format!("frontdesk_checkpoints_total{{by=\"{by}\"}}")).max(1.0)
+        };
         let tck = crate::scenarios::clk_tck();
         let pc = |a: &std::collections::BTreeMap<String, u64>, b: &std::collections::BTreeMap<String, u64>, name: &str| {
             let (x, y) = (b.get(name).copied().unwrap_or(0), a.get(name).copied().unwrap_or(0));
@@ -137,6 +141,30 @@ pub fn probe(
             ),
             row("chat", "COMMIT (incl. its fsync) mean", d("frontdesk_commit_seconds_sum") / commits.max(1.0) * 1000.0, "ms", ""),
             row("chat", "COMMITs over 2.5 / 5 / 10 ms", over("0.0025"), "commits", &format!("{} / {}", over("0.005"), over("0.01"))),
+            row(
+                "chat",
+                "WAL checkpoints: background / writer finishing them / writer past the bound",
+                d("frontdesk_checkpoints_total{by=\"background\"}"),
+                "",
+                &format!(
+                    "{} / {}; {:.1} / {:.2} / {:.2} ms each",
+                    d("frontdesk_checkpoints_total{by=\"writer_finish\"}"),
+                    d("frontdesk_checkpoints_total{by=\"writer_bound\"}"),
+                    per("background"),
+                    per("writer_finish"),
+                    per("writer_bound")
+                ),
+            ),
+            row(
+                "chat",
+                "search-index batches in the writer",
+                d("frontdesk_search_index_runs_total"),
+                "",
+                &format!(
+                    "{:.2} ms each",
+                    d("frontdesk_search_index_seconds_total") * 1000.0 / d("frontdesk_search_index_runs_total").max(1.0)
+                ),
+            ),
             row(
                 "chat",
                 "server CPU: writer / answer / fan-out / flusher",

@@ -1,0 +1,164 @@
+//! WAL checkpoints off the writer thread. SQLite's own auto-checkpoint runs on the connection whose
+//! COMMIT crossed the threshold, i.e. on the writer, which copies the WAL's pages back into the
+//! database file and syncs it while every write queues behind it. Here the writer's auto-checkpoint
+//! is off and a thread of its own, on a connection of its own, runs a PASSIVE checkpoint once the WAL
+//! has passed `threshold` pages; the writer keeps committing meanwhile. The threshold is 8,000 pages
+//! (32 MiB): a message dirties 10–17 pages, mostly the same hot ones, and SQLite's default of 1,000
+//! checkpointed after nearly every group commit. Not a durability change either way: a commit is
+//! durable once its WAL frames are synced.
+//!
+//! Measured (BENCHMARKS.md, "Chat (issue 21)", second pass): on a quiet box the writer's stall per
+//! checkpoint halved (18 → 9–11 ms, the finishing step below) and the chat p99 fell 10–19 % in two
+//! pairs of runs; on a loaded disk the finishing step's syncs cost as much as a whole checkpoint.
+//!
+//! SQLite starts the WAL file over only after a checkpoint that copied *every* frame. Under a steady
+//! load the background checkpoint never does: frames are committed while it copies. So when it
+//! reports done, the writer runs a PASSIVE checkpoint itself, between two groups: it copies only the
+//! frames committed meanwhile (a few groups' pages; the WAL and the database file synced once each), and its next
+//! write starts the WAL over (`Checkpoints::finish`). Readers can still hold frames back (Litestream
+//! keeps a read transaction open and runs checkpoints of its own); should the WAL pass four times the
+//! threshold anyway, the writer checkpoints as SQLite's auto-checkpoint did, so it stays bounded.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicI32, AtomicU64, Ordering};
+use std::sync::mpsc;
+use std::thread::JoinHandle;
+use std::time::Instant;
+
+use rusqlite::Connection;
+use rusqlite::wal::CheckpointMode;
+
+/// Counters for `/metrics`: checkpoints and their time, by who ran them.
+#[derive(Default)]
+pub struct CheckpointStats {
+    /// Pages in the WAL after the last commit.
+    pub wal_pages: AtomicI32,
+    pub background: AtomicU64,
+    pub background_us: AtomicU64,
+    /// The writer finishing a background checkpoint (the frames committed while it ran).
+    pub finish: AtomicU64,
+    pub finish_us: AtomicU64,
+    /// The writer past the hard bound (readers held the WAL back).
+    pub bound: AtomicU64,
+    pub bound_us: AtomicU64,
+}
+
+/// The writer's side: when to wake the checkpoint thread, when to checkpoint itself.
+pub struct Checkpoints {
+    threshold: i32,
+    stats: Arc<CheckpointStats>,
+    wake: Option<mpsc::Sender<()>>,
+    done: Arc<AtomicBool>,
+    thread: Option<JoinHandle<()>>,
+    running: bool,
+    /// Pages at which the next checkpoint is due (moves on when the WAL could not be started over).
+    next: i32,
+}
+
+impl Checkpoints {
+    /// Turn the auto-checkpoint of the writer's `conn` off and start the checkpoint thread on a
+    /// connection of its own (none for an in-memory database: the writer then checkpoints itself).
+    pub fn start(conn: &mut Connection, threshold: u32, stats: Arc<CheckpointStats>) -> Checkpoints {
+        let threshold = threshold.clamp(1, i32::MAX as u32 / 8) as i32;
+        // A WAL hook replaces SQLite's auto-checkpoint (which is one); this one only notes the size.
+        let pages = stats.clone();
+        let hooked = conn.wal_hook(Some(move |_: &mut rusqlite::hooks::Wal, n: i32| {
+            pages.wal_pages.store(n, Ordering::Relaxed);
+            Ok(())
+        }));
+        if let Err(e) = hooked {
+            log::warn!("writer: no WAL hook ({e}); SQLite checkpoints on the writer");
+            let _ = conn.pragma_update(None, "wal_autocheckpoint", threshold);
+        }
+        let done = Arc::new(AtomicBool::new(false));
+        let (wake, thread) = match background(conn, done.clone(), stats.clone()) {
+            Some((w, t)) => (Some(w), Some(t)),
+            None => (None, None),
+        };
+        Checkpoints { threshold, stats, wake, done, thread, running: false, next: threshold }
+    }
+
+    /// After a group committed (callers already answered): wake the checkpoint thread, finish what it
+    /// did, or checkpoint here past the hard bound.
+    pub fn after_commit(&mut self, conn: &Connection) {
+        let pages = self.stats.wal_pages.load(Ordering::Relaxed);
+        if pages < self.next - self.threshold {
+            // The WAL started over.
+            self.next = self.threshold;
+        }
+        if self.running && self.done.swap(false, Ordering::AcqRel) {
+            self.running = false;
+            self.finish(conn);
+            // If readers kept it from starting over, try again once it grew by half a threshold.
+            self.next = pages.max(self.threshold) + self.threshold / 2;
+        } else if pages >= 4 * self.threshold && pages >= self.next {
+            self.writer_checkpoint(conn, &self.stats.bound, &self.stats.bound_us);
+            self.next = pages + self.threshold / 2;
+        } else if !self.running && pages >= self.next {
+            match &self.wake {
+                Some(w) if w.send(()).is_ok() => self.running = true,
+                _ => {
+                    self.writer_checkpoint(conn, &self.stats.bound, &self.stats.bound_us);
+                    self.next = pages + self.threshold / 2;
+                }
+            }
+        }
+    }
+
+    /// Copy what the background checkpoint left (the frames committed while it ran), so that the
+    /// writer's next write starts the WAL over. PASSIVE, as SQLite's auto-checkpoint: a reader still
+    /// on the WAL (a pooled read at that moment, or Litestream's lasting read transaction) is not
+    /// waited for; the WAL then goes on growing and the next try comes half a threshold later. (A
+    /// RESTART checkpoint here, which waits for such readers, took longer per stall in the chat runs:
+    /// SQLite's busy handler sleeps a millisecond or more at a time.)
+    fn finish(&self, conn: &Connection) {
+        self.writer_checkpoint(conn, &self.stats.finish, &self.stats.finish_us);
+    }
+
+    fn writer_checkpoint(&self, conn: &Connection, count: &AtomicU64, us: &AtomicU64) {
+        let t = Instant::now();
+        if let Err(e) = conn.wal_checkpoint_v2(None::<&str>, CheckpointMode::PASSIVE) {
+            log::debug!("writer: checkpoint: {e}");
+        }
+        count.fetch_add(1, Ordering::Relaxed);
+        us.fetch_add(t.elapsed().as_micros() as u64, Ordering::Relaxed);
+    }
+
+    /// Stop the checkpoint thread (before the writer's last checkpoint, which it would otherwise find busy).
+    pub fn stop(&mut self) {
+        self.wake = None;
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+/// The checkpoint thread: one PASSIVE checkpoint per wake-up, then say done.
+fn background(conn: &Connection, done: Arc<AtomicBool>, stats: Arc<CheckpointStats>) -> Option<(mpsc::Sender<()>, JoinHandle<()>)> {
+    let path = conn.path().filter(|p| !p.is_empty())?.to_string();
+    // Checkpoints sync as the writer's commits do (FULL and NORMAL both sync a checkpoint).
+    let full = conn.pragma_query_value(None, "synchronous", |r| r.get::<_, i64>(0)).map(|s| s >= 2).unwrap_or(true);
+    let own = match super::connect(std::path::Path::new(&path), full) {
+        Ok(c) => c,
+        Err(e) => {
+            log::warn!("checkpoints: cannot open a connection of their own ({e}); the writer checkpoints");
+            return None;
+        }
+    };
+    let (wake, woken) = mpsc::channel::<()>();
+    let thread = std::thread::Builder::new()
+        .name("db-checkpoint".into())
+        .spawn(move || {
+            for () in woken {
+                let t = Instant::now();
+                if let Err(e) = own.wal_checkpoint_v2(None::<&str>, CheckpointMode::PASSIVE) {
+                    log::debug!("checkpoint: {e}");
+                }
+                stats.background.fetch_add(1, Ordering::Relaxed);
+                stats.background_us.fetch_add(t.elapsed().as_micros() as u64, Ordering::Relaxed);
+                done.store(true, Ordering::Release);
+            }
+        })
+        .ok()?;
+    Some((wake, thread))
+}
