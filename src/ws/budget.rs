@@ -31,7 +31,14 @@ pub struct Budget {
 
 impl Budget {
     pub fn new(limit: usize) -> Arc<Budget> {
-        Arc::new(Budget { limit, used: AtomicUsize::new(0), cuts: AtomicU64::new(0), all: Mutex::default(), cutting: Mutex::default(), freed: AtomicBool::new(false) })
+        Arc::new(Budget {
+            limit,
+            used: AtomicUsize::new(0),
+            cuts: AtomicU64::new(0),
+            all: Mutex::default(),
+            cutting: Mutex::default(),
+            freed: AtomicBool::new(false),
+        })
     }
 
     /// Bytes the backlogs hold now.

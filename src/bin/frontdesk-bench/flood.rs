@@ -110,13 +110,8 @@ pub fn flood(o: &Opts) -> Vec<Row> {
         (at(&|c| c > 0.0), at(&|c| c >= cuts))
     };
     let phase = |from: f64, to: f64| {
-        let mut v: Vec<u64> = st
-            .latencies_us
-            .iter()
-            .zip(&st.sent_us)
-            .filter(|(_, s)| (from..to).contains(&(**s as f64 / 1e6)))
-            .map(|(l, _)| *l)
-            .collect();
+        let mut v: Vec<u64> =
+            st.latencies_us.iter().zip(&st.sent_us).filter(|(_, s)| (from..to).contains(&(**s as f64 / 1e6))).map(|(l, _)| *l).collect();
         v.sort_unstable();
         (pct(&v, 0.99) / 1000.0, v.len())
     };
@@ -149,7 +144,13 @@ pub fn flood(o: &Opts) -> Vec<Row> {
         row("flood", "clients cut (frontdesk_backlog_cuts_total)", cuts, "", ""),
         row("flood", "agent sockets still open at the end", still, "conns", ""),
         row("flood", "normal clients alone (same run, before the flood sockets): p50", pct(&quiet.latencies_us, 0.5) / 1000.0, "ms", ""),
-        row("flood", "normal clients alone (same run, before the flood sockets): p99", pct(&quiet.latencies_us, 0.99) / 1000.0, "ms", "baseline"),
+        row(
+            "flood",
+            "normal clients alone (same run, before the flood sockets): p99",
+            pct(&quiet.latencies_us, 0.99) / 1000.0,
+            "ms",
+            "baseline",
+        ),
         row("flood", "normal clients' latency p50", pct(&st.latencies_us, 0.5) / 1000.0, "ms", ""),
         row("flood", "normal clients' latency p99", pct(&st.latencies_us, 0.99) / 1000.0, "ms", "<= 10 ms"),
         row("flood", "normal clients' latency max", st.latencies_us.last().copied().unwrap_or(0) as f64 / 1000.0, "ms", ""),
