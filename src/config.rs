@@ -14,8 +14,7 @@ pub struct Config {
     pub data_dir: PathBuf,
     /// `scheme://host[:port]` with no trailing slash; used for cookies, CSRF and the widget snippet.
     pub public_url: String,
-    /// Whether the operator set the public URL. When not, requests from the address the browser
-    /// actually used for this server are accepted too (`auth::own_origin`); `start` decides this.
+    /// Whether the operator set the public URL; if not, the address the browser used is accepted too (`auth::own_origin`).
     pub public_url_set: bool,
     /// Peers whose `X-Forwarded-For` names the client (`--trusted-proxies`); empty: none.
     pub trusted_proxies: TrustedProxies,
@@ -40,19 +39,16 @@ pub struct Config {
     pub connection_stack: usize,
     /// Test-only routes (a handler that panics). Off in production; `for_test` turns it on.
     pub test_routes: bool,
-    /// `FRONTDESK_SMTP_URL` / `FRONTDESK_IMAP_URL`: when set they win over the admin's settings,
-    /// which the admin page then shows locked.
+    /// `FRONTDESK_SMTP_URL` / `FRONTDESK_IMAP_URL`: when set they win over the admin's settings (shown locked).
     pub smtp_url: Option<crate::mailer::Server>,
     pub imap_url: Option<crate::mailer::Server>,
     /// `FRONTDESK_EMAIL_DELAY_SECS`: the continuity mail's delay, over the admin's minutes (tests).
     pub email_delay_secs: Option<u64>,
     /// `FRONTDESK_IMAP_POLL_SECS`: how often the mailbox is checked for replies (default 60).
     pub imap_poll_secs: u64,
-    /// `FRONTDESK_SEARCH_INDEX_MS`: new messages are indexed for search once the writer has been idle
-    /// this long, and under load every ten times that (`db::search_index`). Default 20 ms.
+    /// `FRONTDESK_SEARCH_INDEX_MS`: messages are indexed for search after this long idle, under load every 10x (20 ms).
     pub search_idle: Duration,
-    /// WAL pages after which a checkpoint runs off the writer thread (`db::checkpoint`); the writer
-    /// itself checkpoints past four times this. Default 8,000 (32 MiB of WAL); tests set it lower.
+    /// WAL pages after which `db::checkpoint` checkpoints off the writer (the writer itself past 4x); 8,000; tests set it lower.
     pub wal_checkpoint_pages: u32,
     /// `Authorization: Bearer` token that may read `/metrics` (Prometheus); admins' sessions still can.
     pub metrics_token: Option<String>,
