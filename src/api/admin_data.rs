@@ -23,8 +23,9 @@ fn stamp(app: &App) -> String {
 pub fn backup(app: &Arc<App>, req: &Request) -> Result<Response> {
     let a = auth::require_admin_for(app, req)?;
     let tmp = app.config.data_dir.join(format!("backup-{}.tmp", auth::random_token()));
-    let copied = app.db.read(|c| db::snapshot_to(c, &tmp));
-    let body = copied.and_then(|_| std::fs::read(&tmp).map_err(Error::from));
+    let body = crate::http::thread::background(|| {
+        app.db.read(|c| db::scratch_snapshot_to(c, &tmp)).and_then(|_| std::fs::read(&tmp).map_err(Error::from))
+    });
     let _ = std::fs::remove_file(&tmp);
     let body = body?;
     let (by, ip, size) = (a.user.id, req.remote.to_string(), body.len());
@@ -40,7 +41,7 @@ pub fn backup(app: &Arc<App>, req: &Request) -> Result<Response> {
 /// `GET /api/admin/export`: every conversation with its customer and messages, as JSON.
 pub fn export(app: &Arc<App>, req: &Request) -> Result<Response> {
     let a = auth::require_admin_for(app, req)?;
-    let doc = app.db.read(db::retention::export)?;
+    let doc = crate::http::thread::background(|| app.db.read(db::retention::export))?;
     let n = doc["conversations"].as_array().map_or(0, Vec::len);
     let (by, ip) = (a.user.id, req.remote.to_string());
     app.db.write(move |w| db::audit::append(w.conn, Some(by), &ip, "data.export", "conversations", json!({"conversations": n})))?;

@@ -45,7 +45,7 @@ use std::sync::atomic::{AtomicI64, Ordering};
 
 use rusqlite::Connection;
 
-pub use files::{backup_to, snapshot_to};
+pub use files::{backup_to, scratch_snapshot_to, snapshot_to};
 pub use writer::{WriteCtx, Writer};
 
 use crate::error::{Error, Result};

@@ -59,7 +59,7 @@ pub fn take(app: &App) -> Result<PathBuf> {
         }
         file = dir.join(format!("{PREFIX}{stamp}-{n}{SUFFIX}"));
     }
-    app.db.read(|c| db::backup_to(c, &file))?;
+    crate::http::thread::background(|| app.db.read(|c| db::backup_to(c, &file)))?;
     for old in list(&dir).into_iter().skip(app.config.backup_keep) {
         if let Err(e) = std::fs::remove_file(dir.join(&old.name)) {
             log::warn!("backups: cannot remove {}: {e}", old.name);

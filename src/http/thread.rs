@@ -13,6 +13,40 @@
 use std::io;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
+/// How much lower bulk work runs than chat (`background`): at nice 10 a thread gets about a tenth of
+/// a nice-0 thread's share of a busy core.
+const BACKGROUND_NICE: i32 = 10;
+
+/// Run `f` on a thread of its own at a lower CPU priority and wait for it: for bulk work a request
+/// asks for (a copy of the whole database, an export) that would otherwise take a core from chat on
+/// a small machine (`frontdesk-bench mixed`: back-to-back backups held one of two cores). A thread of
+/// its own because an unprivileged process can lower a thread's priority but not raise it back, and
+/// the connection thread goes on serving its socket afterwards. If no thread can be had, `f` runs
+/// here at the usual priority.
+pub fn background<T: Send>(f: impl FnOnce() -> T + Send) -> T {
+    let f = std::sync::Mutex::new(Some(f));
+    let take = || f.lock().unwrap_or_else(|p| p.into_inner()).take().expect("run once");
+    let done = std::thread::scope(|s| {
+        let worker = std::thread::Builder::new().name("background".into()).spawn_scoped(s, || {
+            lower_this_thread();
+            take()()
+        });
+        worker.ok().map(|w| w.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
+    });
+    done.unwrap_or_else(|| take()())
+}
+
+/// Linux sets `nice` per thread: `setpriority(PRIO_PROCESS, tid)` changes only the caller. Relative
+/// to the thread's own value, so a server already run under `nice` goes lower still, never higher.
+fn lower_this_thread() {
+    // SAFETY: gettid has no preconditions; getpriority and setpriority only read their arguments.
+    unsafe {
+        let tid = libc::gettid() as libc::id_t;
+        let now = libc::getpriority(libc::PRIO_PROCESS, tid);
+        libc::setpriority(libc::PRIO_PROCESS, tid, (now + BACKGROUND_NICE).min(19));
+    }
+}
+
 /// The closure a new thread runs, boxed twice so a thin pointer crosses `pthread_create`.
 type Job = Box<dyn FnOnce() + Send + 'static>;
 
@@ -117,6 +151,21 @@ extern "C" fn run(arg: *mut libc::c_void) -> *mut libc::c_void {
 #[cfg(test)]
 mod tests {
     use std::sync::mpsc;
+
+    /// This thread's nice value, from /proc (field 19 of `stat`, after the command's parentheses).
+    fn nice_here() -> i64 {
+        let stat = std::fs::read_to_string("/proc/thread-self/stat").unwrap();
+        stat[stat.rfind(')').unwrap() + 2..].split(' ').nth(16).unwrap().parse().unwrap()
+    }
+
+    #[test]
+    fn background_work_runs_at_a_lower_priority_and_the_caller_keeps_its_own() {
+        let before = nice_here();
+        let (inside, value) = super::background(|| (nice_here(), 42));
+        assert_eq!(value, 42);
+        assert_eq!(inside, (before + super::BACKGROUND_NICE as i64).min(19), "the background thread is niced");
+        assert_eq!(nice_here(), before, "the caller's priority is unchanged");
+    }
 
     #[test]
     fn runs_the_closure_on_its_own_thread_and_survives_a_panic() {
