@@ -56,7 +56,7 @@ impl Conn {
 
     /// Send an event (`frame`: its encoded WebSocket frame) unless already sent (resume overlap) or
     /// held back while resuming.
-    pub fn deliver(&self, ev: &Arc<Event>, frame: &[u8]) {
+    pub fn deliver(&self, ev: &Arc<Event>, frame: &crate::ws::outbox::Frame) {
         let mut hold = self.resuming.lock().unwrap_or_else(|p| p.into_inner());
         if let Some(q) = hold.as_mut() {
             if q.len() >= MAX_HELD {
@@ -69,7 +69,7 @@ impl Conn {
         }
         drop(hold);
         if self.pos.fetch_max(ev.id as u64, Ordering::AcqRel) < ev.id as u64 {
-            self.outbox.raw(frame);
+            self.outbox.shared(frame);
         }
     }
 }
@@ -229,7 +229,7 @@ impl Hub {
     /// every socket). The sockets that keep up get it first, those with a backlog after: a flood of
     /// readers that stopped reading costs the ones that read nothing but the end of the loop.
     pub fn publish(&self, ev: Arc<Event>) {
-        let frame = crate::ws::outbox::text_frame(&ev.frame());
+        let frame: crate::ws::outbox::Frame = crate::ws::outbox::text_frame(&ev.frame()).into();
         let reg = self.reg.read().unwrap_or_else(|p| p.into_inner());
         let customers: Vec<&Arc<Conn>> = match &ev.audience {
             Audience::Support { customer: Some(cid) } | Audience::Customer { id: cid } => {
@@ -243,7 +243,7 @@ impl Hub {
         if !customers.is_empty()
             && let Some(customer_frame) = (self.customer_frame)(&ev.kind, ev.id, &ev.payload)
         {
-            let customer_frame = crate::ws::outbox::text_frame(&customer_frame);
+            let customer_frame: crate::ws::outbox::Frame = crate::ws::outbox::text_frame(&customer_frame).into();
             for c in customers {
                 c.deliver(&ev, &customer_frame);
                 n += 1;

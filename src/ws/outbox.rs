@@ -15,7 +15,7 @@ use std::sync::mpsc::{Receiver, Sender};
 use std::sync::{Arc, Mutex};
 
 use tungstenite::protocol::frame::coding::{CloseCode, Data, OpCode};
-use tungstenite::protocol::frame::{CloseFrame, Frame};
+use tungstenite::protocol::frame::{CloseFrame, Frame as WsFrame};
 
 use super::budget::{Budget, CUT_CODE};
 
@@ -26,15 +26,20 @@ pub const MAX_BACKLOG: usize = 1024 * 1024;
 /// maximum (4 MiB here) of kernel memory, outside any budget of ours; events are small frames, and
 /// 64 KiB in flight is plenty for them.
 pub const KERNEL_SEND_BUFFER: libc::c_int = 64 * 1024;
-/// What one queued frame costs besides its bytes: its `Vec` in the queue.
-const PER_FRAME: usize = std::mem::size_of::<Vec<u8>>();
+/// What one queued frame costs besides its bytes: its pointer in the queue.
+const PER_FRAME: usize = std::mem::size_of::<Frame>();
+
+/// An encoded frame, shared: an event's frame is the same bytes for every socket that gets it
+/// (a server's frames are not masked), so a thousand backlogs hold one copy of it, not a thousand.
+pub type Frame = Arc<[u8]>;
 
 /// Frames waiting for the socket, oldest first; `sent` bytes of the first are already out.
 #[derive(Default)]
 struct Backlog {
-    frames: VecDeque<Vec<u8>>,
+    frames: VecDeque<Frame>,
     sent: usize,
-    /// Sum of the frames' capacities.
+    /// Sum of the frames' lengths. A frame shared with other backlogs counts in each, so the budget
+    /// counts at least what the process holds (every socket's share in full).
     bytes: usize,
 }
 
@@ -48,8 +53,8 @@ impl Backlog {
         self.bytes + self.frames.capacity() * PER_FRAME
     }
 
-    fn push(&mut self, bytes: Vec<u8>) {
-        self.bytes += bytes.capacity();
+    fn push(&mut self, bytes: Frame) {
+        self.bytes += bytes.len();
         self.frames.push_back(bytes);
     }
 
@@ -151,12 +156,18 @@ impl Outbox {
     /// its close frame, and the client would read a plain drop).
     pub fn close(self: &Arc<Self>, code: CloseCode, reason: &str) {
         let _ = self.close_code.compare_exchange(0, code.into(), Ordering::Relaxed, Ordering::Relaxed);
-        self.push(&encode(close_frame(code, reason)), true);
+        self.push(Bytes::Own(&encode(close_frame(code, reason))), true);
     }
 
     /// Queue bytes that already form whole frames. Returns false once the connection is closed.
     pub fn raw(self: &Arc<Self>, bytes: &[u8]) -> bool {
-        self.push(bytes, false)
+        self.push(Bytes::Own(bytes), false)
+    }
+
+    /// Queue a frame that other sockets get too (`hub::publish`): a backlog keeps a reference to
+    /// it instead of a copy.
+    pub fn shared(self: &Arc<Self>, frame: &Frame) -> bool {
+        self.push(Bytes::Shared(frame), false)
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Backlog> {
@@ -170,7 +181,11 @@ impl Outbox {
         self.budget.adjust(before, now);
     }
 
-    fn push(self: &Arc<Self>, bytes: &[u8], last: bool) -> bool {
+    fn push(self: &Arc<Self>, frame: Bytes<'_>, last: bool) -> bool {
+        let bytes: &[u8] = match frame {
+            Bytes::Own(b) => b,
+            Bytes::Shared(f) => f,
+        };
         // Closing is for good: a cut socket (thousands of them in a flood) costs no lock.
         if self.is_closed() || self.closing.load(Ordering::Relaxed) {
             return false;
@@ -198,7 +213,10 @@ impl Outbox {
         // Appended first and enforced after, so a frame the peer has begun to receive is never
         // out of the queue while the lock is released: the budget can be over by one frame per
         // pushing thread, for the moment it takes to cut.
-        backlog.push(bytes.to_vec());
+        backlog.push(match frame {
+            Bytes::Own(b) => Frame::from(b),
+            Bytes::Shared(f) => f.clone(),
+        });
         if was_empty {
             backlog.sent = sent;
         }
@@ -231,7 +249,7 @@ impl Outbox {
         backlog.drop_unsent(self.closing.load(Ordering::Relaxed));
         if !self.closing.swap(true, Ordering::Relaxed) {
             let _ = self.close_code.compare_exchange(0, CUT_CODE, Ordering::Relaxed, Ordering::Relaxed);
-            backlog.push(encode(close_frame(CUT_CODE.into(), "too slow: reconnect and resume")));
+            backlog.push(encode(close_frame(CUT_CODE.into(), "too slow: reconnect and resume")).into());
         }
         self.account(&backlog);
         let empty = backlog.is_empty();
@@ -250,7 +268,7 @@ impl Outbox {
         while let Some(front) = backlog.frames.front() {
             match send_nonblocking(&self.stream, &front[backlog.sent..]) {
                 Ok(n) if backlog.sent + n == front.len() => {
-                    let done = backlog.frames.pop_front().map_or(0, |f| f.capacity());
+                    let done = backlog.frames.pop_front().map_or(0, |f| f.len());
                     backlog.bytes -= done;
                     backlog.sent = 0;
                 }
@@ -307,16 +325,23 @@ impl Drop for Outbox {
     }
 }
 
-fn close_frame(code: CloseCode, reason: &str) -> Frame {
-    Frame::close(Some(CloseFrame { code, reason: reason.to_string().into() }))
+fn close_frame(code: CloseCode, reason: &str) -> WsFrame {
+    WsFrame::close(Some(CloseFrame { code, reason: reason.to_string().into() }))
 }
 
 /// A text message as one WebSocket frame, ready for `Outbox::raw` (encode once, send to many).
-pub fn text_frame(text: &str) -> Vec<u8> {
-    encode(Frame::message(text.as_bytes().to_vec(), OpCode::Data(Data::Text), true))
+/// What `push` queues: bytes of this socket's own (copied if they must wait) or a shared frame.
+#[derive(Clone, Copy)]
+enum Bytes<'a> {
+    Own(&'a [u8]),
+    Shared(&'a Frame),
 }
 
-fn encode(frame: Frame) -> Vec<u8> {
+pub fn text_frame(text: &str) -> Vec<u8> {
+    encode(WsFrame::message(text.as_bytes().to_vec(), OpCode::Data(Data::Text), true))
+}
+
+fn encode(frame: WsFrame) -> Vec<u8> {
     let mut buf = Vec::with_capacity(frame.len());
     // Formatting into a Vec cannot fail.
     let _ = frame.format(&mut buf);
