@@ -247,7 +247,9 @@ test('a customer\'s answer by mail appears live in the Messenger once; one from 
     const conv = (await visitor.session()).conversation.id;
     const before = mails().length;
     await ada.request('POST', `/api/conversations/${conv}/messages`, { body: 'It is: shall I hold one for you?' });
-    const mail = await eventually(async () => mails().slice(before).find((m) => m.includes('rui@example.org')), 15000, 'the continuity mail');
+    // Failed once in a full run under load (the mail never came within 15 s): say what the server did.
+    const mail = await eventually(async () => mails().slice(before).find((m) => m.includes('rui@example.org')), 15000, 'the continuity mail')
+      .catch((e) => { throw new Error(`${e.message}\nserver said:\n${srv.output().slice(-4000)}`); });
     const replyTo = /^Reply-To:.*?<?([^\s<>]+\+c\d+\.[0-9a-f]+@acme\.test)>?/m.exec(mail)[1];
 
     // The Messenger, signed in, on that conversation.
