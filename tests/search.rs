@@ -38,20 +38,15 @@ fn search_finds_words_respects_visibility_and_treats_syntax_as_text() {
     assert_eq!(search(&nina, "courier")["results"].as_array().unwrap().len(), 1);
 }
 
-/// Someone who sees no live chats: a common word's newest-first page walks only the messages they can
-/// see (`db::search_team`), and must still be exactly the newest of those that match, with labels,
-/// deleted messages, other people's team chats and pages all as before.
-#[test]
-fn an_agent_without_live_chats_gets_exactly_their_newest_matches() {
-    let (s, admin, _sam, _sally, _conv) = desk();
+/// Four customers, each on a thread of their own, each saying `body(i)` for `i` in `0..each`.
+fn four_customers_say(s: &Server, each: usize, body: fn(usize) -> String) {
     let writers: Vec<Customer> = (0..4).map(|i| s.customer(Some(&format!("W{i}")))).collect();
     let handles: Vec<_> = writers
         .into_iter()
         .map(|c| {
             std::thread::spawn(move || {
-                // 2,800: more than 64 times the messages Nina can see (the walk's condition).
-                for i in 0..700 {
-                    c.say(&format!("parcel number {i}"));
+                for i in 0..each {
+                    assert_eq!(c.request("POST", "/api/widget/messages", Some(&json!({"body": body(i)}))).status, 201);
                 }
             })
         })
@@ -59,6 +54,16 @@ fn an_agent_without_live_chats_gets_exactly_their_newest_matches() {
     for h in handles {
         h.join().unwrap();
     }
+}
+
+/// Someone who sees no live chats: a common word's newest-first page walks only the messages they can
+/// see (`db::search_team`), and must still be exactly the newest of those that match, with labels,
+/// deleted messages, other people's team chats and pages all as before.
+#[test]
+fn an_agent_without_live_chats_gets_exactly_their_newest_matches() {
+    let (s, admin, _sam, _sally, _conv) = desk();
+    // 2,800: more than 64 times the messages Nina can see (the walk's condition).
+    four_customers_say(&s, 700, |i| format!("parcel number {i}"));
     let nina = s.agent(&admin, "nina@example.com", "Nina", false);
     let tom = s.agent(&admin, "tom@example.com", "Tom", false);
     let open = |c: &Client, with: i64, body: &str| -> i64 {
@@ -113,21 +118,11 @@ fn an_agent_without_live_chats_gets_exactly_their_newest_matches() {
 #[test]
 fn search_ranks_selective_queries_and_lists_very_common_words_newest_first() {
     let (s, admin, _sam, _sally, _conv) = desk();
-    let writers: Vec<Customer> = (0..4).map(|i| s.customer(Some(&format!("W{i}")))).collect();
-    let handles: Vec<_> = writers
-        .into_iter()
-        .map(|c| {
-            std::thread::spawn(move || {
-                for i in 0..520 {
-                    let body = if i == 519 { "common word and a latest marker".to_string() } else { format!("common word number {i}") };
-                    assert_eq!(c.request("POST", "/api/widget/messages", Some(&json!({"body": body}))).status, 201);
-                }
-            })
-        })
-        .collect();
-    for h in handles {
-        h.join().unwrap();
-    }
+    four_customers_say(
+        &s,
+        520,
+        |i| if i == 519 { "common word and a latest marker".to_string() } else { format!("common word number {i}") },
+    );
     let r = admin.get("/api/search?q=common").json();
     assert_eq!(r["order"], "newest", "over 2,000 matches: newest first");
     let ids: Vec<i64> = r["results"].as_array().unwrap().iter().map(|h| h["message_id"].as_i64().unwrap()).collect();
