@@ -26,7 +26,11 @@ pub struct Closing {
     pub rated_at: Option<i64>,
 }
 
-const COLUMNS: &str = "id, conversation_id, customer_id, agent_id, opened_at, closed_at, reopened_at, csat_scale, csat_message_id, csat_score, csat_comment, csat_rated_at";
+macro_rules! columns {
+    () => {
+        "id, conversation_id, customer_id, agent_id, opened_at, closed_at, reopened_at, csat_scale, csat_message_id, csat_score, csat_comment, csat_rated_at"
+    };
+}
 
 fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Closing> {
     Ok(Closing {
@@ -46,8 +50,8 @@ fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Closing> {
 }
 
 pub fn get(conn: &Connection, id: i64) -> Result<Option<Closing>> {
-    let sql = format!("SELECT {COLUMNS} FROM closings WHERE id = ?1");
-    Ok(conn.prepare_cached(&sql)?.query_row([id], row).optional()?)
+    let sql = concat!("SELECT ", columns!(), " FROM closings WHERE id = ?1");
+    Ok(conn.prepare_cached(sql)?.query_row([id], row).optional()?)
 }
 
 /// Close a stretch of conversation `id`: it began when the conversation was last reopened (or created).
@@ -85,10 +89,12 @@ pub fn rate(conn: &Connection, id: i64, score: i64, comment: &str, at: i64) -> R
 
 /// A customer's latest answered ratings, newest first (the customer panel).
 pub fn rated_for_customer(conn: &Connection, customer_id: i64, limit: i64) -> Result<Vec<Closing>> {
-    let sql = format!(
-        "SELECT {COLUMNS} FROM closings WHERE customer_id = ?1 AND csat_scale IS NOT NULL AND csat_score IS NOT NULL ORDER BY id DESC LIMIT ?2"
+    let sql = concat!(
+        "SELECT ",
+        columns!(),
+        " FROM closings WHERE customer_id = ?1 AND csat_scale IS NOT NULL AND csat_score IS NOT NULL ORDER BY id DESC LIMIT ?2"
     );
-    let mut st = conn.prepare_cached(&sql)?;
+    let mut st = conn.prepare_cached(sql)?;
     let rows = st.query_map(params![customer_id, limit], row)?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }

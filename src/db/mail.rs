@@ -86,7 +86,11 @@ pub fn set_inbound_state(conn: &Connection, id: i64, state: &str, message_row: O
     Ok(())
 }
 
-const COLS: &str = "id, message_id, conversation_id, from_addr, subject, body, state, received_at";
+macro_rules! cols {
+    () => {
+        "id, message_id, conversation_id, from_addr, subject, body, state, received_at"
+    };
+}
 
 fn from_row(r: &rusqlite::Row) -> rusqlite::Result<Inbound> {
     Ok(Inbound {
@@ -102,12 +106,12 @@ fn from_row(r: &rusqlite::Row) -> rusqlite::Result<Inbound> {
 }
 
 pub fn inbound(conn: &Connection, id: i64) -> Result<Option<Inbound>> {
-    Ok(conn.query_row(&format!("SELECT {COLS} FROM inbound_mail WHERE id = ?1"), [id], from_row).optional()?)
+    Ok(conn.query_row(concat!("SELECT ", cols!(), " FROM inbound_mail WHERE id = ?1"), [id], from_row).optional()?)
 }
 
 /// Held replies, oldest first.
 pub fn held(conn: &Connection, limit: i64) -> Result<Vec<Inbound>> {
-    let mut st = conn.prepare(&format!("SELECT {COLS} FROM inbound_mail WHERE state = 'held' ORDER BY received_at LIMIT ?1"))?;
+    let mut st = conn.prepare(concat!("SELECT ", cols!(), " FROM inbound_mail WHERE state = 'held' ORDER BY received_at LIMIT ?1"))?;
     let rows = st.query_map([limit], from_row)?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }

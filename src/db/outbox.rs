@@ -25,7 +25,11 @@ pub struct Entry {
     pub sent_at: Option<i64>,
 }
 
-const COLS: &str = "id, kind, cause, payload, state, attempts, next_at, not_before, last_error, answer, created_at, sent_at";
+macro_rules! cols {
+    () => {
+        "id, kind, cause, payload, state, attempts, next_at, not_before, last_error, answer, created_at, sent_at"
+    };
+}
 
 fn from_row(r: &Row) -> rusqlite::Result<Entry> {
     let payload: String = r.get(3)?;
@@ -62,7 +66,7 @@ pub fn exists(conn: &Connection, cause: &str) -> Result<bool> {
 }
 
 pub fn get(conn: &Connection, id: i64) -> Result<Option<Entry>> {
-    Ok(conn.query_row(&format!("SELECT {COLS} FROM outbox WHERE id = ?1"), [id], from_row).optional()?)
+    Ok(conn.query_row(concat!("SELECT ", cols!(), " FROM outbox WHERE id = ?1"), [id], from_row).optional()?)
 }
 
 /// At start: rows of `kind` a crash left `sending` go back to the queue, payload (and so
@@ -76,8 +80,10 @@ pub fn recover(conn: &Connection, kind: &str, now: i64) -> Result<usize> {
 
 /// Queued mail rows that are due at `now`, oldest first (webhooks: `db::webhooks::due`).
 pub fn due(conn: &Connection, now: i64, limit: i64) -> Result<Vec<Entry>> {
-    let mut st = conn.prepare_cached(&format!(
-        "SELECT {COLS} FROM outbox WHERE kind = 'mail' AND state = 'queued' AND next_at <= ?1 AND not_before <= ?1 ORDER BY id LIMIT ?2"
+    let mut st = conn.prepare_cached(concat!(
+        "SELECT ",
+        cols!(),
+        " FROM outbox WHERE kind = 'mail' AND state = 'queued' AND next_at <= ?1 AND not_before <= ?1 ORDER BY id LIMIT ?2"
     ))?;
     let rows = st.query_map(params![now, limit], from_row)?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
@@ -130,10 +136,12 @@ pub fn retry(conn: &Connection, id: i64, kind: &str, now: i64) -> Result<bool> {
 
 /// The latest mail rows in `states`, newest first (the Email page's lists).
 pub fn list(conn: &Connection, states: &[&str], limit: i64) -> Result<Vec<Entry>> {
-    let marks = states.iter().map(|s| format!("'{}'", s.replace('\'', ""))).collect::<Vec<_>>().join(",");
-    let mut st =
-        conn.prepare(&format!("SELECT {COLS} FROM outbox WHERE kind = 'mail' AND state IN ({marks}) ORDER BY id DESC LIMIT ?1"))?;
-    let rows = st.query_map([limit], from_row)?;
+    let mut st = conn.prepare_cached(concat!(
+        "SELECT ",
+        cols!(),
+        " FROM outbox WHERE kind = 'mail' AND state IN (SELECT value FROM json_each(?2)) ORDER BY id DESC LIMIT ?1"
+    ))?;
+    let rows = st.query_map(params![limit, serde_json::to_string(states)?], from_row)?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 

@@ -26,8 +26,12 @@ pub struct Endpoint {
     pub last_status: Option<i64>,
 }
 
-const COLS: &str = "id, url, events, enabled, internal, description, created_at, failure_streak, failing_since, disabled_reason, \
-                    last_attempt_at, last_status";
+macro_rules! cols {
+    () => {
+        "id, url, events, enabled, internal, description, created_at, failure_streak, failing_since, disabled_reason, \
+                    last_attempt_at, last_status"
+    };
+}
 
 fn from_row(r: &Row) -> rusqlite::Result<Endpoint> {
     let events: String = r.get(2)?;
@@ -93,7 +97,7 @@ pub fn delete(conn: &Connection, id: i64) -> Result<bool> {
 }
 
 pub fn get(conn: &Connection, id: i64) -> Result<Option<Endpoint>> {
-    Ok(conn.query_row(&format!("SELECT {COLS} FROM webhooks WHERE id = ?1"), [id], from_row).optional()?)
+    Ok(conn.query_row(concat!("SELECT ", cols!(), " FROM webhooks WHERE id = ?1"), [id], from_row).optional()?)
 }
 
 /// The secret deliveries to `id` are signed with.
@@ -102,7 +106,7 @@ pub fn secret(conn: &Connection, id: i64) -> Result<Option<String>> {
 }
 
 pub fn list(conn: &Connection) -> Result<Vec<Endpoint>> {
-    let mut st = conn.prepare(&format!("SELECT {COLS} FROM webhooks ORDER BY id"))?;
+    let mut st = conn.prepare(concat!("SELECT ", cols!(), " FROM webhooks ORDER BY id"))?;
     let rows = st.query_map([], from_row)?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
