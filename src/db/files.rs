@@ -48,13 +48,19 @@ pub fn open_existing(path: &Path) -> Result<(Connection, Summary)> {
             super::schema_version()
         )));
     }
-    let count = |t: &str| -> Result<i64> {
+    // A table's name cannot be a bound parameter: each count is its own constant statement.
+    let count = |t: &str, sql: &str| -> Result<i64> {
         if !has(t) {
             return Ok(0);
         }
-        Ok(conn.query_row(&format!("SELECT count(*) FROM {t}"), [], |r| r.get(0))?)
+        Ok(conn.query_row(sql, [], |r| r.get(0))?)
     };
-    let summary = Summary { version, users: count("users")?, conversations: count("conversations")?, messages: count("messages")? };
+    let summary = Summary {
+        version,
+        users: count("users", "SELECT count(*) FROM users")?,
+        conversations: count("conversations", "SELECT count(*) FROM conversations")?,
+        messages: count("messages", "SELECT count(*) FROM messages")?,
+    };
     Ok((conn, summary))
 }
 
