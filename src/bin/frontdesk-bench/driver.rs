@@ -178,7 +178,11 @@ pub fn run(env: Env, mut conns: Vec<(usize, Conn)>, plan: Plan) -> Stats {
     if plan.closed_loop {
         for &i in &customers {
             let id = env.next_id.fetch_add(1, Ordering::Relaxed);
-            let text = format!("{{\"type\":\"send\",\"body\":\"{}\",\"client_msg_id\":\"p{id}\"}}", body(id, &env));
+            let text = if plan.raw {
+                body(id, &env)
+            } else {
+                format!("{{\"type\":\"send\",\"body\":\"{}\",\"client_msg_id\":\"p{id}\"}}", body(id, &env))
+            };
             if let Some(ws) = conns[i].1.ws.as_mut()
                 && let Err(e) = client::send(ws, text)
             {
@@ -220,6 +224,11 @@ pub fn run(env: Env, mut conns: Vec<(usize, Conn)>, plan: Plan) -> Stats {
                                 }
                             }
                             *st.receipts.entry(id).or_default() += 1;
+                            // Echo ceiling of persist: the echoed text is the "ack".
+                            if plan.raw && plan.closed_loop {
+                                st.acks += 1;
+                                acked += 1;
+                            }
                             if let Some(tr) = st.trace.as_mut() {
                                 tr.got.entry(id).or_default().push((gidx, now, client::int_after(t, "\"pos\":").unwrap_or(-1)));
                             }
@@ -285,7 +294,11 @@ pub fn run(env: Env, mut conns: Vec<(usize, Conn)>, plan: Plan) -> Stats {
             if plan.closed_loop && acked > 0 && started.elapsed() < plan.send_for {
                 for _ in 0..acked {
                     let id = env.next_id.fetch_add(1, Ordering::Relaxed);
-                    let text = format!("{{\"type\":\"send\",\"body\":\"{}\",\"client_msg_id\":\"p{id}\"}}", body(id, &env));
+                    let text = if plan.raw {
+                        body(id, &env)
+                    } else {
+                        format!("{{\"type\":\"send\",\"body\":\"{}\",\"client_msg_id\":\"p{id}\"}}", body(id, &env))
+                    };
                     if let Some(ws) = conns[slot].1.ws.as_mut()
                         && let Err(e) = client::send(ws, text)
                     {

@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
+use crate::driver::{Conn, Role};
 use crate::scenarios::{clk_tck, connect_all, drive, plan, stop_after};
 use crate::server::{self, Server, http};
 use crate::{Opts, Row, baseline, pct, row};
@@ -97,14 +98,57 @@ pub fn persist(o: &Opts) -> Vec<Row> {
         s.stop();
         let _ = std::fs::remove_dir_all(data);
     }
+    out.extend(echo_ceiling(o, senders, dur, &out));
+    out
+}
+
+/// The transport's ceiling on this machine, measured in the same run: the same senders, each with one
+/// message in flight, against a bare tungstenite echo server (thread per connection like ours, no
+/// database, no routing). No server design that answers each message on its own socket, with the load
+/// generator on the same cores, acks faster than this echo.
+fn echo_ceiling(o: &Opts, senders: usize, dur: Duration, ours: &[Row]) -> Vec<Row> {
+    let echo = baseline::Echo::start();
+    let mut conns = Vec::new();
+    for _ in 0..senders {
+        if let Ok(ws) = baseline::echo_connect(echo.addr) {
+            conns.push(Conn { ws: Some(ws), role: Role::Customer, cred: String::new(), conversation: None, pos: 0, resumed: false });
+        }
+    }
+    let (t0, own0) = (Instant::now(), own_cpu_ticks());
+    let cpu0 = server::process_cpu_ticks(echo.child.id());
+    let stop = Arc::new(AtomicBool::new(false));
+    stop_after(&stop, dur + Duration::from_millis(500));
+    let (st, _) = drive(echo.addr, "http://bench", conns, o.drivers, stop, move |_| {
+        let mut p = plan(dur);
+        p.closed_loop = true;
+        p.raw = true;
+        p
+    });
+    let wall = t0.elapsed().as_secs_f64();
+    let cpu = (server::process_cpu_ticks(echo.child.id()) - cpu0) as f64 / clk_tck() / wall * 100.0;
+    let own = (own_cpu_ticks() - own0) as f64 / clk_tck() / wall * 100.0;
+    let rate = st.acks as f64 / dur.as_secs_f64();
+    let mut out = vec![
+        row("persist", format!("transport ceiling: bare tungstenite echo, {senders} senders, one in flight"), rate, "msg/s", ""),
+        row("persist", "  echo server CPU / load generator CPU", cpu, "% core", &format!("load generator {own:.0} % core")),
+    ];
+    let full = ours.iter().find(|r| r.metric.starts_with("acked msg/s, synchronous=FULL")).map(|r| r.value);
+    if let Some(full) = full.filter(|_| rate > 0.0) {
+        out.push(row("persist", "ratio ours (FULL) / transport ceiling", full / rate, "x", ""));
+        out.push(row(
+            "persist",
+            "ratio 50,000 msg/s goal / transport ceiling",
+            50_000.0 / rate,
+            "x",
+            "> 1: the goal is beyond this machine's transport",
+        ));
+    }
     out
 }
 
 /// CPU ticks (user + system) this process has used.
 fn own_cpu_ticks() -> u64 {
-    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
-    let f: Vec<&str> = stat.rsplit_once(')').map(|x| x.1).unwrap_or("").split_whitespace().collect();
-    f.get(11).and_then(|v| v.parse::<u64>().ok()).unwrap_or(0) + f.get(12).and_then(|v| v.parse::<u64>().ok()).unwrap_or(0)
+    server::process_cpu_ticks(std::process::id())
 }
 
 const COMMON: [&str; 8] = ["order", "delivery", "refund", "account", "password", "invoice", "shipping", "payment"];
