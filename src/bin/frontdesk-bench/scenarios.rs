@@ -167,14 +167,11 @@ pub fn idle(o: &Opts) -> Vec<Row> {
     std::thread::sleep(Duration::from_millis(300));
     let (rss0, threads0) = (s.rss_kib(), s.threads());
     let (conns, failed, took) = connect_all(s.addr, &s.origin, &tokens, &[]);
-    // The full window is one whole keepalive cycle of the widgets' sockets (three 45 s rounds: two
-    // unsolicited pongs and one ping, `ws::keepalive`), after one round to settle: each socket's first
-    // round finds it just heard (its resume) and sends it nothing, which would flatter the figure. A
-    // window of anything but whole cycles holds more or fewer pings than its share.
-    let cycle = frontdesk::ws::KEEPALIVE_EVERY * u32::from(frontdesk::ws::PING_EVERY_NTH);
-    let settle = if o.quick { Duration::from_secs(1) } else { frontdesk::ws::KEEPALIVE_EVERY + Duration::from_secs(1) };
-    let window = if o.quick { Duration::from_secs(3) } else { cycle };
-    let hold = settle + window;
+    // The full window is one whole keepalive cycle of the widgets' sockets, three 45 s rounds (from a
+    // socket's first round on: a pong, a pong, then a ping, `ws::keepalive`), so it holds each socket's
+    // one ping whatever the phase; a window of anything but whole cycles holds more or fewer pings.
+    let window = if o.quick { Duration::from_secs(3) } else { frontdesk::ws::KEEPALIVE_EVERY * u32::from(frontdesk::ws::PING_EVERY_NTH) };
+    let (settle, hold) = (Duration::from_secs(1), Duration::from_secs(1) + window);
     let stop = Arc::new(AtomicBool::new(false));
     stop_after(&stop, hold + Duration::from_secs(1));
     let (addr, origin) = (s.addr, s.origin.clone());
