@@ -46,6 +46,8 @@ pub struct Config {
     pub email_delay_secs: Option<u64>,
     /// `FRONTDESK_IMAP_POLL_SECS`: how often the mailbox is checked for replies (default 60).
     pub imap_poll_secs: u64,
+    /// `FRONTDESK_WIDGET_KEEPALIVE_SECS`: a widget's socket gets a frame this often (45 s; `ws::keepalive`).
+    pub widget_keepalive: Duration,
     /// `FRONTDESK_SEARCH_INDEX_MS`: messages are indexed for search after this long idle, under load every 10x (20 ms).
     pub search_idle: Duration,
     /// WAL pages after which `db::checkpoint` checkpoints off the writer (the writer itself past 4x); 8,000; tests set it lower.
@@ -132,6 +134,7 @@ impl Config {
             imap_url: None,
             email_delay_secs: None,
             imap_poll_secs: 60,
+            widget_keepalive: crate::ws::KEEPALIVE_EVERY,
             search_idle: Duration::from_millis(20),
             wal_checkpoint_pages: 8_000,
             metrics_token: None,
@@ -209,11 +212,7 @@ pub fn parse(args: &[String], env: &dyn Fn(&str) -> Option<String>) -> Result<Co
                 c.log_level =
                     value.parse().map_err(|_| format!("invalid log level '{value}' (expected error, warn, info, debug or trace)"))?
             }
-            "head-timeout" => {
-                let secs: u64 =
-                    value.parse().ok().filter(|n| *n > 0).ok_or(format!("invalid --head-timeout '{value}' (expected seconds)"))?;
-                c.head_timeout = Duration::from_secs(secs);
-            }
+            "head-timeout" => c.head_timeout = positive_secs(value, "--head-timeout")?,
             "synchronous" => {
                 c.synchronous_full = match value.to_ascii_lowercase().as_str() {
                     "full" => true,
@@ -266,10 +265,8 @@ pub fn parse(args: &[String], env: &dyn Fn(&str) -> Option<String>) -> Result<Co
             "email-delay-secs" => {
                 c.email_delay_secs = Some(value.parse().map_err(|_| format!("invalid email delay '{value}' (expected seconds)"))?)
             }
-            "imap-poll-secs" => {
-                c.imap_poll_secs =
-                    value.parse().ok().filter(|n| *n > 0).ok_or(format!("invalid IMAP poll interval '{value}' (expected seconds)"))?
-            }
+            "imap-poll-secs" => c.imap_poll_secs = positive_secs(value, "IMAP poll interval")?.as_secs(),
+            "widget-keepalive-secs" => c.widget_keepalive = positive_secs(value, "widget keepalive interval")?,
             "test-routes" => c.test_routes = value == "1",
             "search-index-ms" => {
                 let ms: u64 = value.parse().ok().filter(|n| *n > 0).ok_or(format!("invalid search index delay '{value}' (expected ms)"))?;
@@ -295,6 +292,7 @@ pub fn parse(args: &[String], env: &dyn Fn(&str) -> Option<String>) -> Result<Co
         ("FRONTDESK_IMAP_URL", "imap-url"),
         ("FRONTDESK_EMAIL_DELAY_SECS", "email-delay-secs"),
         ("FRONTDESK_IMAP_POLL_SECS", "imap-poll-secs"),
+        ("FRONTDESK_WIDGET_KEEPALIVE_SECS", "widget-keepalive-secs"),
         ("FRONTDESK_METRICS_TOKEN", "metrics-token"),
         ("FRONTDESK_MIN_FREE_DISK", "min-free-disk"),
         ("FRONTDESK_LOG_FORMAT", "log-format"),
@@ -394,7 +392,7 @@ struct Pending {
 }
 
 mod values;
-use values::{help_for, normalize_public_url, parse_addr, parse_bool, positive_mib};
+use values::{help_for, normalize_public_url, parse_addr, parse_bool, positive_mib, positive_secs};
 
 #[cfg(test)]
 mod tests;

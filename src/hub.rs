@@ -331,9 +331,10 @@ impl Hub {
         }
     }
 
-    fn all(&self) -> Vec<Arc<Conn>> {
+    /// The agents' sockets, or the customers'.
+    fn sockets(&self, agents: bool) -> Vec<Arc<Conn>> {
         let reg = self.reg.read().unwrap_or_else(|p| p.into_inner());
-        reg.agents.values().chain(reg.customers.values().flat_map(|m| m.values())).cloned().collect()
+        if agents { reg.agents.values().cloned().collect() } else { reg.customers.values().flat_map(|m| m.values()).cloned().collect() }
     }
 }
 
@@ -346,20 +347,36 @@ pub fn run_fanout(hub: Arc<Hub>, rx: Receiver<Vec<Event>>) {
     }
 }
 
-/// Pings every socket every 30 s; a peer silent for 75 s is cut by its reader's timeout. Also
-/// gives back what a cut wave freed (`Budget::give_back_freed_memory`).
-pub fn run_pinger(hub: Arc<Hub>, stop: Arc<std::sync::atomic::AtomicBool>) {
-    let tick = Duration::from_millis(500);
-    let mut waited = Duration::ZERO;
+/// Pings every agent's socket every `ws::PING_EVERY` (a peer silent for `ws::SILENCE_LIMIT` is cut by
+/// its reader's timeout); gives each widget's socket a keepalive round every `keepalive`
+/// (`ws::keepalive::round`). Also gives back what a cut wave freed (`Budget::give_back_freed_memory`).
+/// Rounds keep to a fixed schedule (no drift from the time a round takes), so a benchmark window of
+/// whole cycles holds a whole number of rounds.
+pub fn run_pinger(hub: Arc<Hub>, keepalive: Duration, stop: Arc<std::sync::atomic::AtomicBool>) {
+    use crate::ws::{PING_EVERY, PING_EVERY_NTH, keepalive};
+    let tick = Duration::from_millis(500).min(keepalive / 4);
+    let start = std::time::Instant::now();
+    let (mut agents_at, mut widgets_at) = (start + PING_EVERY, start + keepalive);
     while !stop.load(Ordering::Relaxed) {
         std::thread::sleep(tick);
         hub.budget.give_back_freed_memory();
-        waited += tick;
-        if waited >= crate::ws::PING_EVERY {
-            waited = Duration::ZERO;
-            for c in hub.all() {
-                c.outbox.ping();
+        let now = std::time::Instant::now();
+        if now >= agents_at {
+            agents_at = next(agents_at, PING_EVERY, now);
+            for c in hub.sockets(true) {
+                keepalive::ping(&c.outbox);
+            }
+        }
+        if now >= widgets_at {
+            widgets_at = next(widgets_at, keepalive, now);
+            for c in hub.sockets(false) {
+                keepalive::round(&c.outbox, PING_EVERY_NTH);
             }
         }
     }
+}
+
+/// The round after the one due at `at`; from `now` if the pinger fell a whole round behind.
+fn next(at: std::time::Instant, every: Duration, now: std::time::Instant) -> std::time::Instant {
+    if at + every > now { at + every } else { now + every }
 }

@@ -124,8 +124,8 @@ pub fn start(config: Config) -> Result<Running> {
     std::thread::Builder::new().name("fanout".into()).spawn(move || hub::run_fanout(hub, events_rx))?;
     let stop_pinger = Arc::new(AtomicBool::new(false));
     {
-        let (h, s) = (app.hub.clone(), stop_pinger.clone());
-        std::thread::Builder::new().name("pinger".into()).spawn(move || hub::run_pinger(h, s))?;
+        let (h, s, k) = (app.hub.clone(), stop_pinger.clone(), app.config.widget_keepalive);
+        std::thread::Builder::new().name("pinger".into()).spawn(move || hub::run_pinger(h, k, s))?;
     }
     {
         let a = app.clone();

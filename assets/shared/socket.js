@@ -4,7 +4,7 @@
 // `pos`; the last one seen is where the next socket resumes, so nothing is missed or seen twice across
 // drops (the server never sends a socket anything at or below the position it resumed from).
 
-const PING_EVERY_MS = 25_000; // our own pings notice a dead network long before the server's 75 s timeout
+const PING_EVERY_MS = 25_000; // our own pings notice a dead network long before the server does (75 s agents, 180 s widgets)
 const PONG_WITHIN_MS = 10_000; // no frame at all this long after a ping: the connection is dead
 const SESSION_ENDED = 4001;
 const PERMISSIONS_CHANGED = 4002;

@@ -74,7 +74,8 @@ fn run(app: &Arc<App>, stream: Arc<TcpStream>, peer: Peer, leftover: Vec<u8>) {
     };
     app.metrics.ws_connected(kind);
     let membership = app.hub.join(outbox.clone(), peer.viewer, peer.session);
-    let code = crate::ws::serve(stream, outbox, leftover, |text| handle_frame(app, &membership.conn, text));
+    let silence = if kind == "widget" { crate::ws::widget_silence_limit(app.config.widget_keepalive) } else { crate::ws::SILENCE_LIMIT };
+    let code = crate::ws::serve(stream, outbox, leftover, silence, |text| handle_frame(app, &membership.conn, text));
     app.metrics.ws_disconnected(kind, code);
 }
 

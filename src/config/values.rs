@@ -23,6 +23,11 @@ pub(super) fn positive_mib(v: &str, flag: &str) -> Result<u64, String> {
     v.parse().ok().filter(|n| *n > 0).ok_or(format!("invalid {flag} '{v}' (expected MiB, a positive number)"))
 }
 
+/// A positive number of seconds for `what`.
+pub(super) fn positive_secs(v: &str, what: &str) -> Result<std::time::Duration, String> {
+    v.parse().ok().filter(|n| *n > 0).map(std::time::Duration::from_secs).ok_or(format!("invalid {what} '{v}' (expected seconds)"))
+}
+
 pub(super) fn parse_bool(v: &str) -> Result<bool, String> {
     match v.to_ascii_lowercase().as_str() {
         "1" | "true" | "yes" | "on" => Ok(true),

@@ -4,6 +4,7 @@
 //! The application is given as a frame handler: this transport never names it.
 
 pub mod budget;
+pub mod keepalive;
 pub mod outbox;
 
 use std::io::{ErrorKind, Read, Write};
@@ -18,9 +19,23 @@ use tungstenite::{Message, WebSocket};
 use crate::http::{Request, Response};
 use outbox::Outbox;
 
+/// Agents' sockets are pinged every round (their presence drives assignment: a vanished agent goes
+/// offline within `SILENCE_LIMIT`); there are few of them, so this costs nothing.
 pub const PING_EVERY: Duration = Duration::from_secs(30);
-/// A peer that sends nothing (not even a pong) for this long is gone.
+/// An agent's socket that sends nothing (not even a pong) for this long is gone.
 pub const SILENCE_LIMIT: Duration = Duration::from_secs(75);
+/// Widgets' sockets (thousands, mostly idle) get a frame every `KEEPALIVE_EVERY` by default
+/// (`Config::widget_keepalive`), so proxies that close a WebSocket idle for 60 s keep it; most of those
+/// frames are unsolicited pongs (RFC 6455 §5.5.3: no answer, no wake-up here), and a real ping goes
+/// only to a socket that said nothing for `PING_EVERY_NTH - 1` rounds (`Outbox::keepalive_round`).
+pub const KEEPALIVE_EVERY: Duration = Duration::from_secs(45);
+pub const PING_EVERY_NTH: u8 = 3;
+
+/// A widget's socket silent for this long is gone: a peer that answers pings is heard from at least
+/// every `PING_EVERY_NTH` rounds; one round more is the margin.
+pub fn widget_silence_limit(keepalive: Duration) -> Duration {
+    keepalive * (u32::from(PING_EVERY_NTH) + 1)
+}
 pub const MAX_MESSAGE: usize = 64 * 1024;
 /// A socket that has sent nothing for this long gives back the stack pages its last frame used.
 pub const QUIET: Duration = Duration::from_secs(1);
@@ -83,11 +98,17 @@ pub fn handshake(req: &Request, protocol: &str) -> Result<Response, Response> {
 /// Run an upgraded connection until it closes: each text frame goes to `on_text`, whose answer
 /// (if any) is sent back on the same socket. `outbox` is the socket's write side (the caller made
 /// it, so it could register it before the first frame); `leftover` holds bytes read past the
-/// request head. The outbox is shut when the reader ends. Returns the close code: the one we sent,
+/// request head; a peer silent for `silence` is dropped. The outbox is shut when the reader ends. Returns the close code: the one we sent,
 /// else the peer's (1005 for a close frame without one), else 1006 (the connection just dropped).
-pub fn serve(stream: Arc<TcpStream>, outbox: Arc<Outbox>, leftover: Vec<u8>, mut on_text: impl FnMut(&str) -> Option<String>) -> u16 {
+pub fn serve(
+    stream: Arc<TcpStream>,
+    outbox: Arc<Outbox>,
+    leftover: Vec<u8>,
+    silence: Duration,
+    mut on_text: impl FnMut(&str) -> Option<String>,
+) -> u16 {
     let mut peer_code = None;
-    let _ = stream.set_read_timeout(Some(SILENCE_LIMIT));
+    let _ = stream.set_read_timeout(Some(silence));
     let config = WebSocketConfig::default().read_buffer_size(4096).max_message_size(Some(MAX_MESSAGE)).max_frame_size(Some(MAX_MESSAGE));
     let ws_stream = WsStream { stream: stream.clone(), outbox: outbox.clone() };
     let mut ws = if leftover.is_empty() {
@@ -102,14 +123,18 @@ pub fn serve(stream: Arc<TcpStream>, outbox: Arc<Outbox>, leftover: Vec<u8>, mut
     // runs) and a page fault per page on the next frame, a quarter of the connection threads' CPU at
     // 5,000 messages a second (BENCHMARKS.md, "Persist").
     let mut deep = true;
-    // The read timeout is `QUIET` while pages wait to be given back, else `SILENCE_LIMIT`.
+    // The read timeout is `QUIET` while pages wait to be given back, else `silence`.
     let mut waiting_quiet = false;
     loop {
         if deep && !waiting_quiet {
             let _ = stream.set_read_timeout(Some(QUIET));
             waiting_quiet = true;
         }
-        match ws.read() {
+        let read = ws.read();
+        if read.is_ok() {
+            outbox.live.heard();
+        }
+        match read {
             Ok(Message::Text(t)) => {
                 deep = true;
                 if let Some(r) = on_text(t.as_str()) {
@@ -126,7 +151,7 @@ pub fn serve(stream: Arc<TcpStream>, outbox: Arc<Outbox>, leftover: Vec<u8>, mut
                 if std::mem::take(&mut deep) {
                     crate::http::thread::trim_stack();
                 }
-                let _ = stream.set_read_timeout(Some(SILENCE_LIMIT));
+                let _ = stream.set_read_timeout(Some(silence));
                 waiting_quiet = false;
             }
             Err(tungstenite::Error::Utf8(_)) => {

@@ -88,6 +88,8 @@ pub struct Outbox {
     /// The code of the first close frame we sent (0: none), for metrics.
     close_code: std::sync::atomic::AtomicU16,
     flusher: Mutex<Sender<Arc<Outbox>>>,
+    /// For the pinger's keepalive rounds (`ws::keepalive`).
+    pub live: super::keepalive::Liveness,
 }
 
 impl Outbox {
@@ -113,6 +115,7 @@ impl Outbox {
             cut: AtomicBool::new(false),
             close_code: std::sync::atomic::AtomicU16::new(0),
             flusher: Mutex::new(flusher),
+            live: Default::default(),
         });
         o.budget.register(&o);
         o
@@ -143,12 +146,6 @@ impl Outbox {
     /// Whether this socket has nothing waiting and is not being closed: a reader that keeps up.
     pub fn keeping_up(&self) -> bool {
         self.held() == 0 && !self.closing.load(Ordering::Relaxed) && !self.is_closed()
-    }
-
-    /// An empty ping (FIN + opcode 9, no payload: a server's frames are unmasked). The pinger sends
-    /// one to every socket every 30 s, so it is two constant bytes rather than a frame encoded each time.
-    pub fn ping(self: &Arc<Self>) -> bool {
-        self.raw(&[0x89, 0x00])
     }
 
     /// Send a close frame and shut the socket's write side once it is out.
