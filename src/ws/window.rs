@@ -95,7 +95,7 @@ impl Window {
             // Held back with everything acknowledged: no ACK is coming to tell us the peer has read
             // since (Linux re-advertises a large window only when it at least doubles), so one byte
             // goes, and its ACK carries the window as it is now. Without it a reader that caught up
-            // looked behind until it sent something itself (seen: a normal client cut in the flood).
+            // could look behind until it sent something itself (from the kernel's rule, not seen).
             Limit::Ahead if left == 0 && unacked == 0 => want.min(1),
             _ => want.min(left as usize),
         }
