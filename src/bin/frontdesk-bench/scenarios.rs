@@ -169,7 +169,7 @@ pub fn idle(o: &Opts) -> Vec<Row> {
     let (rss0, threads0) = (s.rss_kib(), s.threads());
     let (conns, failed, took) = connect_all(s.addr, &s.origin, &tokens, &[]);
     // The full window is one whole keepalive cycle of the widgets' sockets, three 45 s rounds (from a
-    // socket's first round on: a pong, a pong, then a ping, `ws::keepalive`), so it holds each socket's
+    // socket's first round on: a tick, a tick, then a ping and a tick, `ws::keepalive`), so it holds each socket's
     // one ping whatever the phase; a window of anything but whole cycles holds more or fewer pings.
     let window = if o.quick { Duration::from_secs(3) } else { frontdesk::ws::KEEPALIVE_EVERY * u32::from(frontdesk::ws::PING_EVERY_NTH) };
     let (settle, hold) = (Duration::from_secs(1), Duration::from_secs(1) + window);
