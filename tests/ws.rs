@@ -1,7 +1,8 @@
 //! Liveness of widgets' sockets through the real server, with a 1 s keepalive round
-//! (`Config::widget_keepalive`; 45 s by default): every round sends the client a frame (proxies keep
-//! the socket), most of them unsolicited pongs and every third a real ping; a client that answers
-//! pings is kept, one that stops answering is dropped within `ws::widget_silence_limit`.
+//! (`Config::widget_keepalive`; 45 s by default): every round sends the client a `tick` text frame
+//! (proxies keep the socket, and the widget's script sees it: `hello` says how often it comes), every
+//! third with a real ping just before it; a client that answers pings is kept, one that stops
+//! answering is dropped within `ws::widget_silence_limit`.
 
 mod common;
 
@@ -23,8 +24,7 @@ fn server() -> Server {
 
 /// The widget sockets the server dropped without a close frame (`1006`), from `/metrics`, once it
 /// counts at least `want` (or after 2 s).
-fn dropped(s: &Server, want: f64) -> f64 {
-    let admin = s.admin();
+fn dropped(admin: &Client, want: f64) -> f64 {
     let series = "frontdesk_websocket_disconnects_total{kind=\"widget\",code=\"1006\"} ";
     let until = Instant::now() + Duration::from_secs(2);
     loop {
@@ -38,39 +38,77 @@ fn dropped(s: &Server, want: f64) -> f64 {
 }
 
 #[test]
-fn a_widget_that_answers_pings_is_kept_and_hears_from_the_server_every_round() {
+fn a_widget_that_answers_pings_is_kept_and_gets_a_tick_every_round() {
     let s = server();
     let c = s.customer(None);
     let mut ws = c.ws();
+    assert_eq!(ws.hello["keepalive_ms"], 1000, "the widget's hello says how often ticks come: {}", ws.hello);
+    let admin = s.admin();
+    let agent = admin.ws();
+    assert!(agent.hello.get("keepalive_ms").is_none(), "an agent's socket gets no tick: {}", agent.hello);
     ws.resume(None);
     ws.set_timeout(Duration::from_millis(100));
     // Read (tungstenite answers each ping as it reads it) for well past the silence limit.
     let (start, mut last, mut gaps) = (Instant::now(), Instant::now(), Vec::new());
-    let (mut pings, mut pongs) = (0, 0);
+    let (mut pings, mut ticks, mut after_ping) = (0, 0, 0);
+    let mut ping_pending = false;
     while start.elapsed() < LIMIT * 2 {
         match ws.ws.read() {
-            Ok(m @ (Message::Ping(_) | Message::Pong(_))) => {
-                if matches!(m, Message::Ping(_)) {
-                    pings += 1
-                } else {
-                    pongs += 1
-                }
+            Ok(Message::Ping(_)) => {
+                assert!(!ping_pending, "a tick after each ping");
+                pings += 1;
+                ping_pending = true;
+            }
+            Ok(Message::Text(t)) if t.as_str() == frontdesk::ws::keepalive::TICK_TEXT => {
+                ticks += 1;
+                after_ping += usize::from(std::mem::take(&mut ping_pending));
                 gaps.push(last.elapsed());
                 last = Instant::now();
             }
-            Ok(m) => panic!("only control frames on an idle socket, got {m:?}"),
-            Err(tungstenite::Error::Io(e)) if matches!(e.kind(), std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut) => {}
+            Ok(m) => panic!("only ticks and pings on an idle socket, got {m:?}"),
+            Err(tungstenite::Error::Io(e)) if matches!(e.kind(), std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut) => {
+                // A ping is followed by its round's tick in the same send: no pause between them.
+                assert!(!ping_pending, "the tick of a ping's round came in the same send");
+            }
             Err(e) => panic!("the socket ended after {:?}: {e}", start.elapsed()),
         }
     }
     gaps.push(last.elapsed());
     let longest = gaps.iter().max().unwrap();
-    assert!(*longest <= KEEPALIVE + LATE, "a frame at least every round: longest gap {longest:?} ({gaps:?})");
-    assert!(pings >= 2, "a real ping every third round: {pings} pings, {pongs} pongs");
-    assert!(pongs >= 2 * pings - 1, "the other rounds are unsolicited pongs: {pings} pings, {pongs} pongs");
+    assert!(*longest <= KEEPALIVE + LATE, "a tick at least every round: longest gap {longest:?} ({gaps:?})");
+    assert!(pings >= 2, "a real ping every third round: {pings} pings, {ticks} ticks");
+    assert_eq!(after_ping, pings, "each ping came with its round's tick");
+    assert!(ticks >= 3 * pings - 2, "a ping only every third round: {pings} pings, {ticks} ticks");
     ws.send(&serde_json::json!({"type": "ping"}));
     assert_eq!(ws.recv()["type"], "pong", "still open after {:?}", start.elapsed());
-    assert_eq!(dropped(&s, 0.0), 0.0);
+    assert_eq!(dropped(&admin, 0.0), 0.0);
+}
+
+#[test]
+fn a_widget_that_pings_by_itself_gets_ticks_but_no_ping() {
+    let s = server();
+    let c = s.customer(None);
+    let mut ws = c.ws();
+    ws.resume(None);
+    ws.set_timeout(Duration::from_millis(100));
+    // Like a browser that does not hear from us: a text ping every half round, read what comes.
+    let (start, mut next) = (Instant::now(), Instant::now());
+    let (mut ticks, mut pongs) = (0, 0);
+    while start.elapsed() < KEEPALIVE * 6 {
+        if Instant::now() >= next {
+            ws.send(&serde_json::json!({"type": "ping"}));
+            next += KEEPALIVE / 2;
+        }
+        match ws.ws.read() {
+            Ok(Message::Text(t)) if t.as_str() == frontdesk::ws::keepalive::TICK_TEXT => ticks += 1,
+            Ok(Message::Text(t)) if t.as_str().contains(r#""type":"pong""#) => pongs += 1,
+            Ok(m) => panic!("a socket heard every round gets no ping: {m:?}"),
+            Err(tungstenite::Error::Io(e)) if matches!(e.kind(), std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut) => {}
+            Err(e) => panic!("the socket ended after {:?}: {e}", start.elapsed()),
+        }
+    }
+    assert!(ticks >= 5, "a tick every round all the same: {ticks}");
+    assert!(pongs >= 10, "each text ping answered: {pongs}");
 }
 
 #[test]
@@ -85,8 +123,9 @@ fn a_widget_that_stops_answering_is_dropped_within_the_limit() {
     ws.set_timeout(Duration::from_millis(300));
     let ended = loop {
         match ws.ws.read() {
-            Ok(Message::Ping(_) | Message::Pong(_)) => continue,
-            Ok(m) => panic!("only control frames on an idle socket, got {m:?}"),
+            Ok(Message::Ping(_)) => continue,
+            Ok(Message::Text(t)) if t.as_str() == frontdesk::ws::keepalive::TICK_TEXT => continue,
+            Ok(m) => panic!("only ticks and pings on an idle socket, got {m:?}"),
             Err(tungstenite::Error::Io(e)) if matches!(e.kind(), std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut) => {
                 break false;
             }
@@ -94,5 +133,5 @@ fn a_widget_that_stops_answering_is_dropped_within_the_limit() {
         }
     };
     assert!(ended, "dropped within {:?} of its last frame ({:?} waited)", LIMIT + LATE * 2, quiet.elapsed());
-    assert_eq!(dropped(&s, 1.0), 1.0, "counted as a drop (1006)");
+    assert_eq!(dropped(&s.admin(), 1.0), 1.0, "counted as a drop (1006)");
 }

@@ -3,9 +3,14 @@
 // ping watchdog, and the close codes that mean "do not come back as you were". Durable events carry
 // `pos`; the last one seen is where the next socket resumes, so nothing is missed or seen twice across
 // drops (the server never sends a socket anything at or below the position it resumed from).
+// Liveness: a watchdog, restarted by every frame received, pings when nothing has come for a while.
+// A widget's server sends a `tick` every keepalive round (its `hello` says `keepalive_ms`), so a live
+// widget socket never pings (thousands of idle widgets wake no server thread); the Messenger's server
+// sends no tick (a browser hides the server's pings), so an idle Messenger pings every 25 s.
 
-const PING_EVERY_MS = 25_000; // our own pings notice a dead network long before the server does (75 s agents, 180 s widgets)
+const QUIET_MS = 25_000; // no frame this long (no keepalive_ms): ping; notices a dead network long before the server does (75 s)
 const PONG_WITHIN_MS = 10_000; // no frame at all this long after a ping: the connection is dead
+const MIN_MARGIN_MS = 2_000; // a tick may be this late (or a third of the round, if more) before we ping
 const SESSION_ENDED = 4001;
 const PERMISSIONS_CHANGED = 4002;
 
@@ -41,8 +46,10 @@ export class Socket {
     this.ws = null;
     this.stopped = true;
     this.timer = 0;
-    this.pinger = 0;
+    this.watchdog = 0;
     this.pongTimer = 0;
+    /** How long without a frame before we ping (from the socket's hello). */
+    this.quiet = QUIET_MS;
     this.heldUntil = 0;
     window.addEventListener('online', () => this.wake());
   }
@@ -76,15 +83,17 @@ export class Socket {
     try { ws = this.protocols ? new WebSocket(url, this.protocols()) : new WebSocket(url); } catch { this.reconnectSoon(); return; }
     this.ws = ws;
     this.live = false;
+    this.quiet = QUIET_MS;
     let opened = false;
     if (!this.failures) this.emit('onState', 'connecting');
     ws.onopen = () => { opened = true; };
     ws.onmessage = (e) => {
       if (this.ws !== ws) return;
       clearTimeout(this.pongTimer); // any frame shows the connection is alive
-      let f;
-      try { f = JSON.parse(e.data); } catch { return; }
-      this.frame(f);
+      let f = null;
+      try { f = JSON.parse(e.data); } catch { /* not ours, but still a sign of life */ }
+      if (f) this.frame(f);
+      if (this.ws === ws) this.watch(); // and restarts the watchdog
     };
     ws.onclose = (e) => {
       if (this.ws !== ws) return;
@@ -110,21 +119,29 @@ export class Socket {
   lost() {
     this.ws = null;
     this.live = false;
-    clearInterval(this.pinger);
+    clearTimeout(this.watchdog);
     clearTimeout(this.pongTimer);
+  }
+
+  /** (Re)start the watchdog: `quiet` ms without a frame, and we ping (once live). */
+  watch() {
+    clearTimeout(this.watchdog);
+    if (this.live) this.watchdog = setTimeout(() => this.ping(), this.quiet);
   }
 
   frame(f) {
     if (typeof f.pos === 'number' && f.type !== 'reload' && (this.pos === null || f.pos > this.pos)) this.pos = f.pos;
     switch (f.type) {
-      case 'hello':
+      case 'hello': {
+        // A tick every keepalive_ms: ping only when one is a third of a round late (at least 2 s).
+        const k = f.keepalive_ms;
+        this.quiet = Number.isFinite(k) && k > 0 ? k + Math.max(k / 3, MIN_MARGIN_MS) : QUIET_MS;
         this.ws.send(JSON.stringify(this.pos === null ? { type: 'resume' } : { type: 'resume', pos: this.pos }));
         break;
+      }
       case 'resumed':
-        this.live = true;
+        this.live = true; // the watchdog starts once this frame is handled (onmessage)
         this.failures = 0;
-        clearInterval(this.pinger);
-        this.pinger = setInterval(() => this.ping(), PING_EVERY_MS);
         this.emit('onState', 'open');
         this.emit('onOpen');
         break;
@@ -132,7 +149,7 @@ export class Socket {
         this.pos = f.pos;
         this.emit('onReload', f.pos);
         break;
-      case 'pong':
+      case 'pong': case 'tick':
         break;
       case 'ack': case 'error': case 'read.ok':
         this.emit('onReply', f);
@@ -146,6 +163,7 @@ export class Socket {
   ping() {
     if (!this.live || !this.ws || this.ws.readyState !== 1) return;
     this.ws.send('{"type":"ping"}');
+    clearTimeout(this.watchdog); // any frame restarts it
     clearTimeout(this.pongTimer);
     this.pongTimer = setTimeout(() => this.drop(), PONG_WITHIN_MS);
   }

@@ -1,12 +1,12 @@
 //! Keeping idle sockets open through proxies, and noticing the ones whose peer is gone, at the least
 //! cost per socket. What costs here is a wake-up: a ping's pong wakes the socket's reader thread
 //! (~21 µs on this VM's loopback), a `send` costs ~12 µs (BENCHMARKS.md, "Idle at 19,000 widgets").
-//! Agents' sockets (few) get a real ping every round; widgets' sockets (thousands) get a real ping
-//! only after `PING_EVERY_NTH - 1` rounds in which their peer said nothing, and otherwise an
-//! unsolicited pong (RFC 6455 §5.5.3: a unidirectional heartbeat, answered by nothing). Every round
-//! sends one or the other, so bytes reach the client at least every round whatever else it gets. A
-//! browser running our widget pings every 25 s itself (assets/shared/socket.js): its socket is heard
-//! every round and never pinged by us.
+//! Agents' sockets (few) get a real ping every round; widgets' sockets (thousands) get a `tick` text
+//! frame every round (answered by nothing, so no thread wakes), and with it, in the same `send`, a
+//! real ping after `PING_EVERY_NTH - 1` rounds in which their peer said nothing. The tick is a frame
+//! the widget's script can see (a browser hides pings and pongs from it): while ticks come, the
+//! script knows its socket is alive and sends no `ping` of its own (assets/shared/socket.js), so an
+//! open widget costs one `send` per round and one pong's wake-up every `PING_EVERY_NTH` rounds.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU8, Ordering::Relaxed};
@@ -14,9 +14,14 @@ use std::sync::atomic::{AtomicBool, AtomicU8, Ordering::Relaxed};
 use super::outbox::Outbox;
 
 /// An empty ping (FIN + opcode 9, no payload: a server's frames are unmasked).
-const PING: [u8; 2] = [0x89, 0x00];
-/// An empty unsolicited pong (FIN + opcode 10): bytes that keep proxies' idle timers from running out.
-const PONG: [u8; 2] = [0x8A, 0x00];
+const PING: &[u8] = b"\x89\x00";
+/// The text frame of a keepalive round (FIN + opcode 1, 15 bytes): `{"type":"tick"}`.
+const TICK: &[u8] = b"\x81\x0f{\"type\":\"tick\"}";
+/// A round that also needs a real ping: both frames in one buffer, so one `send`.
+const PING_TICK: &[u8] = b"\x89\x00\x81\x0f{\"type\":\"tick\"}";
+
+/// The keepalive round's text frame, for clients and tests that look for it.
+pub const TICK_TEXT: &str = r#"{"type":"tick"}"#;
 
 /// What a socket's keepalive rounds need to know, kept in its `Outbox`.
 #[derive(Default)]
@@ -38,16 +43,27 @@ impl Liveness {
 
 /// A real ping: its pong proves the peer (the browser, not a proxy between) is there.
 pub fn ping(o: &Arc<Outbox>) -> bool {
-    o.raw(&PING)
+    o.raw(PING)
 }
 
-/// One keepalive round for a widget's socket: a real ping if the peer has said nothing for `nth - 1`
-/// rounds, else an unsolicited pong. A
-/// peer that answers pings is then heard from at least every `nth` rounds; one that stops is dropped
-/// by its reader's timeout (`ws::widget_silence_limit`).
+/// One keepalive round for a widget's socket: a `tick`, after a real ping if the peer has said
+/// nothing for `nth - 1` rounds. A peer that answers pings is then heard from at least every `nth`
+/// rounds; one that stops is dropped by its reader's timeout (`ws::widget_silence_limit`).
 pub fn round(o: &Arc<Outbox>, nth: u8) {
     let l = &o.live;
     let silent = if l.heard.swap(false, Relaxed) { 0 } else { l.silent.load(Relaxed).saturating_add(1) };
     l.silent.store(silent, Relaxed);
-    o.raw(if silent.saturating_add(1) >= nth { &PING } else { &PONG });
+    o.raw(if silent.saturating_add(1) >= nth { PING_TICK } else { TICK });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_tick_frames_are_what_they_say() {
+        assert_eq!(&TICK[2..], TICK_TEXT.as_bytes());
+        assert_eq!(usize::from(TICK[1]), TICK_TEXT.len());
+        assert_eq!(PING_TICK, [PING, TICK].concat());
+    }
 }

@@ -27,9 +27,10 @@ pub const PING_EVERY: Duration = Duration::from_secs(30);
 /// An agent's socket that sends nothing (not even a pong) for this long is gone.
 pub const SILENCE_LIMIT: Duration = Duration::from_secs(75);
 /// Widgets' sockets (thousands, mostly idle) get a frame every `KEEPALIVE_EVERY` by default
-/// (`Config::widget_keepalive`), so proxies that close a WebSocket idle for 60 s keep it; most of those
-/// frames are unsolicited pongs (RFC 6455 §5.5.3: no answer, no wake-up here), and a real ping goes
-/// only to a socket that said nothing for `PING_EVERY_NTH - 1` rounds (`Outbox::keepalive_round`).
+/// (`Config::widget_keepalive`), so proxies that close a WebSocket idle for 60 s keep it: a `tick`
+/// text frame (no answer, no wake-up here; the widget's script sees it and needs no ping of its own),
+/// with a real ping before it only for a socket that said nothing for `PING_EVERY_NTH - 1` rounds
+/// (`keepalive::round`).
 pub const KEEPALIVE_EVERY: Duration = Duration::from_secs(45);
 pub const PING_EVERY_NTH: u8 = 3;
 

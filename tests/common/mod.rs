@@ -213,6 +213,8 @@ pub fn parse_response(buf: &[u8]) -> Option<Resp> {
 /// A real WebSocket client (tungstenite over a plain TcpStream).
 pub struct Ws {
     pub ws: tungstenite::WebSocket<TcpStream>,
+    /// The server's first frame, `hello`.
+    pub hello: Value,
 }
 
 impl Ws {
@@ -239,9 +241,9 @@ impl Ws {
             tungstenite::HandshakeError::Failure(e) => e,
             tungstenite::HandshakeError::Interrupted(_) => tungstenite::Error::ConnectionClosed,
         })?;
-        let mut w = Ws { ws };
-        let hello = w.recv();
-        assert_eq!(hello["type"], "hello");
+        let mut w = Ws { ws, hello: Value::Null };
+        w.hello = w.recv();
+        assert_eq!(w.hello["type"], "hello");
         Ok((w, response))
     }
 

@@ -121,19 +121,24 @@ pub fn flush(ws: &mut Ws) -> bool {
     matches!(ws.flush(), Err(tungstenite::Error::Io(e)) if e.kind() == ErrorKind::WouldBlock)
 }
 
-/// Send `resume` (no position: live from now) and wait, blocking, for `resumed`; its position.
-pub fn resume_live(ws: &mut Ws) -> Result<i64, String> {
+/// Send `resume` (no position: live from now) and wait, blocking, for `resumed`; its position, and the
+/// keepalive interval the socket's `hello` gave, if any.
+pub fn resume_live(ws: &mut Ws) -> Result<(i64, Option<Duration>), String> {
     ws.get_mut().set_nonblocking(false).map_err(|e| e.to_string())?;
     ws.send(Message::text("{\"type\":\"resume\"}")).map_err(|e| e.to_string())?;
+    let mut keepalive = None;
     let pos = loop {
         match ws.read() {
             Ok(Message::Text(t)) if t.contains("\"type\":\"resumed\"") => break int_after(t.as_str(), "\"pos\":").unwrap_or(0),
+            Ok(Message::Text(t)) if t.contains("\"type\":\"hello\"") => {
+                keepalive = int_after(t.as_str(), "\"keepalive_ms\":").map(|ms| Duration::from_millis(ms.max(0) as u64));
+            }
             Ok(_) => {}
             Err(e) => return Err(e.to_string()),
         }
     };
     ws.get_mut().set_nonblocking(true).map_err(|e| e.to_string())?;
-    Ok(pos)
+    Ok((pos, keepalive))
 }
 
 /// Find `"key":` followed by an integer in a JSON text without parsing it all.

@@ -9,6 +9,8 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use crate::client::{self, Poll, Ws};
+pub use crate::trace::Trace;
+use crate::watch::Watch;
 
 #[derive(Clone, Copy, PartialEq, Debug)]
 pub enum Role {
@@ -26,6 +28,15 @@ pub struct Conn {
     /// Last event position seen, for resume.
     pub pos: i64,
     pub resumed: bool,
+    /// The keepalive interval its `hello` gave (a widget's socket on a server with keepalive rounds).
+    pub keepalive: Option<Duration>,
+}
+
+impl Conn {
+    /// A connection not resumed yet (`None`: it could not be opened).
+    pub fn new(ws: Option<Ws>, role: Role, cred: String) -> Conn {
+        Conn { ws, role, cred, conversation: None, pos: 0, resumed: false, keepalive: None }
+    }
 }
 
 /// What a driver does on each tick; everything it learns goes into `Stats`.
@@ -53,6 +64,8 @@ pub struct Plan {
     pub warm_for: Duration,
     /// Bytes of padding after each message's marker (flood: bigger events).
     pub pad: usize,
+    /// Ping like the widget's script when nothing came for its quiet time (`watch`): idle.
+    pub script_pings: bool,
 }
 
 #[derive(Default)]
@@ -87,29 +100,6 @@ pub struct Stats {
     /// `BENCH_DEBUG` only: when each message was sent and acked, and who received it when (µs
     /// since the drivers' epoch), to say exactly which frames a lossy run missed.
     pub trace: Option<Trace>,
-}
-
-#[derive(Default)]
-pub struct Trace {
-    pub sent_at: HashMap<u64, (usize, u64)>,
-    pub acked_at: HashMap<u64, u64>,
-    /// Receipts: (conn, when, the event's position).
-    pub got: HashMap<u64, Vec<(usize, u64, i64)>>,
-    pub closed: Vec<(usize, u64, String)>,
-    /// `resumed` answers that reached a driver: (conn, when, the position it went live after).
-    pub resumed: Vec<(usize, u64, i64)>,
-}
-
-impl Trace {
-    pub fn merge(&mut self, o: Trace) {
-        self.sent_at.extend(o.sent_at);
-        self.acked_at.extend(o.acked_at);
-        for (k, v) in o.got {
-            self.got.entry(k).or_default().extend(v);
-        }
-        self.closed.extend(o.closed);
-        self.resumed.extend(o.resumed);
-    }
 }
 
 impl Stats {
@@ -154,6 +144,7 @@ pub fn run(env: Env, mut conns: Vec<(usize, Conn)>, plan: Plan) -> Stats {
         }
     }
     let mut st = Stats { trace: std::env::var_os("BENCH_DEBUG").map(|_| Trace::default()), ..Stats::default() };
+    let mut watch = Watch::new(plan.script_pings, conns.iter().map(|(_, c)| c.keepalive));
     let started = Instant::now();
     let customers: Vec<usize> = (0..conns.len()).filter(|i| conns[*i].1.role == Role::Customer).collect();
     let agents: Vec<usize> = (0..conns.len()).filter(|i| conns[*i].1.role == Role::Agent).collect();
@@ -202,6 +193,7 @@ pub fn run(env: Env, mut conns: Vec<(usize, Conn)>, plan: Plan) -> Stats {
             let mut acked = 0u32;
             let mut texts: Vec<String> = Vec::new();
             let r = client::drain(ws, |t| texts.push(t.to_string()));
+            watch.heard(slot, texts.len());
             for t in &texts {
                 if let Some(p) = client::int_after(t, "\"pos\":") {
                     c.pos = c.pos.max(p);
@@ -402,6 +394,10 @@ pub fn run(env: Env, mut conns: Vec<(usize, Conn)>, plan: Plan) -> Stats {
                     Err(e) => st.error(e),
                 }
             }
+        }
+        for slot in watch.due() {
+            st.errors += u64::from(conns[slot].1.ws.as_mut().is_some_and(|ws| client::send(ws, crate::watch::PING.into()).is_err()));
+            dirty.push(slot);
         }
         dirty.sort_unstable();
         dirty.dedup();

@@ -13,7 +13,9 @@ mod scenarios;
 mod server;
 mod storage;
 mod tail;
+mod trace;
 mod upload;
+mod watch;
 
 use std::time::Duration;
 

@@ -38,22 +38,22 @@ pub(crate) fn connect_all(addr: std::net::SocketAddr, origin: &str, tokens: &[St
                         Ok(mut ws) => {
                             // Wait for `resumed`: a socket resumed without a position is live from the
                             // position its `resumed` names, so what commits before then is not its to get.
-                            let (pos, resumed) = match client::resume_live(&mut ws) {
-                                Ok(pos) => (pos, true),
+                            let (pos, keepalive, resumed) = match client::resume_live(&mut ws) {
+                                Ok((pos, keepalive)) => (pos, keepalive, true),
                                 Err(e) => {
                                     if failures.fetch_add(1, Ordering::Relaxed) < 3 {
                                         eprintln!("   resume failed: {e}");
                                     }
-                                    (0, false)
+                                    (0, None, false)
                                 }
                             };
-                            out.push(Conn { ws: Some(ws), role, cred, conversation: None, pos, resumed });
+                            out.push(Conn { pos, resumed, keepalive, ..Conn::new(Some(ws), role, cred) });
                         }
                         Err(e) => {
                             if failures.fetch_add(1, Ordering::Relaxed) < 3 {
                                 eprintln!("   connect failed: {e}");
                             }
-                            out.push(Conn { ws: None, role, cred, conversation: None, pos: 0, resumed: false });
+                            out.push(Conn::new(None, role, cred));
                         }
                     }
                 }
@@ -147,6 +147,7 @@ pub(crate) fn plan(send_for: Duration) -> Plan {
         warm_rate: 0.0,
         warm_for: Duration::ZERO,
         pad: 0,
+        script_pings: false,
     }
 }
 
@@ -158,7 +159,7 @@ pub(crate) fn stop_after(stop: &Arc<AtomicBool>, d: Duration) {
     });
 }
 
-/// 1. idle: N widgets held with pings.
+/// 1. idle: N widgets held, each pinging like the widget's script (`watch`).
 pub fn idle(o: &Opts) -> Vec<Row> {
     let data = server::temp_data();
     let s = Server::start(&data, &[]);
@@ -168,14 +169,14 @@ pub fn idle(o: &Opts) -> Vec<Row> {
     let (rss0, threads0) = (s.rss_kib(), s.threads());
     let (conns, failed, took) = connect_all(s.addr, &s.origin, &tokens, &[]);
     // The full window is one whole keepalive cycle of the widgets' sockets, three 45 s rounds (from a
-    // socket's first round on: a pong, a pong, then a ping, `ws::keepalive`), so it holds each socket's
+    // socket's first round on: a tick, a tick, then a ping and a tick, `ws::keepalive`), so it holds each socket's
     // one ping whatever the phase; a window of anything but whole cycles holds more or fewer pings.
     let window = if o.quick { Duration::from_secs(3) } else { frontdesk::ws::KEEPALIVE_EVERY * u32::from(frontdesk::ws::PING_EVERY_NTH) };
     let (settle, hold) = (Duration::from_secs(1), Duration::from_secs(1) + window);
     let stop = Arc::new(AtomicBool::new(false));
     stop_after(&stop, hold + Duration::from_secs(1));
     let (addr, origin) = (s.addr, s.origin.clone());
-    let runner = std::thread::spawn(move || drive(addr, &origin, conns, 2, stop, |_| plan(Duration::ZERO)));
+    let runner = std::thread::spawn(move || drive(addr, &origin, conns, 2, stop, |_| Plan { script_pings: true, ..plan(Duration::ZERO) }));
     std::thread::sleep(settle);
     let (c0, t0) = (s.cpu_ticks(), Instant::now());
     std::thread::sleep(window);
@@ -304,7 +305,7 @@ pub fn chat(o: &Opts) -> Vec<Row> {
     let mut econns = Vec::new();
     for _ in 0..o.n {
         if let Ok(ws) = baseline::echo_connect(echo.addr) {
-            econns.push(Conn { ws: Some(ws), role: Role::Customer, cred: String::new(), conversation: None, pos: 0, resumed: false });
+            econns.push(Conn::new(Some(ws), Role::Customer, String::new()));
         }
     }
     let stop = Arc::new(AtomicBool::new(false));
