@@ -165,15 +165,16 @@ pub fn run(env: Env, mut conns: Vec<(usize, Conn)>, plan: Plan) -> Stats {
     let mut dirty: Vec<usize> = Vec::new();
     // Persist mode starts one message per customer.
     let pad = "x".repeat(plan.pad);
+    // A message as sent: the bare body to the echo baseline, else a `send` frame (`p`: persist ids, `c`: chat).
     let body = |id: u64, env: &Env| format!("bm:{id}:{}:{pad}", env.epoch.elapsed().as_micros());
+    let frame = |id: u64, env: &Env, tag: char| {
+        let b = body(id, env);
+        if plan.raw { b } else { format!("{{\"type\":\"send\",\"body\":\"{b}\",\"client_msg_id\":\"{tag}{id}\"}}") }
+    };
     if plan.closed_loop {
         for &i in &customers {
             let id = env.next_id.fetch_add(1, Ordering::Relaxed);
-            let text = if plan.raw {
-                body(id, &env)
-            } else {
-                format!("{{\"type\":\"send\",\"body\":\"{}\",\"client_msg_id\":\"p{id}\"}}", body(id, &env))
-            };
+            let text = frame(id, &env, 'p');
             if let Some(ws) = conns[i].1.ws.as_mut()
                 && let Err(e) = client::send(ws, text)
             {
@@ -286,11 +287,7 @@ pub fn run(env: Env, mut conns: Vec<(usize, Conn)>, plan: Plan) -> Stats {
             if plan.closed_loop && acked > 0 && started.elapsed() < plan.send_for {
                 for _ in 0..acked {
                     let id = env.next_id.fetch_add(1, Ordering::Relaxed);
-                    let text = if plan.raw {
-                        body(id, &env)
-                    } else {
-                        format!("{{\"type\":\"send\",\"body\":\"{}\",\"client_msg_id\":\"p{id}\"}}", body(id, &env))
-                    };
+                    let text = frame(id, &env, 'p');
                     if let Some(ws) = conns[slot].1.ws.as_mut()
                         && let Err(e) = client::send(ws, text)
                     {
@@ -308,11 +305,7 @@ pub fn run(env: Env, mut conns: Vec<(usize, Conn)>, plan: Plan) -> Stats {
             while (sent_c as f64) < due_c && !customers.is_empty() {
                 let i = customers[rnd(customers.len())];
                 let id = env.next_id.fetch_add(1, Ordering::Relaxed);
-                let text = if plan.raw {
-                    body(id, &env)
-                } else {
-                    format!("{{\"type\":\"send\",\"body\":\"{}\",\"client_msg_id\":\"c{id}\"}}", body(id, &env))
-                };
+                let text = frame(id, &env, 'c');
                 sent_c += 1;
                 dirty.push(i);
                 if let Some(ws) = conns[i].1.ws.as_mut() {

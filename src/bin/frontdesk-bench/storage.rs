@@ -111,7 +111,7 @@ fn echo_ceiling(o: &Opts, senders: usize, dur: Duration, ours: &[Row]) -> Vec<Ro
     let mut conns = Vec::new();
     for _ in 0..senders {
         if let Ok(ws) = baseline::echo_connect(echo.addr) {
-            conns.push(Conn { ws: Some(ws), role: Role::Customer, cred: String::new(), conversation: None, pos: 0, resumed: false });
+            conns.push(Conn::new(Some(ws), Role::Customer, String::new()));
         }
     }
     let (t0, own0) = (Instant::now(), own_cpu_ticks());
