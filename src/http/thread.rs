@@ -89,11 +89,11 @@ thread_local! {
 
 /// Stack kept below the caller's frame by `trim_stack`: what the blocking read under it uses
 /// (tungstenite's read, our stream's, the syscall's wrapper), rounded down to a page boundary.
-/// Called from the reader loop, it runs 7,553 bytes below the top of its stack (measured with the flood and
-/// keepalive changes): with 1 KiB kept, an idle thread kept three pages instead of two (23.2 KiB per
-/// idle connection instead of 19.0, `frontdesk-bench idle -n 3000 --quick`); with 512 bytes the blocking
-/// read faults nothing back (19.0 KiB). The margin to the next page is small (~130 bytes of frames above
-/// the loop): a change that deepens them shows as +4 KiB in that row.
+/// Called from the reader loop, `trim_stack` ran 7,553 bytes below the top of its stack with a change
+/// tried on 2026-11-30 (the flood's peer window, reverted): with 1 KiB kept, an idle thread then kept three
+/// pages instead of two (23.2 KiB per idle connection instead of 19.0, `frontdesk-bench idle -n 3000
+/// --quick`); with 512 bytes the blocking read faults nothing back (19.0 KiB). The margin to the next page is
+/// small: a change that deepens the frames above the loop shows as +4 KiB in that row.
 const TRIM_KEEP: usize = 512;
 
 /// Give back the pages of this connection thread's stack more than `TRIM_KEEP` below the caller's

@@ -4,10 +4,8 @@
 //! The application is given as a frame handler: this transport never names it.
 
 pub mod budget;
-pub mod flusher;
 pub mod keepalive;
 pub mod outbox;
-pub mod window;
 
 use std::io::{ErrorKind, Read, Write};
 use std::net::TcpStream;

@@ -1,25 +1,23 @@
 //! The write side of one WebSocket: every frame for a connection (pushed events, acks, pongs, pings,
 //! close) goes through its `Outbox`, under one lock, so frames never interleave. Writes never block:
-//! `send(MSG_DONTWAIT)` puts what the kernel takes, and what the client has room for by our estimate
-//! (`ws::window`: ~64 KiB it has not read), the rest waits in a bounded backlog that the flusher
-//! thread drains as the socket becomes writable and the client reads. The backlog is a queue of
-//! frames, each freed once sent, and it counts what it holds against the process-wide `Budget`
-//! (`ws::budget`). A client whose backlog overflows its own cap, or who is furthest behind when the
-//! budget is spent, is cut (close code 1013; it then reconnects and resumes): a stalled reader cannot
-//! slow anyone else, and all of them together cannot take more memory than the budget.
+//! `send(MSG_DONTWAIT)` puts what the kernel takes, the rest waits in a bounded backlog that the
+//! flusher thread drains when the socket becomes writable. The backlog is a queue of frames, each
+//! freed once sent, and it counts what it holds against the process-wide `Budget` (`ws::budget`).
+//! A client whose backlog overflows its own cap, or who is furthest behind when the budget is spent,
+//! is cut (close code 1013; it then reconnects and resumes): a stalled reader cannot slow anyone else,
+//! and all of them together cannot take more memory than the budget.
 
-use std::collections::VecDeque;
+use std::collections::{HashMap, VecDeque};
 use std::net::{Shutdown, TcpStream};
 use std::os::fd::AsRawFd;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::mpsc::Sender;
+use std::sync::mpsc::{Receiver, Sender};
 use std::sync::{Arc, Mutex};
 
 use tungstenite::protocol::frame::coding::{CloseCode, Data, OpCode};
 use tungstenite::protocol::frame::{CloseFrame, Frame as WsFrame};
 
 use super::budget::{Budget, CUT_CODE};
-use super::window::{Limit, Window, send_nonblocking};
 
 /// Bytes a connection may have waiting before it is dropped as too slow.
 pub const MAX_BACKLOG: usize = 1024 * 1024;
@@ -43,17 +41,6 @@ struct Backlog {
     /// Sum of the frames' lengths. A frame shared with other backlogs counts in each, so the budget
     /// counts at least what the process holds (every socket's share in full).
     bytes: usize,
-    /// How much more the peer may be sent before it reads (`ws::window`).
-    window: Window,
-}
-
-/// What a flush left: nothing, frames the kernel would not take (wait until the socket is
-/// writable), or frames held back until the peer reads (`ws::window`: look again later).
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
-pub(super) enum Flushed {
-    Empty,
-    KernelFull,
-    PeerBehind,
 }
 
 impl Backlog {
@@ -73,8 +60,7 @@ impl Backlog {
 
     /// Drop every frame not yet started; keep the rest of one the peer has begun to receive (so the
     /// stream stays whole and a close frame can follow it), and, with `keep_last`, the last frame (a
-    /// close frame already queued: without it the client would read a plain drop). The window's
-    /// limit goes too: what is left must go out whether or not the peer reads.
+    /// close frame already queued: without it the client would read a plain drop).
     fn drop_unsent(&mut self, keep_last: bool) {
         let sent = self.sent;
         let partial = if sent > 0 { self.frames.pop_front() } else { None };
@@ -120,8 +106,8 @@ impl Outbox {
         };
         let o = Arc::new(Outbox {
             id,
-            backlog: Mutex::new(Backlog { window: Window::new(stream.as_raw_fd()), ..Backlog::default() }),
             stream,
+            backlog: Mutex::new(Backlog::default()),
             held: AtomicUsize::new(0),
             budget,
             closed: AtomicBool::new(false),
@@ -209,13 +195,8 @@ impl Outbox {
         let was_empty = backlog.is_empty();
         let mut sent = 0;
         if was_empty {
-            let fd = self.stream.as_raw_fd();
-            let room = if last { bytes.len() } else { backlog.window.room(fd, bytes.len(), Limit::Direct) };
-            match send_nonblocking(&self.stream, &bytes[..room]) {
-                Ok(n) => {
-                    sent = n;
-                    backlog.window.wrote(n);
-                }
+            match send_nonblocking(&self.stream, bytes) {
+                Ok(n) => sent = n,
                 Err(_) => {
                     drop(backlog);
                     self.kill();
@@ -278,40 +259,24 @@ impl Outbox {
         }
     }
 
-    /// Push out what the socket takes now (and the peer's window allows): what is left, and whether
-    /// any byte went out.
-    pub(super) fn flush_some(&self) -> (Flushed, bool) {
+    /// Push out what the socket takes now; true when the backlog is empty.
+    fn flush_some(&self) -> bool {
         let mut backlog = self.lock();
-        let (fd, closing) = (self.stream.as_raw_fd(), self.closing.load(Ordering::Relaxed));
-        let mut left = Flushed::KernelFull;
-        let mut moved = false;
-        while let Some(front) = backlog.frames.front().cloned() {
-            let rest = &front[backlog.sent..];
-            // A close frame queued: the rest goes out whether or not the peer reads.
-            let room = if closing { rest.len() } else { backlog.window.room(fd, rest.len(), Limit::Ahead) };
-            if room == 0 {
-                left = Flushed::PeerBehind;
-                break;
-            }
-            match send_nonblocking(&self.stream, &rest[..room]) {
+        while let Some(front) = backlog.frames.front() {
+            match send_nonblocking(&self.stream, &front[backlog.sent..]) {
+                Ok(n) if backlog.sent + n == front.len() => {
+                    let done = backlog.frames.pop_front().map_or(0, |f| f.len());
+                    backlog.bytes -= done;
+                    backlog.sent = 0;
+                }
                 Ok(n) => {
-                    backlog.window.wrote(n);
-                    moved |= n > 1; // not a probe (`Window::room`)
-                    if n == rest.len() {
-                        backlog.frames.pop_front();
-                        backlog.bytes -= front.len();
-                        backlog.sent = 0;
-                    } else {
-                        backlog.sent += n;
-                        // Short of the room: the kernel's buffer is full; else the window is.
-                        left = if n < room { Flushed::KernelFull } else { Flushed::PeerBehind };
-                        break;
-                    }
+                    backlog.sent += n;
+                    break;
                 }
                 Err(_) => {
                     drop(backlog);
                     self.kill();
-                    return (Flushed::Empty, moved);
+                    return true;
                 }
             }
         }
@@ -337,11 +302,7 @@ impl Outbox {
             let _ = self.stream.shutdown(Shutdown::Write);
         }
         drop(backlog);
-        (if empty { Flushed::Empty } else { left }, moved)
-    }
-
-    pub(super) fn fd(&self) -> std::os::fd::RawFd {
-        self.stream.as_raw_fd()
+        empty
     }
 
     /// Close the socket both ways (the reader thread wakes with EOF and cleans up) and free the backlog.
@@ -382,4 +343,53 @@ fn encode(frame: WsFrame) -> Vec<u8> {
     // Formatting into a Vec cannot fail.
     let _ = frame.format(&mut buf);
     buf
+}
+
+/// `send(2)` with MSG_DONTWAIT: never blocks, whatever the socket's mode. MSG_NOSIGNAL: a closed
+/// peer gives EPIPE instead of killing the process with SIGPIPE.
+fn send_nonblocking(stream: &TcpStream, buf: &[u8]) -> std::io::Result<usize> {
+    if buf.is_empty() {
+        return Ok(0);
+    }
+    // SAFETY: the pointer and length describe `buf`, which outlives the call; the fd is open for
+    // as long as `stream` lives.
+    let n = unsafe { libc::send(stream.as_raw_fd(), buf.as_ptr().cast(), buf.len(), libc::MSG_DONTWAIT | libc::MSG_NOSIGNAL) };
+    if n >= 0 {
+        return Ok(n as usize);
+    }
+    let e = std::io::Error::last_os_error();
+    match e.kind() {
+        std::io::ErrorKind::WouldBlock | std::io::ErrorKind::Interrupted => Ok(0),
+        _ => Err(e),
+    }
+}
+
+/// The flusher thread: waits (poll) for backlogged sockets to become writable and drains them.
+pub fn run_flusher(rx: Receiver<Arc<Outbox>>) {
+    let mut waiting: HashMap<u64, Arc<Outbox>> = HashMap::new();
+    loop {
+        if waiting.is_empty() {
+            match rx.recv() {
+                Ok(o) => {
+                    waiting.insert(o.id, o);
+                }
+                Err(_) => return,
+            }
+        }
+        while let Ok(o) = rx.try_recv() {
+            waiting.insert(o.id, o);
+        }
+        waiting.retain(|_, o| !o.is_closed());
+        let list: Vec<Arc<Outbox>> = waiting.values().cloned().collect();
+        let mut fds: Vec<libc::pollfd> =
+            list.iter().map(|o| libc::pollfd { fd: o.stream.as_raw_fd(), events: libc::POLLOUT, revents: 0 }).collect();
+        // SAFETY: `fds` is a valid array of `fds.len()` pollfd structs for the duration of the call.
+        // A short timeout so newly backlogged sockets join the poll set quickly.
+        unsafe { libc::poll(fds.as_mut_ptr(), fds.len() as libc::nfds_t, 20) };
+        for (o, fd) in list.iter().zip(&fds) {
+            if fd.revents != 0 && o.flush_some() {
+                waiting.remove(&o.id);
+            }
+        }
+    }
 }

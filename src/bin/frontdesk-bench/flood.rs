@@ -44,9 +44,7 @@ pub fn flood(o: &Opts) -> Vec<Row> {
             p.warm_for = warm;
             p.customer_rate = rate / 2.0 / drivers as f64;
             p.agent_rate = rate / 2.0 / drivers as f64;
-            // Recorded from the start; the main rows keep to what was sent from `measured_from` on
-            // (`keep_measured`), the warm-up rows say so.
-            p.measure_after = Duration::ZERO;
+            p.measure_after = warm + Duration::from_secs(1);
             p.pad = 4000;
             p
         }
@@ -58,8 +56,6 @@ pub fn flood(o: &Opts) -> Vec<Row> {
     let stop = Arc::new(AtomicBool::new(false));
     stop_after(&stop, warm + quiet_for + Duration::from_secs(2));
     let (mut quiet, _) = drive(s.addr, &s.origin, quiet_conns, drivers, stop, normal_plan(warm + quiet_for));
-    let measured_from = (warm + Duration::from_secs(1)).as_micros() as u64;
-    let quiet_all = keep_measured(&mut quiet, measured_from);
     quiet.latencies_us.sort_unstable();
     let (conns, failed, _) = connect_all(s.addr, &s.origin, &tokens, &cookies[..readers]);
     let flood_cookies: Vec<String> = (0..flooders).map(|i| cookies[readers + i % 5].clone()).collect();
@@ -96,7 +92,6 @@ pub fn flood(o: &Opts) -> Vec<Row> {
     let stop = Arc::new(AtomicBool::new(false));
     stop_after(&stop, send_for + Duration::from_secs(2));
     let (mut st, _) = drive(s.addr, &s.origin, conns, drivers, stop, normal_plan(send_for));
-    let flood_all = keep_measured(&mut st, measured_from);
     sampling.store(false, Ordering::Relaxed);
     let _ = sampler.join();
     let cuts = metric(&s, &admin, "frontdesk_backlog_cuts_total");
@@ -121,18 +116,6 @@ pub fn flood(o: &Opts) -> Vec<Row> {
         (pct(&v, 0.99) / 1000.0, v.len())
     };
     let (before, n_before) = phase(0.0, first_cut);
-    // The same, with the warm-up's messages (every widget writes once in the first 2 s), which the
-    // rows above leave out: with the flood sockets cut within the warm-up, "before the first cut"
-    // is only there.
-    let within = |all: &[(u64, u64)], from: f64, to: f64| {
-        let mut v: Vec<u64> = all.iter().filter(|(s, _)| (from..to).contains(&(*s as f64 / 1e6))).map(|(_, l)| *l).collect();
-        v.sort_unstable();
-        (pct(&v, 0.99) / 1000.0, v.len())
-    };
-    let warm_end = measured_from as f64 / 1e6;
-    let (quiet_warm, n_quiet_warm) = within(&quiet_all, 0.0, warm_end);
-    let (flood_warm, n_flood_warm) = within(&flood_all, 0.0, warm_end);
-    let (warm_before, n_warm_before) = within(&flood_all, 0.0, first_cut);
     let (after, n_after) = phase(last_cut + 1.0, f64::INFINITY);
     st.latencies_us.sort_unstable();
     let (idle_mib, peak_mib) = (rss_idle as f64 / 1024.0, peak_rss.load(Ordering::Relaxed) as f64 / 1024.0);
@@ -173,35 +156,12 @@ pub fn flood(o: &Opts) -> Vec<Row> {
         row("flood", "normal clients' latency max", st.latencies_us.last().copied().unwrap_or(0) as f64 / 1000.0, "ms", ""),
         row("flood", format!("p99 of those sent before the first cut (t < {first_cut:.1} s, {n_before})"), before, "ms", "<= 10 ms"),
         row("flood", format!("p99 of those sent 1 s after the last cut (t > {:.1} s, {n_after})", last_cut + 1.0), after, "ms", "<= 10 ms"),
-        row(
-            "flood",
-            format!("warm-up included: alone, p99 of those sent in the first {warm_end:.0} s ({n_quiet_warm})"),
-            quiet_warm,
-            "ms",
-            "baseline",
-        ),
-        row(
-            "flood",
-            format!("warm-up included: flood, p99 of those sent in the first {warm_end:.0} s ({n_flood_warm})"),
-            flood_warm,
-            "ms",
-            "",
-        ),
-        row("flood", format!("warm-up included: p99 of those sent before the first cut ({n_warm_before})"), warm_before, "ms", "<= 10 ms"),
         row("flood", "deliveries measured", st.latencies_us.len() as f64, "frames", ""),
         row("flood", "errors", (quiet_failed + quiet.errors + failed + flood_failed + st.errors) as f64, "", "0"),
     ];
     s.stop();
     let _ = std::fs::remove_dir_all(data);
     out
-}
-
-/// Keep in `st` the latencies of messages sent from `from` (µs since the drivers' epoch) on, as the
-/// drivers do with `measure_after`; returns every one recorded, as (sent, latency).
-fn keep_measured(st: &mut crate::driver::Stats, from: u64) -> Vec<(u64, u64)> {
-    let all: Vec<(u64, u64)> = st.sent_us.iter().copied().zip(st.latencies_us.iter().copied()).collect();
-    (st.sent_us, st.latencies_us) = all.iter().filter(|(s, _)| *s >= from).copied().unzip();
-    all
 }
 
 fn metric_at(addr: std::net::SocketAddr, admin: &(String, String), name: &str) -> f64 {
