@@ -249,7 +249,10 @@ test('a customer\'s answer by mail appears live in the Messenger once; one from 
     await ada.request('POST', `/api/conversations/${conv}/messages`, { body: 'It is: shall I hold one for you?' });
     // Failed once in a full run under load (the mail never came within 15 s): say what the server did.
     const mail = await eventually(async () => mails().slice(before).find((m) => m.includes('rui@example.org')), 15000, 'the continuity mail')
-      .catch((e) => { throw new Error(`${e.message}\nserver said:\n${srv.output().slice(-4000)}`); });
+      .catch(async (e) => {
+        const outbox = await ada.request('GET', '/api/admin/email').catch((x) => x.message);
+        throw new Error(`${e.message}\nthe outbox: ${JSON.stringify(outbox?.outbox ?? outbox)}\nserver said:\n${srv.output().slice(-4000)}`);
+      });
     const replyTo = /^Reply-To:.*?<?([^\s<>]+\+c\d+\.[0-9a-f]+@acme\.test)>?/m.exec(mail)[1];
 
     // The Messenger, signed in, on that conversation.
