@@ -50,10 +50,15 @@ fn bodies(admin: &Client, conv: i64, body: &str) -> usize {
     messages(admin, conv).iter().filter(|m| m["body"] == body).count()
 }
 
-fn wait(limit: Duration, what: &str, mut f: impl FnMut() -> bool) {
+fn wait(limit: Duration, what: &str, f: impl FnMut() -> bool) {
+    wait_or(limit, f, || format!("timed out waiting for {what}"));
+}
+
+/// `wait`, with what to say on a timeout worked out only then.
+fn wait_or(limit: Duration, mut f: impl FnMut() -> bool, timed_out: impl Fn() -> String) {
     let t = Instant::now();
     while !f() {
-        assert!(t.elapsed() < limit, "timed out waiting for {what}");
+        assert!(t.elapsed() < limit, "{}", timed_out());
         std::thread::sleep(Duration::from_millis(50));
     }
 }
@@ -217,11 +222,11 @@ fn a_permanent_refusal_fails_is_listed_with_its_reason_and_retry_sends_it() {
     let conv = cust.say("Hi")["conversation_id"].as_i64().unwrap();
     admin.reply(conv, "Answer one.");
     // Timed out once in a full run under load (no failed row within 20 s): say what the outbox held.
-    let t = Instant::now();
-    while outbox(&admin)["outbox"]["failed"].as_array().unwrap().is_empty() {
-        assert!(t.elapsed() < Duration::from_secs(20), "timed out waiting for a failed row; the outbox: {}", outbox(&admin));
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    wait_or(
+        Duration::from_secs(20),
+        || !outbox(&admin)["outbox"]["failed"].as_array().unwrap().is_empty(),
+        || format!("timed out waiting for a failed row; the outbox: {}", outbox(&admin)),
+    );
     let ob = outbox(&admin);
     let failed = &ob["outbox"]["failed"][0];
     assert!(failed["last_error"].as_str().unwrap().contains("550 5.7.1 Relaying denied"), "{failed}");

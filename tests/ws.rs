@@ -66,7 +66,7 @@ fn a_widget_that_answers_pings_is_kept_and_gets_a_tick_every_round() {
                 last = Instant::now();
             }
             Ok(m) => panic!("only ticks and pings on an idle socket, got {m:?}"),
-            Err(tungstenite::Error::Io(e)) if matches!(e.kind(), std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut) => {
+            Err(e) if timed_out(&e) => {
                 // A ping is followed by its round's tick in the same send: no pause between them.
                 assert!(!ping_pending, "the tick of a ping's round came in the same send");
             }
@@ -103,7 +103,7 @@ fn a_widget_that_pings_by_itself_gets_ticks_but_no_ping() {
             Ok(Message::Text(t)) if t.as_str() == frontdesk::ws::keepalive::TICK_TEXT => ticks += 1,
             Ok(Message::Text(t)) if t.as_str().contains(r#""type":"pong""#) => pongs += 1,
             Ok(m) => panic!("a socket heard every round gets no ping: {m:?}"),
-            Err(tungstenite::Error::Io(e)) if matches!(e.kind(), std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut) => {}
+            Err(e) if timed_out(&e) => {}
             Err(e) => panic!("the socket ended after {:?}: {e}", start.elapsed()),
         }
     }
@@ -126,7 +126,7 @@ fn a_widget_that_stops_answering_is_dropped_within_the_limit() {
             Ok(Message::Ping(_)) => continue,
             Ok(Message::Text(t)) if t.as_str() == frontdesk::ws::keepalive::TICK_TEXT => continue,
             Ok(m) => panic!("only ticks and pings on an idle socket, got {m:?}"),
-            Err(tungstenite::Error::Io(e)) if matches!(e.kind(), std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut) => {
+            Err(e) if timed_out(&e) => {
                 break false;
             }
             Err(_) => break true,
@@ -134,4 +134,9 @@ fn a_widget_that_stops_answering_is_dropped_within_the_limit() {
     };
     assert!(ended, "dropped within {:?} of its last frame ({:?} waited)", LIMIT + LATE * 2, quiet.elapsed());
     assert_eq!(dropped(&s.admin(), 1.0), 1.0, "counted as a drop (1006)");
+}
+
+/// A read that found nothing within the socket's timeout (not an error of the connection).
+fn timed_out(e: &tungstenite::Error) -> bool {
+    matches!(e, tungstenite::Error::Io(e) if matches!(e.kind(), std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut))
 }

@@ -67,20 +67,18 @@ pub fn upgrade(app: &Arc<App>, req: &Request) -> std::result::Result<(Response, 
 /// client resumes), each frame through `handle_frame`, and removal however it ends.
 fn run(app: &Arc<App>, stream: Arc<TcpStream>, peer: Peer, leftover: Vec<u8>) {
     let outbox = app.hub.new_outbox(stream.clone());
-    let kind = match peer.viewer {
-        Viewer::Customer { .. } => "widget",
-        _ => "agent",
-    };
+    let widget = matches!(peer.viewer, Viewer::Customer { .. });
+    let kind = if widget { "widget" } else { "agent" };
     // A widget's socket is told how often its keepalive `tick` comes, so its script pings only when
     // ticks stop (`ws::keepalive`); an agent's socket gets no tick, and its script pings on its own.
     let mut hello = json!({"type": "hello", "server_time": db::now_ms()});
-    if kind == "widget" {
+    if widget {
         hello["keepalive_ms"] = json!(app.config.widget_keepalive.as_millis() as u64);
     }
     outbox.text(&hello.to_string());
     app.metrics.ws_connected(kind);
     let membership = app.hub.join(outbox.clone(), peer.viewer, peer.session);
-    let silence = if kind == "widget" { crate::ws::widget_silence_limit(app.config.widget_keepalive) } else { crate::ws::SILENCE_LIMIT };
+    let silence = if widget { crate::ws::widget_silence_limit(app.config.widget_keepalive) } else { crate::ws::SILENCE_LIMIT };
     let code = crate::ws::serve(stream, outbox, leftover, silence, |text| handle_frame(app, &membership.conn, text));
     app.metrics.ws_disconnected(kind, code);
 }
