@@ -6,6 +6,7 @@
 pub mod budget;
 pub mod keepalive;
 pub mod outbox;
+mod send;
 
 use std::io::{ErrorKind, Read, Write};
 use std::net::TcpStream;

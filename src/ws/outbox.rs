@@ -14,10 +14,11 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::mpsc::{Receiver, Sender};
 use std::sync::{Arc, Mutex};
 
-use tungstenite::protocol::frame::coding::{CloseCode, Data, OpCode};
-use tungstenite::protocol::frame::{CloseFrame, Frame as WsFrame};
+use tungstenite::protocol::frame::coding::CloseCode;
 
 use super::budget::{Budget, CUT_CODE};
+pub use super::send::text_frame;
+use super::send::{Bytes, close_frame, encode, send_all_nonblocking};
 
 /// Bytes a connection may have waiting before it is dropped as too slow.
 pub const MAX_BACKLOG: usize = 1024 * 1024;
@@ -145,7 +146,13 @@ impl Outbox {
 
     /// Whether this socket has nothing waiting and is not being closed: a reader that keeps up.
     pub fn keeping_up(&self) -> bool {
-        self.held() == 0 && !self.closing.load(Ordering::Relaxed) && !self.is_closed()
+        self.held() == 0 && self.takes_frames()
+    }
+
+    /// Whether frames can still be queued: not closed, no close frame queued (a cut socket takes
+    /// none until it is gone).
+    pub fn takes_frames(&self) -> bool {
+        !self.closing.load(Ordering::Relaxed) && !self.is_closed()
     }
 
     /// Send a close frame and shut the socket's write side once it is out.
@@ -153,18 +160,19 @@ impl Outbox {
     /// its close frame, and the client would read a plain drop).
     pub fn close(self: &Arc<Self>, code: CloseCode, reason: &str) {
         let _ = self.close_code.compare_exchange(0, code.into(), Ordering::Relaxed, Ordering::Relaxed);
-        self.push(Bytes::Own(&encode(close_frame(code, reason))), true);
+        self.push(&[Bytes::Own(&encode(close_frame(code, reason)))], true);
     }
 
     /// Queue bytes that already form whole frames. Returns false once the connection is closed.
     pub fn raw(self: &Arc<Self>, bytes: &[u8]) -> bool {
-        self.push(Bytes::Own(bytes), false)
+        self.push(&[Bytes::Own(bytes)], false)
     }
 
-    /// Queue a frame that other sockets get too (`hub::publish`): a backlog keeps a reference to
-    /// it instead of a copy.
-    pub fn shared(self: &Arc<Self>, frame: &Frame) -> bool {
-        self.push(Bytes::Shared(frame), false)
+    /// Queue frames that other sockets get too (a fan-out round's share, `hub::fanout`): a backlog
+    /// keeps references to them instead of copies, and what the kernel takes goes in one `sendmsg`.
+    pub fn shared_all(self: &Arc<Self>, frames: &[Frame]) -> bool {
+        let frames: Vec<Bytes<'_>> = frames.iter().map(Bytes::Shared).collect();
+        self.push(&frames, false)
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Backlog> {
@@ -178,11 +186,7 @@ impl Outbox {
         self.budget.adjust(before, now);
     }
 
-    fn push(self: &Arc<Self>, frame: Bytes<'_>, last: bool) -> bool {
-        let bytes: &[u8] = match frame {
-            Bytes::Own(b) => b,
-            Bytes::Shared(f) => f,
-        };
+    fn push(self: &Arc<Self>, frames: &[Bytes<'_>], last: bool) -> bool {
         // Closing is for good: a cut socket (thousands of them in a flood) costs no lock.
         if self.is_closed() || self.closing.load(Ordering::Relaxed) {
             return false;
@@ -193,27 +197,36 @@ impl Outbox {
             return false;
         }
         let was_empty = backlog.is_empty();
-        let mut sent = 0;
+        // Frames the kernel took whole, and bytes of the next one.
+        let (mut whole, mut sent) = (0, 0);
         if was_empty {
-            match send_nonblocking(&self.stream, bytes) {
-                Ok(n) => sent = n,
+            match send_all_nonblocking(&self.stream, frames) {
+                Ok(mut n) => {
+                    while let Some(f) = frames.get(whole).filter(|f| n >= f.bytes().len()) {
+                        n -= f.bytes().len();
+                        whole += 1;
+                    }
+                    sent = n;
+                }
                 Err(_) => {
                     drop(backlog);
                     self.kill();
                     return false;
                 }
             }
-            if sent == bytes.len() {
+            if whole == frames.len() {
                 return true;
             }
         }
         // Appended first and enforced after, so a frame the peer has begun to receive is never
         // out of the queue while the lock is released: the budget can be over by one frame per
         // pushing thread, for the moment it takes to cut.
-        backlog.push(match frame {
-            Bytes::Own(b) => Frame::from(b),
-            Bytes::Shared(f) => f.clone(),
-        });
+        for f in &frames[whole..] {
+            backlog.push(match f {
+                Bytes::Own(b) => Frame::from(*b),
+                Bytes::Shared(f) => (*f).clone(),
+            });
+        }
         if was_empty {
             backlog.sent = sent;
         }
@@ -262,22 +275,28 @@ impl Outbox {
     /// Push out what the socket takes now; true when the backlog is empty.
     fn flush_some(&self) -> bool {
         let mut backlog = self.lock();
-        while let Some(front) = backlog.frames.front() {
-            match send_nonblocking(&self.stream, &front[backlog.sent..]) {
-                Ok(n) if backlog.sent + n == front.len() => {
-                    let done = backlog.frames.pop_front().map_or(0, |f| f.len());
-                    backlog.bytes -= done;
-                    backlog.sent = 0;
-                }
-                Ok(n) => {
-                    backlog.sent += n;
-                    break;
-                }
-                Err(_) => {
-                    drop(backlog);
-                    self.kill();
-                    return true;
-                }
+        // Up to 64 frames a `sendmsg`, again while the kernel takes all of them.
+        while !backlog.is_empty() {
+            let (result, offered) = {
+                let b = &*backlog;
+                let frames: Vec<Bytes<'_>> =
+                    b.frames.iter().take(64).enumerate().map(|(i, f)| Bytes::Own(if i == 0 { &f[b.sent..] } else { f })).collect();
+                (send_all_nonblocking(&self.stream, &frames), frames.iter().map(|f| f.bytes().len()).sum::<usize>())
+            };
+            let Ok(n) = result else {
+                drop(backlog);
+                self.kill();
+                return true;
+            };
+            let mut at = backlog.sent + n;
+            while let Some(len) = backlog.frames.front().map(|f| f.len()).filter(|len| at >= *len) {
+                backlog.frames.pop_front();
+                backlog.bytes -= len;
+                at -= len;
+            }
+            backlog.sent = at;
+            if n < offered {
+                break;
             }
         }
         let empty = backlog.is_empty();
@@ -319,48 +338,6 @@ impl Drop for Outbox {
     fn drop(&mut self) {
         self.budget.unregister(self.id);
         self.budget.adjust(self.held.swap(0, Ordering::Relaxed), 0);
-    }
-}
-
-fn close_frame(code: CloseCode, reason: &str) -> WsFrame {
-    WsFrame::close(Some(CloseFrame { code, reason: reason.to_string().into() }))
-}
-
-/// A text message as one WebSocket frame, ready for `Outbox::raw` (encode once, send to many).
-/// What `push` queues: bytes of this socket's own (copied if they must wait) or a shared frame.
-#[derive(Clone, Copy)]
-enum Bytes<'a> {
-    Own(&'a [u8]),
-    Shared(&'a Frame),
-}
-
-pub fn text_frame(text: &str) -> Vec<u8> {
-    encode(WsFrame::message(text.as_bytes().to_vec(), OpCode::Data(Data::Text), true))
-}
-
-fn encode(frame: WsFrame) -> Vec<u8> {
-    let mut buf = Vec::with_capacity(frame.len());
-    // Formatting into a Vec cannot fail.
-    let _ = frame.format(&mut buf);
-    buf
-}
-
-/// `send(2)` with MSG_DONTWAIT: never blocks, whatever the socket's mode. MSG_NOSIGNAL: a closed
-/// peer gives EPIPE instead of killing the process with SIGPIPE.
-fn send_nonblocking(stream: &TcpStream, buf: &[u8]) -> std::io::Result<usize> {
-    if buf.is_empty() {
-        return Ok(0);
-    }
-    // SAFETY: the pointer and length describe `buf`, which outlives the call; the fd is open for
-    // as long as `stream` lives.
-    let n = unsafe { libc::send(stream.as_raw_fd(), buf.as_ptr().cast(), buf.len(), libc::MSG_DONTWAIT | libc::MSG_NOSIGNAL) };
-    if n >= 0 {
-        return Ok(n as usize);
-    }
-    let e = std::io::Error::last_os_error();
-    match e.kind() {
-        std::io::ErrorKind::WouldBlock | std::io::ErrorKind::Interrupted => Ok(0),
-        _ => Err(e),
     }
 }
 

@@ -5,7 +5,7 @@
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::mpsc::{Receiver, Sender};
+use std::sync::mpsc::Sender;
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::Duration;
 
@@ -14,6 +14,9 @@ use tungstenite::protocol::frame::coding::CloseCode;
 use crate::db::events::{Audience, Event, Viewer};
 use crate::ws::budget::Budget;
 use crate::ws::outbox::Outbox;
+
+mod fanout;
+pub use fanout::run_fanout;
 
 const MAX_HELD: usize = 10_000;
 
@@ -52,25 +55,6 @@ impl Conn {
     /// Hold live events back until history has been replayed (a resume in progress).
     pub fn hold(&self) {
         *self.resuming.lock().unwrap_or_else(|p| p.into_inner()) = Some(Vec::new());
-    }
-
-    /// Send an event (`frame`: its encoded WebSocket frame) unless already sent (resume overlap) or
-    /// held back while resuming.
-    pub fn deliver(&self, ev: &Arc<Event>, frame: &crate::ws::outbox::Frame) {
-        let mut hold = self.resuming.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some(q) = hold.as_mut() {
-            if q.len() >= MAX_HELD {
-                // A client that never resumes: cut it rather than hold events forever.
-                self.outbox.kill();
-            } else {
-                q.push(ev.clone());
-            }
-            return;
-        }
-        drop(hold);
-        if self.pos.fetch_max(ev.id as u64, Ordering::AcqRel) < ev.id as u64 {
-            self.outbox.shared(frame);
-        }
     }
 }
 
@@ -223,46 +207,6 @@ impl Hub {
         }
     }
 
-    /// Deliver one committed event to every socket its audience admits: agents receive it as
-    /// stored, customers its customer projection (built once, and only if a customer is there).
-    /// Each WebSocket frame is encoded once (a server's frames are not masked: the same bytes for
-    /// every socket). The sockets that keep up get it first, those with a backlog after: a flood of
-    /// readers that stopped reading costs the ones that read nothing but the end of the loop.
-    pub fn publish(&self, ev: Arc<Event>) {
-        let frame: crate::ws::outbox::Frame = crate::ws::outbox::text_frame(&ev.frame()).into();
-        let reg = self.reg.read().unwrap_or_else(|p| p.into_inner());
-        let customers: Vec<&Arc<Conn>> = match &ev.audience {
-            Audience::Support { customer: Some(cid) } | Audience::Customer { id: cid } => {
-                reg.customers.get(cid).into_iter().flat_map(|m| m.values()).collect()
-            }
-            Audience::Everyone => reg.customers.values().flat_map(|m| m.values()).collect(),
-            _ => Vec::new(),
-        };
-        let mut n = 0u64;
-        let mut behind = Vec::new();
-        if !customers.is_empty()
-            && let Some(customer_frame) = (self.customer_frame)(&ev.kind, ev.id, &ev.payload)
-        {
-            let customer_frame: crate::ws::outbox::Frame = crate::ws::outbox::text_frame(&customer_frame).into();
-            for c in customers {
-                c.deliver(&ev, &customer_frame);
-                n += 1;
-            }
-        }
-        for c in reg.agents.values().filter(|c| ev.audience.admits(&c.viewer())) {
-            if c.outbox.keeping_up() {
-                c.deliver(&ev, &frame);
-            } else {
-                behind.push(c);
-            }
-            n += 1;
-        }
-        for c in behind {
-            c.deliver(&ev, &frame);
-        }
-        self.delivered.fetch_add(n, Ordering::Relaxed);
-    }
-
     /// Send a frame that is not part of the durable order (typing, presence) to an audience; its
     /// customers get `customer_frame` (their projection) or nothing.
     pub fn publish_ephemeral(&self, audience: &Audience, frame: &str, customer_frame: Option<&str>, except: Option<u64>) {
@@ -335,15 +279,6 @@ impl Hub {
     fn sockets(&self, agents: bool) -> Vec<Arc<Conn>> {
         let reg = self.reg.read().unwrap_or_else(|p| p.into_inner());
         if agents { reg.agents.values().cloned().collect() } else { reg.customers.values().flat_map(|m| m.values()).cloned().collect() }
-    }
-}
-
-/// The fan-out thread: events in commit order, published one by one.
-pub fn run_fanout(hub: Arc<Hub>, rx: Receiver<Vec<Event>>) {
-    while let Ok(batch) = rx.recv() {
-        for ev in batch {
-            hub.publish(Arc::new(ev));
-        }
     }
 }
 
