@@ -67,7 +67,7 @@ pub fn start(config: Config) -> Result<Running> {
     let pool = db::Pool::new(&db_path, config.synchronous_full);
 
     let (flush_tx, flush_rx) = mpsc::channel();
-    std::thread::Builder::new().name("ws-flusher".into()).spawn(move || ws::outbox::run_flusher(flush_rx))?;
+    std::thread::Builder::new().name("ws-flusher".into()).spawn(move || ws::outbox::run_flusher(flush_rx, ws::outbox::CUT_GRACE))?;
     let budget = ws::budget::Budget::new(config.max_backlog_memory_mb as usize * 1024 * 1024);
     log::info!(
         "outgoing backlog budget {} MiB for all sockets together ({} KiB per socket; the readers furthest behind are cut first)",

@@ -3,6 +3,8 @@
 //! the rest waits in the socket's backlog; the flusher sends it once the client reads. Here a real
 //! socket pair on loopback, a client that reads nothing while 800 KB of rounds go out (under the 1 MiB a backlog may hold), then reads:
 //! every frame arrives whole, once, in order, and the partial path was taken (a backlog was held).
+//! And a client cut for not reading that still reads nothing is closed after the grace, its
+//! backlog freed (not held until the silence limit).
 
 use std::io::Read;
 use std::net::{TcpListener, TcpStream};
@@ -10,7 +12,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use frontdesk::ws::budget::Budget;
-use frontdesk::ws::outbox::{Frame, Outbox, run_flusher, text_frame};
+use frontdesk::ws::outbox::{CUT_GRACE, Frame, Outbox, run_flusher, text_frame};
 
 const FRAMES: usize = 100;
 
@@ -26,7 +28,7 @@ fn rounds_the_kernel_takes_in_part_arrive_whole_once_and_in_order() {
     let client = TcpStream::connect(listener.local_addr().unwrap()).unwrap();
     let (server, _) = listener.accept().unwrap();
     let (flush_tx, flush_rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || run_flusher(flush_rx));
+    std::thread::spawn(move || run_flusher(flush_rx, CUT_GRACE));
     let outbox = Outbox::new(1, Arc::new(server), flush_tx, Budget::new(64 << 20));
 
     let frames: Vec<Frame> = (0..FRAMES).map(|i| text_frame(&text(i)).into()).collect();
@@ -53,4 +55,45 @@ fn rounds_the_kernel_takes_in_part_arrive_whole_once_and_in_order() {
         Err(e) => assert!(matches!(e.kind(), std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut), "{e}"),
     }
     assert_eq!(outbox.held(), 0, "the backlog drained");
+}
+
+#[test]
+fn a_cut_client_that_never_reads_is_closed_after_the_grace_and_its_backlog_freed() {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let client = TcpStream::connect(listener.local_addr().unwrap()).unwrap();
+    let (server, _) = listener.accept().unwrap();
+    let (flush_tx, flush_rx) = std::sync::mpsc::channel();
+    // A client whose receive buffer is as small as the kernel allows: once it is full, nothing more
+    // goes out to it, the cut's close frame neither.
+    let small: libc::c_int = 1;
+    // SAFETY: setsockopt on an open socket with a valid int option.
+    unsafe {
+        use std::os::fd::AsRawFd;
+        let size = std::mem::size_of::<libc::c_int>() as libc::socklen_t;
+        libc::setsockopt(client.as_raw_fd(), libc::SOL_SOCKET, libc::SO_RCVBUF, (&small as *const libc::c_int).cast(), size);
+    }
+    let grace = Duration::from_millis(300);
+    std::thread::spawn(move || run_flusher(flush_rx, grace));
+    let budget = Budget::new(64 << 20);
+    let outbox = Outbox::new(1, Arc::new(server), flush_tx, budget.clone());
+
+    // More than a backlog may hold (1 MiB): the client is cut, and its close frame waits behind the
+    // kernel buffers it does not empty.
+    let frame: Frame = text_frame(&"x".repeat(16_000)).into();
+    let mut pushed = 0;
+    while outbox.shared_all(std::slice::from_ref(&frame)) {
+        pushed += 1;
+        assert!(pushed < 1_000, "the client was never cut");
+    }
+    assert!(outbox.is_cut() && !outbox.is_closed(), "cut, its close frame still waiting");
+    assert!(outbox.held() > 0 && budget.used() > 0, "the rest of a frame and the close frame are held");
+
+    let t = std::time::Instant::now();
+    while !outbox.is_closed() && t.elapsed() < grace * 10 {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert!(outbox.is_closed(), "closed within {:?} of a {grace:?} grace", t.elapsed());
+    assert!(t.elapsed() >= grace / 2, "not before the grace ({:?})", t.elapsed());
+    assert_eq!((outbox.held(), budget.used()), (0, 0), "its backlog went back to the budget");
+    drop(client);
 }

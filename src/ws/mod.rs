@@ -4,6 +4,7 @@
 //! The application is given as a frame handler: this transport never names it.
 
 pub mod budget;
+mod flusher;
 pub mod keepalive;
 pub mod outbox;
 mod send;

@@ -7,16 +7,17 @@
 //! is cut (close code 1013; it then reconnects and resumes): a stalled reader cannot slow anyone else,
 //! and all of them together cannot take more memory than the budget.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
 use std::net::{Shutdown, TcpStream};
 use std::os::fd::AsRawFd;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::mpsc::{Receiver, Sender};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::mpsc::Sender;
 use std::sync::{Arc, Mutex};
 
 use tungstenite::protocol::frame::coding::CloseCode;
 
 use super::budget::{Budget, CUT_CODE};
+pub use super::flusher::{CUT_GRACE, run_flusher};
 pub use super::send::text_frame;
 use super::send::{Bytes, close_frame, encode, send_all_nonblocking};
 
@@ -76,7 +77,7 @@ impl Backlog {
 
 pub struct Outbox {
     pub id: u64,
-    stream: Arc<TcpStream>,
+    pub(super) stream: Arc<TcpStream>,
     backlog: Mutex<Backlog>,
     /// What `backlog` holds, as last told to the budget (readable without the lock).
     held: AtomicUsize,
@@ -86,6 +87,9 @@ pub struct Outbox {
     closing: AtomicBool,
     /// Cut for reading too slowly (its backlog was dropped).
     cut: AtomicBool,
+    /// When it was cut (`clock_ms`): a cut client that has not taken its close frame within
+    /// `CUT_GRACE` is not reading at all, and its socket is closed.
+    pub(super) cut_at: AtomicU64,
     /// The code of the first close frame we sent (0: none), for metrics.
     close_code: std::sync::atomic::AtomicU16,
     flusher: Mutex<Sender<Arc<Outbox>>>,
@@ -114,6 +118,7 @@ impl Outbox {
             closed: AtomicBool::new(false),
             closing: AtomicBool::new(false),
             cut: AtomicBool::new(false),
+            cut_at: AtomicU64::new(0),
             close_code: std::sync::atomic::AtomicU16::new(0),
             flusher: Mutex::new(flusher),
             live: Default::default(),
@@ -255,6 +260,7 @@ impl Outbox {
         if self.cut.swap(true, Ordering::Relaxed) || self.is_closed() {
             return;
         }
+        self.cut_at.store(clock_ms(), Ordering::Relaxed);
         // A close frame already queued (a session that ended, a restart) stays: it is the last frame.
         backlog.drop_unsent(self.closing.load(Ordering::Relaxed));
         if !self.closing.swap(true, Ordering::Relaxed) {
@@ -273,7 +279,7 @@ impl Outbox {
     }
 
     /// Push out what the socket takes now; true when the backlog is empty.
-    fn flush_some(&self) -> bool {
+    pub(super) fn flush_some(&self) -> bool {
         let mut backlog = self.lock();
         // Up to 64 frames a `sendmsg`, again while the kernel takes all of them.
         while !backlog.is_empty() {
@@ -341,32 +347,8 @@ impl Drop for Outbox {
     }
 }
 
-/// The flusher thread: waits (poll) for backlogged sockets to become writable and drains them.
-pub fn run_flusher(rx: Receiver<Arc<Outbox>>) {
-    let mut waiting: HashMap<u64, Arc<Outbox>> = HashMap::new();
-    loop {
-        if waiting.is_empty() {
-            match rx.recv() {
-                Ok(o) => {
-                    waiting.insert(o.id, o);
-                }
-                Err(_) => return,
-            }
-        }
-        while let Ok(o) = rx.try_recv() {
-            waiting.insert(o.id, o);
-        }
-        waiting.retain(|_, o| !o.is_closed());
-        let list: Vec<Arc<Outbox>> = waiting.values().cloned().collect();
-        let mut fds: Vec<libc::pollfd> =
-            list.iter().map(|o| libc::pollfd { fd: o.stream.as_raw_fd(), events: libc::POLLOUT, revents: 0 }).collect();
-        // SAFETY: `fds` is a valid array of `fds.len()` pollfd structs for the duration of the call.
-        // A short timeout so newly backlogged sockets join the poll set quickly.
-        unsafe { libc::poll(fds.as_mut_ptr(), fds.len() as libc::nfds_t, 20) };
-        for (o, fd) in list.iter().zip(&fds) {
-            if fd.revents != 0 && o.flush_some() {
-                waiting.remove(&o.id);
-            }
-        }
-    }
+/// Milliseconds on a monotonic clock, counted from its first use.
+pub(super) fn clock_ms() -> u64 {
+    static START: std::sync::OnceLock<std::time::Instant> = std::sync::OnceLock::new();
+    START.get_or_init(std::time::Instant::now).elapsed().as_millis() as u64
 }
