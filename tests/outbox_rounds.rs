@@ -22,14 +22,24 @@ fn text(i: usize) -> String {
     format!("{i} {}", char::from(b'a' + (i % 26) as u8).to_string().repeat(len))
 }
 
-#[test]
-fn rounds_the_kernel_takes_in_part_arrive_whole_once_and_in_order() {
+/// A connected pair on loopback: (the client's end, the server's end).
+fn socket_pair() -> (TcpStream, TcpStream) {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let client = TcpStream::connect(listener.local_addr().unwrap()).unwrap();
-    let (server, _) = listener.accept().unwrap();
-    let (flush_tx, flush_rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || run_flusher(flush_rx, CUT_GRACE));
-    let outbox = Outbox::new(1, Arc::new(server), flush_tx, Budget::new(64 << 20));
+    (client, listener.accept().unwrap().0)
+}
+
+/// A flusher thread closing cut sockets after `grace`; outboxes tell it through the sender.
+fn flusher(grace: Duration) -> std::sync::mpsc::Sender<Arc<Outbox>> {
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || run_flusher(rx, grace));
+    tx
+}
+
+#[test]
+fn rounds_the_kernel_takes_in_part_arrive_whole_once_and_in_order() {
+    let (client, server) = socket_pair();
+    let outbox = Outbox::new(1, Arc::new(server), flusher(CUT_GRACE), Budget::new(64 << 20));
 
     let frames: Vec<Frame> = (0..FRAMES).map(|i| text_frame(&text(i)).into()).collect();
     let total: usize = frames.iter().map(|f| f.len()).sum();
@@ -59,10 +69,7 @@ fn rounds_the_kernel_takes_in_part_arrive_whole_once_and_in_order() {
 
 #[test]
 fn a_cut_client_that_never_reads_is_closed_after_the_grace_and_its_backlog_freed() {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let client = TcpStream::connect(listener.local_addr().unwrap()).unwrap();
-    let (server, _) = listener.accept().unwrap();
-    let (flush_tx, flush_rx) = std::sync::mpsc::channel();
+    let (client, server) = socket_pair();
     // A client whose receive buffer is as small as the kernel allows: once it is full, nothing more
     // goes out to it, the cut's close frame neither.
     let small: libc::c_int = 1;
@@ -73,9 +80,8 @@ fn a_cut_client_that_never_reads_is_closed_after_the_grace_and_its_backlog_freed
         libc::setsockopt(client.as_raw_fd(), libc::SOL_SOCKET, libc::SO_RCVBUF, (&small as *const libc::c_int).cast(), size);
     }
     let grace = Duration::from_millis(300);
-    std::thread::spawn(move || run_flusher(flush_rx, grace));
     let budget = Budget::new(64 << 20);
-    let outbox = Outbox::new(1, Arc::new(server), flush_tx, budget.clone());
+    let outbox = Outbox::new(1, Arc::new(server), flusher(grace), budget.clone());
 
     // More than a backlog may hold (1 MiB): the client is cut, and its close frame waits behind the
     // kernel buffers it does not empty.
