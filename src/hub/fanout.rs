@@ -1,11 +1,11 @@
 //! Fan-out: committed events, in commit order, to every socket whose viewer their audience admits.
 //!
 //! The fan-out thread works in rounds: a round is every event that queued while the last round was
-//! being sent, and each socket gets all of its frames of a round in one `sendmsg`. Under a light
-//! load a round is one group commit's events, as before. When sends fall behind — thousands of
-//! sockets whose clients stopped reading still take frames into their kernel buffers, a `send` each
-//! — the next round is bigger, and its cost grows with sockets, not with sockets × events: the
-//! readers that keep up wait for one round, not for a queue of them (BENCHMARKS.md, "Flood").
+//! being sent (up to `MAX_ROUND`), and each socket gets all of its frames of a round in one
+//! `sendmsg`. Under a light load a round is one group commit's events. When sends fall behind —
+//! thousands of sockets whose clients stopped reading still take frames into their kernel buffers,
+//! a `send` each — the next round is bigger, and its cost grows with sockets, not with sockets ×
+//! events (BENCHMARKS.md, "Fan-out in rounds").
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -20,7 +20,7 @@ use crate::ws::outbox::{Frame, text_frame};
 /// a socket at once, so it should fit in a reader's kernel buffer: measured in the flood (normal
 /// readers on a starved load generator), rounds of up to 64 or 1,024 events left readers that keep
 /// up with a backlog as large as a dead socket's, and the budget cut some of them (1 of 3 runs and
-/// 1 of 1); rounds of 8 cut none (0 of 5), and already take most of the sends off (BENCHMARKS.md).
+/// 1 of 1); rounds of 8 cut none (0 of 8 runs) and already take most of the sends off (BENCHMARKS.md).
 const MAX_ROUND: usize = 8;
 
 /// The fan-out thread: takes what is queued, publishes it in rounds of `MAX_ROUND` at most.

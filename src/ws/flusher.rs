@@ -3,8 +3,8 @@
 //! empty, so a wait costs what is ready, not what is waiting: with `poll` over every backlogged
 //! socket, 5,000 clients that had stopped reading cost 8 ms of kernel time a call and this thread a
 //! third of a core (BENCHMARKS.md, "Fan-out in rounds"). A cut client that has not taken its close
-//! frame within the grace (`CUT_GRACE`) is not reading at all: its socket is closed (its reader thread ends
-//! with it) and its backlog freed.
+//! frame within the grace (`CUT_GRACE`) is not reading at all: its socket is closed (its reader
+//! thread ends with it) and its backlog freed.
 
 use std::collections::HashMap;
 use std::os::fd::AsRawFd;
