@@ -58,8 +58,16 @@ export function client({ auth = 'none', token = () => '', onUnauthorized = null,
   };
 }
 
-/** Where an agent's page goes when its session has ended (a 401, or its socket closed with 4001). */
-export function toSignIn() { location.href = '/login'; }
+let signingIn = false;
+/** Where an agent's page goes when its session has ended (a 401, or its socket closed with 4001).
+ * Once: both often come together (the socket's 4001 and a request in flight), and a second
+ * navigation aborts the first (a browser test saw its wait for the sign-in page fail with
+ * ERR_ABORTED). */
+export function toSignIn() {
+  if (signingIn) return;
+  signingIn = true;
+  location.href = '/login';
+}
 
 let csrf = '';
 /** The CSRF token of this agent's session (from `GET /api/me`), sent by `agent` from now on. */
