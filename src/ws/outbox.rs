@@ -19,7 +19,7 @@ use tungstenite::protocol::frame::coding::CloseCode;
 use super::budget::{Budget, CUT_CODE};
 pub use super::flusher::{CUT_GRACE, run_flusher};
 pub use super::send::text_frame;
-use super::send::{Bytes, close_frame, encode, send_all_nonblocking};
+use super::send::{Bytes, IOV_AT_ONCE, close_frame, encode, send_all_nonblocking};
 
 /// Bytes a connection may have waiting before it is dropped as too slow.
 pub const MAX_BACKLOG: usize = 1024 * 1024;
@@ -281,12 +281,12 @@ impl Outbox {
     /// Push out what the socket takes now; true when the backlog is empty.
     pub(super) fn flush_some(&self) -> bool {
         let mut backlog = self.lock();
-        // Up to 64 frames a `sendmsg`, again while the kernel takes all of them.
+        // Up to `IOV_AT_ONCE` frames a `sendmsg`, again while the kernel takes all of them.
         while !backlog.is_empty() {
             let (result, offered) = {
                 let b = &*backlog;
                 let frames: Vec<Bytes<'_>> =
-                    b.frames.iter().take(64).enumerate().map(|(i, f)| Bytes::Own(if i == 0 { &f[b.sent..] } else { f })).collect();
+                    b.frames.iter().take(IOV_AT_ONCE).enumerate().map(|(i, f)| Bytes::Own(if i == 0 { &f[b.sent..] } else { f })).collect();
                 (send_all_nonblocking(&self.stream, &frames), frames.iter().map(|f| f.bytes().len()).sum::<usize>())
             };
             let Ok(n) = result else {

@@ -44,10 +44,12 @@ pub(super) fn send_nonblocking(stream: &TcpStream, buf: &[u8]) -> std::io::Resul
     }
 }
 
+/// Frames handed to one `sendmsg` at most.
+pub(super) const IOV_AT_ONCE: usize = 64;
+
 /// `send_nonblocking` for several frames: one `sendmsg` for up to `IOV_AT_ONCE` of them (a
 /// fan-out round that fell behind), again while the kernel takes everything. Returns the bytes taken.
 pub(super) fn send_all_nonblocking(stream: &TcpStream, frames: &[Bytes<'_>]) -> std::io::Result<usize> {
-    const IOV_AT_ONCE: usize = 64;
     if let [one] = frames {
         return send_nonblocking(stream, one.bytes());
     }
