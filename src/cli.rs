@@ -13,6 +13,8 @@ use crate::help::{HELP, command_help};
 
 /// Run the command line; returns the process exit code (2 for usage errors).
 pub fn main(args: Vec<String>) -> i32 {
+    // Before anything opens a database: SQLite takes its page cache when it starts.
+    crate::db::pcache::install();
     let env = |k: &str| std::env::var(k).ok();
     let cmd = match config::parse(&args, &env) {
         Ok(c) => c,

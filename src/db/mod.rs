@@ -25,6 +25,7 @@ pub mod mentions;
 pub mod messages;
 pub mod outbox;
 pub mod password_resets;
+pub mod pcache;
 pub mod replies;
 pub mod reports;
 pub mod retention;
@@ -85,6 +86,7 @@ pub fn schema_version() -> i64 {
 /// Open a connection with the pragmas every connection needs. `busy_timeout` comes first so that
 /// even switching to WAL waits for a lock instead of failing.
 pub fn connect(path: &Path, synchronous_full: bool) -> Result<Connection> {
+    pcache::install();
     let conn = Connection::open(path).map_err(|e| Error::internal(format!("open {}: {e}", path.display())))?;
     conn.busy_timeout(std::time::Duration::from_secs(10))?;
     // Query-planner stability: without it SQLite re-prepares a statement whenever a newly bound
