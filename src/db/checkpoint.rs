@@ -14,8 +14,12 @@
 //! SQLite starts the WAL file over only after a checkpoint that copied *every* frame. Under a steady
 //! load the background checkpoint never does: frames are committed while it copies. So when it
 //! reports done, the writer runs a PASSIVE checkpoint itself, between two groups: it copies only the
-//! frames committed meanwhile (a few groups' pages; the WAL and the database file synced once each), and its next
-//! write starts the WAL over (`Checkpoints::finish`). Readers can still hold frames back (Litestream
+//! frames committed meanwhile, and its next write starts the WAL over (`Checkpoints::finish`).
+//! SQLite syncs the database file only in a checkpoint that copied every frame, i.e. in that
+//! finishing step, which therefore flushed every page the background passes had written (9–12 ms
+//! on the writer, every ~0.5 s in chat: the p99). The background thread now chases the WAL in
+//! passes and syncs the file itself, twice, so the finish flushes only a few groups' pages
+//! (1.3–3 ms; BENCHMARKS.md, "Chat's tail: the checkpoint's sync"). Readers can still hold frames back (Litestream
 //! keeps a read transaction open and runs checkpoints of its own); should the WAL pass four times the
 //! threshold anyway, the writer checkpoints as SQLite's auto-checkpoint did, so it stays bounded.
 
@@ -133,7 +137,28 @@ impl Checkpoints {
     }
 }
 
-/// The checkpoint thread: one PASSIVE checkpoint per wake-up, then say done.
+/// At most this many PASSIVE passes per wake-up; the last leaves at most `CHASE_LEFT` frames, or as
+/// many as were committed while it ran.
+const CHASE_PASSES: usize = 6;
+const CHASE_LEFT: i32 = 64;
+
+/// PASSIVE passes while the writer commits: each copies what the last one left, until few frames are left.
+fn chase(conn: &Connection) {
+    for _ in 0..CHASE_PASSES {
+        match conn.wal_checkpoint_v2(None::<&str>, CheckpointMode::PASSIVE) {
+            Ok((log, copied)) if log - copied > CHASE_LEFT => continue,
+            Ok(_) => return,
+            Err(e) => {
+                log::debug!("checkpoint: {e}");
+                return;
+            }
+        }
+    }
+}
+
+const SYNC_ROUNDS: usize = 2;
+
+/// The checkpoint thread: PASSIVE checkpoints per wake-up until little is left, then say done.
 fn background(conn: &Connection, done: Arc<AtomicBool>, stats: Arc<CheckpointStats>) -> Option<(mpsc::Sender<()>, JoinHandle<()>)> {
     let path = conn.path().filter(|p| !p.is_empty())?.to_string();
     // Checkpoints sync as the writer's commits do (FULL and NORMAL both sync a checkpoint).
@@ -145,14 +170,24 @@ fn background(conn: &Connection, done: Arc<AtomicBool>, stats: Arc<CheckpointSta
             return None;
         }
     };
+    // SQLite syncs the database file only after a checkpoint that copied every frame, which under a
+    // steady load is the writer's finishing step: it then flushed the thousands of pages the passes
+    // here had written (9–12 ms on the writer in chat, every ~0.5 s: the whole p99). So this thread
+    // syncs them itself once its passes are done; the finish is left with its own few pages.
+    let file = std::fs::File::open(&path).ok();
     let (wake, woken) = mpsc::channel::<()>();
     let thread = std::thread::Builder::new()
         .name("db-checkpoint".into())
         .spawn(move || {
             for () in woken {
                 let t = Instant::now();
-                if let Err(e) = own.wal_checkpoint_v2(None::<&str>, CheckpointMode::PASSIVE) {
-                    log::debug!("checkpoint: {e}");
+                // Copy and sync, twice: the second round takes what was committed during the first
+                // round's sync, so the writer's finishing step is left with a few groups' pages.
+                for _ in 0..SYNC_ROUNDS {
+                    chase(&own);
+                    if let Some(f) = &file {
+                        let _ = f.sync_all();
+                    }
                 }
                 stats.background.fetch_add(1, Ordering::Relaxed);
                 stats.background_us.fetch_add(t.elapsed().as_micros() as u64, Ordering::Relaxed);

@@ -114,10 +114,7 @@ pub(crate) fn drive(
         all.resumed += s.resumed;
         all.storm_resumed += s.storm_resumed;
         all.reloads += s.reloads;
-        all.storm_done_after = match (all.storm_done_after, s.storm_done_after) {
-            (Some(a), Some(b)) => Some(a.max(b)),
-            (a, b) => a.or(b),
-        };
+        all.storm_done_after = all.storm_done_after.max(s.storm_done_after);
         match (all.trace.as_mut(), s.trace) {
             (Some(a), Some(b)) => a.merge(b),
             (None, b) => all.trace = b,
@@ -127,6 +124,7 @@ pub(crate) fn drive(
             all.received_by.entry(k).or_default().extend(v);
         }
     }
+    crate::tail::dump(&all);
     for e in all.error_samples.iter().take(3) {
         eprintln!("   error sample: {e}");
     }

@@ -241,3 +241,14 @@ pub fn explain_losses(st: &Stats, tr: &Trace, n: usize, agents: usize, send_for:
         tr.closed
     );
 }
+
+/// `BENCH_DUMP=PATH` only: each measured delivery as "sent_µs latency_µs", one line each, to
+/// `PATH.0`, `PATH.1`, … (one file per load a scenario drives, e.g. chat's own, then the echo's): to
+/// see *when* the tail happens (a stall every half second is a checkpoint, not the machine).
+pub fn dump(st: &Stats) {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    static N: AtomicUsize = AtomicUsize::new(0);
+    let Some(path) = std::env::var_os("BENCH_DUMP") else { return };
+    let text: String = st.sent_us.iter().zip(&st.latencies_us).map(|(s, l)| format!("{s} {l}\n")).collect();
+    let _ = std::fs::write(format!("{}.{}", path.to_string_lossy(), N.fetch_add(1, Ordering::Relaxed)), text);
+}
