@@ -158,6 +158,33 @@ fn chase(conn: &Connection) {
 
 const SYNC_ROUNDS: usize = 2;
 
+/// Sync the database file. SQLite syncs it only after a checkpoint that copied every frame, which
+/// under a steady load is the writer's finishing step: that step then flushed the thousands of pages
+/// the passes here had written (9–12 ms on the writer in chat, every ~0.5 s: the p99). Synced here,
+/// the finish is left with its own few pages. Through SQLite's own file handle: a descriptor of ours,
+/// once closed, would drop every POSIX lock the process holds on the file (SQLite's documented
+/// pitfall), the locks that tell another process (Litestream, a backup) that the database is in use.
+fn sync_database(conn: &Connection) {
+    // SAFETY: FILE_POINTER fills `file` with the connection's open main-database file (or leaves it
+    // null); this thread owns the connection, so nothing else uses the handle meanwhile.
+    unsafe {
+        let mut file: *mut rusqlite::ffi::sqlite3_file = std::ptr::null_mut();
+        let rc = rusqlite::ffi::sqlite3_file_control(
+            conn.handle(),
+            c"main".as_ptr(),
+            rusqlite::ffi::SQLITE_FCNTL_FILE_POINTER,
+            (&mut file as *mut *mut rusqlite::ffi::sqlite3_file).cast(),
+        );
+        if rc == rusqlite::ffi::SQLITE_OK
+            && !file.is_null()
+            && let Some(methods) = (*file).pMethods.as_ref()
+            && let Some(sync) = methods.xSync
+        {
+            sync(file, rusqlite::ffi::SQLITE_SYNC_NORMAL);
+        }
+    }
+}
+
 /// The checkpoint thread: PASSIVE checkpoints per wake-up until little is left, then say done.
 fn background(conn: &Connection, done: Arc<AtomicBool>, stats: Arc<CheckpointStats>) -> Option<(mpsc::Sender<()>, JoinHandle<()>)> {
     let path = conn.path().filter(|p| !p.is_empty())?.to_string();
@@ -170,11 +197,6 @@ fn background(conn: &Connection, done: Arc<AtomicBool>, stats: Arc<CheckpointSta
             return None;
         }
     };
-    // SQLite syncs the database file only after a checkpoint that copied every frame, which under a
-    // steady load is the writer's finishing step: it then flushed the thousands of pages the passes
-    // here had written (9–12 ms on the writer in chat, every ~0.5 s: the whole p99). So this thread
-    // syncs them itself once its passes are done; the finish is left with its own few pages.
-    let file = std::fs::File::open(&path).ok();
     let (wake, woken) = mpsc::channel::<()>();
     let thread = std::thread::Builder::new()
         .name("db-checkpoint".into())
@@ -185,9 +207,7 @@ fn background(conn: &Connection, done: Arc<AtomicBool>, stats: Arc<CheckpointSta
                 // round's sync, so the writer's finishing step is left with a few groups' pages.
                 for _ in 0..SYNC_ROUNDS {
                     chase(&own);
-                    if let Some(f) = &file {
-                        let _ = f.sync_all();
-                    }
+                    sync_database(&own);
                 }
                 stats.background.fetch_add(1, Ordering::Relaxed);
                 stats.background_us.fetch_add(t.elapsed().as_micros() as u64, Ordering::Relaxed);
