@@ -40,6 +40,19 @@ fn wait_port(port: u16, child: &mut Child, what: &str) {
     }
 }
 
+/// Whether the child printed `ready` (within 20 s) before it exited.
+fn said_ready(child: &mut Child) -> bool {
+    use std::io::BufRead;
+    let out = child.stdout.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut line = String::new();
+        let _ = std::io::BufReader::new(out).read_line(&mut line);
+        let _ = tx.send(line.trim() == "ready");
+    });
+    rx.recv_timeout(Duration::from_secs(20)).unwrap_or(false)
+}
+
 pub struct Smtp {
     child: Child,
     pub dir: TempDir,
@@ -53,19 +66,29 @@ impl Smtp {
             missing("aiosmtpd (SMTP server)")?;
         }
         let dir = TempDir::new();
-        let port = free_port();
         let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/mail/smtp_server.py");
-        let mut child = Command::new(PYTHON)
-            .arg(script)
-            .arg(port.to_string())
-            .arg(&dir.0)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        wait_port(port, &mut child, "aiosmtpd");
-        Some(Smtp { child, dir, port })
+        // A free port can be taken by another test's server before Python binds it: then our server
+        // exits, and the port answered for the other one until it stopped (a full run once saw the
+        // first delivery refused). So only the script's own "ready", printed once it listens, counts.
+        for _ in 0..5 {
+            let port = free_port();
+            let mut child = Command::new(PYTHON)
+                .arg(&script)
+                .arg(port.to_string())
+                .arg(&dir.0)
+                .stdin(Stdio::piped())
+                .stdout(Stdio::piped())
+                .stderr(Stdio::null())
+                .spawn()
+                .unwrap();
+            if said_ready(&mut child) {
+                wait_port(port, &mut child, "aiosmtpd");
+                return Some(Smtp { child, dir, port });
+            }
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+        panic!("aiosmtpd did not start on any of 5 free ports");
     }
 
     /// `FRONTDESK_SMTP_URL` for this server, mails from `help@acme.test`.
