@@ -81,8 +81,8 @@ impl Smtp {
                 .stderr(Stdio::null())
                 .spawn()
                 .unwrap();
+            // The script prints `ready` once aiosmtpd accepts connections (its controller checks).
             if said_ready(&mut child) {
-                wait_port(port, &mut child, "aiosmtpd");
                 return Some(Smtp { child, dir, port });
             }
             let _ = child.kill();
