@@ -86,9 +86,10 @@ const HAS_UNREAD: &str = "(c.last_seq > COALESCE(rs.last_read_seq, 0) AND EXISTS
 const MENTIONED: &str = "EXISTS (SELECT 1 FROM mentions mn WHERE mn.user_id = ?1 AND mn.conversation_id = c.id
         AND mn.seq > COALESCE(rs.last_read_seq, 0))";
 
-pub fn list(conn: &Connection, user: &User, q: &ListQuery) -> Result<Vec<Row2>> {
-    let (before_at, before_id) = q.before.unwrap_or((i64::MAX, i64::MAX));
-    let sql = [
+/// The statement `list` runs for `section`, filtered by a label or not. Both sections walk
+/// `conversations_status_age` newest first and stop at the page's end (tests/list_plans.rs).
+pub fn list_sql(section: Section, by_label: bool) -> String {
+    [
         "SELECT ",
         COLS,
         ", ",
@@ -98,19 +99,20 @@ pub fn list(conn: &Connection, user: &User, q: &ListQuery) -> Result<Vec<Row2>> 
         " FROM ",
         FROM,
         " LEFT JOIN read_state rs ON rs.conversation_id = c.id AND rs.user_id = ?1 WHERE ",
-        section_sql(q.section),
+        section_sql(section),
         " AND c.status = ?3 AND (c.last_message_at, c.id) < (?4, ?5) AND (?6 = 0 OR ",
         HAS_UNREAD,
         ") AND (?8 = 0 OR (?8 = 1 AND c.assignee_id IS NULL) OR (?8 = 2 AND c.assignee_id = ?1)) ",
         // Filtered, the label's conversations drive the query (its index), not the section's.
-        if q.label.is_some() {
-            "AND c.id IN (SELECT conversation_id FROM conversation_labels WHERE label_id = ?9)"
-        } else {
-            "AND ?9 IS NULL"
-        },
+        if by_label { "AND c.id IN (SELECT conversation_id FROM conversation_labels WHERE label_id = ?9)" } else { "AND ?9 IS NULL" },
         " ORDER BY c.last_message_at DESC, c.id DESC LIMIT ?7",
     ]
-    .concat();
+    .concat()
+}
+
+pub fn list(conn: &Connection, user: &User, q: &ListQuery) -> Result<Vec<Row2>> {
+    let (before_at, before_id) = q.before.unwrap_or((i64::MAX, i64::MAX));
+    let sql = list_sql(q.section, q.label.is_some());
     let mut st = conn.prepare_cached(&sql)?;
     let p = params![
         user.id,

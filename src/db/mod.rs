@@ -74,6 +74,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../sql/0019_report_summaries.sql"),
     include_str!("../../sql/0020_search_indexer.sql"),
     include_str!("../../sql/0021_message_counts_per_commit.sql"),
+    include_str!("../../sql/0022_fewer_moving_indexes.sql"),
 ];
 
 /// SQLite below this has the WAL-reset corruption bug (fixed in 3.51.3).
