@@ -56,7 +56,7 @@ const USAGE: &str = "usage: frontdesk-bench [idle|chat|persist|search|startup|re
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     if args.first().map(String::as_str) == Some("echo-server") {
-        baseline::echo_server();
+        baseline::echo_server(args.get(1).map(std::path::PathBuf::from));
         return;
     }
     let mut scenarios = Vec::new();

@@ -107,7 +107,7 @@ pub fn persist(o: &Opts) -> Vec<Row> {
 /// database, no routing). No server design that answers each message on its own socket, with the load
 /// generator on the same cores, acks faster than this echo.
 fn echo_ceiling(o: &Opts, senders: usize, dur: Duration, ours: &[Row]) -> Vec<Row> {
-    let echo = baseline::Echo::start();
+    let echo = baseline::Echo::start(None);
     let mut conns = Vec::new();
     for _ in 0..senders {
         if let Ok(ws) = baseline::echo_connect(echo.addr) {

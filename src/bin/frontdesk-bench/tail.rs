@@ -244,11 +244,19 @@ pub fn explain_losses(st: &Stats, tr: &Trace, n: usize, agents: usize, send_for:
 
 /// `BENCH_DUMP=PATH` only: each measured delivery as "sent_µs latency_µs", one line each, to
 /// `PATH.0`, `PATH.1`, … (one file per load a scenario drives, e.g. chat's own, then the echo's): to
-/// see *when* the tail happens (a stall every half second is a checkpoint, not the machine).
-pub fn dump(st: &Stats) {
+/// see *when* the tail happens (a stall every half second is a checkpoint, not the machine). Beside
+/// each, `PATH.N.epoch` holds the CLOCK_MONOTONIC µs of the drivers' epoch, to line the sends up with
+/// the server's own events (e.g. `perf record -k CLOCK_MONOTONIC` on its checkpoints).
+pub fn dump(st: &Stats, epoch: std::time::Instant) {
     use std::sync::atomic::{AtomicUsize, Ordering};
     static N: AtomicUsize = AtomicUsize::new(0);
     let Some(path) = std::env::var_os("BENCH_DUMP") else { return };
     let text: String = st.sent_us.iter().zip(&st.latencies_us).map(|(s, l)| format!("{s} {l}\n")).collect();
-    let _ = std::fs::write(format!("{}.{}", path.to_string_lossy(), N.fetch_add(1, Ordering::Relaxed)), text);
+    let file = format!("{}.{}", path.to_string_lossy(), N.fetch_add(1, Ordering::Relaxed));
+    let _ = std::fs::write(&file, text);
+    let mut now = libc::timespec { tv_sec: 0, tv_nsec: 0 };
+    // SAFETY: clock_gettime writes the timespec it is given and nothing else.
+    unsafe { libc::clock_gettime(libc::CLOCK_MONOTONIC, &mut now) };
+    let now_us = now.tv_sec as i128 * 1_000_000 + now.tv_nsec as i128 / 1000;
+    let _ = std::fs::write(format!("{file}.epoch"), format!("{}\n", now_us - epoch.elapsed().as_micros() as i128));
 }
