@@ -199,13 +199,16 @@ unsafe fn main_file(conn: &Connection) -> Option<*mut rusqlite::ffi::sqlite3_fil
     (rc == rusqlite::ffi::SQLITE_OK && !file.is_null() && unsafe { !(*file).pMethods.is_null() }).then_some(file)
 }
 
-/// The stretch of the file written back at a time, and the pause after each, in which the WAL's
-/// commits sync with little of ours in the disk's cache.
+/// The stretch of the file written back at a time, and the pause after each that wrote something, in
+/// which the WAL's commits sync with little of ours in the disk's cache.
 const STRETCH: i64 = 4 << 20;
 const PAUSE: std::time::Duration = std::time::Duration::from_micros(500);
+/// A stretch with no dirty page returns in a few µs; one that took longer wrote something.
+const WROTE: std::time::Duration = std::time::Duration::from_micros(100);
 
 /// Write the file's dirty pages to the disk one `STRETCH` at a time (`sync_file_range`: start the
-/// writes, wait for them; no flush of the disk's cache, which the sync after does once).
+/// writes, wait for them; no flush of the disk's cache, which the sync after does once). A large
+/// file with few dirty pages is walked without pauses.
 fn write_back(fd: libc::c_int) {
     // SAFETY: fstat fills the struct it is given; sync_file_range only reads its arguments.
     unsafe {
@@ -216,11 +219,14 @@ fn write_back(fd: libc::c_int) {
         let flags = libc::SYNC_FILE_RANGE_WAIT_BEFORE | libc::SYNC_FILE_RANGE_WRITE | libc::SYNC_FILE_RANGE_WAIT_AFTER;
         let mut at = 0;
         while at < st.st_size {
+            let t = Instant::now();
             if libc::sync_file_range(fd, at, STRETCH, flags) != 0 {
                 return;
             }
             at += STRETCH;
-            std::thread::sleep(PAUSE);
+            if t.elapsed() > WROTE {
+                std::thread::sleep(PAUSE);
+            }
         }
     }
 }
