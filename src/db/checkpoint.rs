@@ -168,13 +168,14 @@ const SYNC_ROUNDS: usize = 2;
 /// Before the sync, the pages go to the disk a stretch of the file at a time (`write_back`): a disk
 /// with a write cache empties all of it at every flush, so one sync of the whole checkpoint made each
 /// WAL commit synced meanwhile wait for megabytes (commits of 2–11 ms in every stall of chat's tail).
-fn sync_database(conn: &Connection) {
+/// `fd` is the file's descriptor inside that handle (`descriptor`, found once per connection).
+fn sync_database(conn: &Connection, fd: Option<libc::c_int>) {
     // SAFETY: the handle is the connection's open main-database file; this thread owns the
     // connection, so nothing else uses the handle meanwhile.
     unsafe {
         let Some(file) = main_file(conn) else { return };
         let Some(sync) = (*file).pMethods.as_ref().and_then(|m| m.xSync) else { return };
-        if let Some(fd) = descriptor(file, conn) {
+        if let Some(fd) = fd {
             write_back(fd);
         }
         sync(file, rusqlite::ffi::SQLITE_SYNC_NORMAL);
@@ -269,13 +270,15 @@ fn background(conn: &Connection, done: Arc<AtomicBool>, stats: Arc<CheckpointSta
     let thread = std::thread::Builder::new()
         .name("db-checkpoint".into())
         .spawn(move || {
+            // SAFETY: this thread owns `own`; its file handle, and the descriptor in it, live as long.
+            let fd = unsafe { main_file(&own).and_then(|f| descriptor(f, &own)) };
             for () in woken {
                 let t = Instant::now();
                 // Copy and sync, twice: the second round takes what was committed during the first
                 // round's sync, so the writer's finishing step is left with a few groups' pages.
                 for _ in 0..SYNC_ROUNDS {
                     chase(&own);
-                    sync_database(&own);
+                    sync_database(&own, fd);
                 }
                 stats.background.fetch_add(1, Ordering::Relaxed);
                 stats.background_us.fetch_add(t.elapsed().as_micros() as u64, Ordering::Relaxed);

@@ -43,9 +43,11 @@ pub fn echo_server(durable: Option<PathBuf>) {
         let commits = commits.clone();
         let _ = std::thread::Builder::new().stack_size(256 * 1024).spawn(move || {
             let _ = s.set_nodelay(true);
-            let Ok(out) = s.try_clone().map(Arc::new) else { return };
+            // Shared with the group-commit thread, which answers on it: no second descriptor per
+            // connection (10,000 of each would pass the descriptor limit).
+            let out = Arc::new(s);
             let cfg = tungstenite::protocol::WebSocketConfig::default().read_buffer_size(4096);
-            let Ok(mut ws) = tungstenite::accept_with_config(s, Some(cfg)) else { return };
+            let Ok(mut ws) = tungstenite::accept_with_config(&*out, Some(cfg)) else { return };
             while let Ok(m) = ws.read() {
                 if !m.is_text() {
                     continue;
