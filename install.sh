@@ -156,11 +156,13 @@ if [[ -z $BINARY ]]; then
     target_dir=${CARGO_TARGET_DIR:-$checkout/target}
     [[ $target_dir == /* ]] || target_dir=$PWD/$target_dir
     say "building the release binary (the first build takes a few minutes)"
+    # From the checkout: cargo reads .cargo/config.toml (how SQLite is built) from the directory it
+    # runs in, not from the manifest's.
     if [[ -n $build_user ]]; then
-        runuser -u "$build_user" -- env HOME="$user_home" PATH="$(dirname "$cargo"):$PATH" \
-            "$cargo" build --release --locked --manifest-path "$checkout/Cargo.toml" --target-dir "$target_dir"
+        (cd "$checkout" && runuser -u "$build_user" -- env HOME="$user_home" PATH="$(dirname "$cargo"):$PATH" \
+            "$cargo" build --release --locked --manifest-path "$checkout/Cargo.toml" --target-dir "$target_dir")
     else
-        "$cargo" build --release --locked --manifest-path "$checkout/Cargo.toml" --target-dir "$target_dir"
+        (cd "$checkout" && "$cargo" build --release --locked --manifest-path "$checkout/Cargo.toml" --target-dir "$target_dir")
     fi
     BINARY=$target_dir/release/frontdesk
 fi

@@ -259,3 +259,52 @@ fn the_wal_stays_bounded_under_a_steady_load_with_checkpoints_off_the_writer() {
     // the WAL reached 10,684 pages in this test.
     assert!(most <= 10 * PAGES, "the WAL grew to {most} pages with a threshold of {PAGES}");
 }
+
+/// A COMMIT syncs with fdatasync, not fsync (SQLite built with HAVE_FDATASYNC: `.cargo/config.toml`).
+/// fsync also writes the file's inode whenever its modification time has moved, a second write for
+/// the disk to finish before the commit is acknowledged; fdatasync writes the inode only when the
+/// file's size changed, which the data needs. A thread whose fsync calls fail (a seccomp filter on that
+/// thread alone) still commits with synchronous=FULL and checkpoints; that the filter works is checked.
+#[test]
+fn commits_sync_with_fdatasync_not_fsync() {
+    use std::os::fd::AsRawFd;
+    let dir = TempDir::new();
+    let path = dir.0.join("sync.db");
+    std::thread::spawn(move || {
+        let conn = frontdesk::db::connect(&path, true).unwrap();
+        conn.execute_batch("CREATE TABLE t(x)").unwrap();
+        fail_fsync_on_this_thread();
+        let file = std::fs::File::open(&path).unwrap();
+        // SAFETY: fsync on a descriptor this thread owns.
+        assert_eq!(unsafe { libc::fsync(file.as_raw_fd()) }, -1, "the filter makes fsync fail");
+        assert_eq!(std::io::Error::last_os_error().raw_os_error(), Some(libc::EIO));
+        for i in 0..3 {
+            conn.execute("INSERT INTO t VALUES (?1)", [i]).expect("a commit syncs without fsync");
+        }
+        let busy: i64 = conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |r| r.get(0)).expect("a checkpoint syncs without fsync");
+        assert_eq!(busy, 0);
+        assert_eq!(conn.query_row("SELECT count(*) FROM t", [], |r| r.get::<_, i64>(0)).unwrap(), 3);
+    })
+    .join()
+    .unwrap();
+}
+
+/// Make fsync return EIO on the calling thread (seccomp, without TSYNC: other threads are untouched).
+fn fail_fsync_on_this_thread() {
+    const LD_NR: u16 = (libc::BPF_LD | libc::BPF_W | libc::BPF_ABS) as u16;
+    const JEQ: u16 = (libc::BPF_JMP | libc::BPF_JEQ | libc::BPF_K) as u16;
+    const RET: u16 = (libc::BPF_RET | libc::BPF_K) as u16;
+    let filter = [
+        libc::sock_filter { code: LD_NR, jt: 0, jf: 0, k: 0 }, // seccomp_data.nr
+        libc::sock_filter { code: JEQ, jt: 0, jf: 1, k: libc::SYS_fsync as u32 },
+        libc::sock_filter { code: RET, jt: 0, jf: 0, k: libc::SECCOMP_RET_ERRNO | libc::EIO as u32 },
+        libc::sock_filter { code: RET, jt: 0, jf: 0, k: libc::SECCOMP_RET_ALLOW },
+    ];
+    let prog = libc::sock_fprog { len: filter.len() as u16, filter: filter.as_ptr() as *mut libc::sock_filter };
+    // SAFETY: prctl reads `prog` (and the filter it points to, alive for the call); both calls
+    // change only the calling thread.
+    unsafe {
+        assert_eq!(libc::prctl(libc::PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), 0);
+        assert_eq!(libc::prctl(libc::PR_SET_SECCOMP, libc::SECCOMP_MODE_FILTER, &prog as *const libc::sock_fprog), 0);
+    }
+}
