@@ -5,7 +5,6 @@
 #![allow(dead_code)]
 
 use std::io::Write;
-use std::net::TcpStream;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -29,15 +28,19 @@ pub fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
 
-fn wait_port(port: u16, child: &mut Child, what: &str) {
+/// Whether dovecot logged that it started (its listeners bound) within 20 s, rather than exiting.
+fn started_up(child: &mut Child, log: &Path) -> bool {
     let t = Instant::now();
-    while TcpStream::connect(("127.0.0.1", port)).is_err() {
-        if let Some(s) = child.try_wait().unwrap() {
-            panic!("{what} exited at start: {s}");
+    while t.elapsed() < Duration::from_secs(20) {
+        if std::fs::read_to_string(log).is_ok_and(|l| l.contains("starting up")) {
+            return true;
         }
-        assert!(t.elapsed() < Duration::from_secs(20), "{what} did not listen on {port}");
+        if child.try_wait().unwrap().is_some() {
+            return false;
+        }
         std::thread::sleep(Duration::from_millis(50));
     }
+    panic!("dovecot neither started nor exited within 20 s: {}", std::fs::read_to_string(log).unwrap_or_default());
 }
 
 /// Whether the child printed `ready` (within 20 s) before it exited.
@@ -157,7 +160,6 @@ impl Imap {
             missing("dovecot (IMAP server)")?;
         }
         let dir = TempDir::new();
-        let port = free_port();
         let home = dir.0.join("home");
         std::fs::create_dir_all(home.join("Maildir")).unwrap();
         for p in [&dir.0, &home, &home.join("Maildir")] {
@@ -168,22 +170,34 @@ impl Imap {
         std::fs::set_permissions(&dir.0, std::fs::Permissions::from_mode(0o755)).unwrap();
         let users = dir.0.join("users");
         std::fs::write(&users, format!("{IMAP_USER}:{{PLAIN}}{IMAP_PASSWORD}:65534:65534::{}::\n", home.display())).unwrap();
-        let d = dir.0.display();
-        let conf = format!(
-            "base_dir = {d}/run\nstate_dir = {d}/state\nlog_path = {d}/dovecot.log\nprotocols = imap\nlisten = 127.0.0.1\n\
-             ssl = no\ndisable_plaintext_auth = no\nauth_mechanisms = plain login\nmail_location = maildir:~/Maildir\n\
-             passdb {{\n  driver = passwd-file\n  args = scheme=PLAIN username_format=%u {u}\n}}\n\
-             userdb {{\n  driver = passwd-file\n  args = username_format=%u {u}\n}}\n\
-             service imap-login {{\n  chroot =\n  inet_listener imap {{\n    address = 127.0.0.1\n    port = {port}\n  }}\n  inet_listener imaps {{\n    port = 0\n  }}\n}}\n\
-             service anvil {{\n  chroot =\n}}\n",
-            u = users.display()
-        );
-        let conf_path = dir.0.join("dovecot.conf");
-        std::fs::write(&conf_path, conf).unwrap();
-        let mut child =
-            Command::new(DOVECOT).arg("-F").arg("-c").arg(&conf_path).stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap();
-        wait_port(port, &mut child, "dovecot");
-        Some(Imap { child, dir, port })
+        // As with the SMTP server, a free port can be taken by another test's server before dovecot
+        // binds it, and a connection to it would then reach that server. dovecot logs "starting up"
+        // only once its listeners are bound (on a taken port it logs the failure and exits 89).
+        for _ in 0..5 {
+            let port = free_port();
+            let d = dir.0.display();
+            let conf = format!(
+                "base_dir = {d}/run\nstate_dir = {d}/state\nlog_path = {d}/dovecot.log\nprotocols = imap\nlisten = 127.0.0.1\n\
+                 ssl = no\ndisable_plaintext_auth = no\nauth_mechanisms = plain login\nmail_location = maildir:~/Maildir\n\
+                 passdb {{\n  driver = passwd-file\n  args = scheme=PLAIN username_format=%u {u}\n}}\n\
+                 userdb {{\n  driver = passwd-file\n  args = username_format=%u {u}\n}}\n\
+                 service imap-login {{\n  chroot =\n  inet_listener imap {{\n    address = 127.0.0.1\n    port = {port}\n  }}\n  inet_listener imaps {{\n    port = 0\n  }}\n}}\n\
+                 service anvil {{\n  chroot =\n}}\n",
+                u = users.display()
+            );
+            let conf_path = dir.0.join("dovecot.conf");
+            std::fs::write(&conf_path, conf).unwrap();
+            let log = dir.0.join("dovecot.log");
+            let _ = std::fs::remove_file(&log);
+            let mut child =
+                Command::new(DOVECOT).arg("-F").arg("-c").arg(&conf_path).stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap();
+            if started_up(&mut child, &log) {
+                return Some(Imap { child, dir, port });
+            }
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+        panic!("dovecot did not start on any of 5 free ports");
     }
 
     pub fn url(&self) -> String {
