@@ -140,6 +140,15 @@ pub fn probe(
                 &format!("{:.1} jobs each", d("frontdesk_write_jobs_total") / commits.max(1.0)),
             ),
             row("chat", "COMMIT (incl. its fsync) mean", d("frontdesk_commit_seconds_sum") / commits.max(1.0) * 1000.0, "ms", ""),
+            // With the COMMIT's time, this is a group's cycle, which sets the p50: a message waits for the
+            // group in progress and then its own (BENCHMARKS.md, "The writer's cycle sets chat's p50").
+            row(
+                "chat",
+                "writer CPU per group commit",
+                pc(&cpu0, &cpu1, "db-writer") / 100.0 * secs / commits.max(1.0) * 1e6,
+                "µs",
+                "its jobs, the COMMIT's writes, the hand-offs",
+            ),
             row("chat", "COMMITs over 2.5 / 5 / 10 ms", over("0.0025"), "commits", &format!("{} / {}", over("0.005"), over("0.01"))),
             row(
                 "chat",
