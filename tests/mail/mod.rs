@@ -28,6 +28,23 @@ pub fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
 
+/// Start a server on a free port, trying up to five. A free port can be taken by another test's
+/// server before ours binds it: then ours exits, and a connection to the port would reach the other
+/// one (a full run once saw the first delivery refused). So only the server's own sign that it
+/// listens counts (`ready`), never a connection to the port.
+fn on_a_free_port(what: &str, mut spawn: impl FnMut(u16) -> Child, ready: impl Fn(&mut Child) -> bool) -> (Child, u16) {
+    for _ in 0..5 {
+        let port = free_port();
+        let mut child = spawn(port);
+        if ready(&mut child) {
+            return (child, port);
+        }
+        let _ = child.kill();
+        let _ = child.wait();
+    }
+    panic!("{what} did not start on any of 5 free ports");
+}
+
 /// Whether dovecot logged that it started (its listeners bound) within 20 s, rather than exiting.
 fn started_up(child: &mut Child, log: &Path) -> bool {
     let t = Instant::now();
@@ -70,12 +87,8 @@ impl Smtp {
         }
         let dir = TempDir::new();
         let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/mail/smtp_server.py");
-        // A free port can be taken by another test's server before Python binds it: then our server
-        // exits, and the port answered for the other one until it stopped (a full run once saw the
-        // first delivery refused). So only the script's own "ready", printed once it listens, counts.
-        for _ in 0..5 {
-            let port = free_port();
-            let mut child = Command::new(PYTHON)
+        let spawn = |port: u16| {
+            Command::new(PYTHON)
                 .arg(&script)
                 .arg(port.to_string())
                 .arg(&dir.0)
@@ -83,15 +96,11 @@ impl Smtp {
                 .stdout(Stdio::piped())
                 .stderr(Stdio::null())
                 .spawn()
-                .unwrap();
-            // The script prints `ready` once aiosmtpd accepts connections (its controller checks).
-            if said_ready(&mut child) {
-                return Some(Smtp { child, dir, port });
-            }
-            let _ = child.kill();
-            let _ = child.wait();
-        }
-        panic!("aiosmtpd did not start on any of 5 free ports");
+                .unwrap()
+        };
+        // The script prints `ready` once aiosmtpd accepts connections (its controller checks).
+        let (child, port) = on_a_free_port("aiosmtpd", spawn, said_ready);
+        Some(Smtp { child, dir, port })
     }
 
     /// `FRONTDESK_SMTP_URL` for this server, mails from `help@acme.test`.
@@ -170,11 +179,8 @@ impl Imap {
         std::fs::set_permissions(&dir.0, std::fs::Permissions::from_mode(0o755)).unwrap();
         let users = dir.0.join("users");
         std::fs::write(&users, format!("{IMAP_USER}:{{PLAIN}}{IMAP_PASSWORD}:65534:65534::{}::\n", home.display())).unwrap();
-        // As with the SMTP server, a free port can be taken by another test's server before dovecot
-        // binds it, and a connection to it would then reach that server. dovecot logs "starting up"
-        // only once its listeners are bound (on a taken port it logs the failure and exits 89).
-        for _ in 0..5 {
-            let port = free_port();
+        let (conf_path, log) = (dir.0.join("dovecot.conf"), dir.0.join("dovecot.log"));
+        let spawn = |port: u16| {
             let d = dir.0.display();
             let conf = format!(
                 "base_dir = {d}/run\nstate_dir = {d}/state\nlog_path = {d}/dovecot.log\nprotocols = imap\nlisten = 127.0.0.1\n\
@@ -185,19 +191,14 @@ impl Imap {
                  service anvil {{\n  chroot =\n}}\n",
                 u = users.display()
             );
-            let conf_path = dir.0.join("dovecot.conf");
             std::fs::write(&conf_path, conf).unwrap();
-            let log = dir.0.join("dovecot.log");
             let _ = std::fs::remove_file(&log);
-            let mut child =
-                Command::new(DOVECOT).arg("-F").arg("-c").arg(&conf_path).stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap();
-            if started_up(&mut child, &log) {
-                return Some(Imap { child, dir, port });
-            }
-            let _ = child.kill();
-            let _ = child.wait();
-        }
-        panic!("dovecot did not start on any of 5 free ports");
+            Command::new(DOVECOT).arg("-F").arg("-c").arg(&conf_path).stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap()
+        };
+        // dovecot logs "starting up" only once its listeners are bound (on a taken port it logs the
+        // failure and exits 89).
+        let (child, port) = on_a_free_port("dovecot", spawn, |c: &mut Child| started_up(c, &log));
+        Some(Imap { child, dir, port })
     }
 
     pub fn url(&self) -> String {
