@@ -100,6 +100,11 @@ pub fn drain(ws: &mut Ws, mut on_text: impl FnMut(&str)) -> Result<(), String> {
     loop {
         match ws.read() {
             Ok(Message::Text(t)) => on_text(t.as_str()),
+            // Said at once, with the server's code and reason (tungstenite's own error after the
+            // close handshake, "Connection closed normally", hides them).
+            Ok(Message::Close(f)) => {
+                return Err(f.map_or("closed by the server (no code)".into(), |f| format!("closed by the server: {} {}", f.code, f.reason)));
+            }
             Ok(_) => {}
             Err(tungstenite::Error::Io(e)) if e.kind() == ErrorKind::WouldBlock => return Ok(()),
             Err(e) => return Err(e.to_string()),

@@ -33,6 +33,7 @@ impl Server {
     /// Start `frontdesk serve` on a free port. `extra` adds flags (e.g. `--synchronous normal`).
     pub fn start(data: &PathBuf, extra: &[&str]) -> Server {
         let t = Instant::now();
+        let log_level = std::env::var("BENCH_LOG").unwrap_or_else(|_| "warn".into());
         let mut child = Command::new(binary())
             .args([
                 "serve",
@@ -41,7 +42,8 @@ impl Server {
                 "--max-connections",
                 "30000",
                 "--log-level",
-                "warn",
+                // BENCH_LOG=info: the server's own account (e.g. which sockets were cut, and why).
+                &log_level,
                 "--trusted-proxies",
                 "127.0.0.1",
                 "--rate-limits",
