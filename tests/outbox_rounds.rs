@@ -103,3 +103,58 @@ fn a_cut_client_that_never_reads_is_closed_after_the_grace_and_its_backlog_freed
     assert_eq!((outbox.held(), budget.used()), (0, 0), "its backlog went back to the budget");
     drop(client);
 }
+
+/// Bytes in a socket's send queue that the kernel has not sent yet (`SIOCOUTQNSD`): on loopback,
+/// what the peer's full receive window has no room for.
+fn unsent(stream: &TcpStream) -> usize {
+    use std::os::fd::AsRawFd;
+    const SIOCOUTQNSD: libc::c_ulong = 0x894B;
+    let mut n: libc::c_int = 0;
+    // SAFETY: SIOCOUTQNSD on an open TCP socket writes one int.
+    assert_eq!(unsafe { libc::ioctl(stream.as_raw_fd(), SIOCOUTQNSD as _, &mut n) }, 0, "{}", std::io::Error::last_os_error());
+    n as usize
+}
+
+#[test]
+fn a_client_that_reads_nothing_costs_our_kernel_side_little_more_than_the_unsent_limit() {
+    use frontdesk::ws::outbox::KERNEL_UNSENT;
+    let (client, server) = socket_pair();
+    let server = Arc::new(server);
+    let outbox = Outbox::new(1, server.clone(), flusher(CUT_GRACE), Budget::new(64 << 20));
+
+    // Frames the size of the flood's messages, until the kernel refuses some and a backlog forms,
+    // then more: they all wait in the backlog, where the budget counts them.
+    let frame: Frame = text_frame(&"x".repeat(4_700)).into();
+    let mut pushed = 0;
+    while outbox.held() == 0 {
+        assert!(outbox.shared_all(std::slice::from_ref(&frame)));
+        pushed += 1;
+        assert!(pushed < 2_000, "no backlog after {pushed} frames: the kernel took {} KiB", pushed * frame.len() / 1024);
+    }
+    for _ in 0..20 {
+        assert!(outbox.shared_all(std::slice::from_ref(&frame)));
+    }
+    std::thread::sleep(Duration::from_millis(100));
+    let queued = unsent(&server);
+    // The kernel checks the limit when it starts a segment, so it may still fill the one it has
+    // begun (up to 64 KiB on loopback). Without the limit the send buffer filled up behind the full
+    // window: 161,280 bytes unsent, measured.
+    assert!(
+        queued <= KERNEL_UNSENT as usize + 64 * 1024,
+        "{queued} bytes wait unsent in our kernel send queue for a client that reads nothing (limit {KERNEL_UNSENT} + a segment)"
+    );
+    assert!(outbox.held() >= 20 * frame.len(), "the rest waits in the backlog ({} bytes)", outbox.held());
+
+    // A reader then gets every frame, whole and in order.
+    let mut ws = tungstenite::protocol::WebSocket::from_raw_socket(client, tungstenite::protocol::Role::Client, None);
+    ws.get_mut().set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    for i in 0..pushed + 20 {
+        let msg = ws.read().unwrap_or_else(|e| panic!("frame {i} of {}: {e}", pushed + 20));
+        assert_eq!(msg.into_text().expect("a text frame").len(), 4_700);
+    }
+    let t = std::time::Instant::now();
+    while outbox.held() > 0 && t.elapsed() < Duration::from_secs(5) {
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    assert_eq!(outbox.held(), 0, "the backlog drained");
+}

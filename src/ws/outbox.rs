@@ -28,6 +28,16 @@ pub const MAX_BACKLOG: usize = 1024 * 1024;
 /// maximum (4 MiB here) of kernel memory, outside any budget of ours; events are small frames, and
 /// 64 KiB in flight is plenty for them.
 pub const KERNEL_SEND_BUFFER: libc::c_int = 64 * 1024;
+/// Bytes the kernel may hold for a socket that it cannot send yet (`TCP_NOTSENT_LOWAT`): once the
+/// peer's receive window is full, a `send` is refused when this much waits unsent (the kernel checks
+/// when it starts a segment, so it may still fill the one it has begun: up to 64 KiB on loopback).
+/// A client that stopped reading then holds its window plus about that in the kernel, not its
+/// window plus the whole send buffer: on loopback 142–169 KiB against 248–276 KiB, measured. Bytes
+/// on their way to a reader are not limited by it, only bytes the peer has no room for: a reader
+/// with a large receive window (an agent's burst) gets all of it, as before. In a flood of clients
+/// that stopped reading the fan-out copies into each socket until `send` refuses, so this is the
+/// fan-out's work as much as memory (BENCHMARKS.md, "Flood: the unsent limit and the slow lane").
+pub const KERNEL_UNSENT: libc::c_int = 16 * 1024;
 /// What one queued frame costs besides its bytes: its pointer in the queue.
 const PER_FRAME: usize = std::mem::size_of::<Frame>();
 
@@ -99,16 +109,7 @@ pub struct Outbox {
 
 impl Outbox {
     pub fn new(id: u64, stream: Arc<TcpStream>, flusher: Sender<Arc<Outbox>>, budget: Arc<Budget>) -> Arc<Outbox> {
-        // SAFETY: setsockopt on an open socket with a valid int option; a failure leaves autotuning on.
-        unsafe {
-            libc::setsockopt(
-                stream.as_raw_fd(),
-                libc::SOL_SOCKET,
-                libc::SO_SNDBUF,
-                (&KERNEL_SEND_BUFFER as *const libc::c_int).cast(),
-                std::mem::size_of::<libc::c_int>() as libc::socklen_t,
-            )
-        };
+        limit_kernel_buffers(&stream);
         let o = Arc::new(Outbox {
             id,
             stream,
@@ -344,6 +345,25 @@ impl Drop for Outbox {
     fn drop(&mut self) {
         self.budget.unregister(self.id);
         self.budget.adjust(self.held.swap(0, Ordering::Relaxed), 0);
+    }
+}
+
+/// Set `KERNEL_SEND_BUFFER` and `KERNEL_UNSENT` on a WebSocket's socket. A failure leaves the
+/// kernel's defaults (autotuning), which costs memory, not correctness.
+fn limit_kernel_buffers(stream: &TcpStream) {
+    for (level, option, value) in
+        [(libc::SOL_SOCKET, libc::SO_SNDBUF, KERNEL_SEND_BUFFER), (libc::IPPROTO_TCP, libc::TCP_NOTSENT_LOWAT, KERNEL_UNSENT)]
+    {
+        // SAFETY: setsockopt on an open socket with a valid int option.
+        unsafe {
+            libc::setsockopt(
+                stream.as_raw_fd(),
+                level,
+                option,
+                (&value as *const libc::c_int).cast(),
+                std::mem::size_of::<libc::c_int>() as libc::socklen_t,
+            )
+        };
     }
 }
 
