@@ -61,6 +61,12 @@ pub fn metrics(app: &Arc<App>, req: &Request) -> Result<Response> {
         "Event frames queued to sockets since start.",
         app.hub.delivered.load(Ordering::Relaxed),
     );
+    simple(
+        "frontdesk_events_slow_lane_total",
+        "counter",
+        "Of those, frames that waited in the fan-out's slow lane (agents' sockets whose clients did not show they read).",
+        app.hub.slow_lane.load(Ordering::Relaxed),
+    );
     let budget = &app.hub.budget;
     simple(
         "frontdesk_backlog_bytes",

@@ -6,11 +6,21 @@
 //! thousands of sockets whose clients stopped reading still take frames into their kernel buffers,
 //! a `send` each — the next round is bigger, and its cost grows with sockets, not with sockets ×
 //! events (BENCHMARKS.md, "Fan-out in rounds").
+//!
+//! Agents' sockets whose clients do not show that they read (`Outbox::reads_promptly`) go to the
+//! **slow lane**: their shares wait here, per socket and in order, and are sent in slices of at
+//! least `SLICE` between rounds, until something new is queued. A round therefore reaches the
+//! customers and the agents who read within one slice of its commit, however many sockets stopped
+//! reading: before, each round waited for its turn behind every earlier round's sends into
+//! thousands of kernel buffers that still took frames (the flood's warm-up, seconds). The slow lane
+//! only decides *when* a socket is sent to, never *what*: every socket still gets every frame, in
+//! order, and the kernel and the backlog budget see the same bytes as before.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::sync::mpsc::Receiver;
+use std::time::{Duration, Instant};
 
 use super::{Conn, Hub, MAX_HELD};
 use crate::db::events::{Audience, Event};
@@ -23,11 +33,21 @@ use crate::ws::outbox::{Frame, text_frame};
 /// 1 of 1); rounds of 8 cut none (0 of 8 runs) and already take most of the sends off (BENCHMARKS.md).
 const MAX_ROUND: usize = 8;
 
-/// The fan-out thread: takes what is queued, publishes it in rounds of `MAX_ROUND` at most.
+/// Events that may wait in the slow lane for one socket (8 KiB of references at most): the lane holds
+/// no frame bytes of its own (frames are shared), so what it adds to memory is per socket and bounded
+/// by this, outside the backlog budget like the rest of a connection's cost.
+const MAX_WAITING: usize = 256;
+
+/// The slow lane's work between two rounds, at least: then it stops as soon as an event is queued.
+const SLICE: Duration = Duration::from_millis(2);
+
+/// The fan-out thread: takes what is queued, publishes it in rounds of `MAX_ROUND` at most, and
+/// gives the slow lane a slice after each.
 pub fn run_fanout(hub: Arc<Hub>, rx: Receiver<Vec<Event>>) {
-    let mut queued: std::collections::VecDeque<Arc<Event>> = std::collections::VecDeque::new();
+    let mut queued: VecDeque<Arc<Event>> = VecDeque::new();
+    let mut slow = SlowLane::default();
     loop {
-        if queued.is_empty() {
+        if queued.is_empty() && slow.is_empty() {
             let Ok(first) = rx.recv() else { return };
             queued.extend(first.into_iter().map(Arc::new));
         }
@@ -37,35 +57,104 @@ pub fn run_fanout(hub: Arc<Hub>, rx: Receiver<Vec<Event>>) {
                 Err(_) => break,
             }
         }
-        let round: Vec<Arc<Event>> = queued.drain(..queued.len().min(MAX_ROUND)).collect();
-        hub.publish(&round);
+        if !queued.is_empty() {
+            let round: Vec<Arc<Event>> = queued.drain(..queued.len().min(MAX_ROUND)).collect();
+            hub.publish(&round, &mut slow);
+        }
+        let start = Instant::now();
+        slow.work(|| {
+            if start.elapsed() < SLICE {
+                return false;
+            }
+            if let Ok(more) = rx.try_recv() {
+                queued.extend(more.into_iter().map(Arc::new));
+            }
+            !queued.is_empty()
+        });
     }
 }
 
-/// One socket's share of a round: the events it gets (by index in the round) and their frames.
-type Share = Vec<(usize, Frame)>;
+/// One socket's share of a round: the events it gets and their frames.
+type Share = Vec<(Arc<Event>, Frame)>;
+
+/// Shares waiting for sockets in the slow lane, per socket in commit order; sockets in the order
+/// they joined the lane. A socket with shares waiting gets every later share here too, so no frame
+/// overtakes another.
+#[derive(Default)]
+pub struct SlowLane {
+    waiting: HashMap<u64, (Arc<Conn>, Share)>,
+    order: VecDeque<u64>,
+}
+
+impl SlowLane {
+    fn is_empty(&self) -> bool {
+        self.waiting.is_empty()
+    }
+
+    fn holds(&self, c: &Conn) -> bool {
+        self.waiting.contains_key(&c.outbox.id)
+    }
+
+    /// Queue `share` for `c`. Once `MAX_WAITING` shares' events wait for one socket, they go to it
+    /// at once instead: into its kernel buffers and backlog, where its cap and the budget see them.
+    fn add(&mut self, c: &Arc<Conn>, share: Share) {
+        let id = c.outbox.id;
+        // `order` may still hold the id of a socket taken out of the lane: it is then processed at
+        // the earlier of its two places, and the later finds nothing.
+        match self.waiting.get_mut(&id) {
+            Some((_, waiting)) => {
+                waiting.extend(share);
+                if waiting.len() >= MAX_WAITING {
+                    c.deliver(&self.take(c));
+                }
+            }
+            None => {
+                self.waiting.insert(id, (c.clone(), share));
+                self.order.push_back(id);
+            }
+        }
+    }
+
+    /// What waits for `c`, taken out of the lane (its place in `order` is skipped when it comes up).
+    fn take(&mut self, c: &Conn) -> Share {
+        self.waiting.remove(&c.outbox.id).map(|(_, share)| share).unwrap_or_default()
+    }
+
+    /// Send each waiting socket all it has waiting, the longest waiting first, until none is left or
+    /// `enough` (asked after each socket) says so.
+    fn work(&mut self, mut enough: impl FnMut() -> bool) {
+        while let Some(id) = self.order.pop_front() {
+            if let Some((c, share)) = self.waiting.remove(&id) {
+                c.deliver(&share);
+            }
+            if enough() {
+                return;
+            }
+        }
+    }
+}
 
 impl Conn {
     /// Send its share of a round, skipping events already sent (a resume's replay overlapped
     /// them), or hold them back while it resumes.
-    fn deliver(&self, round: &[Arc<Event>], share: &Share) {
+    fn deliver(&self, share: &[(Arc<Event>, Frame)]) {
         let mut hold = self.resuming.lock().unwrap_or_else(|p| p.into_inner());
         if let Some(q) = hold.as_mut() {
-            for (i, _) in share {
+            for (ev, _) in share {
                 if q.len() >= MAX_HELD {
                     // A client that never resumes: cut it rather than hold events forever.
                     self.outbox.kill();
                     return;
                 }
-                q.push(round[*i].clone());
+                q.push(ev.clone());
             }
             return;
         }
         drop(hold);
         let fresh: Vec<Frame> = share
             .iter()
-            .filter(|(i, _)| {
-                let id = round[*i].id as u64;
+            .filter(|(ev, _)| {
+                let id = ev.id as u64;
                 self.pos.fetch_max(id, Ordering::AcqRel) < id
             })
             .map(|(_, f)| f.clone())
@@ -80,12 +169,12 @@ impl Hub {
     /// Deliver a round of committed events: agents receive each as stored, customers its customer
     /// projection (built once per event, and only if one of its customers is connected). Each
     /// WebSocket frame is encoded once (a server's frames are not masked: the same bytes for every
-    /// socket). Customers first, then the agents that keep up, those with a backlog last: a flood
-    /// of readers that stopped reading costs the ones that read nothing but the end of the round.
-    pub fn publish(&self, round: &[Arc<Event>]) {
+    /// socket). Customers first, then the agents that read promptly; the other agents' shares go to
+    /// the slow lane.
+    pub fn publish(&self, round: &[Arc<Event>], slow: &mut SlowLane) {
         let reg = self.reg.read().unwrap_or_else(|p| p.into_inner());
         let mut customers: HashMap<u64, (&Arc<Conn>, Share)> = HashMap::new();
-        for (i, ev) in round.iter().enumerate() {
+        for ev in round {
             let targets: Vec<&Arc<Conn>> = match &ev.audience {
                 Audience::Support { customer: Some(cid) } | Audience::Customer { id: cid } => {
                     reg.customers.get(cid).into_iter().flat_map(|m| m.values()).collect()
@@ -99,34 +188,37 @@ impl Hub {
             let Some(text) = (self.customer_frame)(&ev.kind, ev.id, &ev.payload) else { continue };
             let frame: Frame = text_frame(&text).into();
             for c in targets {
-                customers.entry(c.outbox.id).or_insert_with(|| (c, Vec::new())).1.push((i, frame.clone()));
+                customers.entry(c.outbox.id).or_insert_with(|| (c, Vec::new())).1.push((ev.clone(), frame.clone()));
             }
         }
         let frames: Vec<Frame> = round.iter().map(|ev| text_frame(&ev.frame()).into()).collect();
         let mut n = 0;
         for (c, share) in customers.values() {
-            c.deliver(round, share);
+            c.deliver(share);
             n += share.len();
         }
-        let mut behind = Vec::new();
         // Thousands of sockets cut in a flood stay registered until their clients go: they cost a
         // round one atomic load each.
         for c in reg.agents.values().filter(|c| c.outbox.takes_frames()) {
             let viewer = c.viewer();
             let share: Share =
-                round.iter().enumerate().filter(|(_, ev)| ev.audience.admits(&viewer)).map(|(i, _)| (i, frames[i].clone())).collect();
+                round.iter().zip(&frames).filter(|(ev, _)| ev.audience.admits(&viewer)).map(|(ev, f)| (ev.clone(), f.clone())).collect();
             if share.is_empty() {
                 continue;
             }
             n += share.len();
-            if c.outbox.keeping_up() {
-                c.deliver(round, &share);
-            } else {
-                behind.push((c, share));
+            let waiting = slow.holds(c);
+            if !c.outbox.reads_promptly() {
+                self.slow_lane.fetch_add(share.len() as u64, Ordering::Relaxed);
+                slow.add(c, share);
+                continue;
             }
-        }
-        for (c, share) in behind {
-            c.deliver(round, &share);
+            // A socket in the lane whose client has answered since (a reader that stalled for a
+            // moment) leaves it now: what waits for it first, then this round.
+            if waiting {
+                c.deliver(&slow.take(c));
+            }
+            c.deliver(&share);
         }
         self.delivered.fetch_add(n as u64, Ordering::Relaxed);
     }

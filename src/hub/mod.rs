@@ -72,6 +72,8 @@ pub struct Hub {
     /// The memory all sockets' outgoing backlogs may hold together (`--max-backlog-memory`).
     pub budget: Arc<Budget>,
     pub delivered: AtomicU64,
+    /// Of `delivered`, the frames that went through the fan-out's slow lane (`fanout::SlowLane`).
+    pub slow_lane: AtomicU64,
     /// Called when an agent's first socket opens or last one closes (presence).
     presence: Mutex<Option<PresenceFn>>,
     customer_frame: CustomerFrame,
@@ -98,6 +100,7 @@ impl Hub {
             next_id: AtomicU64::new(1),
             flusher: Mutex::new(flusher),
             delivered: AtomicU64::new(0),
+            slow_lane: AtomicU64::new(0),
             presence: Mutex::new(None),
         }
     }

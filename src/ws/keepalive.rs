@@ -9,12 +9,12 @@
 //! open widget costs one `send` per round and one pong's wake-up every `PING_EVERY_NTH` rounds.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicU8, Ordering::Relaxed};
+use std::sync::atomic::{AtomicBool, AtomicU8, AtomicUsize, Ordering::Relaxed};
 
 use super::outbox::Outbox;
 
 /// An empty ping (FIN + opcode 9, no payload: a server's frames are unmasked).
-const PING: &[u8] = b"\x89\x00";
+pub(super) const PING: &[u8] = b"\x89\x00";
 /// The text frame of a keepalive round (FIN + opcode 1, 15 bytes): `{"type":"tick"}`.
 const TICK: &[u8] = b"\x81\x0f{\"type\":\"tick\"}";
 /// A round that also needs a real ping: both frames in one buffer, so one `send`.
@@ -30,6 +30,13 @@ pub struct Liveness {
     heard: AtomicBool,
     /// Rounds in a row in which the peer said nothing (only the pinger thread touches it).
     silent: AtomicU8,
+    /// Bytes queued for the peer since the socket opened (`Outbox::reads_promptly`).
+    pub(super) queued: AtomicUsize,
+    /// How far into `queued` the client has shown that it read, plus one: the position of the last
+    /// asking ping it answered. 0: not yet, so a new socket starts as one that has not shown it.
+    pub(super) read_to: AtomicUsize,
+    /// The position of the asking ping that is out, plus one (0: none).
+    pub(super) asked_at: AtomicUsize,
 }
 
 impl Liveness {
@@ -37,6 +44,17 @@ impl Liveness {
     pub fn heard(&self) {
         if !self.heard.load(Relaxed) {
             self.heard.store(true, Relaxed);
+        }
+    }
+
+    /// Called by the reader for a pong. A client sends it after reading everything before the ping,
+    /// so an asking ping's pong shows it read up to there. (A pong to an older keepalive ping that
+    /// comes while an asking ping is out credits the client too early: it only moves the socket
+    /// out of the slow lane a little sooner.)
+    pub fn answered(&self) {
+        let at = self.asked_at.swap(0, Relaxed);
+        if at != 0 {
+            self.read_to.fetch_max(at, Relaxed);
         }
     }
 }

@@ -148,7 +148,8 @@ pub fn serve(
                 outbox.text(&error_frame("Binary frames are not supported: send JSON text."));
             }
             Ok(Message::Close(f)) => peer_code = Some(f.map_or(1005, |f| u16::from(f.code))),
-            Ok(_) => {} // ping/pong handled by tungstenite
+            Ok(Message::Pong(_)) => outbox.live.answered(),
+            Ok(_) => {} // pings answered by tungstenite
             // Quiet for `QUIET`: give the pages back and wait for the peer as long as it may be silent.
             Err(tungstenite::Error::Io(e)) if waiting_quiet && matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {
                 if std::mem::take(&mut deep) {

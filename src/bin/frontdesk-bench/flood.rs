@@ -121,6 +121,12 @@ pub fn flood(o: &Opts) -> Vec<Row> {
     };
     let (before, n_before) = phase(0.0, first_cut);
     let (after, n_after) = phase(last_cut + 1.0, f64::INFINITY);
+    // BENCH_DUMP=FILE: every measured delivery as "sent_ms latency_ms", to see when the slow ones were sent.
+    if let Ok(path) = std::env::var("BENCH_DUMP") {
+        let lines: String =
+            st.sent_us.iter().zip(&st.latencies_us).map(|(s, l)| format!("{:.1} {:.2}\n", *s as f64 / 1e3, *l as f64 / 1e3)).collect();
+        let _ = std::fs::write(path, lines);
+    }
     let (with_warm, n_all) = (sorted(&st, 0), st.latencies_us.len());
     st.latencies_us = sorted(&st, settled);
     let (idle_mib, peak_mib) = (rss_idle as f64 / 1024.0, peak_rss.load(Ordering::Relaxed) as f64 / 1024.0);
