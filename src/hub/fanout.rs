@@ -111,6 +111,10 @@ impl SlowLane {
             None => {
                 self.waiting.insert(id, (c.clone(), share));
                 self.order.push_back(id);
+                // Places left by sockets taken out: dropped once they are as many as the live ones.
+                if self.order.len() > 2 * self.waiting.len() + 64 {
+                    self.order.retain(|id| self.waiting.contains_key(id));
+                }
             }
         }
     }
