@@ -12,7 +12,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use common::*;
-use frontdesk::ws::outbox::UNCONFIRMED_LIMIT;
+use frontdesk::ws::keepalive::UNCONFIRMED_LIMIT;
 use serde_json::Value;
 
 const FIRST: usize = 60;

@@ -38,16 +38,6 @@ pub const KERNEL_SEND_BUFFER: libc::c_int = 64 * 1024;
 /// that stopped reading the fan-out copies into each socket until `send` refuses, so this is the
 /// fan-out's work as much as memory (BENCHMARKS.md, "Flood: the unsent limit and the slow lane").
 pub const KERNEL_UNSENT: libc::c_int = 16 * 1024;
-/// Bytes an agent's client may be sent past what it has shown that it read before its socket goes to
-/// the fan-out's slow lane (`hub::fanout`). A client shows it by answering a ping: its pong comes
-/// after it has read everything before the ping. At half the limit a ping asks (at most one is out);
-/// a new socket has shown nothing, so its first share goes with a ping, through the slow lane. A
-/// client that reads answers within its next read, and leaves the lane at the next round; one that
-/// stopped reading never does. Any other frame from the client shows nothing about its reading (the
-/// flood's clients send `resume`, then read no more). Measured on loopback, a client that reads
-/// nothing takes 142–169 KiB into its kernel buffers before a `send` is refused: without this the
-/// fan-out copied that much into each of 5,000 such sockets before telling them from readers.
-pub const UNCONFIRMED_LIMIT: usize = 8 * 1024;
 /// What one queued frame costs besides its bytes: its pointer in the queue.
 const PER_FRAME: usize = std::mem::size_of::<Frame>();
 
@@ -113,7 +103,7 @@ pub struct Outbox {
     /// The code of the first close frame we sent (0: none), for metrics.
     close_code: std::sync::atomic::AtomicU16,
     flusher: Mutex<Sender<Arc<Outbox>>>,
-    /// For the pinger's keepalive rounds (`ws::keepalive`).
+    /// For the pinger's keepalive rounds and the asking pings (`ws::keepalive`).
     pub live: super::keepalive::Liveness,
 }
 
@@ -163,29 +153,6 @@ impl Outbox {
     /// Whether this socket has nothing waiting and is not being closed: a reader that keeps up.
     pub fn keeping_up(&self) -> bool {
         self.held() == 0 && self.takes_frames()
-    }
-
-    /// Whether the client shows that it reads what it is sent: nothing waits in its backlog, and it
-    /// has answered a ping within the last `UNCONFIRMED_LIMIT` bytes sent to it. Past half of that,
-    /// a ping asks. A client that does not show it is not cut for it: the fan-out sends to it after
-    /// the ones that do (`hub::fanout`, the slow lane).
-    pub fn reads_promptly(self: &Arc<Self>) -> bool {
-        if !self.keeping_up() {
-            return false;
-        }
-        let l = &self.live;
-        let queued = l.queued.load(Ordering::Relaxed);
-        let unconfirmed = match l.read_to.load(Ordering::Relaxed) {
-            0 => usize::MAX,
-            read_to => queued.saturating_sub(read_to - 1),
-        };
-        if unconfirmed >= UNCONFIRMED_LIMIT / 2 && l.asked_at.load(Ordering::Relaxed) == 0 {
-            // Set before the ping goes: its pong may come back before `ping` returns. Bytes other
-            // threads queue meanwhile go before the ping, so the client has read at least this far.
-            l.asked_at.store(queued + super::keepalive::PING.len() + 1, Ordering::Relaxed);
-            super::keepalive::ping(self);
-        }
-        unconfirmed < UNCONFIRMED_LIMIT
     }
 
     /// Whether frames can still be queued: not closed, no close frame queued (a cut socket takes
