@@ -29,16 +29,15 @@ fn main() {
     for var in ["FRONTDESK_BUILD_COMMIT", "FRONTDESK_BUILD_DATE", "SOURCE_DATE_EPOCH"] {
         println!("cargo:rerun-if-env-changed={var}");
     }
-    // A new commit (HEAD moves, or the branch it names does) builds new information.
-    for path in ["HEAD", "packed-refs"] {
-        if let Some(p) = git(&["rev-parse", "--git-path", path]) {
+    // A new commit (HEAD moves, or the branch it names does) builds new information. Only files
+    // that exist: cargo takes a missing one as changed, so a repository without `packed-refs` (one
+    // that never packed its refs) reran this script, and rebuilt the crate, on every build.
+    let mut watch = vec!["HEAD".to_string(), "packed-refs".to_string()];
+    watch.extend(git(&["symbolic-ref", "-q", "HEAD"]));
+    for path in watch {
+        if let Some(p) = git(&["rev-parse", "--git-path", &path]).filter(|p| std::path::Path::new(p).exists()) {
             println!("cargo:rerun-if-changed={p}");
         }
-    }
-    if let Some(branch) = git(&["symbolic-ref", "-q", "HEAD"])
-        && let Some(p) = git(&["rev-parse", "--git-path", &branch])
-    {
-        println!("cargo:rerun-if-changed={p}");
     }
     let commit = std::env::var("FRONTDESK_BUILD_COMMIT")
         .ok()
