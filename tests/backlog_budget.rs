@@ -6,7 +6,6 @@
 
 mod common;
 
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use common::*;
@@ -72,19 +71,7 @@ fn the_budget_holds_the_slowest_are_cut_and_resume_without_a_gap() {
     let conv = sally.say("Hello")["conversation_id"].as_i64().unwrap();
 
     // A reader that keeps up, on its own thread.
-    let mut reader = agent_socket(&s, &sam);
-    reader.resume(None);
-    let got = Arc::new(Mutex::new(Vec::new()));
-    let reading = {
-        let got = got.clone();
-        std::thread::spawn(move || {
-            reader.set_timeout(Duration::from_secs(20));
-            while got.lock().unwrap().len() < MESSAGES {
-                let v = reader.recv();
-                got.lock().unwrap().extend(numbers(&[v]));
-            }
-        })
-    };
+    let (got, reading) = reader_thread(&s, &sam, MESSAGES, |v| numbers(std::slice::from_ref(v)));
     // Six that never read.
     let mut slow: Vec<(Ws, i64)> = (0..6)
         .map(|_| {

@@ -8,7 +8,6 @@
 
 mod common;
 
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use common::*;
@@ -49,19 +48,7 @@ fn a_quiet_agent_socket_is_asked_then_served_later_with_every_frame_once_and_in_
     let sally = s.customer(Some("Sally C."));
     let conv = sally.say("Hello")["conversation_id"].as_i64().unwrap();
 
-    let mut reader = agent_socket(&s, &sam);
-    reader.resume(None);
-    let got = Arc::new(Mutex::new(Vec::new()));
-    let reading = {
-        let got = got.clone();
-        std::thread::spawn(move || {
-            reader.set_timeout(Duration::from_secs(20));
-            while got.lock().unwrap().len() < FIRST + MORE {
-                let v = reader.recv();
-                got.lock().unwrap().extend(number(&v));
-            }
-        })
-    };
+    let (got, reading) = reader_thread(&s, &sam, FIRST + MORE, |v| number(v).into_iter().collect());
     let mut quiet = agent_socket(&s, &sam);
     quiet.resume(None);
     let before = slow_lane_frames(&admin);
