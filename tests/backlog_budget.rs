@@ -71,7 +71,7 @@ fn the_budget_holds_the_slowest_are_cut_and_resume_without_a_gap() {
     let conv = sally.say("Hello")["conversation_id"].as_i64().unwrap();
 
     // A reader that keeps up, on its own thread.
-    let (got, reading) = reader_thread(&s, &sam, MESSAGES, |v| numbers(std::slice::from_ref(v)));
+    let (got, reading) = reader_thread(agent_socket(&s, &sam), MESSAGES, |v| numbers(std::slice::from_ref(v)));
     // Six that never read.
     let mut slow: Vec<(Ws, i64)> = (0..6)
         .map(|_| {

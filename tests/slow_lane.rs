@@ -48,7 +48,7 @@ fn a_quiet_agent_socket_is_asked_then_served_later_with_every_frame_once_and_in_
     let sally = s.customer(Some("Sally C."));
     let conv = sally.say("Hello")["conversation_id"].as_i64().unwrap();
 
-    let (got, reading) = reader_thread(&s, &sam, FIRST + MORE, |v| number(v).into_iter().collect());
+    let (got, reading) = reader_thread(agent_socket(&s, &sam), FIRST + MORE, |v| number(v).into_iter().collect());
     let mut quiet = agent_socket(&s, &sam);
     quiet.resume(None);
     let before = slow_lane_frames(&admin);

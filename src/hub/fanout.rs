@@ -33,9 +33,10 @@ use crate::ws::outbox::{Frame, text_frame};
 /// 1 of 1); rounds of 8 cut none (0 of 8 runs) and already take most of the sends off (BENCHMARKS.md).
 const MAX_ROUND: usize = 8;
 
-/// Events that may wait in the slow lane for one socket (6 KiB of references at most, 24 bytes each): the lane holds
-/// no frame bytes of its own (frames are shared), so what it adds to memory is per socket and bounded
-/// by this, outside the backlog budget like the rest of a connection's cost.
+/// Events that may wait in the slow lane for one socket (6 KiB of references at most, 24 bytes
+/// each): the lane holds no frame bytes of its own (frames are shared), so what it adds to memory
+/// is per socket and bounded by this, outside the backlog budget like the rest of a connection's
+/// cost.
 const MAX_WAITING: usize = 256;
 
 /// The slow lane's work between two rounds, at least: then it stops as soon as an event is queued.

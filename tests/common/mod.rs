@@ -542,17 +542,14 @@ pub fn rust_files(dir: &std::path::Path) -> Vec<PathBuf> {
     out
 }
 
-/// An agent's socket opened with `c`'s session, live from now (`resume` without a position), read on
-/// a thread of its own: `pick` gives the numbers a frame carries, and the thread ends once `until`
-/// have come. Returns them as they come, and the thread.
+/// Read an agent's socket on a thread of its own, live from now (`resume` without a position):
+/// `pick` gives the numbers a frame carries, and the thread ends once `until` have come. Returns
+/// them as they come, and the thread.
 pub fn reader_thread(
-    s: &Server,
-    c: &Client,
+    mut reader: Ws,
     until: usize,
     pick: fn(&Value) -> Vec<usize>,
 ) -> (std::sync::Arc<std::sync::Mutex<Vec<usize>>>, std::thread::JoinHandle<()>) {
-    let h = vec![("Origin".to_string(), s.origin()), ("Cookie".to_string(), c.cookie.clone().unwrap())];
-    let mut reader = Ws::connect(s.addr, "/ws/agent", &h).expect("agent socket opens");
     reader.resume(None);
     let got = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
     let thread = {
