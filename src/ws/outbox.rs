@@ -142,8 +142,9 @@ impl Outbox {
         Some(self.close_code.load(Ordering::Relaxed)).filter(|c| *c != 0)
     }
 
+    /// Whether `kill` is done: once this is true the backlog is freed and nothing is queued again.
     pub fn is_closed(&self) -> bool {
-        self.closed.load(Ordering::Relaxed)
+        self.closed.load(Ordering::Acquire)
     }
 
     pub fn text(self: &Arc<Self>, text: &str) -> bool {
@@ -199,6 +200,10 @@ impl Outbox {
         }
         self.live.queued.fetch_add(frames.iter().map(|f| f.bytes().len()).sum(), Ordering::Relaxed);
         let mut backlog = self.lock();
+        // Killed between the check above and the lock: its backlog is freed for good.
+        if self.is_closed() {
+            return false;
+        }
         if self.closing.swap(last, Ordering::Relaxed) {
             self.closing.store(true, Ordering::Relaxed);
             return false;
@@ -333,12 +338,15 @@ impl Outbox {
     }
 
     /// Close the socket both ways (the reader thread wakes with EOF and cleans up) and free the backlog.
+    /// Marked closed last, under the lock: whoever sees it closed sees the backlog freed, and a
+    /// `push` that was waiting for the lock queues nothing after it. (Marked first, a test that
+    /// saw the socket closed read the rest of a frame still held: CI, 1 run in many.)
     pub fn kill(&self) {
-        self.closed.store(true, Ordering::Relaxed);
         let _ = self.stream.shutdown(Shutdown::Both);
         let mut backlog = self.lock();
         *backlog = Backlog::default();
         self.account(&backlog);
+        self.closed.store(true, Ordering::Release);
     }
 }
 
