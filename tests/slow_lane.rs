@@ -89,3 +89,56 @@ fn a_quiet_agent_socket_is_asked_then_served_later_with_every_frame_once_and_in_
     reading.join().unwrap();
     assert_eq!(*got.lock().unwrap(), (0..FIRST + MORE).collect::<Vec<_>>(), "the reader got all, in order");
 }
+
+/// A new agent's socket is asked as soon as it has resumed: a ping right after `resumed`. A client
+/// that reads on answers it before the first event, and its first events go out at once, not
+/// through the slow lane (asked at the first event instead, 5,000 new sockets cost the flood's first
+/// round 5,000 `send`s). And a client that stops reading once resumed is not asked again.
+#[test]
+fn an_agent_socket_is_asked_once_resumed_and_a_client_that_answers_is_served_at_once() {
+    let s = Server::start();
+    let admin = s.admin();
+    let sam = s.agent(&admin, "sam@example.com", "Sam Support", true);
+    let sally = s.customer(Some("Sally C."));
+    let conv = sally.say("Hello")["conversation_id"].as_i64().unwrap();
+
+    let mut ws = agent_socket(&s, &sam);
+    ws.set_timeout(Duration::from_secs(10));
+    ws.resume(None);
+    match ws.ws.read().expect("a frame after resumed") {
+        tungstenite::Message::Ping(_) => {}
+        other => panic!("the frame after `resumed` is the asking ping, not {other:?}"),
+    }
+    // Reading the ping queued its pong; `ping` is answered after it, so once `pong` is back the
+    // server has read the pong.
+    ws.send(&serde_json::json!({"type": "ping"}));
+    ws.recv_type("pong");
+    let before = slow_lane_frames(&admin);
+    for i in 0..3 {
+        admin.reply(conv, &format!("m{i} short"));
+        let v = ws.recv_until(|v| number(v).is_some());
+        assert_eq!(number(v.last().unwrap()), Some(i), "the reply, as it comes");
+    }
+    assert_eq!(slow_lane_frames(&admin), before, "a client that answered was served at once");
+
+    // A client that stops reading once resumed: asked once (the ping after `resumed`), then its
+    // events wait in the slow lane without a ping each.
+    let mut quiet = agent_socket(&s, &sam);
+    quiet.resume(None);
+    for i in 3..6 {
+        admin.reply(conv, &format!("m{i} short"));
+        let v = ws.recv_until(|v| number(v).is_some());
+        assert_eq!(number(v.last().unwrap()), Some(i), "the reader still gets each reply at once");
+    }
+    assert!(slow_lane_frames(&admin) > before, "the quiet socket's events went through the slow lane");
+    quiet.set_timeout(Duration::from_secs(10));
+    let (mut pings, mut seen) = (0, Vec::new());
+    while seen.len() < 3 {
+        match quiet.ws.read().expect("a frame") {
+            tungstenite::Message::Ping(_) => pings += 1,
+            tungstenite::Message::Text(t) => seen.extend(number(&serde_json::from_str(t.as_str()).unwrap())),
+            _ => {}
+        }
+    }
+    assert_eq!((pings, seen), (1, vec![3, 4, 5]), "one ping (the one after `resumed`), then every reply in order");
+}

@@ -247,7 +247,14 @@ fn resume(app: &Arc<App>, conn: &Arc<Conn>, v: &Value) -> Result<Option<String>>
         }
     }
     drop(hold);
-    Ok(Some(json!({"type": "resumed", "pos": conn.pos.load(Ordering::Acquire)}).to_string()))
+    let resumed = json!({"type": "resumed", "pos": conn.pos.load(Ordering::Acquire)}).to_string();
+    if !matches!(viewer, Viewer::Agent { .. }) {
+        return Ok(Some(resumed));
+    }
+    // An agent's socket: a ping after `resumed` asks whether its client reads (`keepalive::ask`).
+    conn.outbox.text(&resumed);
+    crate::ws::keepalive::ask(&conn.outbox);
+    Ok(None)
 }
 
 /// The events after `pos` (up to `last`) that `viewer` may see, or `None` if there are more than

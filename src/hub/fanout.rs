@@ -7,7 +7,7 @@
 //! a `send` each — the next round is bigger, and its cost grows with sockets, not with sockets ×
 //! events (BENCHMARKS.md, "Fan-out in rounds").
 //!
-//! Agents' sockets whose clients do not show that they read (`Outbox::reads_promptly`) go to the
+//! Agents' sockets whose clients do not show that they read (`Outbox::reading`) go to the
 //! **slow lane**: their shares wait here, per socket and in order, and are sent in slices of at
 //! least `SLICE` between rounds, until something new is queued. A round therefore reaches the
 //! customers and the agents who read within one slice of its commit, however many sockets stopped
@@ -24,6 +24,7 @@ use std::time::{Duration, Instant};
 
 use super::{Conn, Hub, MAX_HELD};
 use crate::db::events::{Audience, Event};
+use crate::ws::keepalive;
 use crate::ws::outbox::{Frame, text_frame};
 
 /// Events in one round at most: what queued beyond it waits for the next. A round's share goes to
@@ -106,7 +107,7 @@ impl SlowLane {
             Some((_, waiting)) => {
                 waiting.extend(share);
                 if waiting.len() >= MAX_WAITING {
-                    c.deliver(&self.take(c));
+                    c.deliver(&self.take(c), false);
                 }
             }
             None => {
@@ -130,7 +131,7 @@ impl SlowLane {
     fn work(&mut self, mut enough: impl FnMut() -> bool) {
         while let Some(id) = self.order.pop_front() {
             if let Some((c, share)) = self.waiting.remove(&id) {
-                c.deliver(&share);
+                c.deliver(&share, false);
             }
             if enough() {
                 return;
@@ -141,10 +142,14 @@ impl SlowLane {
 
 impl Conn {
     /// Send its share of a round, skipping events already sent (a resume's replay overlapped
-    /// them), or hold them back while it resumes.
-    fn deliver(&self, share: &[(Arc<Event>, Frame)]) {
+    /// them), or hold them back while it resumes. `ask`: an asking ping goes first, in the same
+    /// `sendmsg` (`Reading::ask`).
+    fn deliver(&self, share: &[(Arc<Event>, Frame)], ask: bool) {
         let mut hold = self.resuming.lock().unwrap_or_else(|p| p.into_inner());
         if let Some(q) = hold.as_mut() {
+            if ask {
+                keepalive::ping(&self.outbox);
+            }
             for (ev, _) in share {
                 if q.len() >= MAX_HELD {
                     // A client that never resumes: cut it rather than hold events forever.
@@ -156,13 +161,18 @@ impl Conn {
             return;
         }
         drop(hold);
-        let fresh: Vec<Frame> = share
-            .iter()
-            .filter(|(ev, _)| {
-                let id = ev.id as u64;
-                self.pos.fetch_max(id, Ordering::AcqRel) < id
-            })
-            .map(|(_, f)| f.clone())
+        let fresh: Vec<Frame> = ask
+            .then(keepalive::ping_frame)
+            .into_iter()
+            .chain(
+                share
+                    .iter()
+                    .filter(|(ev, _)| {
+                        let id = ev.id as u64;
+                        self.pos.fetch_max(id, Ordering::AcqRel) < id
+                    })
+                    .map(|(_, f)| f.clone()),
+            )
             .collect();
         if !fresh.is_empty() {
             self.outbox.shared_all(&fresh);
@@ -199,7 +209,7 @@ impl Hub {
         let frames: Vec<Frame> = round.iter().map(|ev| text_frame(&ev.frame()).into()).collect();
         let mut n = 0;
         for (c, share) in customers.values() {
-            c.deliver(share);
+            c.deliver(share, false);
             n += share.len();
         }
         // Thousands of sockets cut in a flood stay registered until their clients go: they cost a
@@ -213,7 +223,13 @@ impl Hub {
             }
             n += share.len();
             let waiting = slow.holds(c);
-            if !c.outbox.reads_promptly() {
+            let reading = c.outbox.reading();
+            if !reading.promptly {
+                // The ping asks now, not when the lane gets to this socket: a reader that fell
+                // behind for a moment answers it and leaves the lane at the next round.
+                if reading.ask {
+                    keepalive::ping(&c.outbox);
+                }
                 self.slow_lane.fetch_add(share.len() as u64, Ordering::Relaxed);
                 slow.add(c, share);
                 continue;
@@ -221,9 +237,9 @@ impl Hub {
             // A socket in the lane whose client has answered since (a reader that stalled for a
             // moment) leaves it now: what waits for it first, then this round.
             if waiting {
-                c.deliver(&slow.take(c));
+                c.deliver(&slow.take(c), false);
             }
-            c.deliver(&share);
+            c.deliver(&share, reading.ask);
         }
         self.delivered.fetch_add(n as u64, Ordering::Relaxed);
     }

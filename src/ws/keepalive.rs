@@ -8,14 +8,14 @@
 //! script knows its socket is alive and sends no `ping` of its own (assets/shared/socket.js), so an
 //! open widget costs one `send` per round and one pong's wake-up every `PING_EVERY_NTH` rounds.
 //!
-//! Pings also ask whether an agent's client reads what it is sent (`Outbox::reads_promptly`): its
+//! Pings also ask whether an agent's client reads what it is sent (`Outbox::reading`): its
 //! pong comes after everything before the ping, and until it comes the fan-out serves the socket in
 //! its slow lane (`hub::fanout`).
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU8, AtomicUsize, Ordering::Relaxed};
 
-use super::outbox::Outbox;
+use super::outbox::{Frame, Outbox};
 
 /// An empty ping (FIN + opcode 9, no payload: a server's frames are unmasked).
 const PING: &[u8] = b"\x89\x00";
@@ -30,7 +30,7 @@ pub const TICK_TEXT: &str = r#"{"type":"tick"}"#;
 /// Bytes an agent's client may be sent past what it has shown that it read before its socket goes to
 /// the fan-out's slow lane (`hub::fanout`). A client shows it by answering a ping: its pong comes
 /// after it has read everything before the ping. At half the limit a ping asks (at most one is out);
-/// a new socket has shown nothing, so its first share goes with a ping, through the slow lane. A
+/// a new socket is asked once it has resumed (`ask`), and goes to the slow lane until it answers. A
 /// client that reads answers within its next read, and leaves the lane at the next round; one that
 /// stopped reading never does. Any other frame from the client shows nothing about its reading (the
 /// flood's clients send `resume`, then read no more). Measured on loopback, a client that reads
@@ -45,7 +45,7 @@ pub struct Liveness {
     heard: AtomicBool,
     /// Rounds in a row in which the peer said nothing (only the pinger thread touches it).
     silent: AtomicU8,
-    /// Bytes queued for the peer since the socket opened (`Outbox::reads_promptly`).
+    /// Bytes queued for the peer since the socket opened (`Outbox::reading`).
     pub(super) queued: AtomicUsize,
     /// How far into `queued` the client has shown that it read, plus one: the position of the last
     /// asking ping it answered. 0: not yet, so a new socket starts as one that has not shown it.
@@ -74,14 +74,23 @@ impl Liveness {
     }
 }
 
+/// What the fan-out needs to know of an agent's client before it sends it a share.
+pub struct Reading {
+    /// The client has shown that it reads what it is sent (`Outbox::reading`).
+    pub promptly: bool,
+    /// A ping must go now, to ask again: no other ping asks until its pong comes. The fan-out
+    /// sends it before the share, in the same `sendmsg` when the share goes at once (`ping_frame`).
+    pub ask: bool,
+}
+
 impl Outbox {
     /// Whether the client shows that it reads what it is sent: nothing waits in its backlog, and it
     /// has answered a ping within the last `UNCONFIRMED_LIMIT` bytes sent to it. Past half of that,
-    /// a ping asks. A client that does not show it is not cut for it: the fan-out sends to it after
-    /// the ones that do (`hub::fanout`, the slow lane).
-    pub fn reads_promptly(self: &Arc<Self>) -> bool {
+    /// the caller is told to ask with a ping. A client that does not show it is not cut for it: the
+    /// fan-out sends to it after the ones that do (`hub::fanout`, the slow lane).
+    pub fn reading(&self) -> Reading {
         if !self.keeping_up() {
-            return false;
+            return Reading { promptly: false, ask: false };
         }
         let l = &self.live;
         let queued = l.queued.load(Relaxed);
@@ -89,14 +98,36 @@ impl Outbox {
             0 => usize::MAX,
             read_to => queued.saturating_sub(read_to - 1),
         };
-        if unconfirmed >= UNCONFIRMED_LIMIT / 2 && l.asked_at.load(Relaxed) == 0 {
-            // Set before the ping goes: its pong may come back before `ping` returns. Bytes other
-            // threads queue meanwhile go before the ping, so the client has read at least this far.
+        // Until the first answer only `ask` asks (after `resumed`): asked by an event that came
+        // before it, a client that reads until `resumed` and no further would answer too.
+        let mut ask = false;
+        if unconfirmed >= UNCONFIRMED_LIMIT / 2 && unconfirmed != usize::MAX && l.asked_at.load(Relaxed) == 0 {
+            // Set before the ping goes: its pong may come back before the `send` returns. The ping
+            // goes after at least `queued` bytes, so a pong shows at least this much read.
             l.asked_at.store(queued + PING.len() + 1, Relaxed);
-            ping(self);
+            ask = true;
         }
-        unconfirmed < UNCONFIRMED_LIMIT
+        Reading { promptly: unconfirmed < UNCONFIRMED_LIMIT, ask }
     }
+}
+
+/// The first question, asked when an agent's socket has resumed (`api::socket`), after its
+/// `resumed`: a client that reads on answers before the first event, so the fan-out serves it at
+/// once; one that stopped reading once resumed (the flood's clients) never does, and its sockets are
+/// in the slow lane from their first event without a ping each then. Asked there, by the fan-out,
+/// 5,000 new sockets cost the flood's first round 5,000 `send`s: ~70 ms that every reader waited.
+pub fn ask(o: &Arc<Outbox>) {
+    let l = &o.live;
+    if l.asked_at.load(Relaxed) == 0 {
+        l.asked_at.store(l.queued.load(Relaxed) + PING.len() + 1, Relaxed);
+        ping(o);
+    }
+}
+
+/// The asking ping as a frame to send with others (`Reading::ask`).
+pub fn ping_frame() -> Frame {
+    static FRAME: std::sync::LazyLock<Frame> = std::sync::LazyLock::new(|| Frame::from(PING));
+    FRAME.clone()
 }
 
 /// A real ping: its pong proves the peer (the browser, not a proxy between) is there.
